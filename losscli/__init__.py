@@ -1,0 +1,23 @@
+"""losscli: every loss that applies to a predictions file.
+
+``from losscli import evaluate, loss``: numpy and pandas load only when one of them is used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "evaluate", "loss"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "loss":
+        from .registry import loss
+
+        return loss
+    if name == "evaluate":
+        from .api import evaluate
+
+        return evaluate
+    raise AttributeError(f"module 'losscli' has no attribute {name!r}")

@@ -1,0 +1,223 @@
+"""The ``losscli`` command line: parse options, call, render, exit code. No maths here.
+
+Only typer and :mod:`losscli.errors` load at start-up; numpy, pandas, pyarrow and rich load inside
+the command that needs them, so ``losscli --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, LossCliError, UsageError, closest
+
+app = typer.Typer(
+    name="losscli",
+    help="Every loss that applies to a predictions file: regression, binary, multiclass, multilabel.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FORMATS = ("table", "json", "csv", "markdown")
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
+
+
+def _stderr(message: str, style: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    label = {"red": "error", "yellow": "warning", "dim": "note"}.get(style, "note")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(message)}")
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, send what is left to /dev/null so the interpreter exits quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """The one place that turns exceptions into messages and exit codes."""
+    try:
+        yield
+    except LossCliError as error:
+        _stderr(str(error), "red")
+        raise typer.Exit(error.exit_code) from None
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as error:  # a bug: apologise, hide the traceback unless asked
+        if os.environ.get("LOSSCLI_DEBUG"):
+            raise
+        _stderr(f"sorry, this is a bug in losscli ({type(error).__name__}: {error}). "
+                "Run again with LOSSCLI_DEBUG=1 to see the traceback, and please report it.", "red")
+        raise typer.Exit(ExitCode.BUG) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"losscli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Every loss that applies to a predictions file."""
+
+
+def _choice(value: Optional[str], choices: tuple[str, ...], flag: str) -> Optional[str]:
+    if value is None or value in choices:
+        return value
+    raise UsageError(f"{flag} {value}: expected one of {', '.join(choices)}{closest(value, choices)}")
+
+
+def _delimiter(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise UsageError(f"--delimiter {value!r}: expected one character (or tab, comma, semicolon, pipe)")
+    return value
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: a failed run never clobbers it."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as error:
+        raise UsageError(f"--output {path}: cannot write there ({error.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
+    from . import report as render
+
+    if output:
+        file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
+        _write_atomically(output, render.render(report, file_fmt))
+    if output and not sys.stdout.isatty():
+        return
+    stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
+    if stdout_fmt == "table":
+        from rich.console import Console
+
+        render.print_table(report, Console())
+    else:
+        sys.stdout.write(render.render(report, stdout_fmt))
+        sys.stdout.flush()
+
+
+@app.command("eval")
+def eval_command(
+    pred: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on or an 'id' column, else row by row."),
+    on: Optional[str] = typer.Option(None, "--on", help="Join column shared by PRED and --labels."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab)."),
+    true: List[str] = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred)."),
+    pred_cols: List[str] = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob."),
+    task: Optional[str] = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred)."),
+    positive: Optional[str] = typer.Option(None, "--positive", help="The positive label of a binary task (default: the larger)."),
+    predictions: Optional[str] = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values)."),
+    weight: Optional[str] = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw."),
+    loss: List[str] = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted)."),
+    param: List[str] = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table, json, csv or markdown (default: table on a terminal, else json)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
+    dropna: bool = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many)."),
+    explain: bool = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided."),
+) -> None:
+    """Every applicable loss for every label/prediction pair in PRED."""
+    with handled():
+        _choice(fmt, FORMATS, "--format")
+        from .evaluation import EvalOptions, evaluate, parse_param_flags
+
+        options = EvalOptions(
+            labels=labels, on=on, delimiter=_delimiter(delimiter), true=tuple(true), pred=tuple(pred_cols),
+            task=task, positive=positive, predictions=predictions, weight=weight, losses=tuple(loss),
+            params=parse_param_flags(param), dropna=dropna,
+        )
+        result = evaluate(pred, options)
+        if explain:
+            for target in result.targets:
+                _stderr(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence), "dim")
+        for note in result.notes:
+            _stderr(note, "yellow")
+        _emit(result.report, fmt, output)
+        if not result.report["passed"]:
+            raise typer.Exit(ExitCode.GATE_FAILED)
+
+
+@app.command("list")
+def list_command(
+    task: Optional[str] = typer.Option(None, "--task", help="Only the losses of this task."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal)."),
+) -> None:
+    """The registered losses: names, tasks, parameters, aliases."""
+    with handled():
+        _choice(fmt, ("table", "json"), "--format")
+        from . import catalogue
+
+        entries = catalogue.entries(task)
+        if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+            from .report import to_json
+
+            sys.stdout.write(to_json({"losses": entries}))
+        else:
+            catalogue.print_list(entries)
+
+
+@app.command("explain")
+def explain_command(
+    name: str = typer.Argument(..., metavar="LOSS", help="A loss name or alias (e.g. log_loss, BCELoss)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json."),
+) -> None:
+    """A loss's formula, conventions, parameters and reference."""
+    with handled():
+        _choice(fmt, ("table", "json"), "--format")
+        from . import catalogue
+
+        entries = catalogue.explain(name)
+        if fmt == "json":
+            from .report import to_json
+
+            sys.stdout.write(to_json({"losses": entries}))
+        else:
+            catalogue.print_explain(entries)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(ExitCode.OK)

@@ -1,0 +1,204 @@
+"""``eval``: read, pair, infer, compute every applicable loss, and build the report (a dict).
+
+The report is exactly what ``--format json`` prints; renderers only format it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import __version__
+from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
+from . import registry
+from .errors import UsageError
+from .inference import Target, infer
+from .pairing import explicit_pairs, find_pairs, no_pairs_message
+from .reading import Frame, load
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """Every option of ``losscli eval`` that changes what is read or computed."""
+
+    labels: Any = None  # a path or a pandas DataFrame
+    on: str | None = None
+    delimiter: str | None = None
+    true: tuple[str, ...] = ()
+    pred: tuple[str, ...] = ()
+    task: str | None = None
+    positive: str | None = None
+    predictions: str | None = None
+    weight: str | None = None
+    losses: tuple[str, ...] = ()
+    params: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    dropna: bool = False
+
+
+@dataclass
+class Evaluation:
+    report: dict[str, Any]
+    targets: list[Target]
+    notes: list[str]  # warnings for standard error
+
+
+def parse_param_flags(flags: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``["focal.gamma=3"]`` -> ``{"focal": {"gamma": "3"}}`` (loss names resolved later)."""
+    params: dict[str, dict[str, str]] = {}
+    for flag in flags:
+        name_key, sep, value = flag.partition("=")
+        loss_name, dot, key = name_key.partition(".")
+        if not sep or not dot or not loss_name or not key:
+            raise UsageError(f"--param {flag}: expected LOSS.KEY=VALUE, e.g. --param focal.gamma=3")
+        params.setdefault(loss_name.strip(), {})[key.strip()] = value.strip()
+    return params
+
+
+def _canonical_params(given: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """Resolve the loss names of ``--param`` and check each key exists (usage errors up front)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, values in given.items():
+        for canonical in registry.resolve(name):
+            known = {k for spec in registry.specs(canonical) for k in spec.params}
+            for key in values:
+                if key not in known:
+                    registry.parse_params({k: None for k in known}, canonical, {key: values[key]})
+            out.setdefault(canonical, {}).update(values)
+    return out
+
+
+def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
+    """Evaluate a predictions file (or DataFrame) and return the report and its targets."""
+    for name in options.losses:
+        registry.resolve(name)  # unknown names fail before any reading
+    params = _canonical_params(options.params)
+    frame = load(predictions, options.labels, options.on, options.delimiter)
+    for column in (options.weight,):
+        if column is not None:
+            frame.column(column)
+    notes: list[str] = []
+    if options.true or options.pred:
+        pairs = explicit_pairs(frame.names, list(options.true), list(options.pred))
+    else:
+        exclude = {c for c in (options.weight, frame.key) if c}
+        pairing = find_pairs(frame.names, exclude=exclude, roles=frame.roles)
+        if not pairing.pairs:
+            raise UsageError(no_pairs_message(frame.source, frame.names))
+        pairs = pairing.pairs
+        if pairing.unpaired:
+            notes.append(f"columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
+                         "(pair them with --true COL --pred COL)")
+    targets = [infer(frame, pair, task=options.task, predictions=options.predictions,
+                     positive=options.positive, weight=options.weight, dropna=options.dropna)
+               for pair in pairs]
+    results = [_result(target, options, params) for target in targets]
+    for target in targets:
+        notes.extend(f"{target.pair.name}: {warning}" for warning in target.warnings)
+    report = {
+        "losscli": __version__,
+        "signature": _report_signature(targets, results, options),
+        "input": {"predictions": frame.source, "labels": frame.labels_source, "rows": frame.n_rows},
+        "results": results,
+        "gates": [],
+        "passed": True,
+    }
+    return Evaluation(report, targets, notes)
+
+
+def _selected(target: Target, requested: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
+    """The canonical loss names to compute for ``target``, and those that do not apply."""
+    task, inputs = target.task, target.inputs
+    not_applicable: dict[str, str] = {}
+    if not requested:
+        chosen = []
+        for spec in registry.for_task(task):
+            if spec.is_default(inputs, spec.params) and (inputs.kind in spec.kinds or inputs.kind != "class"):
+                chosen.append(spec.name)
+        return chosen, not_applicable
+    chosen = []
+    for name in requested:
+        canonical = registry.resolve_for_task(name, task)
+        if canonical is None:
+            first = registry.resolve(name)[0]
+            tasks = sorted({t for spec in registry.specs(first) for t in spec.tasks})
+            not_applicable[first] = f"{first} is not defined for {task} tasks (only {', '.join(tasks)})"
+        elif canonical not in chosen:
+            chosen.append(canonical)
+    return chosen, not_applicable
+
+
+def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    chosen, skipped = _selected(target, options.losses)
+    losses: dict[str, float | None] = {}
+    used_params: dict[str, dict[str, Any]] = {}
+    for name in chosen:
+        spec = registry.lookup(name, target.task)
+        values = registry.parse_params(spec.params, name, params.get(name, {}))
+        partial = registry.accumulate(spec, target.inputs, values)
+        if partial.skipped is not None:
+            skipped[name] = partial.skipped
+            continue
+        losses[name] = spec.value(partial)
+        if values:
+            used_params[name] = {k: v for k, v in values.items()}
+    result = {
+        "pair": target.pair.name,
+        "true": target.pair.true,
+        "pred": target.pair.pred,
+        "task": target.task,
+        "predictions": target.kind,
+        "n": target.inputs.n,
+        "weight": target.weight,
+        "group": None,
+        "losses": losses,
+        "params": used_params,
+        "ci": {},
+        "skipped": skipped,
+        "classes": target.classes,
+        "positive": target.positive,
+        "dropped": target.dropped,
+    }
+    result["signature"] = _signature([target], [result], options)
+    return result
+
+
+def data_hash(targets: list[Target]) -> str:
+    """The first 8 hex digits of a SHA-256 over every number evaluated (labels, predictions, weights)."""
+    digest = hashlib.sha256()
+    for target in targets:
+        for array in (target.inputs.y, target.inputs.pred, target.inputs.w):
+            if array is not None:
+                digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:8]
+
+
+def _eps(results: list[dict[str, Any]]) -> float | None:
+    for result in results:
+        for name, values in result["params"].items():
+            if "eps" in values and name.endswith("crossentropy"):
+                return values["eps"]
+    return None
+
+
+def _signature(targets: list[Target], results: list[dict[str, Any]], options: EvalOptions) -> str:
+    """``losscli:V|task:T|pred:K|eps:E|w:W|n:N|data:sha256:H`` — every setting that moves a number."""
+    unique = lambda items: "+".join(dict.fromkeys(items))  # noqa: E731
+    parts = [f"losscli:{__version__}", f"task:{unique(r['task'] for r in results)}",
+             f"pred:{unique(r['predictions'] for r in results)}"]
+    eps = _eps(results)
+    if eps is not None:
+        parts.append(f"eps:{eps:.2g}")
+    changed = sorted(f"{loss}.{key}={value}" for loss, values in options.params.items()
+                     for key, value in values.items() if key != "eps")
+    if changed:
+        parts.append("params:" + ",".join(changed))
+    parts += [f"w:{options.weight or 'none'}", f"n:{sum(r['n'] for r in results) if len(results) == 1 else '+'.join(str(r['n']) for r in results)}",
+              f"data:sha256:{data_hash(targets)}"]
+    return "|".join(parts)
+
+
+def _report_signature(targets: list[Target], results: list[dict[str, Any]], options: EvalOptions) -> str:
+    return results[0]["signature"] if len(results) == 1 else _signature(targets, results, options)

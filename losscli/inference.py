@@ -1,0 +1,340 @@
+"""The task and prediction kind of each pair, decided from its values, with the evidence.
+
+| task       | labels                                   | predictions                        |
+|------------|------------------------------------------|------------------------------------|
+| binary     | one column, two values                   | one column: probabilities / scores |
+| sparse     | one column of class ids or names         | K columns, one per class           |
+| multiclass | K one-hot or soft columns                | K columns                          |
+| multilabel | K 0/1 columns, rows not one-hot          | K columns                          |
+| regression | anything else numeric                    | values                             |
+
+Integer labels with integer predictions are hard class ids (``zero_one`` only). Predictions in
+[0, 1] are probabilities (for K classes: rows summing to 1 ± 1e-3); any value outside is a logit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import DataError, UsageError, where
+from .pairing import Pair
+from .reading import Frame
+from .registry import TASKS, Inputs, PredKind, Task
+
+SUM_TOLERANCE = 1e-3
+KINDS = ("probability", "logits")
+
+
+@dataclass
+class Target:
+    """A pair ready for the registry: its :class:`Inputs` and why it was read that way."""
+
+    pair: Pair
+    inputs: Inputs
+    classes: list[str] | None = None
+    positive: str | None = None
+    weight: str | None = None
+    rows: np.ndarray | None = None  # 1-based data rows kept (after --dropna)
+    dropped: int = 0
+    evidence: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def task(self) -> Task:
+        return self.inputs.task
+
+    @property
+    def kind(self) -> PredKind:
+        return self.inputs.kind
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _range(values: np.ndarray) -> str:
+    return f"[{values.min():.4g}, {values.max():.4g}]"
+
+
+def _is_integral(values: np.ndarray) -> bool:
+    return bool(np.all(values == np.round(values)))
+
+
+def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str | None = None,
+          positive: str | None = None, weight: str | None = None, dropna: bool = False) -> Target:
+    """Read ``pair``'s columns from ``frame`` and decide its task and prediction kind."""
+    if task is not None and task not in TASKS:
+        raise UsageError(f"--task {task}: unknown task; tasks are {', '.join(TASKS)}")
+    if predictions is not None and predictions not in KINDS:
+        raise UsageError(f"--predictions {predictions}: expected probability or logits")
+    used = pair.true + pair.pred + ([weight] if weight else [])
+    keep, dropped = _missing_rows(frame, used, dropna)
+    target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
+                    dropped=dropped)
+    n = frame.n_rows
+    target.rows = (np.flatnonzero(keep) + 1) if keep is not None else np.arange(1, n + 1)
+    if dropped:
+        target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
+    w = _weights(frame, weight, keep) if weight else None
+    if len(pair.true) == 1 and len(pair.pred) == 1:
+        inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep)
+    elif len(pair.true) == 1:
+        inputs = _sparse(frame, pair, target, task, predictions, keep)
+    elif len(pair.true) == len(pair.pred):
+        inputs = _k_columns(frame, pair, target, task, predictions, keep)
+    else:
+        raise UsageError(f"pair '{pair.name}': {len(pair.true)} label columns and {len(pair.pred)} prediction "
+                         "columns; give one label column per prediction column, or one label column of class ids")
+    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, w)
+    return target
+
+
+def _missing_rows(frame: Frame, columns: list[str], dropna: bool) -> tuple[np.ndarray | None, int]:
+    missing = np.zeros(frame.n_rows, dtype=bool)
+    for name in columns:
+        missing |= frame.missing(name)
+    count = int(missing.sum())
+    if not count:
+        return None, 0
+    if not dropna:
+        first = np.flatnonzero(missing)[:5]
+        rows = [frame.column(columns[0]).row(int(i)) for i in first]
+        bad = [c for c in columns if frame.missing(c)[first[0]]]
+        raise DataError(f"{where(frame.column(bad[0]).source, bad[0])}{count} row(s) have empty or NaN cells "
+                        f"(first rows: {', '.join(map(str, rows))}); fill them, or pass --dropna to skip those rows")
+    if count == frame.n_rows:
+        raise DataError(f"{frame.source}: every row has an empty cell in {', '.join(columns)}; nothing to evaluate")
+    return ~missing, count
+
+
+def _weights(frame: Frame, weight: str, keep: np.ndarray | None) -> np.ndarray:
+    w = frame.numeric(weight, keep)
+    if (w < 0).any():
+        i = int(np.flatnonzero(w < 0)[0])
+        raise DataError(f"{where(frame.column(weight).source, weight)}weight {w[i]:g} is negative (data row "
+                        f"{i + 1} of those evaluated); weights must be ≥ 0")
+    if w.sum() <= 0:
+        raise DataError(f"{where(frame.column(weight).source, weight)}the weights sum to 0; nothing to average")
+    return w
+
+
+def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
+    """Label values: float64 for numbers and booleans, stripped strings otherwise."""
+    return frame.text(name, keep) if frame.is_text(name) else frame.numeric(name, keep)
+
+
+def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, columns: list[str],
+                     target: Target) -> PredKind:
+    """Probabilities when every value is in [0, 1], else logits; ``--predictions`` overrides."""
+    outside = (values < 0) | (values > 1)
+    if override == "probability":
+        if outside.any():
+            i, j = np.argwhere(outside)[0] if outside.ndim == 2 else (np.flatnonzero(outside)[0], 0)
+            raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability "
+                            "(--predictions probability needs values in [0, 1]); drop the flag for scores/logits")
+        target.evidence.append("predictions are probabilities (--predictions probability)")
+        return "probability"
+    if override == "logits":
+        target.evidence.append("predictions are logits/scores (--predictions logits)")
+        return "logits"
+    if outside.any():
+        target.evidence.append(f"predictions span {_range(values)}, outside [0, 1]: logits/decision scores")
+        return "logits"
+    target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities")
+    return "probability"
+
+
+def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
+                positive: str | None, keep: np.ndarray | None) -> Inputs:
+    (true,), (pred,) = pair.true, pair.pred
+    y = _labels(frame, true, keep)
+    text_labels = y.dtype == object
+    if frame.is_text(pred) and text_labels and task in (None, "binary", "sparse"):
+        return _hard_classes(y, frame.text(pred, keep), target, task)
+    if task in ("sparse", "multiclass", "multilabel"):
+        raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
+    p = frame.numeric(pred, keep)
+    if task == "regression" or (task is None and not text_labels and not _looks_binary(y)):
+        if text_labels:
+            raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
+        if task is None and _is_integral(y) and _is_integral(p):
+            return _hard_classes(y, p, target, task)
+        target.evidence.append(f"label '{true}' is numeric with {len(np.unique(y))} distinct values: regression"
+                               + (" (--task regression)" if task else ""))
+        return Inputs("regression", "values", y, p)
+    if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y):
+        return _hard_classes(y, p, target, task)
+    return _binary(frame, pair, target, y, p, predictions, positive)
+
+
+def _looks_binary(y: np.ndarray) -> bool:
+    """Two integral values (0/1, −1/+1, 1/2…), or only 0 or only 1."""
+    values = np.unique(y)
+    return (len(values) == 2 and _is_integral(values)) or (len(values) == 1 and values[0] in (0.0, 1.0))
+
+
+def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
+            predictions: str | None, positive: str | None) -> Inputs:
+    true = pair.true[0]
+    values = np.unique(y)
+    shown = [_fmt(v) for v in values]
+    if len(values) > 2:
+        raise DataError(f"{where(frame.column(true).source, true)}{len(values)} label values "
+                        f"({', '.join(shown[:6])}{'…' if len(values) > 6 else ''}) but one prediction column; "
+                        "give one prediction column per class (e.g. p_<class>), or --task regression")
+    if positive is not None:
+        pos_value = _match_positive(positive, values, shown, true)
+        how = "--positive"
+    elif len(values) == 1 and y.dtype != object:
+        pos_value = "1"
+        how = "only one label value present; 1 is positive"
+    elif len(values) == 1:
+        raise DataError(f"{where(frame.column(true).source, true)}every label is '{shown[0]}'; pass --positive "
+                        "to say whether it is the positive class")
+    else:
+        pos_value = shown[-1]
+        how = "the larger in sort order"
+    target.positive = pos_value
+    y01 = (y == _as_label(pos_value, y)).astype(np.float64)
+    target.classes = shown if len(values) == 2 else sorted({shown[0], pos_value})
+    target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
+                           f"{pos_value} ({how})")
+    kind = _kind_from_range(p, predictions, frame, pair.pred, target)
+    return Inputs("binary", kind, y01, p)
+
+
+def _match_positive(positive: str, values: np.ndarray, shown: list[str], column: str) -> str:
+    if positive in shown:
+        return positive
+    if values.dtype != object:
+        try:
+            number = float(positive)
+        except ValueError:
+            number = None
+        if number is not None and (number in values or (len(values) == 1 and number in (0.0, 1.0))):
+            return _fmt(number)
+    raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
+
+
+def _as_label(text: str, y: np.ndarray) -> object:
+    return text if y.dtype == object else float(text)
+
+
+def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:
+    """Hard class predictions: both columns are class ids or names; only zero_one applies."""
+    if y.dtype != object:
+        y, p = np.asarray([_fmt(v) for v in y], dtype=object), np.asarray([_fmt(v) for v in p], dtype=object)
+    classes, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
+    task = task or ("binary" if len(classes) <= 2 else "sparse")
+    target.classes = [str(c) for c in classes]
+    target.evidence.append(f"labels and predictions are both class ids/names ({len(classes)} classes): "
+                           f"hard class predictions, {task}; only zero_one applies (--task regression "
+                           "if these are numbers)")
+    return Inputs(task, "class", codes[: len(y)].astype(np.float64), codes[len(y):].astype(np.float64))
+
+
+def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None) -> np.ndarray:
+    """Each label's class position among the prediction columns (by suffix name, else position)."""
+    true = pair.true[0]
+    classes = pair.classes or list(pair.pred)
+    y = _labels(frame, true, keep)
+    lookup = {c.strip(): i for i, c in enumerate(classes)}
+    if y.dtype != object:
+        if not _is_integral(y):
+            i = int(np.flatnonzero(y != np.round(y))[0])
+            raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
+                            f"labels must be integers or class names ({', '.join(classes)})")
+        names = np.asarray([_fmt(v) for v in np.unique(y)], dtype=object)
+        if all(name in lookup for name in names):
+            how = "labels match the column suffixes"
+            y = np.asarray([_fmt(v) for v in y], dtype=object)
+        elif y.min() >= 0 and y.max() < len(classes):
+            target.evidence.append(f"integer labels 0…{len(classes) - 1} taken as positions of the prediction columns")
+            target.classes = classes
+            return y.astype(np.int64)
+        else:
+            how = ""
+            y = np.asarray([_fmt(v) for v in y], dtype=object)
+    else:
+        how = "labels match the column suffixes"
+    uniques, inverse = np.unique(y, return_inverse=True)
+    mapped = np.asarray([lookup.get(u, -1) for u in uniques])
+    idx = mapped[inverse]
+    if (idx < 0).any():
+        i = int(np.flatnonzero(idx < 0)[0])
+        raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{y[i]}' matches no prediction column "
+                        f"(classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
+                        f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns")
+    target.classes = classes
+    target.evidence.append(how)
+    return idx
+
+
+def _orig(keep: np.ndarray | None, i: int) -> int:
+    return int(np.flatnonzero(keep)[i]) if keep is not None else i
+
+
+def _matrix(frame: Frame, columns: list[str], keep: np.ndarray | None) -> np.ndarray:
+    return np.column_stack([frame.numeric(c, keep) for c in columns])
+
+
+def _class_kind(p: np.ndarray, predictions: str | None, frame: Frame, columns: list[str], target: Target) -> PredKind:
+    kind = _kind_from_range(p, predictions, frame, columns, target)
+    if kind == "probability" and predictions is None:
+        sums = p.sum(axis=1)
+        off = np.abs(sums - 1.0) > SUM_TOLERANCE
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            target.warnings.append(f"{int(off.sum())} prediction row(s) do not sum to 1 (row {target.rows[i]}: "
+                                   f"{sums[i]:.4g}); used as they are. Pass --predictions logits if they are scores")
+        else:
+            target.evidence.append("every prediction row sums to 1 (±1e-3)")
+    return kind
+
+
+def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
+            keep: np.ndarray | None) -> Inputs:
+    if task not in (None, "sparse"):
+        raise UsageError(f"--task {task}: pair '{pair.name}' has one label column and {len(pair.pred)} "
+                         "prediction columns, which is a sparse (class id) task")
+    idx = _class_index(frame, pair, target, keep)
+    p = _matrix(frame, pair.pred, keep)
+    k = p.shape[1]
+    target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass")
+    y = np.zeros((len(idx), k))
+    y[np.arange(len(idx)), idx] = 1.0
+    return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p)
+
+
+def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
+               keep: np.ndarray | None) -> Inputs:
+    y = _matrix(frame, pair.true, keep)
+    p = _matrix(frame, pair.pred, keep)
+    target.classes = pair.classes or list(pair.true)
+    in_unit = bool(((y >= 0) & (y <= 1)).all())
+    zero_one = bool(np.isin(y, (0.0, 1.0)).all())
+    distributions = in_unit and bool((np.abs(y.sum(axis=1) - 1) <= SUM_TOLERANCE).all())
+    if task is None:
+        task = "multiclass" if distributions else "multilabel" if zero_one else "regression"
+    k = y.shape[1]
+    if task == "multiclass":
+        if not distributions:
+            raise DataError(f"{where(frame.column(pair.true[0]).source)}label columns {', '.join(pair.true)} are "
+                            "not one-hot or distributions (rows must sum to 1); try --task multilabel")
+        target.evidence.append(f"{k} label columns whose rows are one-hot/distributions: multiclass")
+        return Inputs("multiclass", _class_kind(p, predictions, frame, pair.pred, target), y, p)
+    if task == "multilabel":
+        if not in_unit:
+            raise DataError(f"{where(frame.column(pair.true[0]).source)}label columns {', '.join(pair.true)} have "
+                            "values outside [0, 1]; multilabel needs 0/1 labels")
+        target.evidence.append(f"{k} label columns of 0/1, rows not one-hot: multilabel")
+        return Inputs("multilabel", _kind_from_range(p, predictions, frame, pair.pred, target), y, p)
+    if task == "regression":
+        target.evidence.append(f"{k} numeric label columns that are not class indicators: multi-output "
+                               "regression (mean over outputs)")
+        return Inputs("regression", "values", y, p)
+    raise UsageError(f"--task {task}: pair '{pair.name}' has {k} label columns; use multiclass, multilabel or regression")

@@ -1,0 +1,139 @@
+"""Binary and multilabel losses: labels ``y`` in {0, 1} (or soft), predictions as :class:`Scores`.
+
+Every function here is elementwise, so it serves binary tasks, shape (n,), and multilabel tasks,
+shape (n, K), where the registry averages over the K labels (the mean over cells).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import UsageError
+from ..registry import EPS64, Inputs, loss
+from ..scores import Scores
+
+BIN = ["binary", "multilabel"]
+CROSSENTROPY_ALIASES = ("log_loss", "crossentropy", "cross_entropy", "logloss", "nll")
+
+
+def _threshold(s: Scores, threshold: float | None) -> float:
+    return threshold if threshold is not None else (0.0 if s.is_logits else 0.5)
+
+
+def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
+    r""":math:`-[y \log p + (1 - y) \log(1 - p)]` elementwise."""
+    return -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps))
+
+
+@loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64}, inputs="scores",
+      aliases=CROSSENTROPY_ALIASES + ("BinaryCrossentropy", "BCELoss", "BCEWithLogitsLoss", "bce",
+                                      "binary_cross_entropy_with_logits"),
+      reference="sklearn.metrics.log_loss; keras.losses.BinaryCrossentropy")
+def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+    r"""Binary cross-entropy (log loss); for multilabel, the mean over cells.
+
+    .. math:: \ell_i = -[y_i \log p_i + (1 - y_i) \log(1 - p_i)]
+
+    Probabilities are clipped to [eps, 1 − eps], eps = float64 machine epsilon (scikit-learn ≥ 1.5;
+    Keras uses 1e-7: ``--param binary_crossentropy.eps=1e-7``). Logits take the log-sigmoid path,
+    :math:`\ell = \mathrm{softplus}(z) - y z`, and are never clipped.
+    """
+    return bce_terms(y, s, eps)
+
+
+def _balanced_only(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    if params.get("class_weight") != "balanced":
+        raise UsageError(f"--param weighted_crossentropy.class_weight={params.get('class_weight')}: "
+                         "only 'balanced' is supported")
+    return None
+
+
+@loss("weighted_crossentropy", tasks=["binary"], params={"class_weight": "balanced", "eps": EPS64},
+      inputs="scores", reduction="class_balanced", domain=_balanced_only,
+      aliases=("balanced_crossentropy", "class_weighted_crossentropy", "weighted_log_loss"),
+      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight('balanced', y)")
+def weighted_crossentropy_binary(y: np.ndarray, s: Scores, *, class_weight: str, eps: float) -> np.ndarray:
+    r"""Class-balanced cross-entropy: the mean over classes of each class's mean cross-entropy.
+
+    .. math:: L = \frac1C \sum_c \frac{\sum_{i: y_i = c} w_i \ell_i}{\sum_{i: y_i = c} w_i}
+
+    which equals the weighted mean with scikit-learn's balanced weights n / (C · n_c).
+    """
+    return bce_terms(y, s, eps)
+
+
+@loss("focal", tasks=BIN, params={"gamma": 2.0, "eps": EPS64}, inputs="scores",
+      default=lambda inputs, params: inputs.task == "binary",
+      aliases=("focal_loss", "BinaryFocalCrossentropy", "sigmoid_focal_loss", "binary_focal"),
+      reference="Lin et al. 2017 (α = 1); torchvision sigmoid_focal_loss with alpha=-1")
+def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, eps: float) -> np.ndarray:
+    r"""Focal loss (Lin et al., 2017) without the α balance.
+
+    .. math:: \ell_i = -[y_i (1 - p_i)^\gamma \log p_i + (1 - y_i)\, p_i^\gamma \log(1 - p_i)]
+
+    γ = 0 is the cross-entropy. Logs as in ``binary_crossentropy``.
+    """
+    p = s.p
+    return -(y * (1.0 - p) ** gamma * s.log_p(eps) + (1.0 - y) * p**gamma * s.log_1mp(eps))
+
+
+@loss("brier", tasks=BIN, inputs="scores", aliases=("brier_score", "brier_score_loss"),
+      reference="sklearn.metrics.brier_score_loss")
+def brier_binary(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Brier score: :math:`\ell_i = (p_i - y_i)^2` (logits go through σ first)."""
+    return (s.p - y) ** 2
+
+
+def _mismatch(y: np.ndarray, s: Scores, threshold: float | None) -> np.ndarray:
+    if s.kind == "class":
+        return (s.raw != y).astype(np.float64)
+    return ((s.raw > _threshold(s, threshold)) != (y > 0.5)).astype(np.float64)
+
+
+@loss("zero_one", tasks=["binary"], params={"threshold": None}, inputs="scores",
+      kinds={"probability", "logits", "class"},
+      aliases=("zero_one_loss", "error_rate", "misclassification", "0-1"),
+      reference="sklearn.metrics.zero_one_loss")
+def zero_one_binary(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
+    r"""Misclassification rate: :math:`\ell_i = [\hat y_i \ne y_i]`, :math:`\hat y_i = [p_i > t]`.
+
+    t = 0.5 for probabilities, 0 for decision scores (``--param zero_one.threshold=T``).
+    Hard class predictions are compared as they are.
+    """
+    return _mismatch(y, s, threshold)
+
+
+@loss("zero_one", tasks=["multilabel"], params={"threshold": None}, inputs="scores", default=False,
+      kinds={"probability", "logits"}, reference="sklearn.metrics.zero_one_loss (subset 0-1 loss)")
+def zero_one_subset(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
+    r"""Subset 0-1 loss: 1 when any label of the row is wrong (thresholded as ``hamming``)."""
+    return _mismatch(y, s, threshold).max(axis=1)
+
+
+@loss("hamming", tasks=["multilabel"], params={"threshold": None}, inputs="scores",
+      aliases=("hamming_loss",), reference="sklearn.metrics.hamming_loss")
+def hamming(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
+    r"""Hamming loss: the fraction of wrong labels, :math:`[[p_{ik} > t] \ne y_{ik}]` averaged.
+
+    t = 0.5 for probabilities, 0 for logits.
+    """
+    return _mismatch(y, s, threshold)
+
+
+@loss("hinge", tasks=["binary"], inputs="scores", kinds={"logits"}, aliases=("Hinge", "hinge_loss"),
+      reference="sklearn.metrics.hinge_loss; keras.losses.Hinge")
+def hinge(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Hinge loss on decision scores z, labels t = 2y − 1 in {−1, +1}.
+
+    .. math:: \ell_i = \max(0, 1 - t_i z_i)
+    """
+    return np.maximum(0.0, 1.0 - (2.0 * y - 1.0) * s.raw)
+
+
+@loss("squared_hinge", tasks=["binary"], inputs="scores", kinds={"logits"},
+      aliases=("SquaredHinge",), reference="keras.losses.SquaredHinge")
+def squared_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Squared hinge: :math:`\ell_i = \max(0, 1 - t_i z_i)^2`, t = 2y − 1."""
+    return np.maximum(0.0, 1.0 - (2.0 * y - 1.0) * s.raw) ** 2

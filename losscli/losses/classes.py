@@ -1,0 +1,142 @@
+"""Losses over K classes: labels ``y`` as (n, K) one-hot or soft distributions, predictions as
+:class:`Scores` (probabilities, or logits through a stable log-softmax).
+
+``sparse`` (one label column) and ``multiclass`` (K label columns) share these functions; sparse
+labels arrive one-hot.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..registry import EPS64, Inputs, loss
+from ..scores import Scores
+from .binary import CROSSENTROPY_ALIASES, _balanced_only
+
+K = ["sparse", "multiclass"]
+
+
+def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
+    r""":math:`-\sum_c y_c \log p_c` per row."""
+    return -(y * s.log_p(eps)).sum(axis=1)
+
+
+@loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64}, inputs="scores",
+      aliases=CROSSENTROPY_ALIASES + ("SparseCategoricalCrossentropy", "CrossEntropyLoss",
+                                      "sparse_crossentropy", "NLLLoss"),
+      reference="sklearn.metrics.log_loss; keras.losses.SparseCategoricalCrossentropy")
+def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+    r"""Cross-entropy of the true class: :math:`\ell_i = -\log p_{i, y_i}`.
+
+    Probabilities are clipped to [eps, 1 − eps] and not renormalised (scikit-learn); logits take
+    the log-softmax path.
+    """
+    return ce_terms(y, s, eps)
+
+
+@loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
+      aliases=CROSSENTROPY_ALIASES + ("CategoricalCrossentropy", "CrossEntropyLoss", "cce"),
+      reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy")
+def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+    r"""Categorical cross-entropy with one-hot or soft labels: :math:`\ell_i = -\sum_c y_{ic} \log p_{ic}`.
+
+    Clipping and logits as in ``sparse_categorical_crossentropy``.
+    """
+    return ce_terms(y, s, eps)
+
+
+@loss("kl_divergence", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
+      aliases=("kld", "kl", "KLDivergence", "KLDivLoss", "kullback_leibler_divergence"),
+      reference="keras.losses.KLDivergence; torch.nn.KLDivLoss(reduction='batchmean')")
+def kl_divergence(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+    r"""Kullback-Leibler divergence of the predictions from the label distribution.
+
+    .. math:: \ell_i = \sum_{c: y_{ic} > 0} y_{ic} (\log y_{ic} - \log p_{ic})
+
+    0 · log 0 = 0; equal to the cross-entropy for one-hot labels.
+    """
+    log_y = np.log(np.where(y > 0, y, 1.0))
+    return (y * log_y).sum(axis=1) + ce_terms(y, s, eps)
+
+
+@loss("weighted_crossentropy", tasks=K, params={"class_weight": "balanced", "eps": EPS64},
+      inputs="scores", reduction="class_balanced", domain=_balanced_only,
+      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight('balanced', y)")
+def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str, eps: float) -> np.ndarray:
+    r"""Class-balanced cross-entropy: the mean over the present classes of each class's mean.
+
+    .. math:: L = \frac1C \sum_c \frac{\sum_i w_i y_{ic} \ell_i}{\sum_i w_i y_{ic}}
+
+    Soft labels count as fractional members of each class.
+    """
+    return ce_terms(y, s, eps)
+
+
+@loss("focal", tasks=K, params={"gamma": 2.0, "eps": EPS64}, inputs="scores",
+      aliases=("CategoricalFocalCrossentropy", "categorical_focal"),
+      reference="Lin et al. 2017 (α = 1); keras.losses.CategoricalFocalCrossentropy with alpha=1")
+def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, eps: float) -> np.ndarray:
+    r"""Focal loss over K classes: :math:`\ell_i = -\sum_c y_{ic} (1 - p_{ic})^\gamma \log p_{ic}`."""
+    return -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
+
+
+@loss("brier", tasks=K, inputs="scores", reference="sklearn.metrics.brier_score_loss (multiclass)")
+def brier_classes(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Multiclass Brier score: :math:`\ell_i = \sum_c (p_{ic} - y_{ic})^2`.
+
+    As scikit-learn (``scale_by_half="auto"``), halved when K = 2 so that it equals the binary
+    Brier score.
+    """
+    terms = ((s.p - y) ** 2).sum(axis=1)
+    return terms / 2.0 if y.shape[1] == 2 else terms
+
+
+@loss("categorical_hinge", tasks=K, inputs="scores", aliases=("CategoricalHinge",),
+      reference="keras.losses.CategoricalHinge (Crammer-Singer)")
+def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Keras's categorical hinge on the predictions as given (scores or probabilities).
+
+    .. math:: \ell_i = \max(0, 1 + \max_c (1 - y_{ic}) \hat y_{ic} - \sum_c y_{ic} \hat y_{ic})
+    """
+    positive = (y * s.raw).sum(axis=1)
+    negative = ((1.0 - y) * s.raw).max(axis=1)
+    return np.maximum(0.0, negative - positive + 1.0)
+
+
+@loss("zero_one", tasks=K, inputs="scores", kinds={"probability", "logits", "class"},
+      aliases=("zero_one_loss",), reference="sklearn.metrics.zero_one_loss")
+def zero_one_classes(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Misclassification rate: :math:`\ell_i = [\arg\max_c \hat y_{ic} \ne \arg\max_c y_{ic}]`.
+
+    Ties go to the first class (numpy's argmax). Hard class ids are compared as they are.
+    """
+    if s.kind == "class":
+        return (s.raw != y).astype(np.float64)
+    return (s.raw.argmax(axis=1) != y.argmax(axis=1)).astype(np.float64)
+
+
+def _top_k_listed(inputs: Inputs, params: Mapping[str, Any]) -> bool:
+    return inputs.kind != "class" and inputs.n_classes > params["k"]
+
+
+def _top_k_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    if params["k"] < 1:
+        return "k must be at least 1"
+    if inputs.n_classes <= params["k"]:
+        return f"k={params['k']} ≥ {inputs.n_classes} classes: every row is in the top k"
+    return None
+
+
+@loss("top_k_error", tasks=K, params={"k": 5}, inputs="scores", default=_top_k_listed,
+      domain=_top_k_domain, aliases=("top_k", "top_k_accuracy_error"),
+      reference="1 − sklearn.metrics.top_k_accuracy_score")
+def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:
+    r"""Top-k error: 1 when k or more classes score strictly higher than the true class.
+
+    The true class is argmax of the labels; ties count in the true class's favour.
+    """
+    true = y.argmax(axis=1)
+    true_score = np.take_along_axis(s.raw, true[:, None], axis=1)
+    return ((s.raw > true_score).sum(axis=1) >= k).astype(np.float64)

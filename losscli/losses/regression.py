@@ -1,0 +1,155 @@
+"""Regression losses: per-row terms of labels ``y`` and predicted values ``v``.
+
+References are scikit-learn's ``sklearn.metrics`` functions unless a docstring says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import Inputs, loss
+
+REG = ["regression"]
+
+
+def _count(mask: np.ndarray) -> int:
+    """Rows where ``mask`` holds (in any column of a 2-D mask)."""
+    return int(mask.any(axis=1).sum()) if mask.ndim == 2 else int(mask.sum())
+
+
+def _any_at_most(limit: float, what: str, labels: bool = True, preds: bool = True):
+    def check(inputs: Inputs) -> str | None:
+        for name, values, wanted in (("label", inputs.y, labels), ("prediction", inputs.pred, preds)):
+            if wanted and (values <= limit).any():
+                return f"{_count(values <= limit)} {name}(s) ≤ {limit:g}; {what}"
+        return None
+    return check
+
+
+@loss("mse", tasks=REG, aliases=("mean_squared_error", "MeanSquaredError", "MSELoss", "l2"),
+      reference="sklearn.metrics.mean_squared_error")
+def mse(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Mean squared error. :math:`\ell_i = (y_i - \hat y_i)^2`."""
+    return (y - v) ** 2
+
+
+@loss("rmse", tasks=REG, finish=math.sqrt,
+      aliases=("root_mean_squared_error", "RootMeanSquaredError"),
+      reference="sklearn.metrics.root_mean_squared_error")
+def rmse(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Root mean squared error: :math:`\sqrt{\frac{\sum w_i (y_i - \hat y_i)^2}{\sum w_i}}`.
+
+    The terms are MSE's; the square root is taken after the (weighted) mean.
+    """
+    return (y - v) ** 2
+
+
+@loss("mae", tasks=REG, aliases=("mean_absolute_error", "MeanAbsoluteError", "L1Loss", "l1"),
+      reference="sklearn.metrics.mean_absolute_error")
+def mae(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Mean absolute error. :math:`\ell_i = |y_i - \hat y_i|`."""
+    return np.abs(y - v)
+
+
+@loss("huber", tasks=REG, params={"delta": 1.0}, aliases=("Huber", "HuberLoss", "huber_loss"),
+      reference="torch.nn.HuberLoss / keras.losses.Huber")
+def huber(y: np.ndarray, v: np.ndarray, *, delta: float) -> np.ndarray:
+    r"""Huber loss (PyTorch ``HuberLoss``, Keras ``Huber``), with r = y − ŷ.
+
+    .. math:: \ell_i = \tfrac12 r_i^2 \text{ if } |r_i| \le \delta, \text{ else } \delta(|r_i| - \tfrac12\delta)
+    """
+    r = np.abs(y - v)
+    return np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta))
+
+
+@loss("log_cosh", tasks=REG, aliases=("logcosh", "LogCosh"), reference="keras.losses.LogCosh")
+def log_cosh(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Log-cosh loss (Keras ``LogCosh``). :math:`\ell_i = \log\cosh(\hat y_i - y_i)`.
+
+    Computed as :math:`|r| + \log(1 + e^{-2|r|}) - \log 2`, finite for any residual.
+    """
+    r = np.abs(v - y)
+    return r + np.log1p(np.exp(-2.0 * r)) - math.log(2.0)
+
+
+@loss("msle", tasks=REG, domain=_any_at_most(-1.0, "msle needs values > −1"),
+      aliases=("mean_squared_log_error", "MeanSquaredLogarithmicError"),
+      reference="sklearn.metrics.mean_squared_log_error")
+def msle(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Mean squared logarithmic error. :math:`\ell_i = (\log(1 + y_i) - \log(1 + \hat y_i))^2`."""
+    return (np.log1p(y) - np.log1p(v)) ** 2
+
+
+def _zero_label(inputs: Inputs) -> str | None:
+    if (inputs.y == 0).any():
+        return f"{_count(inputs.y == 0)} zero label(s); mape divides by the label"
+    return None
+
+
+@loss("mape", tasks=REG, domain=_zero_label,
+      aliases=("mean_absolute_percentage_error", "MeanAbsolutePercentageError"),
+      reference="sklearn.metrics.mean_absolute_percentage_error")
+def mape(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Mean absolute percentage error, as a fraction. :math:`\ell_i = |y_i - \hat y_i| / |y_i|`."""
+    return np.abs(y - v) / np.abs(y)
+
+
+@loss("smape", tasks=REG, aliases=("symmetric_mean_absolute_percentage_error",),
+      reference="torchmetrics SymmetricMeanAbsolutePercentageError")
+def smape(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Symmetric MAPE, as a fraction in [0, 2] (torchmetrics).
+
+    .. math:: \ell_i = \frac{2|y_i - \hat y_i|}{|y_i| + |\hat y_i|}, \quad 0 \text{ when } y_i = \hat y_i = 0
+    """
+    denominator = np.abs(y) + np.abs(v)
+    return np.divide(2.0 * np.abs(y - v), denominator, out=np.zeros_like(denominator),
+                     where=denominator > 0)
+
+
+@loss("pinball", tasks=REG, params={"alpha": 0.5},
+      aliases=("mean_pinball_loss", "quantile", "quantile_loss"),
+      reference="sklearn.metrics.mean_pinball_loss")
+def pinball(y: np.ndarray, v: np.ndarray, *, alpha: float) -> np.ndarray:
+    r"""Pinball (quantile) loss at quantile α.
+
+    .. math:: \ell_i = \alpha \max(y_i - \hat y_i, 0) + (1 - \alpha) \max(\hat y_i - y_i, 0)
+    """
+    r = y - v
+    return alpha * np.maximum(r, 0.0) + (1.0 - alpha) * np.maximum(-r, 0.0)
+
+
+def _poisson_domain(inputs: Inputs) -> str | None:
+    if (inputs.y < 0).any():
+        return f"{_count(inputs.y < 0)} negative label(s); poisson_deviance needs labels ≥ 0"
+    if (inputs.pred <= 0).any():
+        return (f"{_count(inputs.pred <= 0)} prediction(s) ≤ 0; "
+                "poisson_deviance needs predictions > 0")
+    return None
+
+
+@loss("poisson_deviance", tasks=REG, domain=_poisson_domain,
+      aliases=("mean_poisson_deviance",), reference="sklearn.metrics.mean_poisson_deviance")
+def poisson_deviance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Poisson deviance. :math:`\ell_i = 2(y_i \log(y_i / \hat y_i) - y_i + \hat y_i)`, 0·log 0 = 0."""
+    safe_y = np.where(y > 0, y, 1.0)
+    return 2.0 * (np.where(y > 0, y * np.log(safe_y / v), 0.0) - y + v)
+
+
+@loss("gamma_deviance", tasks=REG,
+      domain=_any_at_most(0.0, "gamma_deviance needs labels and predictions > 0"),
+      aliases=("mean_gamma_deviance",), reference="sklearn.metrics.mean_gamma_deviance")
+def gamma_deviance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Gamma deviance. :math:`\ell_i = 2(\log(\hat y_i / y_i) + y_i / \hat y_i - 1)`."""
+    return 2.0 * (np.log(v / y) + y / v - 1.0)
+
+
+@loss("asymmetric_mse", tasks=REG, params={"under": 2.0, "over": 1.0},
+      reference="weighted squared error; under-prediction (ŷ < y) costs `under`, over-prediction `over`")
+def asymmetric_mse(y: np.ndarray, v: np.ndarray, *, under: float, over: float) -> np.ndarray:
+    r"""Asymmetric squared error: under-predictions weigh ``under``, over-predictions ``over``.
+
+    .. math:: \ell_i = (\text{under if } \hat y_i < y_i \text{ else over}) \cdot (y_i - \hat y_i)^2
+    """
+    return np.where(v < y, under, over) * (y - v) ** 2

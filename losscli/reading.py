@@ -1,0 +1,382 @@
+"""Reading predictions and labels: files, stdin, compression, parquet -> a :class:`Frame`.
+
+CSV goes through pyarrow's multi-threaded reader (the fastest here); compression is recognised by
+its magic bytes, whatever the file is called; the delimiter is sniffed from the first lines unless
+given. A labels file is joined to the predictions on an id column, or row by row. Bad cells become
+a :class:`~losscli.errors.DataError` naming the file, column and row.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import lzma
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import DataError, UsageError, closest, where
+
+DELIMITERS = ",;\t|"
+SNIFF_BYTES = 64 * 1024
+MAGIC = {  # first bytes -> compression
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+ID_NAMES = ("id",)
+
+
+@dataclass
+class Column:
+    """One column as read. ``rows`` maps its position to its row in ``source`` (None: the same)."""
+
+    name: str
+    data: pa.ChunkedArray
+    source: str
+    rows: np.ndarray | None = None
+
+    def row(self, i: int) -> int:
+        """The 1-based data row in ``source`` of position ``i``."""
+        return int(self.rows[i] if self.rows is not None else i) + 1
+
+
+@dataclass
+class Frame:
+    """The columns of one evaluation: predictions, plus joined labels if they came apart."""
+
+    columns: dict[str, Column]
+    n_rows: int
+    source: str
+    labels_source: str | None = None
+    key: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)  # column -> "true" | "pred" (two files)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.columns)
+
+    def column(self, name: str) -> Column:
+        if name not in self.columns:
+            raise UsageError(f"{self.source}: no column '{name}'{closest(name, self.columns)}; "
+                             f"columns: {', '.join(self.columns)}")
+        return self.columns[name]
+
+    def is_text(self, name: str) -> bool:
+        kind = self.column(name).data.type
+        return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+    def missing(self, name: str) -> np.ndarray:
+        """True where the cell is empty, NA or NaN."""
+        data = self.column(name).data
+        mask = data.is_null().to_numpy(zero_copy_only=False)
+        if pa.types.is_floating(data.type):
+            mask |= pc.is_nan(data).fill_null(False).to_numpy(zero_copy_only=False)
+        elif self.is_text(name):
+            mask |= pc.equal(pc.utf8_trim_whitespace(data), "").fill_null(False).to_numpy(zero_copy_only=False)
+        return mask
+
+    def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
+        """The column as float64 (bools as 0/1); a cell that is not a finite number is a DataError."""
+        col = self.column(name)
+        data = col.data
+        if pa.types.is_boolean(data.type) or pa.types.is_integer(data.type) \
+                or pa.types.is_floating(data.type) or pa.types.is_decimal(data.type):
+            values = data.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        elif self.is_text(name):
+            values = _text_to_numbers(col)
+        elif pa.types.is_null(data.type):
+            values = np.full(len(data), np.nan)
+        else:
+            raise DataError(f"{where(col.source, name)}holds {data.type} values, not numbers; "
+                            "pass the right column with --true/--pred")
+        if keep is not None:
+            values = values[keep]
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            i = int(np.flatnonzero(keep)[i]) if keep is not None else i
+            raise DataError(f"{where(col.source, name, col.row(i))}{values[bad][0]} is not a finite number "
+                            f"({int(bad.sum())} such cells); fix the data or use --dropna for empty cells")
+        return values
+
+    def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
+        """The column's values as stripped strings (an object array)."""
+        values = np.asarray(pc.utf8_trim_whitespace(self.column(name).data.cast(pa.string()))
+                            .to_numpy(zero_copy_only=False), dtype=object)
+        return values if keep is None else values[keep]
+
+    def locate(self, name: str, i: int) -> str:
+        """``file, column 'c', row r: `` for position ``i`` of column ``name``."""
+        col = self.column(name)
+        return where(col.source, name, col.row(i))
+
+
+def _text_to_numbers(col: Column) -> np.ndarray:
+    """Parse a text column; the first cell that is not a number is reported with its row."""
+    stripped = pc.utf8_trim_whitespace(col.data)
+    try:
+        return stripped.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    import pandas as pd
+
+    raw = stripped.to_numpy(zero_copy_only=False)
+    parsed = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
+    i = int(np.flatnonzero(bad)[0])
+    raise DataError(f"{where(col.source, col.name, col.row(i))}'{raw[i]}' is not a number "
+                    f"({int(bad.sum())} such cells); predictions must be numeric")
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _open_raw(path: str) -> IO[bytes]:
+    if path == "-":
+        return io.BytesIO(sys.stdin.buffer.read())
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _decompressed(raw: IO[bytes], path: str) -> IO[bytes]:
+    """``raw`` itself, or a stream that decompresses it, chosen by its magic bytes."""
+    head = raw.read(8)
+    raw.seek(0)
+    for magic, codec in MAGIC.items():
+        if head.startswith(magic):
+            if codec == "gzip":
+                return gzip.GzipFile(fileobj=raw)
+            if codec == "bz2":
+                return bz2.BZ2File(raw)
+            if codec == "xz":
+                return lzma.LZMAFile(raw)
+            return pa.PythonFile(pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd"), mode="r")
+    return raw
+
+
+def sniff_delimiter(sample: bytes, path: str) -> str:
+    """The delimiter of ``sample``: ``.tsv`` means tab; else csv.Sniffer over , ; tab |."""
+    if ".tsv" in Path(path).suffixes or ".tab" in Path(path).suffixes:
+        return "\t"
+    text = sample.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end inside a line
+    header = lines[0] if lines else ""
+    try:
+        found = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
+        if found in header:
+            return found
+    except csv.Error:
+        pass
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_table(path: str, delimiter: str | None = None) -> pa.Table:
+    """Read one CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row."""
+    name = display_name(path)
+    raw = _open_raw(path)
+    try:
+        head = raw.read(4)
+        raw.seek(0)
+        if head == b"PAR1":
+            table = _read_parquet(raw, name)
+        else:
+            table = _read_csv(raw, path, name, delimiter)
+    finally:
+        raw.close()
+    duplicated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    if duplicated:
+        raise DataError(f"{name}: the header names column(s) {', '.join(map(repr, duplicated))} more than "
+                        "once; rename them")
+    if table.num_rows == 0:
+        raise DataError(f"{name}: has a header but no data rows")
+    return table
+
+
+def _read_parquet(raw: IO[bytes], name: str) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(raw)
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"{name}: not a readable parquet file ({error})") from None
+
+
+def _read_csv(raw: IO[bytes], path: str, name: str, delimiter: str | None) -> pa.Table:
+    try:
+        stream = _decompressed(raw, path)
+        sample = stream.read(SNIFF_BYTES)
+    except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
+        raise DataError(f"{name}: cannot be decompressed ({error})") from None
+    if not sample.strip():
+        raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
+    if delimiter is None:
+        delimiter = sniff_delimiter(sample, path)
+    if stream is raw and path != "-":
+        source: Any = path  # let pyarrow read the file itself (memory-mapped, multi-threaded)
+    else:
+        source = _Chained(sample, stream)
+    try:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as error:
+        message = str(error).replace("CSV parse error: ", "")
+        raise DataError(f"{name}: not a readable CSV ({message}); delimiter {delimiter!r} — "
+                        "check it or pass --delimiter") from None
+    except (OSError, EOFError, lzma.LZMAError) as error:
+        raise DataError(f"{name}: cannot be read ({error})") from None
+
+
+class _Chained(io.RawIOBase):
+    """The sniffed sample followed by the rest of a stream, as one readable file."""
+
+    def __init__(self, first: bytes, rest: IO[bytes]) -> None:
+        self._first = memoryview(first)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if len(self._first):
+            n = min(len(buffer), len(self._first))
+            buffer[:n] = self._first[:n]
+            self._first = self._first[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# --------------------------------------------------------------------------------------------
+# One frame from one or two files
+
+
+def frame_from_table(table: pa.Table, source: str) -> Frame:
+    return Frame({name: Column(name, table.column(name), source) for name in table.column_names},
+                 table.num_rows, source)
+
+
+def as_frame(source: Any, name: str, delimiter: str | None = None) -> Frame:
+    """A path (or ``-``), a pandas DataFrame or a Frame, as a :class:`Frame`."""
+    if isinstance(source, Frame):
+        return source
+    if isinstance(source, (str, Path)):
+        return frame_from_table(read_table(str(source), delimiter), display_name(str(source)))
+    try:
+        table = pa.Table.from_pandas(source, preserve_index=False)
+    except (TypeError, AttributeError, pa.ArrowException) as error:
+        raise UsageError(f"{name}: expected a file path or a pandas DataFrame, not {type(source).__name__} "
+                         f"({error})") from None
+    if table.num_rows == 0:
+        raise DataError(f"{name}: the DataFrame has no rows")
+    return frame_from_table(table, f"<{name} DataFrame>")
+
+
+def load(predictions: Any, labels: Any = None, on: str | None = None,
+         delimiter: str | None = None) -> Frame:
+    """The predictions (a path, ``-`` or a DataFrame), joined to labels on ``on``/``id`` or by row."""
+    pred = as_frame(predictions, "predictions", delimiter)
+    if labels is None:
+        if on is not None:
+            raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
+        return pred
+    return join(pred, as_frame(labels, "labels", delimiter), on)
+
+
+def _key_column(frame: Frame, on: str) -> Column:
+    if on not in frame.columns:
+        raise UsageError(f"--on {on}: {frame.source} has no column '{on}'{closest(on, frame.columns)}; "
+                         f"columns: {', '.join(frame.columns)}")
+    return frame.columns[on]
+
+
+def _shared_id(pred: Frame, lab: Frame) -> str | None:
+    for name in pred.columns:
+        if name.lower() in ID_NAMES and name in lab.columns:
+            return name
+    return None
+
+
+def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
+    """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
+    import pandas as pd
+
+    key = on or _shared_id(pred, lab)
+    if key is None:
+        if pred.n_rows != lab.n_rows:
+            raise DataError(f"{pred.source} has {pred.n_rows} rows and {lab.source} has {lab.n_rows}; "
+                            "join them on an id column with --on COL, or give files of equal length")
+        order = None
+    else:
+        keys = []
+        for frame in (pred, lab):
+            column = _key_column(frame, key)
+            values = pd.Index(column.data.cast(pa.string()).to_numpy(zero_copy_only=False))
+            if values.hasnans:
+                i = int(np.flatnonzero(values.isna())[0])
+                raise DataError(f"{where(frame.source, key, i + 1)}empty join id; every row needs an id")
+            if not values.is_unique:
+                dup = values[values.duplicated()][0]
+                rows = np.flatnonzero(values == dup)[:3] + 1
+                raise DataError(f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
+                                f"{', '.join(map(str, rows))}); ids must be unique to join")
+            keys.append(values)
+        order = keys[1].get_indexer(keys[0])
+        if (order < 0).any():
+            i = int(np.flatnonzero(order < 0)[0])
+            raise DataError(f"{where(pred.source, key, i + 1)}id '{keys[0][i]}' has no row in {lab.source} "
+                            f"({int((order < 0).sum())} ids in all); labels are needed for every prediction")
+        if lab.n_rows > pred.n_rows:
+            extra = keys[1].difference(keys[0])
+            raise DataError(f"{lab.source}: {len(extra)} ids have no prediction in {pred.source} "
+                            f"(first: '{extra[0]}'); give predictions for every labelled row")
+    columns = {name: col for name, col in pred.columns.items()}
+    roles = {name: "pred" for name in columns if name != key}
+    take = pa.array(order) if order is not None else None
+    for name, col in lab.columns.items():
+        if name == key:
+            continue
+        data = col.data.take(take) if take is not None else col.data
+        joined = Column(name, data, col.source, order)
+        if name in columns:  # the same name in both files: the labels' is the truth
+            for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
+                if new in columns or new in lab.columns:
+                    raise DataError(f"column '{name}' is in both files and '{new}' exists too; rename one")
+                old.name = new
+                columns[new] = old
+                roles.pop(name, None)
+                roles[new] = role
+        else:
+            columns[name] = joined
+            roles[name] = "true"
+    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles)

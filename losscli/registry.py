@@ -1,0 +1,342 @@
+"""The loss registry: ``@loss``, :class:`LossSpec`, :class:`Partial` and :func:`accumulate`.
+
+A loss is a vectorised function that returns one term per row. The registry is the one place that
+checks a loss's domain, weights the terms and reduces them, always through a :class:`Partial` of
+summable statistics, so that one file, chunks of a file and shards on other machines give the same
+number: ``sum(partials, Partial())`` merges, :meth:`LossSpec.value` finishes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal, Mapping
+
+import numpy as np
+
+from .errors import DataError, UsageError, closest
+from .scores import Scores
+
+Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
+TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
+PredKind = Literal["values", "probability", "logits", "class"]
+Reduction = Literal["mean", "class_balanced"]
+
+EPS64 = float(np.finfo(np.float64).eps)
+CLASSIFICATION: frozenset[str] = frozenset(TASKS) - {"regression"}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One pair's data, as every loss sees it.
+
+    ``y``: regression values, binary 0/1 labels or (n, K) class distributions (one-hot for sparse
+    labels); hard class ids for ``kind == "class"``. ``pred``: values, probabilities, logits or
+    class ids, (n,) or (n, K). ``w``: sample weights or ``None``.
+    """
+
+    task: Task
+    kind: PredKind
+    y: np.ndarray
+    pred: np.ndarray
+    w: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_classes(self) -> int:
+        return self.pred.shape[1] if self.pred.ndim == 2 else 2
+
+    def scores(self) -> Scores:
+        return Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"))
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Summable statistics of one loss over some rows: merge by adding, finish by dividing.
+
+    ``class_sums``/``class_weights`` (Σ w·ℓ and Σ w per true class) are kept by losses with the
+    ``class_balanced`` reduction; ``skipped`` holds the reason a loss's domain did not hold.
+    """
+
+    weighted_sum: float = 0.0
+    weight: float = 0.0
+    rows: int = 0
+    class_sums: np.ndarray | None = None
+    class_weights: np.ndarray | None = None
+    skipped: str | None = None
+
+    def __add__(self, other: "Partial") -> "Partial":
+        return Partial(
+            self.weighted_sum + other.weighted_sum,
+            self.weight + other.weight,
+            self.rows + other.rows,
+            _add(self.class_sums, other.class_sums),
+            _add(self.class_weights, other.class_weights),
+            self.skipped or other.skipped,
+        )
+
+    @property
+    def mean(self) -> float:
+        """Σ w·ℓ / Σ w; with class sums, the mean over present classes of the per-class means."""
+        if self.class_weights is not None:
+            present = self.class_weights > 0
+            return float(np.mean(self.class_sums[present] / self.class_weights[present]))
+        return self.weighted_sum / self.weight
+
+
+def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a + b
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A registered loss: what it applies to and how its terms are reduced."""
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    tasks: frozenset[str]
+    params: Mapping[str, Any]
+    aliases: tuple[str, ...] = ()
+    kinds: frozenset[str] = frozenset()
+    default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True
+    reduction: Reduction = "mean"
+    finish: Callable[[float], float] | None = None
+    domain: Callable[[Inputs], str | None] | None = None
+    inputs: Literal["arrays", "scores"] = "arrays"
+    reference: str = ""
+    origin: str = "built-in"
+    doc: str = field(default="", compare=False)
+    seq: int = 0  # registration order: the order losses are listed in
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    def is_default(self, inputs: Inputs, params: Mapping[str, Any]) -> bool:
+        return self.default(inputs, params) if callable(self.default) else self.default
+
+    def value(self, partial: Partial) -> float | None:
+        if partial.skipped is not None:
+            return None
+        mean = partial.mean
+        return self.finish(mean) if self.finish else mean
+
+
+_SPECS: dict[str, dict[str, LossSpec]] = {}  # name -> task -> spec
+_ALIASES: dict[str, set[str]] = {}  # normalised alias -> canonical names
+_SEQ = itertools.count()
+
+
+def _key(name: str) -> str:
+    """Spellings compare without case or separators: BinaryCrossentropy == binary_cross_entropy."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def loss(
+    name: str,
+    *,
+    tasks: Iterable[str],
+    params: Mapping[str, Any] | None = None,
+    aliases: Iterable[str] = (),
+    kinds: Iterable[str] | None = None,
+    default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True,
+    reduction: Reduction = "mean",
+    finish: Callable[[float], float] | None = None,
+    domain: Callable[[Inputs], str | None] | None = None,
+    inputs: Literal["arrays", "scores"] = "arrays",
+    reference: str = "",
+    origin: str = "built-in",
+) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
+
+    ``y_pred`` is the values (regression) or the probabilities (classification, logits converted);
+    with ``inputs="scores"`` it is a :class:`~losscli.scores.Scores` that also gives stable logs of
+    logits. The same name may be registered again for other tasks (``brier`` for binary and for K
+    classes). The function returns (n,) terms, or (n, K) terms that are averaged over K.
+    """
+    tasks = frozenset(tasks)
+    unknown = tasks - set(TASKS)
+    if unknown:
+        raise UsageError(f"loss '{name}': unknown task {sorted(unknown)}; tasks are {', '.join(TASKS)}")
+    if kinds is None:
+        kinds = {"values"} if tasks == {"regression"} else {"probability", "logits"}
+
+    def register(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        _check_signature(name, fn, params or {})
+        spec = LossSpec(
+            name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
+            kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
+            domain=domain, inputs=inputs, reference=reference, origin=origin,
+            doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
+        )
+        by_task = _SPECS.setdefault(name, {})
+        clash = tasks & set(by_task)
+        if clash:
+            raise UsageError(f"loss '{name}' is already registered for {', '.join(sorted(clash))} "
+                             f"(by {by_task[min(clash)].origin}); choose another name")
+        for task in tasks:
+            by_task[task] = spec
+        for alias in (name, *spec.aliases):
+            _ALIASES.setdefault(_key(alias), set()).add(name)
+        return fn
+
+    return register
+
+
+def _check_signature(name: str, fn: Callable[..., Any], params: Mapping[str, Any]) -> None:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    accepted = set(signature.parameters)
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    missing = [p for p in params if p not in accepted and not takes_kwargs]
+    if missing:
+        raise UsageError(f"loss '{name}': its function does not take the parameter(s) {missing}; "
+                         f"add them as keyword arguments")
+
+
+def names() -> list[str]:
+    """Canonical names in registration order."""
+    return list(_SPECS)
+
+
+def specs(name: str) -> list[LossSpec]:
+    """The distinct specs registered under ``name`` (one per task family)."""
+    unique: dict[int, LossSpec] = {}
+    for spec in _SPECS.get(name, {}).values():
+        unique.setdefault(id(spec), spec)
+    return list(unique.values())
+
+
+def for_task(task: str) -> list[LossSpec]:
+    return sorted((by_task[task] for by_task in _SPECS.values() if task in by_task), key=lambda s: s.seq)
+
+
+def lookup(name: str, task: str) -> LossSpec | None:
+    return _SPECS.get(name, {}).get(task)
+
+
+def resolve(name: str) -> list[str]:
+    """Canonical names for a name or alias (``log_loss`` -> every task's cross-entropy).
+
+    Unknown names are a usage error that suggests the closest registered spelling.
+    """
+    found = _ALIASES.get(_key(name))
+    if found:
+        return [n for n in _SPECS if n in found]
+    spellings = list(_SPECS) + [a for n in _SPECS for s in specs(n) for a in s.aliases]
+    raise UsageError(f"unknown loss '{name}'{closest(name, spellings)}; `losscli list` shows them all")
+
+
+def resolve_for_task(name: str, task: str) -> str | None:
+    """The canonical name that ``name`` means for ``task``, or ``None`` if none applies."""
+    for canonical in resolve(name):
+        if task in _SPECS[canonical]:
+            return canonical
+    return None
+
+
+def parse_params(spec_params: Mapping[str, Any], loss_name: str, given: Mapping[str, str]) -> dict[str, Any]:
+    """Defaults overridden by ``--param LOSS.KEY=VALUE`` strings, parsed to the default's type."""
+    values = dict(spec_params)
+    for key, text in given.items():
+        if key not in spec_params:
+            known = ", ".join(spec_params) or "none"
+            raise UsageError(f"--param {loss_name}.{key}: '{loss_name}' has no parameter '{key}'"
+                             f"{closest(key, spec_params)}; its parameters: {known}")
+        values[key] = _parse_value(loss_name, key, text, spec_params[key])
+    return values
+
+
+def _parse_value(loss_name: str, key: str, text: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if text.lower() in ("1", "true", "yes"):
+            return True
+        if text.lower() in ("0", "false", "no"):
+            return False
+    elif isinstance(default, (int, float)) or default is None:
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and np.isfinite(number):
+            return int(number) if isinstance(default, int) and number.is_integer() else number
+        if default is None and text.lower() in ("none", "auto"):
+            return None
+    elif isinstance(default, str):
+        return text
+    kind = "true/false" if isinstance(default, bool) else "a number"
+    raise UsageError(f"--param {loss_name}.{key}={text}: expected {kind}")
+
+
+def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    """Why ``spec`` cannot be computed on ``inputs``, or ``None``."""
+    if inputs.kind not in spec.kinds:
+        if inputs.kind == "probability" and spec.kinds == {"logits"}:
+            return f"predictions are probabilities; {spec.name} needs decision scores"
+        if inputs.kind == "class":
+            return f"predictions are hard class ids; {spec.name} needs probabilities or scores"
+        return f"{spec.name} does not take {inputs.kind} predictions"
+    if spec.domain is not None:
+        return spec.domain(inputs) if len(inspect.signature(spec.domain).parameters) == 1 \
+            else spec.domain(inputs, params)
+    return None
+
+
+def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray:
+    """The loss's per-row terms, checked: shape (n,) and finite."""
+    if spec.inputs == "scores":
+        pred: Any = inputs.scores()
+    elif inputs.kind == "logits":
+        pred = inputs.scores().p
+    else:
+        pred = inputs.pred
+    out = np.asarray(spec.fn(inputs.y, pred, **params), dtype=np.float64)
+    if out.ndim == 2 and out.shape[0] == inputs.n:
+        out = out.mean(axis=1)
+    if out.shape != (inputs.n,):
+        raise DataError(f"loss '{spec.name}' ({spec.origin}) returned shape {out.shape}; "
+                        f"a loss must return one term per row, shape ({inputs.n},)")
+    bad = ~np.isfinite(out)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise DataError(f"loss '{spec.name}' ({spec.origin}) gave {out[row - 1]} at row {row} "
+                        f"({int(bad.sum())} rows in all); check the loss or its inputs")
+    return out
+
+
+def membership(inputs: Inputs) -> np.ndarray:
+    """(n, K) weight of each row in each true class: [1 - y, y] for binary, y for K classes."""
+    if inputs.y.ndim == 2:
+        return inputs.y
+    return np.column_stack([1.0 - inputs.y, inputs.y])
+
+
+def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
+    """The :class:`Partial` of ``spec`` over ``inputs`` (one chunk, shard or whole file)."""
+    params = dict(spec.params) if params is None else params
+    reason = skip_reason(spec, inputs, params)
+    if reason is not None:
+        return Partial(rows=inputs.n, skipped=reason)
+    t = terms(spec, inputs, params)
+    w = inputs.w
+    weighted = t if w is None else w * t
+    total_w = float(inputs.n) if w is None else float(w.sum())
+    if spec.reduction == "class_balanced":
+        m = membership(inputs)
+        cw = m.sum(axis=0) if w is None else w @ m
+        return Partial(float(weighted.sum()), total_w, inputs.n, weighted @ m, cw)
+    return Partial(float(weighted.sum()), total_w, inputs.n)
+
+
+def evaluate_all(inputs: Inputs, names_: Iterable[str], params: Mapping[str, Mapping[str, Any]]) -> dict[str, Partial]:
+    """Partials for each canonical loss name applicable to ``inputs.task``."""
+    return {name: accumulate(_SPECS[name][inputs.task], inputs, params.get(name)) for name in names_}

@@ -1,0 +1,104 @@
+"""Rendering: a report dict -> JSON, CSV, markdown or a rich table. Nothing here computes a loss.
+
+JSON keeps full precision and is strict (``null``, never NaN); only the table rounds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+MARKDOWN_MARKER = "<!-- losscli-report -->"
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def strict(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(strict(report), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def fmt(value: float | None) -> str:
+    """Six significant digits for people; JSON keeps all of them."""
+    return "—" if value is None else f"{value:.6g}"
+
+
+def _rows(report: dict[str, Any]) -> list[tuple[dict[str, Any], str, float | None, str]]:
+    """(result, loss, value, note) for every computed and skipped loss, in report order."""
+    rows = []
+    for result in report["results"]:
+        rows += [(result, name, value, "") for name, value in result["losses"].items()]
+        rows += [(result, name, None, reason) for name, reason in result["skipped"].items()]
+    return rows
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["pair", "task", "predictions", "n", "loss", "value", "skipped"])
+    for result, name, value, note in _rows(report):
+        writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name,
+                         "" if value is None else repr(value), note])
+    return out.getvalue()
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """A pull-request comment: a hidden marker line (to find and update it), a table, the signature."""
+    lines = [MARKDOWN_MARKER, "### losscli report", "",
+             "| pair | task | loss | value |", "| --- | --- | --- | ---: |"]
+    for result, name, value, note in _rows(report):
+        shown = fmt(value) if not note else f"skipped: {note}"
+        lines.append(f"| {result['pair']} | {result['task']} | {name} | {shown} |")
+    lines += ["", f"`{report['signature']}`", ""]
+    return "\n".join(lines)
+
+
+def print_table(report: dict[str, Any], console: Any) -> None:
+    """One rich table per pair, skipped losses dimmed, the signature underneath."""
+    from rich.table import Table
+    from rich.text import Text
+
+    for result in report["results"]:
+        title = (f"[bold]{result['pair']}[/]  {result['task']} · {result['predictions']} · n={result['n']}"
+                 + (f" · weight={result['weight']}" if result["weight"] else ""))
+        caption = f"{', '.join(result['true'])} ← {_columns(result['pred'])}"
+        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+        table.add_column("loss")
+        table.add_column("value", justify="right")
+        for name, value in result["losses"].items():
+            table.add_row(name, fmt(value))
+        for name, reason in result["skipped"].items():
+            table.add_row(Text(name, style="dim"), Text(f"skipped: {reason}", style="dim"))
+        console.print(table)
+    console.print(Text(report["signature"], style="dim"))
+
+
+def _columns(columns: list[str]) -> str:
+    return ", ".join(columns) if len(columns) <= 4 else f"{columns[0]} … {columns[-1]} ({len(columns)} columns)"
+
+
+def render(report: dict[str, Any], fmt_: str, width: int = 100) -> str:
+    """The report as text in ``fmt_`` (the table without colour, for files)."""
+    if fmt_ == "json":
+        return to_json(report)
+    if fmt_ == "csv":
+        return to_csv(report)
+    if fmt_ == "markdown":
+        return to_markdown(report)
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    print_table(report, console)
+    return console.file.getvalue()

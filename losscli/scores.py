@@ -1,0 +1,55 @@
+"""Classifier outputs, as probabilities or logits, with numerically stable logarithms.
+
+Logits never pass through a clipped probability: ``log σ(z) = −log(1 + e^{−z})`` (``logaddexp``) and
+``log softmax(z) = z − logsumexp(z)`` stay finite and exact for |z| in the thousands. Probabilities
+are clipped to ``[eps, 1 − eps]`` before a logarithm, as scikit-learn does.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+
+def log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """log σ(z) = −log(1 + e^{−z}), stable for any z."""
+    return -np.logaddexp(0.0, -z)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise z − logsumexp(z), shifted by the row maximum."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class Scores:
+    """One pair's predictions. ``raw`` as given; ``kind`` is probability, logits or class."""
+
+    def __init__(self, raw: np.ndarray, kind: str, *, softmax: bool) -> None:
+        self.raw = raw
+        self.kind = kind
+        self.softmax = softmax
+
+    @property
+    def is_logits(self) -> bool:
+        return self.kind == "logits"
+
+    @cached_property
+    def p(self) -> np.ndarray:
+        """Probabilities: the raw values, or σ(z) / softmax(z) of logits."""
+        if not self.is_logits:
+            return self.raw
+        return np.exp(log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw))
+
+    def log_p(self, eps: float) -> np.ndarray:
+        """log p: stable from logits; log(clip(p, eps, 1 − eps)) from probabilities."""
+        if self.is_logits:
+            return log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw)
+        return np.log(np.clip(self.raw, eps, 1.0 - eps))
+
+    def log_1mp(self, eps: float) -> np.ndarray:
+        """log(1 − p) for sigmoid outputs: log σ(−z), or log(clip(1 − p, eps, 1 − eps))."""
+        if self.is_logits:
+            return log_sigmoid(-self.raw)
+        return np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
