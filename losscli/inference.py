@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError, UsageError, where
+from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
 from .reading import Frame
 from .registry import TASKS, Inputs, PredKind, Task
@@ -68,7 +68,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
           positive: str | None = None, weight: str | None = None, dropna: bool = False) -> Target:
     """Read ``pair``'s columns from ``frame`` and decide its task and prediction kind."""
     if task is not None and task not in TASKS:
-        raise UsageError(f"--task {task}: unknown task; tasks are {', '.join(TASKS)}")
+        raise UsageError(f"--task {task}: unknown task{closest(task, TASKS)}; tasks are {', '.join(TASKS)}")
     if predictions is not None and predictions not in KINDS:
         raise UsageError(f"--predictions {predictions}: expected probability or logits")
     used = pair.true + pair.pred + ([weight] if weight else [])

@@ -106,7 +106,7 @@ class Frame:
             i = int(np.flatnonzero(bad)[0])
             i = int(np.flatnonzero(keep)[i]) if keep is not None else i
             raise DataError(f"{where(col.source, name, col.row(i))}{values[bad][0]} is not a finite number "
-                            f"({int(bad.sum())} such cells); fix the data or use --dropna for empty cells")
+                            f"({int(bad.sum())} cell(s) in all); fix the data or use --dropna for empty cells")
         return values
 
     def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
@@ -135,7 +135,7 @@ def _text_to_numbers(col: Column) -> np.ndarray:
     bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
     i = int(np.flatnonzero(bad)[0])
     raise DataError(f"{where(col.source, col.name, col.row(i))}'{raw[i]}' is not a number "
-                    f"({int(bad.sum())} such cells); predictions must be numeric")
+                    f"({int(bad.sum())} cell(s) in all); predictions must be numeric")
 
 
 # --------------------------------------------------------------------------------------------

@@ -299,7 +299,8 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
         pred = inputs.scores().p
     else:
         pred = inputs.pred
-    out = np.asarray(spec.fn(inputs.y, pred, **params), dtype=np.float64)
+    with np.errstate(all="ignore"):  # non-finite terms are reported below, with their row
+        out = np.asarray(spec.fn(inputs.y, pred, **params), dtype=np.float64)
     if out.ndim == 2 and out.shape[0] == inputs.n:
         out = out.mean(axis=1)
     if out.shape != (inputs.n,):

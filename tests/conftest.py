@@ -1,0 +1,56 @@
+"""Shared helpers: run the CLI in-process and write small input files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from losscli.cli import app
+
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.stdout)
+
+    def losses(self, i: int = 0) -> dict[str, float]:
+        return self.json["results"][i]["losses"]
+
+
+def run(*args: str, input: str | bytes | None = None) -> Run:
+    result = CliRunner().invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """``write("name.csv", "a,b\\n1,2\\n")`` -> the path, as a string."""
+
+    def _write(name: str, text: str | bytes) -> str:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        return str(path)
+
+    return _write
+
+
+def csv_text(columns: dict[str, list[Any]]) -> str:
+    names = list(columns)
+    rows = zip(*(columns[n] for n in names))
+    return ",".join(names) + "\n" + "".join(",".join(repr(v) if isinstance(v, float) else str(v) for v in row) + "\n"
+                                             for row in rows)

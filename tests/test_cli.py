@@ -1,0 +1,335 @@
+"""The command line as a person, a CI job and a shell script use it: formats, exit codes, errors."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn import metrics
+
+from .conftest import SAMPLE_DATA, csv_text, run
+
+BINARY = "y_true,y_pred\n1,0.8\n0,0.4\n1,0.3\n0,0.1\n"
+# log loss by hand: -(ln .8 + ln .6 + ln .3 + ln .9) / 4
+BCE = -(math.log(0.8) + math.log(0.6) + math.log(0.3) + math.log(0.9)) / 4
+
+
+def test_json_shape_and_value(write):
+    result = run("eval", write("p.csv", BINARY), "--format", "json")
+    assert result.code == 0
+    report = result.json
+    assert set(report) >= {"losscli", "signature", "input", "results", "gates", "passed"}
+    assert report["input"] == {"predictions": report["input"]["predictions"], "labels": None, "rows": 4}
+    res = report["results"][0]
+    assert set(res) >= {"pair", "true", "pred", "task", "predictions", "n", "weight", "group", "losses",
+                        "params", "ci", "skipped"}
+    assert (res["pair"], res["true"], res["pred"], res["task"], res["n"]) == ("y", ["y_true"], ["y_pred"], "binary", 4)
+    assert res["losses"]["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    assert report["passed"] is True and report["gates"] == []
+
+
+def test_json_is_the_default_when_stdout_is_not_a_terminal(write):
+    result = run("eval", write("p.csv", BINARY))
+    assert result.json["results"][0]["losses"]["brier"] == pytest.approx((0.04 + 0.16 + 0.49 + 0.01) / 4)
+
+
+def test_signature(write):
+    sig = run("eval", write("p.csv", BINARY)).json["signature"]
+    parts = sig.split("|")
+    assert parts[:4] == ["losscli:0.1.0", "task:binary", "pred:probability", "eps:2.2e-16"]
+    assert parts[4:6] == ["w:none", "n:4"] and parts[6].startswith("data:sha256:") and len(parts[6]) == 20
+    other = run("eval", write("q.csv", BINARY.replace("0.8", "0.7"))).json["signature"]
+    assert other.split("|")[-1] != parts[-1]
+    assert "params:focal.gamma=3" in run("eval", write("p.csv", BINARY), "--param", "focal.gamma=3").json["signature"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "table"])
+def test_other_formats_carry_the_values(write, fmt):
+    result = run("eval", write("p.csv", BINARY), "--format", fmt)
+    assert result.code == 0
+    assert f"{BCE:.6g}" in result.stdout or repr(BCE) in result.stdout
+    if fmt == "markdown":
+        assert result.stdout.startswith("<!-- losscli-report -->")
+        assert "| y | binary | binary_crossentropy |" in result.stdout
+    if fmt == "table":
+        assert "losscli:0.1.0|task:binary" in result.stdout.replace("\n", "")
+
+
+def test_csv_format_parses(write):
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(run("eval", write("p.csv", BINARY), "-f", "csv").stdout)))
+    bce = next(r for r in rows if r["loss"] == "binary_crossentropy")
+    assert float(bce["value"]) == pytest.approx(BCE, rel=1e-15)
+
+
+def test_loss_selection_aliases_and_params(write):
+    path = write("p.csv", BINARY)
+    result = run("eval", path, "--loss", "log_loss", "--loss", "brier_score_loss", "--loss", "focal", "--param", "focal.gamma=0")
+    assert result.code == 0
+    losses = result.losses()
+    assert list(losses) == ["binary_crossentropy", "brier", "focal"]
+    assert losses["focal"] == pytest.approx(BCE, rel=1e-12)  # gamma 0 is the cross-entropy
+    keras = run("eval", path, "-l", "bce", "-p", "binary_crossentropy.eps=1e-7").losses()
+    assert keras["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+
+
+def test_a_loss_of_another_task_is_skipped_with_a_reason(write):
+    result = run("eval", write("p.csv", BINARY), "--loss", "mse")
+    assert result.json["results"][0]["skipped"]["mse"].startswith("mse is not defined for binary")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--loss", "breir"], "did you mean 'brier'"),
+    (["--param", "focal.gama=3"], "did you mean 'gamma'"),
+    (["--param", "focal=3"], "LOSS.KEY=VALUE"),
+    (["--param", "nosuchloss.x=1"], "unknown loss"),
+    (["--task", "binery"], "did you mean 'binary'"),
+    (["--format", "jsn"], "did you mean 'json'"),
+    (["--predictions", "probs"], "probability or logits"),
+    (["--true", "y_tru", "--pred", "y_pred"], "did you mean 'y_true'"),
+    (["--true", "y_true"], "--pred"),
+    (["--weight", "w"], "no column 'w'"),
+    (["--positive", "2"], "not a value"),
+    (["--on", "id"], "--labels"),
+    (["--delimiter", "ab"], "one character"),
+])
+def test_usage_errors_exit_2_with_a_suggestion(write, args, message):
+    result = run("eval", write("p.csv", BINARY), *args)
+    assert result.code == 2, result.stderr
+    assert message in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_unknown_flag_exits_2():
+    assert run("eval", "x.csv", "--frmat", "json").code == 2
+
+
+BAD_FILES = [
+    ("empty.csv", "", "empty"),
+    ("blank.csv", "\n\n", "empty"),
+    ("header.csv", "y_true,y_pred\n", "no data rows"),
+    ("text.csv", "y_true,y_pred\n1,0.5\n0,abc\n", "row 2: 'abc' is not a number"),
+    ("gap.csv", "y_true,y_pred\n1,\n0,0.3\n", "empty or NaN"),
+    ("nan.csv", "y_true,y_pred\n1,0.5\n0,NaN\n", "first rows: 2"),
+    ("inf.csv", "y_true,y_pred\n1,0.5\n0,inf\n", "row 2: inf"),
+    ("ninf.csv", "y_true,y_pred\n1,-inf\n0,0.3\n", "row 1: -inf"),
+    ("label.csv", "y_true,p_a,p_b\na,0.5,0.5\nc,0.2,0.8\n", "row 2: label 'c' matches no prediction column"),
+    ("intlabel.csv", "y_true,p_0,p_1\n0,0.5,0.5\n7,0.2,0.8\n", "label '7' matches no prediction column"),
+    ("ragged.csv", "y_true,y_pred\n1,0.5\n0,0.2,9\n", "Expected 2 columns"),
+    ("dup.csv", "y,y\n1,2\n", "more than once"),
+    ("manystrings.csv", "y_true,y_pred\na,0.5\nb,0.2\nc,0.1\n", "3 label values"),
+    ("textregression.csv", "y_true,y_pred\na,0.5\nb,0.2\n", None),
+]
+
+
+@pytest.mark.parametrize("name, text, message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_data_exits_3_naming_file_column_and_row(write, name, text, message):
+    path = write(name, text)
+    result = run("eval", path, "--task", "regression") if name == "textregression.csv" else run("eval", path)
+    assert result.code == 3, (result.code, result.stderr)
+    assert name in result.stderr
+    if message:
+        assert message in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_missing_file_and_directory_exit_3(tmp_path):
+    assert run("eval", tmp_path / "nope.csv").code == 3
+    assert "no such file" in run("eval", tmp_path / "nope.csv").stderr
+    assert run("eval", tmp_path).code == 3
+
+
+def test_probabilities_required_but_outside_unit_interval(write):
+    result = run("eval", write("p.csv", "y_true,y_pred\n1,1.5\n0,0.2\n"), "--predictions", "probability")
+    assert result.code == 3 and "row 1: 1.5 is not a probability" in result.stderr
+
+
+def test_dropna_reports_the_count(write):
+    result = run("eval", write("p.csv", BINARY + "1,\n"), "--dropna")
+    assert result.code == 0
+    res = result.json["results"][0]
+    assert res["n"] == 4 and res["dropped"] == 1
+    assert res["losses"]["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    assert "1 row(s) with empty or NaN cells dropped" in result.stderr
+
+
+def test_nothing_pairs_lists_columns_and_flags(write):
+    result = run("eval", write("p.csv", "a,b\nx,y\n"))
+    assert result.code == 2
+    assert "a, b" in result.stderr and "--true COL --pred COL" in result.stderr
+
+
+@pytest.mark.parametrize("compress, suffix", [
+    (gzip.compress, ".gz"), (bz2.compress, ".bz2"), (lzma.compress, ".xz"), (None, ".zst")])
+def test_compressed_files(write, compress, suffix):
+    if compress is None:
+        zstandard = pytest.importorskip("zstandard")
+        compress = zstandard.ZstdCompressor().compress
+    result = run("eval", write("p.csv" + suffix, compress(BINARY.encode())))
+    assert result.code == 0 and result.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_delimiter_is_sniffed(write, delimiter):
+    result = run("eval", write("p.txt", BINARY.replace(",", delimiter)))
+    assert result.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+
+
+def test_tsv_and_explicit_delimiter(write):
+    assert run("eval", write("p.tsv", BINARY.replace(",", "\t"))).losses()["binary_crossentropy"] == pytest.approx(BCE)
+    # decimal commas need an explicit delimiter
+    result = run("eval", write("p.csv", BINARY.replace(",", ";")), "--delimiter", ";")
+    assert result.losses()["binary_crossentropy"] == pytest.approx(BCE)
+
+
+def test_stdin(write):
+    result = run("eval", "-", input=BINARY)
+    assert result.code == 0 and result.json["input"]["predictions"] == "<stdin>"
+    assert result.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    assert run("eval", "-", input=gzip.compress(BINARY.encode())).losses()["binary_crossentropy"] == pytest.approx(BCE)
+
+
+def test_parquet(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"y_true": [1, 0, 1, 0], "y_pred": [0.8, 0.4, 0.3, 0.1]}).to_parquet(path)
+    assert run("eval", path).losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+
+
+def test_labels_file_joined_on_id_in_any_order(write):
+    preds = write("preds.csv", "id,y_pred\n3,0.3\n1,0.8\n4,0.1\n2,0.4\n")
+    labels = write("labels.csv", "id,y_true\n1,1\n2,0\n3,1\n4,0\n")
+    result = run("eval", preds, "--labels", labels)
+    assert result.code == 0 and result.json["input"]["labels"].endswith("labels.csv")
+    assert result.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    other = write("labels2.csv", "key,y_true\n1,1\n2,0\n3,1\n4,0\n")
+    preds2 = write("preds2.csv", "key,y_pred\n3,0.3\n1,0.8\n4,0.1\n2,0.4\n")
+    assert run("eval", preds2, "--labels", other, "--on", "key").losses()["binary_crossentropy"] == pytest.approx(BCE)
+
+
+def test_labels_file_row_by_row_and_same_column_name(write):
+    preds = write("preds.csv", "y\n0.8\n0.4\n0.3\n0.1\n")
+    labels = write("labels.csv", "y\n1\n0\n1\n0\n")
+    result = run("eval", preds, "--labels", labels)
+    assert result.code == 0 and result.json["results"][0]["pair"] == "y"
+    assert result.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+
+
+@pytest.mark.parametrize("labels, message", [
+    ("id,y_true\n1,1\n1,0\n3,1\n4,0\n", "appears more than once"),
+    ("id,y_true\n1,1\n2,0\n3,1\n", "has no row in"),
+    ("id,y_true\n1,1\n2,0\n3,1\n4,0\n5,1\n", "have no prediction"),
+    ("id,y_true\n,1\n2,0\n3,1\n4,0\n", "empty join id"),
+])
+def test_join_errors_exit_3(write, labels, message):
+    preds = write("preds.csv", "id,y_pred\n3,0.3\n1,0.8\n4,0.1\n2,0.4\n")
+    result = run("eval", preds, "--labels", write("labels.csv", labels))
+    assert result.code == 3 and message in result.stderr
+
+
+def test_mismatched_row_counts_exit_3(write):
+    result = run("eval", write("p.csv", "y_pred\n0.1\n0.2\n"), "--labels", write("l.csv", "y_true\n1\n0\n1\n"))
+    assert result.code == 3 and "2 rows" in result.stderr and "3" in result.stderr
+
+
+def test_weights(write):
+    text = "y_true,y_pred,w\n1,0.8,1\n0,0.4,3\n1,0.3,0.5\n0,0.1,2\n"
+    result = run("eval", write("p.csv", text), "--weight", "w")
+    y, p, w = [1, 0, 1, 0], [0.8, 0.4, 0.3, 0.1], [1, 3, 0.5, 2]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y, p, sample_weight=w), rel=1e-12)
+    assert result.json["results"][0]["weight"] == "w" and "|w:w|" in result.json["signature"]
+    bad = run("eval", write("q.csv", text.replace(",3\n", ",-3\n")), "--weight", "w")
+    assert bad.code == 3 and "negative" in bad.stderr
+
+
+def test_weight_column_named_weight_never_pairs(write):
+    result = run("eval", write("p.csv", "id,weight,y_true,y_pred\n1,2,1,0.8\n2,1,0,0.4\n"))
+    assert [r["pair"] for r in result.json["results"]] == ["y"]
+
+
+def test_output_is_atomic_and_format_follows_the_extension(write, tmp_path):
+    out = tmp_path / "report.json"
+    assert run("eval", write("p.csv", BINARY), "--output", out).code == 0
+    saved = json.loads(out.read_text())
+    assert saved["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    failed = run("eval", write("bad.csv", "y_true,y_pred\n1,x\n"), "--output", out)
+    assert failed.code == 3
+    assert json.loads(out.read_text()) == saved  # the last good report is untouched
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
+    md = tmp_path / "report.md"
+    run("eval", write("p.csv", BINARY), "-o", md)
+    assert md.read_text().startswith("<!-- losscli-report -->")
+
+
+def test_explain_prints_the_evidence_on_stderr(write):
+    result = run("eval", write("p.csv", BINARY), "--explain")
+    assert "binary; positive class 1" in result.stderr and "probabilities" in result.stderr
+    assert json.loads(result.stdout)  # stdout stays pure JSON
+
+
+def test_unpaired_columns_are_named_on_stderr(write):
+    result = run("eval", write("p.csv", "y_true,y_pred,extra_thing\n1,0.5,3\n0,0.2,4\n"))
+    assert result.code == 0 and "extra_thing" in result.stderr
+
+
+def test_list_and_explain():
+    listing = run("list", "--format", "json").json["losses"]
+    names = {e["name"] for e in listing}
+    assert {"mse", "huber", "binary_crossentropy", "categorical_hinge", "kl_divergence", "top_k_error"} <= names
+    brier = run("explain", "brier_score_loss", "--format", "json").json["losses"]
+    assert {tuple(e["tasks"]) for e in brier} == {("binary", "multilabel"), ("sparse", "multiclass")}
+    text = run("explain", "huber")
+    assert text.code == 0 and "delta" in text.stdout and "HuberLoss" in text.stdout
+    assert run("explain", "hubber").code == 2
+    assert "regression" in run("list", "--task", "regression", "--format", "table").stdout
+
+
+def test_version_and_help():
+    assert run("--version").stdout.strip() == "losscli 0.1.0"
+    for command in ([], ["eval"], ["list"], ["explain"]):
+        assert run(*command, "--help").code == 0
+
+
+def _losscli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+def test_a_closed_pipe_ends_quietly(write):
+    path = write("p.csv", "y_true,y_pred\n" + "1,0.5\n" * 10)
+    proc = subprocess.run(f"{sys.executable} -m losscli eval {path} --format json | head -c 10",
+                          shell=True, capture_output=True, text=True)
+    assert proc.stderr == ""
+
+
+def test_bugs_exit_4_with_an_apology(write, monkeypatch):
+    import losscli.evaluation
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(losscli.evaluation, "evaluate", broken)
+    result = run("eval", write("p.csv", BINARY))
+    assert result.code == 4 and "bug in losscli" in result.stderr and "LOSSCLI_DEBUG=1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_start_up_imports_no_numpy_pandas_pyarrow():
+    code = "import sys, losscli.cli; print(sorted({'numpy', 'pandas', 'pyarrow', 'rich'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_python_module_entry_point(write):
+    proc = _losscli("eval", write("p.csv", BINARY))
+    assert proc.returncode == 0 and json.loads(proc.stdout)["results"][0]["task"] == "binary"

@@ -1,0 +1,173 @@
+"""Classification losses against scikit-learn, and Keras/PyTorch conventions worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn import metrics
+from sklearn.utils.class_weight import compute_sample_weight
+
+from losscli import losses  # noqa: F401
+from losscli.registry import Inputs, accumulate, lookup
+
+REL = 1e-9
+rng = np.random.default_rng(1)
+N = 300
+YB = (rng.uniform(size=N) < 0.3).astype(float)
+Z = rng.normal(0, 2, N) + 1.5 * YB  # logits / decision scores
+PB = 1 / (1 + np.exp(-Z))
+W = rng.uniform(0.1, 3.0, N)
+K = 7
+YS = rng.integers(0, K, N)
+ZK = rng.normal(0, 2, (N, K)) + 2 * np.eye(K)[YS]
+PK = np.exp(ZK) / np.exp(ZK).sum(axis=1, keepdims=True)
+ONEHOT = np.eye(K)[YS]
+
+
+def value(name, task, kind, y, pred, w=None, **params):
+    spec = lookup(name, task)
+    inputs = Inputs(task, kind, np.asarray(y, float), np.asarray(pred, float), None if w is None else np.asarray(w, float))
+    return spec.value(accumulate(spec, inputs, {**spec.params, **params}))
+
+
+def test_binary_crossentropy_by_hand_and_against_sklearn():
+    # rows: -ln 0.8 = 0.2231, -ln(1 - 0.4) = 0.5108; mean 0.3670
+    got = value("binary_crossentropy", "binary", "probability", [1, 0], [0.8, 0.4])
+    assert got == pytest.approx((-math.log(0.8) - math.log(0.6)) / 2, rel=1e-12)
+    assert got == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.4]), rel=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_probability_losses_against_sklearn(weighted):
+    w = W if weighted else None
+    assert value("binary_crossentropy", "binary", "probability", YB, PB, w) == \
+        pytest.approx(metrics.log_loss(YB, PB, sample_weight=w), rel=REL)
+    assert value("brier", "binary", "probability", YB, PB, w) == \
+        pytest.approx(metrics.brier_score_loss(YB, PB, sample_weight=w), rel=REL)
+    assert value("zero_one", "binary", "probability", YB, PB, w) == \
+        pytest.approx(metrics.zero_one_loss(YB, PB > 0.5, sample_weight=w), rel=REL)
+
+
+def test_binary_logits_match_the_probabilities_they_stand_for():
+    for name in ("binary_crossentropy", "brier", "zero_one", "focal", "weighted_crossentropy"):
+        assert value(name, "binary", "logits", YB, Z) == pytest.approx(value(name, "binary", "probability", YB, PB), rel=1e-9)
+    assert value("binary_crossentropy", "binary", "logits", YB, Z) == pytest.approx(metrics.log_loss(YB, PB), rel=REL)
+
+
+def test_extreme_logits_are_finite_and_exact():
+    # softplus(z) - y z: z = 1000, y = 0 -> 1000; z = -1000, y = 1 -> 1000; z = 1000, y = 1 -> e^-1000 ~ 0
+    got = value("binary_crossentropy", "binary", "logits", [0, 1, 1], [1000.0, -1000.0, 1000.0])
+    assert got == pytest.approx(2000 / 3, rel=1e-15)
+    # softmax: true-class logit 0 against 3000 -> loss 3000
+    got = value("sparse_categorical_crossentropy", "sparse", "logits", [[1, 0]], [[0.0, 3000.0]])
+    assert got == pytest.approx(3000.0, rel=1e-15)
+    assert value("focal", "binary", "logits", [0], [5000.0]) == pytest.approx(5000.0, rel=1e-15)
+
+
+def test_probabilities_are_clipped_with_float64_epsilon_like_sklearn():
+    eps = np.finfo(float).eps
+    got = value("binary_crossentropy", "binary", "probability", [1, 0], [0.0, 1.0])
+    assert got == pytest.approx(-math.log(eps), rel=1e-12)
+    assert got == pytest.approx(metrics.log_loss([1, 0], [0.0, 1.0]), rel=1e-12)
+    keras = value("binary_crossentropy", "binary", "probability", [1], [0.0], eps=1e-7)
+    assert keras == pytest.approx(-math.log(1e-7), rel=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_weighted_crossentropy_is_sklearn_log_loss_with_balanced_weights(weighted):
+    w = W if weighted else np.ones(N)
+    balanced = compute_sample_weight("balanced", YB) * w
+    # mean of per-class weighted means == log_loss with balanced weights (times the sample weights)
+    per_class = [np.average(-np.log(np.where(YB == 1, PB, 1 - PB))[YB == c], weights=w[YB == c]) for c in (0, 1)]
+    got = value("weighted_crossentropy", "binary", "probability", YB, PB, w if weighted else None)
+    assert got == pytest.approx(np.mean(per_class), rel=REL)
+    if not weighted:
+        assert got == pytest.approx(metrics.log_loss(YB, PB, sample_weight=balanced), rel=REL)
+    balanced_k = compute_sample_weight("balanced", YS)
+    assert value("weighted_crossentropy", "sparse", "probability", ONEHOT, PK) == \
+        pytest.approx(metrics.log_loss(YS, PK, sample_weight=balanced_k, labels=range(K)), rel=REL)
+
+
+def test_focal_by_hand():
+    # gamma 2: y=1, p=0.8: -(0.2^2) ln 0.8 = 0.04 * 0.22314 = 0.0089257
+    #          y=0, p=0.4: -(0.4^2) ln 0.6 = 0.16 * 0.51083 = 0.0817326
+    expected = (0.04 * -math.log(0.8) + 0.16 * -math.log(0.6)) / 2
+    assert value("focal", "binary", "probability", [1, 0], [0.8, 0.4]) == pytest.approx(expected, rel=1e-12)
+    # gamma 0 is the cross-entropy
+    assert value("focal", "binary", "probability", YB, PB, gamma=0.0) == pytest.approx(metrics.log_loss(YB, PB), rel=REL)
+    # K classes: -(1 - p_true)^2 ln p_true; rows p_true 0.7 and 0.5
+    expected = (0.09 * -math.log(0.7) + 0.25 * -math.log(0.5)) / 2
+    got = value("focal", "sparse", "probability", [[1, 0, 0], [0, 1, 0]], [[0.7, 0.2, 0.1], [0.3, 0.5, 0.2]])
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_hinge_against_sklearn_and_squared_hinge_by_hand():
+    assert value("hinge", "binary", "logits", YB, Z) == pytest.approx(metrics.hinge_loss(2 * YB - 1, Z), rel=REL)
+    # t z = 0.5 -> (1 - 0.5)^2 = 0.25; t z = 2 -> 0; t z = -1 -> 4; mean 4.25/3
+    assert value("squared_hinge", "binary", "logits", [1, 1, 0], [0.5, 2.0, 1.0]) == pytest.approx(4.25 / 3, rel=1e-15)
+
+
+def test_hinge_needs_scores():
+    spec = lookup("hinge", "binary")
+    partial = accumulate(spec, Inputs("binary", "probability", YB, PB))
+    assert partial.skipped == "predictions are probabilities; hinge needs decision scores"
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_class_losses_against_sklearn(weighted):
+    w = W if weighted else None
+    for task, y in (("sparse", ONEHOT), ("multiclass", ONEHOT)):
+        ce = "sparse_categorical_crossentropy" if task == "sparse" else "categorical_crossentropy"
+        assert value(ce, task, "probability", y, PK, w) == pytest.approx(metrics.log_loss(YS, PK, sample_weight=w), rel=REL)
+        assert value(ce, task, "logits", y, ZK, w) == pytest.approx(metrics.log_loss(YS, PK, sample_weight=w), rel=REL)
+        assert value("brier", task, "probability", y, PK, w) == \
+            pytest.approx(metrics.brier_score_loss(YS, PK, sample_weight=w, labels=range(K)), rel=REL)
+        assert value("zero_one", task, "probability", y, PK, w) == \
+            pytest.approx(metrics.zero_one_loss(YS, PK.argmax(axis=1), sample_weight=w), rel=REL)
+        assert value("top_k_error", task, "logits", y, ZK, w, k=3) == \
+            pytest.approx(1 - metrics.top_k_accuracy_score(YS, ZK, k=3, sample_weight=w, labels=range(K)), rel=REL)
+
+
+def test_brier_with_two_class_columns_is_the_binary_brier_like_sklearn():
+    p2 = np.column_stack([1 - PB, PB])
+    y2 = np.column_stack([1 - YB, YB])
+    assert value("brier", "sparse", "probability", y2, p2) == pytest.approx(metrics.brier_score_loss(YB, PB), rel=REL)
+
+
+def test_kl_divergence_soft_labels_by_hand():
+    # y = (0.5, 0.5, 0), p = (0.25, 0.5, 0.25): 0.5 ln(0.5/0.25) + 0.5 ln(0.5/0.5) = 0.5 ln 2
+    got = value("kl_divergence", "multiclass", "probability", [[0.5, 0.5, 0.0]], [[0.25, 0.5, 0.25]])
+    assert got == pytest.approx(0.5 * math.log(2), rel=1e-12)
+    # cross-entropy of the same: -(0.5 ln 0.25 + 0.5 ln 0.5) = 1.5 ln 2
+    got = value("categorical_crossentropy", "multiclass", "probability", [[0.5, 0.5, 0.0]], [[0.25, 0.5, 0.25]])
+    assert got == pytest.approx(1.5 * math.log(2), rel=1e-12)
+
+
+def test_categorical_hinge_keras_formula_by_hand():
+    # y = (0, 1, 0), ŷ = (0.3, 0.6, 0.1): pos 0.6, neg max(0.3, 0.1) = 0.3 -> max(0, 0.3 - 0.6 + 1) = 0.7
+    # y = (1, 0, 0), ŷ = (2, 5, -1):     pos 2,   neg 5                -> 5 - 2 + 1 = 4
+    got = value("categorical_hinge", "sparse", "logits", [[0, 1, 0], [1, 0, 0]], [[0.3, 0.6, 0.1], [2, 5, -1]])
+    assert got == pytest.approx((0.7 + 4) / 2, rel=1e-12)
+
+
+def test_multilabel_losses_against_sklearn_per_column():
+    y = (rng.uniform(size=(N, 4)) < 0.4).astype(float)
+    z = rng.normal(0, 2, (N, 4)) + 2 * y
+    p = 1 / (1 + np.exp(-z))
+    bce = np.mean([metrics.log_loss(y[:, j], p[:, j], labels=[0, 1]) for j in range(4)])
+    brier = np.mean([metrics.brier_score_loss(y[:, j], p[:, j]) for j in range(4)])
+    assert value("binary_crossentropy", "multilabel", "probability", y, p) == pytest.approx(bce, rel=REL)
+    assert value("binary_crossentropy", "multilabel", "logits", y, z) == pytest.approx(bce, rel=REL)
+    assert value("brier", "multilabel", "probability", y, p) == pytest.approx(brier, rel=REL)
+    assert value("hamming", "multilabel", "probability", y, p) == pytest.approx(metrics.hamming_loss(y, p > 0.5), rel=REL)
+    assert value("hamming", "multilabel", "logits", y, z) == pytest.approx(metrics.hamming_loss(y, z > 0), rel=REL)
+    assert value("zero_one", "multilabel", "probability", y, p) == pytest.approx(metrics.zero_one_loss(y, p > 0.5), rel=REL)
+
+
+def test_hard_class_predictions_only_zero_one():
+    spec = lookup("zero_one", "sparse")
+    got = spec.value(accumulate(spec, Inputs("sparse", "class", np.array([0., 1, 2, 2]), np.array([0., 2, 2, 2]))))
+    assert got == 0.25
+    assert "hard class ids" in accumulate(lookup("brier", "sparse"), Inputs("sparse", "class", np.zeros(2), np.zeros(2))).skipped

@@ -1,0 +1,137 @@
+"""The registry: partial sums merge exactly, weights, aliases, parameters, invariances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from losscli import losses  # noqa: F401
+from losscli.errors import UsageError
+from losscli.registry import Inputs, Partial, accumulate, for_task, loss, lookup, parse_params, resolve, resolve_for_task
+
+rng = np.random.default_rng(2)
+N, K = 101, 4
+CASES = {
+    "regression": Inputs("regression", "values", rng.gamma(2, 2, N) + 0.1, rng.gamma(2, 2, N) + 0.1),
+    "binary": Inputs("binary", "logits", (rng.uniform(size=N) < 0.4).astype(float), rng.normal(0, 2, N)),
+    "sparse": Inputs("sparse", "logits", np.eye(K)[rng.integers(0, K, N)], rng.normal(0, 2, (N, K))),
+    "multiclass": Inputs("multiclass", "probability", rng.dirichlet(np.ones(K), N), rng.dirichlet(np.ones(K), N)),
+    "multilabel": Inputs("multilabel", "probability", (rng.uniform(size=(N, K)) < 0.5).astype(float), rng.uniform(size=(N, K))),
+}
+
+
+def _slice(inputs: Inputs, rows) -> Inputs:
+    return Inputs(inputs.task, inputs.kind, inputs.y[rows], inputs.pred[rows], None if inputs.w is None else inputs.w[rows])
+
+
+def _all_specs():
+    return [(task, spec) for task in CASES for spec in for_task(task)]
+
+
+@pytest.mark.parametrize("task, spec", _all_specs(), ids=lambda x: getattr(x, "name", x))
+def test_chunks_merge_to_the_whole(task, spec):
+    inputs = CASES[task]
+    whole = accumulate(spec, inputs)
+    if whole.skipped:
+        pytest.skip(whole.skipped)
+    parts = [accumulate(spec, _slice(inputs, slice(i, i + 7))) for i in range(0, N, 7)]
+    assert spec.value(sum(parts, Partial())) == pytest.approx(spec.value(whole), rel=1e-12)
+
+
+@pytest.mark.parametrize("task, spec", _all_specs(), ids=lambda x: getattr(x, "name", x))
+def test_weights_of_one_equal_no_weights_and_row_order_does_not_matter(task, spec):
+    inputs = CASES[task]
+    plain = accumulate(spec, inputs)
+    if plain.skipped:
+        pytest.skip(plain.skipped)
+    ones = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, np.ones(N))
+    assert spec.value(accumulate(spec, ones)) == pytest.approx(spec.value(plain), rel=1e-12)
+    shuffled = _slice(inputs, rng.permutation(N))
+    assert spec.value(accumulate(spec, shuffled)) == pytest.approx(spec.value(plain), rel=1e-12)
+
+
+@pytest.mark.parametrize("task, spec", _all_specs(), ids=lambda x: getattr(x, "name", x))
+def test_integer_weights_equal_repeated_rows(task, spec):
+    inputs = CASES[task]
+    counts = rng.integers(1, 4, N)
+    weighted = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, counts.astype(float))
+    repeated = _slice(inputs, np.repeat(np.arange(N), counts))
+    got = accumulate(spec, weighted)
+    if got.skipped:
+        pytest.skip(got.skipped)
+    assert spec.value(got) == pytest.approx(spec.value(accumulate(spec, repeated)), rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_merging_any_split_is_exact(data):
+    y = data.draw(hnp.arrays(float, st.integers(2, 40), elements=st.sampled_from([0.0, 1.0])))
+    z = data.draw(hnp.arrays(float, len(y), elements=st.floats(-50, 50)))
+    cut = data.draw(st.integers(1, len(y) - 1))
+    for name in ("binary_crossentropy", "weighted_crossentropy", "brier", "focal"):
+        spec = lookup(name, "binary")
+        whole = accumulate(spec, Inputs("binary", "logits", y, z))
+        parts = accumulate(spec, Inputs("binary", "logits", y[:cut], z[:cut])) + \
+            accumulate(spec, Inputs("binary", "logits", y[cut:], z[cut:]))
+        assert spec.value(parts) == pytest.approx(spec.value(whole), rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("alias, task, canonical", [
+    ("log_loss", "binary", "binary_crossentropy"),
+    ("log_loss", "sparse", "sparse_categorical_crossentropy"),
+    ("crossentropy", "multiclass", "categorical_crossentropy"),
+    ("BCELoss", "binary", "binary_crossentropy"),
+    ("BinaryCrossentropy", "multilabel", "binary_crossentropy"),
+    ("CrossEntropyLoss", "sparse", "sparse_categorical_crossentropy"),
+    ("mean_squared_error", "regression", "mse"),
+    ("MSELoss", "regression", "mse"),
+    ("mean_absolute_error", "regression", "mae"),
+    ("L1Loss", "regression", "mae"),
+    ("HuberLoss", "regression", "huber"),
+    ("KLDivergence", "multiclass", "kl_divergence"),
+    ("CategoricalHinge", "sparse", "categorical_hinge"),
+    ("brier_score_loss", "binary", "brier"),
+    ("hamming_loss", "multilabel", "hamming"),
+])
+def test_aliases_resolve_per_task(alias, task, canonical):
+    assert resolve_for_task(alias, task) == canonical
+
+
+def test_unknown_loss_suggests_the_closest_name():
+    with pytest.raises(UsageError, match="did you mean 'brier'"):
+        resolve("breir")
+
+
+def test_params_are_parsed_to_the_default_type_and_unknown_keys_suggest():
+    spec = lookup("focal", "binary")
+    assert parse_params(spec.params, "focal", {"gamma": "3"})["gamma"] == 3.0
+    assert parse_params(lookup("top_k_error", "sparse").params, "top_k_error", {"k": "3"})["k"] == 3
+    with pytest.raises(UsageError, match="did you mean 'gamma'"):
+        parse_params(spec.params, "focal", {"gama": "3"})
+    with pytest.raises(UsageError, match="expected a number"):
+        parse_params(spec.params, "focal", {"gamma": "lots"})
+
+
+def test_registering_a_clashing_name_is_refused():
+    with pytest.raises(UsageError, match="already registered"):
+        loss("mse", tasks=["regression"])(lambda y, v: (y - v) ** 2)
+
+
+def test_a_loss_returning_the_wrong_shape_or_nan_is_a_clear_error():
+    from losscli.errors import DataError
+
+    @loss("test_bad_shape", tasks=["regression"], origin="tests")
+    def bad_shape(y, v):
+        return np.ones(3)
+
+    @loss("test_nan", tasks=["regression"], origin="tests")
+    def nan(y, v):
+        return np.log(v - 10)
+
+    inputs = Inputs("regression", "values", np.ones(5), np.ones(5))
+    with pytest.raises(DataError, match="test_bad_shape.*shape"):
+        accumulate(lookup("test_bad_shape", "regression"), inputs)
+    with pytest.raises(DataError, match="test_nan.*row 1"):
+        accumulate(lookup("test_nan", "regression"), inputs)
