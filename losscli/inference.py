@@ -158,7 +158,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
     p = frame.numeric(pred, keep)
-    if task == "regression" or (task is None and not text_labels and not _looks_binary(y)):
+    if task == "regression" or (task is None and not text_labels and not _looks_binary(y, p)):
         if text_labels:
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
@@ -171,10 +171,12 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     return _binary(frame, pair, target, y, p, predictions, positive)
 
 
-def _looks_binary(y: np.ndarray) -> bool:
-    """Two integral values (0/1, −1/+1, 1/2…), or only 0 or only 1."""
-    values = np.unique(y)
-    return (len(values) == 2 and _is_integral(values)) or (len(values) == 1 and values[0] in (0.0, 1.0))
+def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
+    """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
+    values = set(np.unique(y).tolist())
+    if values <= {0.0, 1.0} or values == {-1.0, 1.0}:
+        return True
+    return len(values) == 2 and _is_integral(np.array(list(values))) and bool(((p >= 0) & (p <= 1)).all())
 
 
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,

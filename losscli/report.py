@@ -66,23 +66,28 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 
 def print_table(report: dict[str, Any], console: Any) -> None:
-    """One rich table per pair, skipped losses dimmed, the signature underneath."""
+    """One rich table per pair (its heading above it, skipped losses dimmed under it), then the signature."""
     from rich.table import Table
     from rich.text import Text
 
     for result in report["results"]:
-        title = (f"[bold]{result['pair']}[/]  {result['task']} · {result['predictions']} · n={result['n']}"
-                 + (f" · weight={result['weight']}" if result["weight"] else ""))
-        caption = f"{', '.join(result['true'])} ← {_columns(result['pred'])}"
-        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+        heading = Text.assemble(
+            (result["pair"], "bold"),
+            f"  {result['task']} · {result['predictions']} · n={result['n']}"
+            + (f" · weight={result['weight']}" if result["weight"] else ""),
+            (f"   {', '.join(result['true'])} ← {_columns(result['pred'])}", "dim"),
+        )
+        console.print(heading)
+        table = Table(show_edge=True, pad_edge=True)
         table.add_column("loss")
         table.add_column("value", justify="right")
         for name, value in result["losses"].items():
             table.add_row(name, fmt(value))
-        for name, reason in result["skipped"].items():
-            table.add_row(Text(name, style="dim"), Text(f"skipped: {reason}", style="dim"))
         console.print(table)
-    console.print(Text(report["signature"], style="dim"))
+        for name, reason in result["skipped"].items():
+            console.print(Text(f"  {name}: skipped, {reason}", style="dim"))
+        console.print()
+    console.print(Text(report["signature"], style="dim"), soft_wrap=True)
 
 
 def _columns(columns: list[str]) -> str:

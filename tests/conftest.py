@@ -52,5 +52,5 @@ def write(tmp_path: Path):
 def csv_text(columns: dict[str, list[Any]]) -> str:
     names = list(columns)
     rows = zip(*(columns[n] for n in names))
-    return ",".join(names) + "\n" + "".join(",".join(repr(v) if isinstance(v, float) else str(v) for v in row) + "\n"
+    return ",".join(names) + "\n" + "".join(",".join(repr(float(v)) if isinstance(v, float) else str(v) for v in row) + "\n"
                                              for row in rows)

@@ -122,11 +122,11 @@ def test_registering_a_clashing_name_is_refused():
 def test_a_loss_returning_the_wrong_shape_or_nan_is_a_clear_error():
     from losscli.errors import DataError
 
-    @loss("test_bad_shape", tasks=["regression"], origin="tests")
+    @loss("test_bad_shape", tasks=["regression"], origin="tests", default=False)
     def bad_shape(y, v):
         return np.ones(3)
 
-    @loss("test_nan", tasks=["regression"], origin="tests")
+    @loss("test_nan", tasks=["regression"], origin="tests", default=False)
     def nan(y, v):
         return np.log(v - 10)
 
