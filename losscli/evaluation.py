@@ -62,10 +62,8 @@ def _canonical_params(given: Mapping[str, Mapping[str, str]]) -> dict[str, dict[
     out: dict[str, dict[str, str]] = {}
     for name, values in given.items():
         for canonical in registry.resolve(name):
-            known = {k for spec in registry.specs(canonical) for k in spec.params}
-            for key in values:
-                if key not in known:
-                    registry.parse_params({k: None for k in known}, canonical, {key: values[key]})
+            known = {k: None for spec in registry.specs(canonical) for k in spec.params}
+            registry.check_param_keys(canonical, values, known)
             out.setdefault(canonical, {}).update(values)
     return out
 

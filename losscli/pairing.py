@@ -33,8 +33,8 @@ PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
-CLASS_PRED = re.compile(rf"^(?:y_)?(p|prob|probs|proba|probability|pred|prediction|predicted|logit|"
-                        rf"logits|score|scores|output|yhat|hat)_(.+)$")
+CLASS_PRED = re.compile(r"^(?:y_)?(p|prob|probs|proba|probas|probability|probabilities|predict_proba|"
+                        r"pred|preds|prediction|predicted|predict|logit|logits|score|scores|output|yhat|hat)_(.+)$")
 CLASS_TRUE = re.compile(r"^(?:y_)?(true|label|target|actual|truth|gold|onehot|one_hot)_(.+)$")
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")

@@ -94,6 +94,8 @@ class Frame:
             values = data.cast(pa.float64()).to_numpy(zero_copy_only=False)
         elif self.is_text(name):
             values = _text_to_numbers(col)
+        elif pa.types.is_binary(data.type) or pa.types.is_large_binary(data.type):
+            raise DataError(f"{where(col.source, name)}is not valid UTF-8 text; save the file as UTF-8")
         elif pa.types.is_null(data.type):
             values = np.full(len(data), np.nan)
         else:

@@ -246,14 +246,20 @@ def resolve_for_task(name: str, task: str) -> str | None:
 
 def parse_params(spec_params: Mapping[str, Any], loss_name: str, given: Mapping[str, str]) -> dict[str, Any]:
     """Defaults overridden by ``--param LOSS.KEY=VALUE`` strings, parsed to the default's type."""
+    check_param_keys(loss_name, given, spec_params)
     values = dict(spec_params)
     for key, text in given.items():
-        if key not in spec_params:
-            known = ", ".join(spec_params) or "none"
-            raise UsageError(f"--param {loss_name}.{key}: '{loss_name}' has no parameter '{key}'"
-                             f"{closest(key, spec_params)}; its parameters: {known}")
         values[key] = _parse_value(loss_name, key, text, spec_params[key])
     return values
+
+
+def check_param_keys(loss_name: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """A usage error, suggesting the closest key, for a parameter ``loss_name`` does not have."""
+    known = list(known)
+    for key in given:
+        if key not in known:
+            raise UsageError(f"--param {loss_name}.{key}: '{loss_name}' has no parameter '{key}'"
+                             f"{closest(key, known)}; its parameters: {', '.join(known) or 'none'}")
 
 
 def _parse_value(loss_name: str, key: str, text: str, default: Any) -> Any:

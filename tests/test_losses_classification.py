@@ -171,3 +171,13 @@ def test_hard_class_predictions_only_zero_one():
     got = spec.value(accumulate(spec, Inputs("sparse", "class", np.array([0., 1, 2, 2]), np.array([0., 2, 2, 2]))))
     assert got == 0.25
     assert "hard class ids" in accumulate(lookup("brier", "sparse"), Inputs("sparse", "class", np.zeros(2), np.zeros(2))).skipped
+
+
+def test_focal_alpha_torchvision_and_keras_conventions_by_hand():
+    # torchvision sigmoid_focal_loss(alpha=0.25, gamma=2): y=1, p=0.8 -> 0.25 * 0.04 * -ln 0.8
+    #                                                      y=0, p=0.4 -> 0.75 * 0.16 * -ln 0.6
+    expected = (0.25 * 0.04 * -math.log(0.8) + 0.75 * 0.16 * -math.log(0.6)) / 2
+    assert value("focal", "binary", "probability", [1, 0], [0.8, 0.4], alpha=0.25) == pytest.approx(expected, rel=1e-12)
+    # Keras CategoricalFocalCrossentropy(alpha=0.25, gamma=2): 0.25 * (1 - 0.7)^2 * -ln 0.7
+    got = value("focal", "sparse", "probability", [[1, 0, 0]], [[0.7, 0.2, 0.1]], alpha=0.25)
+    assert got == pytest.approx(0.25 * 0.09 * -math.log(0.7), rel=1e-12)

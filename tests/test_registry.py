@@ -12,7 +12,7 @@ from losscli.errors import UsageError
 from losscli.registry import Inputs, Partial, accumulate, for_task, loss, lookup, parse_params, resolve, resolve_for_task
 
 rng = np.random.default_rng(2)
-N, K = 101, 4
+N, K = 101, 7
 CASES = {
     "regression": Inputs("regression", "values", rng.gamma(2, 2, N) + 0.1, rng.gamma(2, 2, N) + 0.1),
     "binary": Inputs("binary", "logits", (rng.uniform(size=N) < 0.4).astype(float), rng.normal(0, 2, N)),

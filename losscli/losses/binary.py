@@ -64,19 +64,25 @@ def weighted_crossentropy_binary(y: np.ndarray, s: Scores, *, class_weight: str,
     return bce_terms(y, s, eps)
 
 
-@loss("focal", tasks=BIN, params={"gamma": 2.0, "eps": EPS64}, inputs="scores",
+@loss("focal", tasks=BIN, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores",
       default=lambda inputs, params: inputs.task == "binary",
       aliases=("focal_loss", "BinaryFocalCrossentropy", "sigmoid_focal_loss", "binary_focal"),
-      reference="Lin et al. 2017 (α = 1); torchvision sigmoid_focal_loss with alpha=-1")
-def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, eps: float) -> np.ndarray:
-    r"""Focal loss (Lin et al., 2017) without the α balance.
+      reference="Lin et al. 2017; torchvision sigmoid_focal_loss (alpha=-1 by default here)")
+def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None, eps: float) -> np.ndarray:
+    r"""Focal loss (Lin et al., 2017); no α balance unless ``alpha`` is set.
 
-    .. math:: \ell_i = -[y_i (1 - p_i)^\gamma \log p_i + (1 - y_i)\, p_i^\gamma \log(1 - p_i)]
+    .. math:: \ell_i = -[\alpha y_i (1 - p_i)^\gamma \log p_i + (1 - \alpha)(1 - y_i)\, p_i^\gamma \log(1 - p_i)]
 
-    γ = 0 is the cross-entropy. Logs as in ``binary_crossentropy``.
+    with α = ½ and the factor 2 dropped when ``alpha`` is unset (torchvision's ``alpha=-1``);
+    ``--param focal.alpha=0.25`` gives torchvision's default. γ = 0 is the cross-entropy. Logs as in
+    ``binary_crossentropy``.
     """
     p = s.p
-    return -(y * (1.0 - p) ** gamma * s.log_p(eps) + (1.0 - y) * p**gamma * s.log_1mp(eps))
+    positive = y * (1.0 - p) ** gamma * s.log_p(eps)
+    negative = (1.0 - y) * p**gamma * s.log_1mp(eps)
+    if alpha is None:
+        return -(positive + negative)
+    return -(alpha * positive + (1.0 - alpha) * negative)
 
 
 @loss("brier", tasks=BIN, inputs="scores", aliases=("brier_score", "brier_score_loss"),

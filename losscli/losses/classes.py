@@ -74,12 +74,16 @@ def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str
     return ce_terms(y, s, eps)
 
 
-@loss("focal", tasks=K, params={"gamma": 2.0, "eps": EPS64}, inputs="scores",
+@loss("focal", tasks=K, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores",
       aliases=("CategoricalFocalCrossentropy", "categorical_focal"),
-      reference="Lin et al. 2017 (α = 1); keras.losses.CategoricalFocalCrossentropy with alpha=1")
-def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, eps: float) -> np.ndarray:
-    r"""Focal loss over K classes: :math:`\ell_i = -\sum_c y_{ic} (1 - p_{ic})^\gamma \log p_{ic}`."""
-    return -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
+      reference="Lin et al. 2017; keras.losses.CategoricalFocalCrossentropy (alpha=1 by default here)")
+def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None, eps: float) -> np.ndarray:
+    r"""Focal loss over K classes: :math:`\ell_i = -\alpha \sum_c y_{ic} (1 - p_{ic})^\gamma \log p_{ic}`.
+
+    α = 1 unless ``alpha`` is set (``--param focal.alpha=0.25`` gives Keras's default).
+    """
+    terms = -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
+    return terms if alpha is None else alpha * terms
 
 
 @loss("brier", tasks=K, inputs="scores", reference="sklearn.metrics.brier_score_loss (multiclass)")

@@ -1,0 +1,66 @@
+"""Readers: property-based round trips through every delimiter and compression, and bad cells found
+at the right row."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from losscli.errors import DataError
+from losscli.reading import load, sniff_delimiter
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+COMPRESSORS = {"": lambda b: b, ".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(finite, finite), min_size=1, max_size=60),
+       delimiter=st.sampled_from([",", ";", "\t", "|"]), suffix=st.sampled_from(list(COMPRESSORS)))
+def test_numbers_round_trip_through_any_delimiter_and_compression(tmp_path_factory, rows, delimiter, suffix):
+    text = f"y_true{delimiter}y_pred\n" + "".join(f"{a!r}{delimiter}{b!r}\n" for a, b in rows)
+    path = tmp_path_factory.mktemp("r") / f"p.csv{suffix}"
+    path.write_bytes(COMPRESSORS[suffix](text.encode()))
+    frame = load(str(path))
+    assert frame.names == ["y_true", "y_pred"] and frame.n_rows == len(rows)
+    np.testing.assert_array_equal(frame.numeric("y_true"), [a for a, _ in rows])
+    np.testing.assert_array_equal(frame.numeric("y_pred"), [b for _, b in rows])
+
+
+@SETTINGS
+@given(n=st.integers(2, 80), data=st.data())
+def test_a_bad_cell_is_reported_at_its_row(tmp_path_factory, n, data):
+    bad_row = data.draw(st.integers(1, n))
+    token = data.draw(st.sampled_from(["abc", "1.2.3", "--", "x1"]))
+    cells = [str(i / 10) for i in range(n)]
+    cells[bad_row - 1] = token
+    path = tmp_path_factory.mktemp("r") / "p.csv"
+    path.write_text("y_true,y_pred\n" + "".join(f"1,{c}\n" for c in cells))
+    with pytest.raises(DataError, match=f"column 'y_pred', row {bad_row}: '{token}' is not a number"):
+        load(str(path)).numeric("y_pred")
+
+
+@pytest.mark.parametrize("sample, delimiter", [
+    ("a,b\n1,2\n", ","), ("a;b\n1,5;2,5\n", ";"), ("a\tb\n1\t2\n", "\t"), ("a|b\n1|2\n", "|"), ("a\n1\n", ","),
+])
+def test_sniffing(sample, delimiter):
+    assert sniff_delimiter(sample.encode(), "x.csv") == delimiter
+
+
+def test_quoted_fields_and_windows_line_endings(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b'"y_true","y_pred"\r\n"1","0.5"\r\n"0","0.25"\r\n')
+    frame = load(str(path))
+    np.testing.assert_array_equal(frame.numeric("y_pred"), [0.5, 0.25])
+
+
+def test_dataframes_are_accepted():
+    import pandas as pd
+
+    frame = load(pd.DataFrame({"y_true": [1, 0], "y_pred": [0.5, 0.25]}))
+    assert frame.source == "<predictions DataFrame>" and frame.n_rows == 2
