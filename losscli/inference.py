@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
@@ -182,57 +183,64 @@ def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
             predictions: str | None, positive: str | None) -> Inputs:
     true = pair.true[0]
-    values = np.unique(y)
-    shown = [_fmt(v) for v in values]
-    if len(values) > 2:
-        raise DataError(f"{where(frame.column(true).source, true)}{len(values)} label values "
-                        f"({', '.join(shown[:6])}{'…' if len(values) > 6 else ''}) but one prediction column; "
+    shown, inverse = _factorize(y)
+    if len(shown) > 2:
+        raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
+                        f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
                         "give one prediction column per class (e.g. p_<class>), or --task regression")
+    numeric = y.dtype != object
     if positive is not None:
-        pos_value = _match_positive(positive, values, shown, true)
+        pos_value = _match_positive(positive, shown, numeric, true)
         how = "--positive"
-    elif len(values) == 1 and y.dtype != object:
+    elif len(shown) == 1 and numeric:
         pos_value = "1"
         how = "only one label value present; 1 is positive"
-    elif len(values) == 1:
+    elif len(shown) == 1:
         raise DataError(f"{where(frame.column(true).source, true)}every label is '{shown[0]}'; pass --positive "
                         "to say whether it is the positive class")
     else:
         pos_value = shown[-1]
         how = "the larger in sort order"
     target.positive = pos_value
-    y01 = (y == _as_label(pos_value, y)).astype(np.float64)
-    target.classes = shown if len(values) == 2 else sorted({shown[0], pos_value})
+    y01 = (inverse == shown.index(pos_value)) if pos_value in shown else np.zeros(len(y), dtype=bool)
+    target.classes = shown if len(shown) == 2 else sorted({shown[0], pos_value})
     target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
                            f"{pos_value} ({how})")
     kind = _kind_from_range(p, predictions, frame, pair.pred, target)
-    return Inputs("binary", kind, y01, p)
+    return Inputs("binary", kind, y01.astype(np.float64), p)
 
 
-def _match_positive(positive: str, values: np.ndarray, shown: list[str], column: str) -> str:
+def _match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
     if positive in shown:
         return positive
-    if values.dtype != object:
+    if numeric:
         try:
-            number = float(positive)
+            number = _fmt(float(positive))
         except ValueError:
             number = None
-        if number is not None and (number in values or (len(values) == 1 and number in (0.0, 1.0))):
-            return _fmt(number)
+        if number in shown or (len(shown) == 1 and number in ("0", "1")):
+            return number
     raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
 
 
-def _as_label(text: str, y: np.ndarray) -> object:
-    return text if y.dtype == object else float(text)
+def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Sorted distinct values as label strings, and each value's position among them (vectorised)."""
+    if values.dtype == object:
+        encoded = pa.array(values, type=pa.string()).dictionary_encode()
+        names = encoded.dictionary.to_pylist()
+        order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return [names[i] for i in order], rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return [_fmt(float(u)) for u in uniques], inverse.reshape(-1)
 
 
 def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:
     """Hard class predictions: both columns are class ids or names; only zero_one applies."""
-    if y.dtype != object:
-        y, p = np.asarray([_fmt(v) for v in y], dtype=object), np.asarray([_fmt(v) for v in p], dtype=object)
-    classes, codes = np.unique(np.concatenate([y, p]), return_inverse=True)
+    classes, codes = _factorize(np.concatenate([y, p]))
     task = task or ("binary" if len(classes) <= 2 else "sparse")
-    target.classes = [str(c) for c in classes]
+    target.classes = classes
     target.evidence.append(f"labels and predictions are both class ids/names ({len(classes)} classes): "
                            f"hard class predictions, {task}; only zero_one applies (--task regression "
                            "if these are numbers)")
@@ -240,38 +248,33 @@ def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None
 
 
 def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None) -> np.ndarray:
-    """Each label's class position among the prediction columns (by suffix name, else position)."""
+    """Each label's class position among the prediction columns: by suffix name, else by position
+    (integer labels 0…K−1), ignoring case when that is what it takes."""
     true = pair.true[0]
     classes = pair.classes or list(pair.pred)
+    target.classes = classes
     y = _labels(frame, true, keep)
+    if y.dtype != object and not _is_integral(y):
+        i = int(np.flatnonzero(y != np.round(y))[0])
+        raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
+                        f"labels must be integers or class names ({', '.join(classes)})")
+    names, inverse = _factorize(y)
     lookup = {c.strip(): i for i, c in enumerate(classes)}
-    if y.dtype != object:
-        if not _is_integral(y):
-            i = int(np.flatnonzero(y != np.round(y))[0])
-            raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
-                            f"labels must be integers or class names ({', '.join(classes)})")
-        names = np.asarray([_fmt(v) for v in np.unique(y)], dtype=object)
-        if all(name in lookup for name in names):
-            how = "labels match the column suffixes"
-            y = np.asarray([_fmt(v) for v in y], dtype=object)
-        elif y.min() >= 0 and y.max() < len(classes):
+    how = "labels match the column suffixes"
+    if not all(n in lookup for n in names):
+        folded = {c.lower(): i for c, i in lookup.items()}
+        if y.dtype != object and y.min() >= 0 and y.max() < len(classes):
             target.evidence.append(f"integer labels 0…{len(classes) - 1} taken as positions of the prediction columns")
-            target.classes = classes
             return y.astype(np.int64)
-        else:
-            how = ""
-            y = np.asarray([_fmt(v) for v in y], dtype=object)
-    else:
-        how = "labels match the column suffixes"
-    uniques, inverse = np.unique(y, return_inverse=True)
-    mapped = np.asarray([lookup.get(u, -1) for u in uniques])
-    idx = mapped[inverse]
+        if len(folded) == len(lookup) and all(n.lower() in folded for n in names):
+            lookup = {n: folded[n.lower()] for n in names}  # 'Setosa' names prob_setosa
+            how += " (ignoring case)"
+    idx = np.asarray([lookup.get(n, -1) for n in names], dtype=np.int64)[inverse]
     if (idx < 0).any():
         i = int(np.flatnonzero(idx < 0)[0])
-        raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{y[i]}' matches no prediction column "
-                        f"(classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
+        raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{names[inverse[i]]}' matches no prediction "
+                        f"column (classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
                         f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns")
-    target.classes = classes
     target.evidence.append(how)
     return idx
 

@@ -182,3 +182,8 @@ def test_domain_skips_are_reported(write):
     res = evaluate(write, {"y_true": [0.0, 1.5, -2.0], "y_pred": [0.5, 1.0, 0.1]})
     assert set(res["skipped"]) == {"msle", "mape", "poisson_deviance", "gamma_deviance"}
     assert "zero label" in res["skipped"]["mape"]
+
+
+def test_string_labels_match_suffixes_ignoring_case(write):
+    res = evaluate(write, {"species": ["Setosa", "Virginica"], "prob_setosa": [0.9, 0.2], "prob_virginica": [0.1, 0.8]})
+    assert res["losses"]["sparse_categorical_crossentropy"] == pytest.approx(-(math.log(.9) + math.log(.8)) / 2)
