@@ -136,6 +136,46 @@ def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> 
         sys.stdout.flush()
 
 
+def _github(report: dict[str, Any]) -> None:
+    """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from .gates import describe
+    from .report import to_markdown
+
+    for entry in report["gates"]:
+        if not entry["passed"]:
+            sys.stderr.write(f"::error title=losscli gate failed::{describe(entry)}\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(to_markdown(report) + "\n")
+
+
+def _finish(report: dict[str, Any], notes: list[str], fmt: Optional[str], output: Optional[str]) -> None:
+    """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
+    from .gates import describe
+
+    for note in notes:
+        _stderr(note, "yellow")
+    if output and not report["passed"]:
+        _stderr(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
+        output = None
+    _emit(report, fmt, output)
+    for entry in report["gates"]:
+        if not entry["passed"]:
+            _stderr(f"gate failed: {describe(entry)}", "red")
+    _github(report)
+    if not report["passed"]:
+        raise typer.Exit(ExitCode.GATE_FAILED)
+
+
+def _config(config_file: Optional[str], no_config: bool) -> Any:
+    from . import config
+
+    return config.Config() if no_config else config.load(config_file)
+
+
 @app.command("eval")
 def eval_command(
     pred: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
@@ -151,29 +191,43 @@ def eval_command(
     loss: List[str] = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted)."),
     param: List[str] = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table, json, csv or markdown (default: table on a terminal, else json)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails)."),
     dropna: bool = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many)."),
     explain: bool = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided."),
+    max_: List[str] = typer.Option([], "--max", help="Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report."),
+    tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
+    ci: Optional[float] = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for --ci."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval)."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml [tool.losscli])."),
+    no_config: bool = typer.Option(False, "--no-config", help="Ignore configuration files."),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
         _choice(fmt, FORMATS, "--format")
+        from . import gates
         from .evaluation import EvalOptions, evaluate, parse_param_flags
 
+        settings = _config(config_file, no_config)
+        thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+        params = {name: dict(values) for name, values in settings.params.items()}
+        for name, values in parse_param_flags(param).items():
+            params.setdefault(name, {}).update(values)
+        losses = tuple(loss) or settings.loss
         options = EvalOptions(
             labels=labels, on=on, delimiter=_delimiter(delimiter), true=tuple(true), pred=tuple(pred_cols),
-            task=task, positive=positive, predictions=predictions, weight=weight, losses=tuple(loss),
-            params=parse_param_flags(param), dropna=dropna,
+            task=task, positive=positive, predictions=predictions, weight=weight, losses=losses,
+            params=params, dropna=dropna, also=tuple(t.loss for t in thresholds), ci=ci,
+            bootstrap=bootstrap, seed=seed,
         )
         result = evaluate(pred, options)
         if explain:
             for target in result.targets:
                 _stderr(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence), "dim")
-        for note in result.notes:
-            _stderr(note, "yellow")
-        _emit(result.report, fmt, output)
-        if not result.report["passed"]:
-            raise typer.Exit(ExitCode.GATE_FAILED)
+        notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
+                                           tolerance or settings.tolerance, losses)
+        _finish(result.report, notes, fmt, output)
 
 
 @app.command("list")

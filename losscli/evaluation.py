@@ -15,6 +15,7 @@ from . import __version__
 from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
 from . import registry
 from .errors import UsageError
+from .bootstrap import Resampler
 from .inference import Target, infer
 from .pairing import explicit_pairs, find_pairs, no_pairs_message
 from .reading import Frame, load
@@ -36,6 +37,10 @@ class EvalOptions:
     losses: tuple[str, ...] = ()
     params: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     dropna: bool = False
+    also: tuple[str, ...] = ()  # losses gates need, computed even when --loss leaves them out
+    ci: float | None = None  # bootstrap confidence level
+    bootstrap: int = 1000
+    seed: int = 0
 
 
 @dataclass
@@ -68,10 +73,18 @@ def _canonical_params(given: Mapping[str, Mapping[str, str]]) -> dict[str, dict[
     return out
 
 
+def check_bootstrap(options: EvalOptions) -> None:
+    if options.ci is not None and not 0 < options.ci < 1:
+        raise UsageError(f"--ci {options.ci}: the confidence level is a fraction between 0 and 1, e.g. 0.95")
+    if options.bootstrap < 10:
+        raise UsageError(f"--bootstrap {options.bootstrap}: use at least 10 resamples (1000 is the default)")
+
+
 def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
     """Evaluate a predictions file (or DataFrame) and return the report and its targets."""
-    for name in options.losses:
+    for name in options.losses + options.also:
         registry.resolve(name)  # unknown names fail before any reading
+    check_bootstrap(options)
     params = _canonical_params(options.params)
     frame = load(predictions, options.labels, options.on, options.delimiter)
     for column in (options.weight,):
@@ -103,11 +116,26 @@ def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
         "gates": [],
         "passed": True,
     }
+    if options.ci is not None:
+        report["bootstrap"] = {"ci": options.ci, "resamples": options.bootstrap, "seed": options.seed,
+                               "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
     return Evaluation(report, targets, notes)
 
 
-def _selected(target: Target, requested: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
-    """The canonical loss names to compute for ``target``, and those that do not apply."""
+def _selected(target: Target, requested: tuple[str, ...], also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
+    """The canonical loss names to compute for ``target``, and those that do not apply.
+
+    ``also`` (losses named by gates) is added to the selection when it applies to the task.
+    """
+    chosen, not_applicable = _requested(target, requested)
+    for name in also:
+        canonical = registry.resolve_for_task(name, target.task)
+        if canonical is not None and canonical not in chosen:
+            chosen.append(canonical)
+    return chosen, not_applicable
+
+
+def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     task, inputs = target.task, target.inputs
     not_applicable: dict[str, str] = {}
     if not requested:
@@ -129,19 +157,25 @@ def _selected(target: Target, requested: tuple[str, ...]) -> tuple[list[str], di
 
 
 def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    chosen, skipped = _selected(target, options.losses)
+    chosen, skipped = _selected(target, options.losses, options.also)
     losses: dict[str, float | None] = {}
+    intervals: dict[str, list[float] | None] = {}
     used_params: dict[str, dict[str, Any]] = {}
+    resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, options.ci) \
+        if options.ci is not None else None
     for name in chosen:
         spec = registry.lookup(name, target.task)
         values = registry.parse_params(spec.params, name, params.get(name, {}))
-        partial = registry.accumulate(spec, target.inputs, values)
-        if partial.skipped is not None:
-            skipped[name] = partial.skipped
-            continue
-        losses[name] = spec.value(partial)
         if values:
-            used_params[name] = {k: v for k, v in values.items()}
+            used_params[name] = dict(values)
+        codes, groups = (resampler.codes, resampler.groups) if resampler else (None, 1)
+        sums = registry.accumulate_groups(spec, target.inputs, values, codes, groups)
+        if isinstance(sums, str):
+            skipped[name] = sums
+            continue
+        losses[name] = spec.value(sums.combine(np.ones((1, groups))).partial(0, target.inputs.n))
+        if resampler is not None:
+            intervals[name] = resampler.interval(registry.group_values(spec, sums.combine(resampler.counts)))
     result = {
         "pair": target.pair.name,
         "true": target.pair.true,
@@ -153,7 +187,7 @@ def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[s
         "group": None,
         "losses": losses,
         "params": used_params,
-        "ci": {},
+        "ci": intervals,
         "skipped": skipped,
         "classes": target.classes,
         "positive": target.positive,
@@ -193,6 +227,8 @@ def _signature(targets: list[Target], results: list[dict[str, Any]], options: Ev
                      for key, value in values.items() if key != "eps")
     if changed:
         parts.append("params:" + ",".join(changed))
+    if options.ci is not None:
+        parts.append(f"ci:{options.ci:g}|boot:{options.bootstrap}|seed:{options.seed}")
     parts += [f"w:{options.weight or 'none'}", f"n:{sum(r['n'] for r in results) if len(results) == 1 else '+'.join(str(r['n']) for r in results)}",
               f"data:sha256:{data_hash(targets)}"]
     return "|".join(parts)

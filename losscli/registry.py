@@ -126,7 +126,7 @@ class LossSpec:
         if partial.skipped is not None:
             return None
         mean = partial.mean
-        return self.finish(mean) if self.finish else mean
+        return float(self.finish(mean)) if self.finish else mean
 
 
 _SPECS: dict[str, dict[str, LossSpec]] = {}  # name -> task -> spec
@@ -327,23 +327,71 @@ def membership(inputs: Inputs) -> np.ndarray:
     return np.column_stack([1.0 - inputs.y, inputs.y])
 
 
-def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
-    """The :class:`Partial` of ``spec`` over ``inputs`` (one chunk, shard or whole file)."""
+@dataclass(frozen=True)
+class GroupSums:
+    """The :class:`Partial` sums of m groups of rows at once: arrays with a leading group axis.
+
+    ``combine(counts)`` adds groups up with multiplicities (a (B, m) matrix: B bootstrap resamples,
+    or one row per group selection), and :func:`group_values` finishes every row, vectorised.
+    """
+
+    weighted_sum: np.ndarray  # (m,)   Σ w·ℓ per group
+    weight: np.ndarray  # (m,)         Σ w per group
+    class_sums: np.ndarray | None = None  # (m, K)
+    class_weights: np.ndarray | None = None  # (m, K)
+
+    def combine(self, counts: np.ndarray) -> "GroupSums":
+        cs, cw = self.class_sums, self.class_weights
+        return GroupSums(counts @ self.weighted_sum, counts @ self.weight,
+                         None if cs is None else counts @ cs, None if cw is None else counts @ cw)
+
+    def partial(self, g: int, rows: int) -> Partial:
+        cs, cw = self.class_sums, self.class_weights
+        return Partial(float(self.weighted_sum[g]), float(self.weight[g]), rows,
+                       None if cs is None else cs[g], None if cw is None else cw[g])
+
+
+def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None,
+                      codes: np.ndarray | None = None, m: int = 1) -> GroupSums | str:
+    """Sums of ``spec`` per group (``codes[i]`` in 0…m−1 is row i's group), or the skip reason.
+
+    One pass: the per-row terms are computed once and summed per group with ``np.bincount``.
+    """
     params = dict(spec.params) if params is None else params
     reason = skip_reason(spec, inputs, params)
     if reason is not None:
-        return Partial(rows=inputs.n, skipped=reason)
+        return reason
     t = terms(spec, inputs, params)
-    w = inputs.w
-    weighted = t if w is None else w * t
-    total_w = float(inputs.n) if w is None else float(w.sum())
-    if spec.reduction == "class_balanced":
-        m = membership(inputs)
-        cw = m.sum(axis=0) if w is None else w @ m
-        return Partial(float(weighted.sum()), total_w, inputs.n, weighted @ m, cw)
-    return Partial(float(weighted.sum()), total_w, inputs.n)
+    w = np.ones(inputs.n) if inputs.w is None else inputs.w
+    wt = w * t
+
+    def per_group(values: np.ndarray) -> np.ndarray:
+        return np.array([values.sum()]) if codes is None else np.bincount(codes, values, minlength=m)
+
+    if spec.reduction != "class_balanced":
+        return GroupSums(per_group(wt), per_group(w))
+    member = membership(inputs)
+    cs = np.column_stack([per_group(wt * member[:, k]) for k in range(member.shape[1])])
+    cw = np.column_stack([per_group(w * member[:, k]) for k in range(member.shape[1])])
+    return GroupSums(per_group(wt), per_group(w), cs, cw)
 
 
-def evaluate_all(inputs: Inputs, names_: Iterable[str], params: Mapping[str, Mapping[str, Any]]) -> dict[str, Partial]:
-    """Partials for each canonical loss name applicable to ``inputs.task``."""
-    return {name: accumulate(_SPECS[name][inputs.task], inputs, params.get(name)) for name in names_}
+def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
+    """The :class:`Partial` of ``spec`` over ``inputs`` (one chunk, shard or whole file)."""
+    sums = accumulate_groups(spec, inputs, params)
+    if isinstance(sums, str):
+        return Partial(rows=inputs.n, skipped=sums)
+    return sums.partial(0, inputs.n)
+
+
+def group_values(spec: LossSpec, sums: GroupSums) -> np.ndarray:
+    """The finished loss of every row of ``sums`` (vectorised :meth:`LossSpec.value`); NaN where a
+    group has no weight."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if sums.class_weights is not None:
+            present = sums.class_weights > 0
+            ratio = np.where(present, sums.class_sums / np.where(present, sums.class_weights, 1.0), 0.0)
+            mean = ratio.sum(axis=-1) / present.sum(axis=-1)
+        else:
+            mean = sums.weighted_sum / sums.weight
+    return spec.finish(mean) if spec.finish else mean

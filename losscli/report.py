@@ -56,11 +56,21 @@ def to_csv(report: dict[str, Any]) -> str:
 
 def to_markdown(report: dict[str, Any]) -> str:
     """A pull-request comment: a hidden marker line (to find and update it), a table, the signature."""
-    lines = [MARKDOWN_MARKER, "### losscli report", "",
-             "| pair | task | loss | value |", "| --- | --- | --- | ---: |"]
+    verdict = "" if not report["gates"] else (" ✅ all gates passed" if report["passed"] else " ❌ a gate failed")
+    with_ci = any(r["ci"] for r in report["results"])
+    header = "| pair | task | loss | value |" + (f" {_level(report)} interval |" if with_ci else "")
+    lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", "", header,
+             "| --- | --- | --- | ---: |" + (" ---: |" if with_ci else "")]
     for result, name, value, note in _rows(report):
         shown = fmt(value) if not note else f"skipped: {note}"
-        lines.append(f"| {result['pair']} | {result['task']} | {name} | {shown} |")
+        ci = f" {_interval(result['ci'].get(name))} |" if with_ci else ""
+        lines.append(f"| {result['pair']} | {result['task']} | {name} | {shown} |{ci}")
+    if report["gates"]:
+        lines += ["", "| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
+        for e in report["gates"]:
+            limit = fmt(e["max"]) if e.get("max") is not None else e.get("reason", "—")
+            lines.append(f"| {e['pair']} {e.get('loss') or ''} ({e['source']}) | {fmt(e.get('value'))} | {limit} | "
+                         f"{'✅ pass' if e['passed'] else '❌ fail'} |")
     lines += ["", f"`{report['signature']}`", ""]
     return "\n".join(lines)
 
@@ -81,13 +91,42 @@ def print_table(report: dict[str, Any], console: Any) -> None:
         table = Table(show_edge=True, pad_edge=True)
         table.add_column("loss")
         table.add_column("value", justify="right")
+        if result["ci"]:
+            table.add_column(f"{_level(report)} interval", justify="right")
         for name, value in result["losses"].items():
-            table.add_row(name, fmt(value))
+            table.add_row(name, fmt(value), *([_interval(result["ci"].get(name))] if result["ci"] else []))
         console.print(table)
         for name, reason in result["skipped"].items():
             console.print(Text(f"  {name}: skipped, {reason}", style="dim"))
         console.print()
+    if report["gates"]:
+        print_gates(report["gates"], console)
     console.print(Text(report["signature"], style="dim"), soft_wrap=True)
+
+
+def print_gates(entries: list[dict[str, Any]], console: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="gates", title_justify="left")
+    for column in ("pair", "loss", "value", "limit", "source", "verdict"):
+        table.add_column(column, justify="right" if column in ("value", "limit") else "left")
+    for e in entries:
+        verdict = Text("pass", style="green") if e["passed"] else Text("FAIL", style="bold red")
+        limit = fmt(e["max"]) if e.get("max") is not None else "—"
+        table.add_row(e["pair"], e.get("loss") or "—", fmt(e.get("value")), limit,
+                      e["source"] if "reason" not in e else f"{e['source']}: {e['reason']}", verdict)
+    console.print(table)
+    console.print()
+
+
+def _level(report: dict[str, Any]) -> str:
+    level = report.get("bootstrap", {}).get("ci")
+    return f"{level * 100:g}%" if level else "confidence"
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
 def _columns(columns: list[str]) -> str:

@@ -35,7 +35,7 @@ def mse(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (y - v) ** 2
 
 
-@loss("rmse", tasks=REG, finish=math.sqrt,
+@loss("rmse", tasks=REG, finish=np.sqrt,
       aliases=("root_mean_squared_error", "RootMeanSquaredError"),
       reference="sklearn.metrics.root_mean_squared_error")
 def rmse(y: np.ndarray, v: np.ndarray) -> np.ndarray:

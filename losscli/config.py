@@ -1,0 +1,146 @@
+"""``[tool.losscli]`` of pyproject.toml, or the top level of losscli.toml -> a frozen :class:`Config`.
+
+The nearest file from the working directory upward wins (a pyproject.toml without a
+``[tool.losscli]`` table does not count). Flags override the file. A file that is not valid TOML,
+or has an unknown key or a value of the wrong type, is a data error naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, LossCliError, closest
+from .gates import Threshold, parse_amount, parse_threshold
+
+KEYS = ("loss", "params", "gates", "baseline", "compare")
+BASELINE_KEYS = ("file", "tolerance")
+COMPARE_KEYS = ("max_increase", "significant")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None
+    loss: tuple[str, ...] = ()
+    params: dict[str, dict[str, str]] = field(default_factory=dict)
+    gates: tuple[Threshold, ...] = ()
+    baseline: str | None = None
+    tolerance: str | None = None
+    max_increase: tuple[Threshold, ...] = ()
+    significant: bool = False
+
+
+def find(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest losscli.toml, or pyproject.toml with [tool.losscli], from ``start`` upward."""
+    for folder in (start, *start.parents):
+        for name in ("losscli.toml", "pyproject.toml"):
+            path = folder / name
+            if path.is_file():
+                table = _read(path)
+                if name == "losscli.toml":
+                    return path, table
+                section = table.get("tool", {}).get("losscli")
+                if section is not None:
+                    return path, section
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise DataError(f"config {path}: not valid TOML ({error})") from None
+    except OSError as error:
+        raise DataError(f"config {path}: cannot be read ({error.strerror})") from None
+
+
+def load(explicit: str | None = None, start: Path | None = None) -> Config:
+    """The config from ``explicit`` (``--config``) or the nearest file, or an empty Config."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise DataError(f"--config {explicit}: no such file")
+        table = _read(path)
+        if path.name == "pyproject.toml":
+            table = table.get("tool", {}).get("losscli", {})
+        found: tuple[Path, dict[str, Any]] | None = (path, table)
+    else:
+        found = find(start or Path.cwd())
+    if found is None:
+        return Config()
+    path, table = found
+    try:
+        return _parse(path, table)
+    except LossCliError as error:  # a bad loss name or number inside the file
+        raise DataError(f"config {path}: {error}") from None
+
+
+def _bad(path: Path, key: str, message: str) -> DataError:
+    return DataError(f"config {path}: key '{key}' {message}")
+
+
+def _check_keys(path: Path, table: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise _bad(path, prefix + key, f"is not a losscli setting{closest(key, allowed)}; "
+                                           f"settings: {', '.join(allowed)}")
+
+
+def _parse(path: Path, table: dict[str, Any]) -> Config:
+    _check_keys(path, table, KEYS, "")
+    loss = table.get("loss", [])
+    if isinstance(loss, str):
+        loss = [loss]
+    if not isinstance(loss, list) or not all(isinstance(x, str) for x in loss):
+        raise _bad(path, "loss", "must be a list of loss names")
+    params = table.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise _bad(path, "params", "must be a table of tables, e.g. params = { focal = { gamma = 3.0 } }")
+    params = {name: {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+              for name, values in params.items()}
+    gates = tuple(_thresholds(path, table.get("gates", {}), "gates", "max", allow_percent=False))
+    baseline = table.get("baseline", {})
+    if isinstance(baseline, str):
+        baseline = {"file": baseline}
+    if not isinstance(baseline, dict):
+        raise _bad(path, "baseline", "must be a table with file and tolerance")
+    _check_keys(path, baseline, BASELINE_KEYS, "baseline.")
+    file = baseline.get("file")
+    if file is not None and not isinstance(file, str):
+        raise _bad(path, "baseline.file", "must be a path")
+    tolerance = baseline.get("tolerance")
+    if tolerance is not None:
+        tolerance = str(tolerance)
+        parse_amount(tolerance, f"baseline.tolerance", allow_percent=True)
+    compare = table.get("compare", {})
+    if not isinstance(compare, dict):
+        raise _bad(path, "compare", "must be a table with max_increase and significant")
+    _check_keys(path, compare, COMPARE_KEYS, "compare.")
+    significant = compare.get("significant", False)
+    if not isinstance(significant, bool):
+        raise _bad(path, "compare.significant", "must be true or false")
+    return Config(
+        path=str(path), loss=tuple(loss), params=params, gates=gates,
+        baseline=str((path.parent / file).resolve()) if file else None, tolerance=tolerance,
+        max_increase=tuple(_thresholds(path, compare.get("max_increase", {}), "compare.max_increase",
+                                       "max", allow_percent=True)),
+        significant=significant,
+    )
+
+
+def _thresholds(path: Path, table: Any, key: str, field_: str, allow_percent: bool) -> list[Threshold]:
+    """``{"label:brier" = { max = 0.05 }, mse = 3}`` -> thresholds (the bare number is the max)."""
+    if not isinstance(table, dict):
+        raise _bad(path, key, f"must be a table, e.g. [{key}] binary_crossentropy = {{ {field_} = 0.2 }}")
+    found = []
+    for name, spec in table.items():
+        if isinstance(spec, dict):
+            _check_keys(path, spec, (field_,), f"{key}.{name}.")
+            spec = spec.get(field_)
+        if isinstance(spec, bool) or not isinstance(spec, (int, float, str)):
+            raise _bad(path, f"{key}.{name}", f"needs a number: {field_} = 0.2")
+        found.append(parse_threshold(f"{name}={spec}", key, allow_percent, source=str(path)))
+    return found

@@ -1,0 +1,205 @@
+"""Gates: thresholds (``--max``), baselines (``--baseline``) and increases (``compare``) -> verdicts.
+
+A gate never raises on a bad model: it adds an entry ``{"pair", "loss", "max", "value", "passed"}``
+to the report's ``gates`` and the CLI exits 1 when any entry failed. A gate that names an unknown
+pair or a loss no pair has is a usage error; a broken baseline file is a data error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import registry
+from .errors import DataError, UsageError, closest
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``[PAIR:]LOSS <= max`` (``--max``), or ``[PAIR:]LOSS`` may rise by at most ``limit`` (compare)."""
+
+    pair: str | None
+    loss: str
+    value: float
+    relative: bool = False  # value is a fraction of the baseline (from "PCT%")
+    source: str = "--max"
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return self.pair, registry.resolve(self.loss)[0]
+
+    @property
+    def shown(self) -> str:
+        amount = f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
+        return f"{self.pair + ':' if self.pair else ''}{self.loss}={amount}"
+
+
+def parse_amount(text: str, what: str, allow_percent: bool) -> tuple[float, bool]:
+    """``"0.2"`` -> (0.2, False); ``"2%"`` -> (0.02, True)."""
+    text = str(text).strip()
+    relative = text.endswith("%")
+    try:
+        value = float(text[:-1] if relative else text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (relative and not allow_percent):
+        kind = "a number or a percentage (e.g. 0.01 or 2%)" if allow_percent else "a number"
+        raise UsageError(f"{what}: '{text}' is not {kind}")
+    return (value / 100 if relative else value), relative
+
+
+def parse_threshold(text: str, flag: str = "--max", allow_percent: bool = False, source: str | None = None) -> Threshold:
+    """``[PAIR:]LOSS=VALUE`` (VALUE may be ``PCT%`` where ``allow_percent``)."""
+    name, sep, amount = text.rpartition("=")
+    if not sep or not name:
+        raise UsageError(f"{flag} {text}: expected [PAIR:]LOSS=VALUE, e.g. {flag} binary_crossentropy=0.2")
+    pair, _, loss = name.rpartition(":")
+    registry.resolve(loss.strip())  # an unknown loss is a usage error, with a suggestion
+    value, relative = parse_amount(amount, f"{flag} {text}", allow_percent)
+    return Threshold(pair.strip() or None, loss.strip(), value, relative, source or flag)
+
+
+def merge(file_gates: Iterable[Threshold], flag_gates: Iterable[Threshold]) -> list[Threshold]:
+    """Flags override the config file's gate for the same pair and loss."""
+    merged = {g.key: g for g in file_gates}
+    merged.update({g.key: g for g in flag_gates})
+    return list(merged.values())
+
+
+def _matching(results: list[dict[str, Any]], gate: Threshold, flag: str) -> list[tuple[dict[str, Any], str]]:
+    """(result, canonical loss) for every result the gate applies to; a usage error if none."""
+    pairs = [r["pair"] for r in results]
+    if gate.pair is not None and gate.pair not in pairs:
+        raise UsageError(f"{flag} {gate.shown}: no pair '{gate.pair}'{closest(gate.pair, pairs)}; "
+                         f"pairs: {', '.join(dict.fromkeys(pairs))}")
+    found = []
+    for result in results:
+        if gate.pair is not None and result["pair"] != gate.pair:
+            continue
+        canonical = registry.resolve_for_task(gate.loss, result["task"])
+        if canonical is not None:
+            found.append((result, canonical))
+    if not found:
+        tasks = ", ".join(sorted({r["task"] for r in results if gate.pair in (None, r["pair"])}))
+        raise UsageError(f"{flag} {gate.shown} ({gate.source}): '{gate.loss}' applies to no pair here "
+                         f"(tasks: {tasks}); `losscli list` shows which losses each task has")
+    return found
+
+
+def check_max(report: dict[str, Any], gates: Iterable[Threshold]) -> list[dict[str, Any]]:
+    """One entry per gate and matching pair: passed when the loss is at most ``max``."""
+    entries = []
+    for gate in gates:
+        for result, loss in _matching(report["results"], gate, "--max"):
+            value = result["losses"].get(loss)
+            entry = {"pair": result["pair"], "loss": loss, "max": gate.value, "value": value,
+                     "passed": value is not None and value <= gate.value, "source": gate.source}
+            if value is None:
+                entry["reason"] = result["skipped"].get(loss, "not computed")
+            entries.append(entry)
+    return entries
+
+
+# --------------------------------------------------------------------------------------------
+# Baselines
+
+
+def load_baseline(path: str) -> dict[str, Any]:
+    """A report saved with ``--format json --output FILE``; anything else is a data error."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"baseline {path}: no such file; save one with --format json --output {path}") from None
+    except OSError as error:
+        raise DataError(f"baseline {path}: cannot be read ({error.strerror})") from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(f"baseline {path}: not valid JSON (line {error.lineno}, column {error.colno}: "
+                        f"{error.msg}); save it again with --format json --output {path}") from None
+    results = report.get("results") if isinstance(report, dict) else None
+    if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("losses"), dict)
+                                                and "pair" in r and "task" in r for r in results):
+        raise DataError(f"baseline {path}: not a losscli report (no results with pair, task and losses); "
+                        f"save one with `losscli eval … --format json --output {path}`")
+    return report
+
+
+def _signature_parts(signature: str | None) -> dict[str, str]:
+    parts = {}
+    for part in (signature or "").split("|"):
+        key, _, value = part.partition(":")
+        parts[key] = value
+    return parts
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two results' signatures, in words."""
+    a, b = _signature_parts(old.get("signature")), _signature_parts(new.get("signature"))
+    words = {"losscli": "losscli version", "pred": "prediction kind", "eps": "eps", "w": "weights",
+             "n": "row count", "data": "data", "params": "parameters"}
+    return [f"{words[k]} {a.get(k) or 'none'} → {b.get(k) or 'none'}" for k in words if a.get(k) != b.get(k)]
+
+
+def check_baseline(report: dict[str, Any], baseline: dict[str, Any], path: str, tolerance: str | None,
+                   losses: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
+    """Gates that fail when a loss rose past ``tolerance`` (absolute, or ``PCT%`` of the baseline).
+
+    Returns the entries and notes explaining what was not compared or differs (version, data, task).
+    """
+    amount, relative = parse_amount(tolerance or "0", f"--tolerance {tolerance}", allow_percent=True)
+    if amount < 0:
+        raise UsageError(f"--tolerance {tolerance}: must not be negative")
+    wanted = {registry.resolve(name)[0] for name in losses}
+    old_by_pair = {r["pair"]: r for r in baseline["results"]}
+    entries, notes = [], []
+    for result in report["results"]:
+        old = old_by_pair.get(result["pair"])
+        if old is None:
+            notes.append(f"baseline {path} has no pair '{result['pair']}'; it is not compared")
+            continue
+        if old["task"] != result["task"]:
+            entries.append({"pair": result["pair"], "loss": None, "max": None, "value": None, "passed": False,
+                            "source": "baseline", "reason": f"the task changed from {old['task']} to "
+                                                            f"{result['task']}; the baseline cannot be compared"})
+            continue
+        changed = _differences(old, result)
+        if changed:
+            notes.append(f"pair '{result['pair']}' differs from baseline {path}: {'; '.join(changed)}")
+        for loss, value in result["losses"].items():
+            before = old["losses"].get(loss)
+            if before is None or value is None or (wanted and loss not in wanted):
+                continue
+            allowed = before + (abs(before) * amount if relative else amount)
+            entries.append({"pair": result["pair"], "loss": loss, "max": allowed, "value": value,
+                            "passed": value <= allowed, "source": "baseline", "baseline": before,
+                            "tolerance": tolerance or "0"})
+    for pair in old_by_pair.keys() - {r["pair"] for r in report["results"]}:
+        notes.append(f"baseline {path} has pair '{pair}', which this report does not")
+    return entries, notes
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """``y binary_crossentropy = 0.31 > max 0.2 (--max)`` — one failed (or passed) gate in words."""
+    if entry.get("loss") is None or entry.get("value") is None:
+        return f"{entry['pair']} {entry.get('loss') or ''}: {entry.get('reason', 'not computed')} ({entry['source']})".replace("  ", " ")
+    relation = "≤" if entry["passed"] else ">"
+    limit = "max increase" if entry["source"] == "--max-increase" else "max"
+    extra = f", baseline {entry['baseline']:.6g} + tolerance {entry['tolerance']}" if "baseline" in entry else ""
+    return f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} {limit} {entry['max']:.6g} ({entry['source']}{extra})"
+
+
+def apply(report: dict[str, Any], thresholds: Iterable[Threshold], baseline: str | None = None,
+          tolerance: str | None = None, losses: Iterable[str] = ()) -> list[str]:
+    """Fill ``report["gates"]`` and ``report["passed"]``; return notes for standard error."""
+    entries = check_max(report, thresholds)
+    notes: list[str] = []
+    if baseline is not None:
+        found, notes = check_baseline(report, load_baseline(baseline), baseline, tolerance, losses)
+        entries += found
+    report["gates"] = entries
+    report["passed"] = all(entry["passed"] for entry in entries)
+    return notes
