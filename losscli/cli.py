@@ -176,58 +176,115 @@ def _config(config_file: Optional[str], no_config: bool) -> Any:
     return config.Config() if no_config else config.load(config_file)
 
 
+# Options shared by eval and compare (typer reads these defaults; one definition, two commands).
+LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on or an 'id' column, else row by row.")
+ON = typer.Option(None, "--on", help="Join column (id) shared by the files.")
+DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
+TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
+PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
+TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
+POSITIVE = typer.Option(None, "--positive", help="The positive label of a binary task (default: the larger).")
+PREDICTIONS = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values).")
+WEIGHT = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw.")
+LOSS = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted).")
+PARAM = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable).")
+FORMAT = typer.Option(None, "--format", "-f", help="table, json, csv or markdown (default: table on a terminal, else json).")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails).")
+DROPNA = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many).")
+EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided.")
+MAX = typer.Option([], "--max", help="Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable).")
+BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
+SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
+CONFIG = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml [tool.losscli]).")
+NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
+
+
+def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
+    """EvalOptions from flags over the config file: --loss replaces, --param merges key by key."""
+    from .evaluation import EvalOptions, parse_param_flags
+
+    params = {name: dict(values) for name, values in settings.params.items()}
+    for name, values in parse_param_flags(flags.pop("param")).items():
+        params.setdefault(name, {}).update(values)
+    return EvalOptions(
+        labels=flags["labels"], on=flags["on"], delimiter=_delimiter(flags["delimiter"]), true=tuple(flags["true"]),
+        pred=tuple(flags["pred"]), task=flags["task"], positive=flags["positive"], predictions=flags["predictions"],
+        weight=flags["weight"], losses=tuple(flags["loss"]) or settings.loss, params=params, dropna=flags["dropna"],
+        also=tuple(t.loss for t in thresholds), ci=flags["ci"], bootstrap=flags["bootstrap"], seed=flags["seed"],
+    )
+
+
+def _explain(targets: list[Any]) -> None:
+    for target in targets:
+        _stderr(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence), "dim")
+
+
 @app.command("eval")
 def eval_command(
-    pred: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
-    labels: Optional[str] = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on or an 'id' column, else row by row."),
-    on: Optional[str] = typer.Option(None, "--on", help="Join column shared by PRED and --labels."),
-    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab)."),
-    true: List[str] = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred)."),
-    pred_cols: List[str] = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob."),
-    task: Optional[str] = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred)."),
-    positive: Optional[str] = typer.Option(None, "--positive", help="The positive label of a binary task (default: the larger)."),
-    predictions: Optional[str] = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values)."),
-    weight: Optional[str] = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw."),
-    loss: List[str] = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted)."),
-    param: List[str] = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table, json, csv or markdown (default: table on a terminal, else json)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails)."),
-    dropna: bool = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many)."),
-    explain: bool = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided."),
-    max_: List[str] = typer.Option([], "--max", help="Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable)."),
+    pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
+    labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
+    true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
+    predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
+    param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
+    explain: bool = EXPLAIN, max_: List[str] = MAX,
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report."),
     tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
     ci: Optional[float] = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for --ci."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval)."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml [tool.losscli])."),
-    no_config: bool = typer.Option(False, "--no-config", help="Ignore configuration files."),
+    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
         _choice(fmt, FORMATS, "--format")
         from . import gates
-        from .evaluation import EvalOptions, evaluate, parse_param_flags
+        from .evaluation import evaluate
 
         settings = _config(config_file, no_config)
         thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
-        params = {name: dict(values) for name, values in settings.params.items()}
-        for name, values in parse_param_flags(param).items():
-            params.setdefault(name, {}).update(values)
-        losses = tuple(loss) or settings.loss
-        options = EvalOptions(
-            labels=labels, on=on, delimiter=_delimiter(delimiter), true=tuple(true), pred=tuple(pred_cols),
-            task=task, positive=positive, predictions=predictions, weight=weight, losses=losses,
-            params=params, dropna=dropna, also=tuple(t.loss for t in thresholds), ci=ci,
-            bootstrap=bootstrap, seed=seed,
-        )
-        result = evaluate(pred, options)
+        flags = dict(locals())
+        options = _options(settings, thresholds, **{k: flags[k] for k in _FLAGS})
+        result = evaluate(pred_file, options)
         if explain:
-            for target in result.targets:
-                _stderr(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence), "dim")
+            _explain(result.targets)
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
-                                           tolerance or settings.tolerance, losses)
+                                           tolerance or settings.tolerance, options.losses)
         _finish(result.report, notes, fmt, output)
+
+
+_FLAGS = ("labels", "on", "delimiter", "true", "pred", "task", "positive", "predictions", "weight", "loss", "param",
+          "dropna", "ci", "bootstrap", "seed")
+
+
+@app.command("compare")
+def compare_command(
+    base: str = typer.Argument(..., metavar="BASE", help="The baseline model's predictions."),
+    new: str = typer.Argument(..., metavar="NEW", help="The new model's predictions on the same rows."),
+    labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
+    true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
+    predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
+    param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
+    explain: bool = EXPLAIN, max_: List[str] = MAX,
+    max_increase: List[str] = typer.Option([], "--max-increase", help="Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."),
+    significant: bool = typer.Option(False, "--significant", help="Fail an increase gate only when the whole interval of the increase is above the limit."),
+    ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
+    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
+) -> None:
+    """The same losses for two models on the same rows, with the paired bootstrap of each difference."""
+    with handled():
+        _choice(fmt, FORMATS, "--format")
+        from . import gates
+        from .comparison import check_increase, compare
+
+        settings = _config(config_file, no_config)
+        thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+        increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
+                                                        for t in max_increase])
+        flags = dict(locals())
+        options = _options(settings, thresholds + increases, **{k: flags[k] for k in _FLAGS})
+        report, notes = compare(base, new, options)
+        gates.apply(report, thresholds)
+        report["gates"] += check_increase(report, increases, significant or settings.significant)
+        report["passed"] = all(entry["passed"] for entry in report["gates"])
+        _finish(report, notes, fmt, output)
 
 
 @app.command("list")

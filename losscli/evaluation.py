@@ -80,16 +80,18 @@ def check_bootstrap(options: EvalOptions) -> None:
         raise UsageError(f"--bootstrap {options.bootstrap}: use at least 10 resamples (1000 is the default)")
 
 
-def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
-    """Evaluate a predictions file (or DataFrame) and return the report and its targets."""
+def prepare(options: EvalOptions) -> dict[str, dict[str, str]]:
+    """Check every name and number in ``options`` before reading; the --param values by canonical loss."""
     for name in options.losses + options.also:
         registry.resolve(name)  # unknown names fail before any reading
     check_bootstrap(options)
-    params = _canonical_params(options.params)
-    frame = load(predictions, options.labels, options.on, options.delimiter)
-    for column in (options.weight,):
-        if column is not None:
-            frame.column(column)
+    return _canonical_params(options.params)
+
+
+def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[str]]:
+    """The frame's pairs (by name, or --true/--pred), each with its task and inputs; and notes."""
+    if options.weight is not None:
+        frame.column(options.weight)
     notes: list[str] = []
     if options.true or options.pred:
         pairs = explicit_pairs(frame.names, list(options.true), list(options.pred))
@@ -100,14 +102,21 @@ def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
             raise UsageError(no_pairs_message(frame.source, frame.names))
         pairs = pairing.pairs
         if pairing.unpaired:
-            notes.append(f"columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
+            notes.append(f"{frame.source}: columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
                          "(pair them with --true COL --pred COL)")
     targets = [infer(frame, pair, task=options.task, predictions=options.predictions,
                      positive=options.positive, weight=options.weight, dropna=options.dropna)
                for pair in pairs]
+    notes.extend(f"{target.pair.name}: {warning}" for target in targets for warning in target.warnings)
+    return targets, notes
+
+
+def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
+    """Evaluate a predictions file (or DataFrame) and return the report and its targets."""
+    params = prepare(options)
+    frame = load(predictions, options.labels, options.on, options.delimiter)
+    targets, notes = targets_of(frame, options)
     results = [_result(target, options, params) for target in targets]
-    for target in targets:
-        notes.extend(f"{target.pair.name}: {warning}" for warning in target.warnings)
     report = {
         "losscli": __version__,
         "signature": _report_signature(targets, results, options),
@@ -173,7 +182,7 @@ def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[s
         if isinstance(sums, str):
             skipped[name] = sums
             continue
-        losses[name] = spec.value(sums.combine(np.ones((1, groups))).partial(0, target.inputs.n))
+        losses[name] = spec.value(sums.total(target.inputs.n))
         if resampler is not None:
             intervals[name] = resampler.interval(registry.group_values(spec, sums.combine(resampler.counts)))
     result = {

@@ -187,9 +187,14 @@ def describe(entry: dict[str, Any]) -> str:
     if entry.get("loss") is None or entry.get("value") is None:
         return f"{entry['pair']} {entry.get('loss') or ''}: {entry.get('reason', 'not computed')} ({entry['source']})".replace("  ", " ")
     relation = "≤" if entry["passed"] else ">"
-    limit = "max increase" if entry["source"] == "--max-increase" else "max"
+    if entry["source"] == "--max-increase":
+        interval = entry.get("interval")
+        extra = f"; interval [{interval[0]:.6g}, {interval[1]:.6g}]" if interval else ""
+        extra += ", judged on its lower end (--significant)" if entry.get("significant") else ""
+        return (f"{entry['pair']} {entry['loss']} rose by {entry['value']:+.6g} ({entry['base']:.6g} → "
+                f"{entry['new']:.6g}) {relation} max increase {entry['max']:.6g} ({entry['source']}{extra})")
     extra = f", baseline {entry['baseline']:.6g} + tolerance {entry['tolerance']}" if "baseline" in entry else ""
-    return f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} {limit} {entry['max']:.6g} ({entry['source']}{extra})"
+    return f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} max {entry['max']:.6g} ({entry['source']}{extra})"
 
 
 def apply(report: dict[str, Any], thresholds: Iterable[Threshold], baseline: str | None = None,

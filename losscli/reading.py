@@ -329,47 +329,66 @@ def _shared_id(pred: Frame, lab: Frame) -> str | None:
     return None
 
 
-def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
-    """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
+def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[str | None, np.ndarray | None]:
+    """The join key, and for each row of ``first`` its row in ``second`` (None: row by row).
+
+    Keys must be unique and present on both sides (compared as text); without a key (``on`` or a
+    shared ``id`` column) the row counts must be equal. ``hint`` ends the messages.
+    """
     import pandas as pd
 
-    key = on or _shared_id(pred, lab)
+    key = on or _shared_id(first, second)
     if key is None:
-        if pred.n_rows != lab.n_rows:
-            raise DataError(f"{pred.source} has {pred.n_rows} rows and {lab.source} has {lab.n_rows}; "
+        if first.n_rows != second.n_rows:
+            raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}; "
                             "join them on an id column with --on COL, or give files of equal length")
-        order = None
-    else:
-        keys = []
-        for frame in (pred, lab):
-            column = _key_column(frame, key)
-            values = pd.Index(column.data.cast(pa.string()).to_numpy(zero_copy_only=False))
-            if values.hasnans:
-                i = int(np.flatnonzero(values.isna())[0])
-                raise DataError(f"{where(frame.source, key, i + 1)}empty join id; every row needs an id")
-            if not values.is_unique:
-                dup = values[values.duplicated()][0]
-                rows = np.flatnonzero(values == dup)[:3] + 1
-                raise DataError(f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
-                                f"{', '.join(map(str, rows))}); ids must be unique to join")
-            keys.append(values)
-        order = keys[1].get_indexer(keys[0])
-        if (order < 0).any():
-            i = int(np.flatnonzero(order < 0)[0])
-            raise DataError(f"{where(pred.source, key, i + 1)}id '{keys[0][i]}' has no row in {lab.source} "
-                            f"({int((order < 0).sum())} ids in all); labels are needed for every prediction")
-        if lab.n_rows > pred.n_rows:
-            extra = keys[1].difference(keys[0])
-            raise DataError(f"{lab.source}: {len(extra)} ids have no prediction in {pred.source} "
-                            f"(first: '{extra[0]}'); give predictions for every labelled row")
+        return None, None
+    keys = []
+    for frame in (first, second):
+        values = pd.Index(_key_column(frame, key).data.cast(pa.string()).to_numpy(zero_copy_only=False))
+        if values.hasnans:
+            i = int(np.flatnonzero(values.isna())[0])
+            raise DataError(f"{where(frame.source, key, i + 1)}empty join id; every row needs an id")
+        if not values.is_unique:
+            dup = values[values.duplicated()][0]
+            rows = np.flatnonzero(values == dup)[:3] + 1
+            raise DataError(f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
+                            f"{', '.join(map(str, rows))}); ids must be unique to join")
+        keys.append(values)
+    order = keys[1].get_indexer(keys[0])
+    if (order < 0).any():
+        i = int(np.flatnonzero(order < 0)[0])
+        raise DataError(f"{where(first.source, key, i + 1)}id '{keys[0][i]}' has no row in {second.source} "
+                        f"({int((order < 0).sum())} ids in all); {hint}")
+    if second.n_rows > first.n_rows:
+        extra = keys[1].difference(keys[0])
+        raise DataError(f"{second.source}: {len(extra)} ids are not in {first.source} (first: '{extra[0]}'); {hint}")
+    return key, order
+
+
+def _taken(column: Column, order: np.ndarray | None) -> Column:
+    if order is None:
+        return column
+    rows = order if column.rows is None else column.rows[order]
+    return Column(column.name, column.data.take(pa.array(order)), column.source, rows)
+
+
+def align(base: Frame, new: Frame, on: str | None) -> Frame:
+    """``new`` with its rows in ``base``'s order (by id, or row by row), for paired comparisons."""
+    key, order = row_order(base, new, on, "compare needs both models' predictions for the same rows")
+    columns = {name: _taken(col, order) for name, col in new.columns.items()}
+    return Frame(columns, base.n_rows, new.source, new.labels_source, key or new.key, new.roles)
+
+
+def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
+    """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
+    key, order = row_order(pred, lab, on, "every prediction needs a label, and every label a prediction")
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
-    take = pa.array(order) if order is not None else None
     for name, col in lab.columns.items():
         if name == key:
             continue
-        data = col.data.take(take) if take is not None else col.data
-        joined = Column(name, data, col.source, order)
+        joined = _taken(col, order)
         if name in columns:  # the same name in both files: the labels' is the truth
             for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
                 if new in columns or new in lab.columns:

@@ -345,6 +345,10 @@ class GroupSums:
         return GroupSums(counts @ self.weighted_sum, counts @ self.weight,
                          None if cs is None else counts @ cs, None if cw is None else counts @ cw)
 
+    def total(self, rows: int) -> Partial:
+        """The :class:`Partial` of all groups together."""
+        return self.combine(np.ones((1, len(self.weight)))).partial(0, rows)
+
     def partial(self, g: int, rows: int) -> Partial:
         cs, cw = self.class_sums, self.class_weights
         return Partial(float(self.weighted_sum[g]), float(self.weight[g]), rows,

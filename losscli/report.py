@@ -1,6 +1,8 @@
 """Rendering: a report dict -> JSON, CSV, markdown or a rich table. Nothing here computes a loss.
 
-JSON keeps full precision and is strict (``null``, never NaN); only the table rounds.
+JSON keeps full precision and is strict (``null``, never NaN); only the table and markdown round.
+An ``eval`` result has ``losses`` (and ``ci`` with ``--ci``); a ``compare`` result also has ``base``,
+``diff`` (NEW − BASE), ``ci`` of the difference and ``p_value``.
 """
 
 from __future__ import annotations
@@ -35,66 +37,97 @@ def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def _rows(report: dict[str, Any]) -> list[tuple[dict[str, Any], str, float | None, str]]:
-    """(result, loss, value, note) for every computed and skipped loss, in report order."""
-    rows = []
-    for result in report["results"]:
-        rows += [(result, name, value, "") for name, value in result["losses"].items()]
-        rows += [(result, name, None, reason) for name, reason in result["skipped"].items()]
-    return rows
+def _level(report: dict[str, Any]) -> str:
+    level = report.get("bootstrap", {}).get("ci")
+    return f"{level * 100:g}%" if level else "confidence"
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
+
+
+def _is_comparison(result: dict[str, Any]) -> bool:
+    return "diff" in result
+
+
+def loss_rows(report: dict[str, Any], result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Headers and formatted rows of one result's losses (computed ones only)."""
+    if _is_comparison(result):
+        headers = ["loss", "base", "new", "Δ new − base", f"{_level(report)} interval of Δ", "p"]
+        rows = [[name, fmt(result["base"].get(name)), fmt(value), f"{result['diff'][name]:+.6g}",
+                 _interval(result["ci"].get(name)), f"{result['p_value'][name]:.3g}"]
+                for name, value in result["losses"].items()]
+        return headers, rows
+    headers = ["loss", "value"] + ([f"{_level(report)} interval"] if result["ci"] else [])
+    rows = [[name, fmt(value)] + ([_interval(result["ci"].get(name))] if result["ci"] else [])
+            for name, value in result["losses"].items()]
+    return headers, rows
 
 
 def to_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["pair", "task", "predictions", "n", "loss", "value", "skipped"])
-    for result, name, value, note in _rows(report):
-        writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name,
-                         "" if value is None else repr(value), note])
+    writer.writerow(["pair", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base", "diff",
+                     "p_value", "skipped"])
+    number = lambda v: "" if v is None else repr(v)  # noqa: E731
+    for result in report["results"]:
+        for name, value in result["losses"].items():
+            low, high = result["ci"].get(name) or (None, None)
+            writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name, number(value),
+                             number(low), number(high), number(result.get("base", {}).get(name)),
+                             number(result.get("diff", {}).get(name)), number(result.get("p_value", {}).get(name)), ""])
+        for name, reason in result["skipped"].items():
+            writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name,
+                             "", "", "", "", "", "", reason])
     return out.getvalue()
 
 
+def _gate_limit(entry: dict[str, Any]) -> str:
+    return fmt(entry["max"]) if entry.get("max") is not None else "—"
+
+
 def to_markdown(report: dict[str, Any]) -> str:
-    """A pull-request comment: a hidden marker line (to find and update it), a table, the signature."""
+    """A pull-request comment: a hidden marker line (to find and update it), a table per pair, the
+    gates with their verdicts, and the signature."""
     verdict = "" if not report["gates"] else (" ✅ all gates passed" if report["passed"] else " ❌ a gate failed")
-    with_ci = any(r["ci"] for r in report["results"])
-    header = "| pair | task | loss | value |" + (f" {_level(report)} interval |" if with_ci else "")
-    lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", "", header,
-             "| --- | --- | --- | ---: |" + (" ---: |" if with_ci else "")]
-    for result, name, value, note in _rows(report):
-        shown = fmt(value) if not note else f"skipped: {note}"
-        ci = f" {_interval(result['ci'].get(name))} |" if with_ci else ""
-        lines.append(f"| {result['pair']} | {result['task']} | {name} | {shown} |{ci}")
+    lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
+    for result in report["results"]:
+        headers, rows = loss_rows(report, result)
+        lines += [f"**{result['pair']}** · {result['task']} · {result['predictions']} · n={result['n']}", "",
+                  "| " + " | ".join(headers) + " |", "| --- |" + " ---: |" * (len(headers) - 1)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += [f"| {name} | skipped: {reason} |" + " |" * (len(headers) - 2) for name, reason in result["skipped"].items()]
+        lines.append("")
     if report["gates"]:
-        lines += ["", "| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
+        lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
         for e in report["gates"]:
-            limit = fmt(e["max"]) if e.get("max") is not None else e.get("reason", "—")
-            lines.append(f"| {e['pair']} {e.get('loss') or ''} ({e['source']}) | {fmt(e.get('value'))} | {limit} | "
+            lines.append(f"| {e['pair']} {e.get('loss') or ''} ({e['source']}) | {fmt(e.get('value'))} | "
+                         f"{_gate_limit(e) if 'reason' not in e else e['reason']} | "
                          f"{'✅ pass' if e['passed'] else '❌ fail'} |")
-    lines += ["", f"`{report['signature']}`", ""]
+        lines.append("")
+    lines += [f"`{report['signature']}`", ""]
     return "\n".join(lines)
 
 
 def print_table(report: dict[str, Any], console: Any) -> None:
-    """One rich table per pair (its heading above it, skipped losses dimmed under it), then the signature."""
+    """One rich table per pair (its heading above it, skipped losses dimmed under it), the gates,
+    then the signature."""
     from rich.table import Table
     from rich.text import Text
 
     for result in report["results"]:
-        heading = Text.assemble(
+        console.print(Text.assemble(
             (result["pair"], "bold"),
             f"  {result['task']} · {result['predictions']} · n={result['n']}"
             + (f" · weight={result['weight']}" if result["weight"] else ""),
             (f"   {', '.join(result['true'])} ← {_columns(result['pred'])}", "dim"),
-        )
-        console.print(heading)
-        table = Table(show_edge=True, pad_edge=True)
-        table.add_column("loss")
-        table.add_column("value", justify="right")
-        if result["ci"]:
-            table.add_column(f"{_level(report)} interval", justify="right")
-        for name, value in result["losses"].items():
-            table.add_row(name, fmt(value), *([_interval(result["ci"].get(name))] if result["ci"] else []))
+        ))
+        headers, rows = loss_rows(report, result)
+        table = Table()
+        for i, header in enumerate(headers):
+            table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
+        for row in rows:
+            table.add_row(*row)
         console.print(table)
         for name, reason in result["skipped"].items():
             console.print(Text(f"  {name}: skipped, {reason}", style="dim"))
@@ -110,23 +143,14 @@ def print_gates(entries: list[dict[str, Any]], console: Any) -> None:
 
     table = Table(title="gates", title_justify="left")
     for column in ("pair", "loss", "value", "limit", "source", "verdict"):
-        table.add_column(column, justify="right" if column in ("value", "limit") else "left")
+        table.add_column(column, justify="right" if column in ("value", "limit") else "left",
+                         no_wrap=column in ("pair", "loss", "verdict"))
     for e in entries:
         verdict = Text("pass", style="green") if e["passed"] else Text("FAIL", style="bold red")
-        limit = fmt(e["max"]) if e.get("max") is not None else "—"
-        table.add_row(e["pair"], e.get("loss") or "—", fmt(e.get("value")), limit,
-                      e["source"] if "reason" not in e else f"{e['source']}: {e['reason']}", verdict)
+        source = e["source"] if "reason" not in e else f"{e['source']}: {e['reason']}"
+        table.add_row(e["pair"], e.get("loss") or "—", fmt(e.get("value")), _gate_limit(e), source, verdict)
     console.print(table)
     console.print()
-
-
-def _level(report: dict[str, Any]) -> str:
-    level = report.get("bootstrap", {}).get("ci")
-    return f"{level * 100:g}%" if level else "confidence"
-
-
-def _interval(bounds: list[float] | None) -> str:
-    return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
 def _columns(columns: list[str]) -> str:

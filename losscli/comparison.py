@@ -1,0 +1,134 @@
+"""``compare BASE NEW``: the same losses for two models on the same rows, and the paired bootstrap
+of each difference (NEW − BASE) with its interval and p-value.
+
+Both files are read and paired as ``eval`` does; NEW's rows are put in BASE's order (by id, or row
+by row) and both must hold the same labels (and weights). One :class:`~losscli.bootstrap.Resampler`
+serves both models, so every resample evaluates the two on the same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import __version__, registry
+from .bootstrap import Resampler, p_value
+from .errors import DataError, UsageError
+from .evaluation import EvalOptions, _selected, data_hash, prepare, targets_of
+from .gates import Threshold, _matching
+from .inference import Target
+from .reading import align, load
+
+
+def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str]]:
+    """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's) and notes."""
+    params = prepare(options)
+    base_frame = load(base, options.labels, options.on, options.delimiter)
+    new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter), options.on)
+    base_targets, notes = targets_of(base_frame, options)
+    new_targets, new_notes = targets_of(new_frame, options)
+    notes += new_notes
+    by_name = {t.pair.name: t for t in new_targets}
+    results = []
+    level = options.ci if options.ci is not None else 0.95
+    for target in base_targets:
+        other = by_name.pop(target.pair.name, None)
+        if other is None:
+            notes.append(f"pair '{target.pair.name}' of {base_frame.source} is not in {new_frame.source}; not compared")
+            continue
+        _check_same_rows(target, other, base_frame.source, new_frame.source)
+        resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, level)
+        results.append(_result(target, other, options, params, resampler))
+    notes += [f"pair '{name}' of {new_frame.source} is not in {base_frame.source}; not compared" for name in by_name]
+    if not results:
+        raise UsageError(f"{base_frame.source} and {new_frame.source} have no pair in common; name the columns "
+                         "alike, or pass --true/--pred")
+    targets = base_targets + new_targets
+    report = {
+        "losscli": __version__,
+        "signature": "|".join([f"losscli:{__version__}", "compare",
+                               f"task:{'+'.join(dict.fromkeys(r['task'] for r in results))}",
+                               f"ci:{level:g}|boot:{options.bootstrap}|seed:{options.seed}",
+                               f"w:{options.weight or 'none'}", f"n:{base_frame.n_rows}",
+                               f"data:sha256:{data_hash(targets)}"]),
+        "input": {"base": base_frame.source, "new": new_frame.source, "labels": base_frame.labels_source,
+                  "rows": base_frame.n_rows},
+        "results": results,
+        "bootstrap": {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
+                      "method": "paired percentile bootstrap of NEW − BASE"},
+        "gates": [],
+        "passed": True,
+    }
+    return report, notes
+
+
+def _check_same_rows(base: Target, new: Target, base_source: str, new_source: str) -> None:
+    name = base.pair.name
+    if base.task != new.task:
+        raise DataError(f"pair '{name}' is {base.task} in {base_source} but {new.task} in {new_source}; "
+                        "compare needs the same task (use --task)")
+    if not np.array_equal(base.rows, new.rows):
+        raise DataError(f"pair '{name}': {base_source} and {new_source} have empty cells in different rows; "
+                        "compare needs the same rows (fill them, or drop them from both files)")
+    for what, a, b in (("labels", base.inputs.y, new.inputs.y), ("weights", base.inputs.w, new.inputs.w)):
+        if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+            differ = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a is not None and b is not None else [0]
+            row = int(base.rows[differ[0]]) if len(differ) else 1
+            raise DataError(f"pair '{name}': {base_source} and {new_source} disagree on the {what} (first at row "
+                            f"{row}); compare needs both models scored on the same rows")
+
+
+def _result(base: Target, new: Target, options: EvalOptions, params: dict[str, dict[str, str]],
+            resampler: Resampler) -> dict[str, Any]:
+    chosen, skipped = _selected(base, options.losses, options.also)
+    n = base.inputs.n
+    before: dict[str, float | None] = {}
+    after: dict[str, float | None] = {}
+    diff: dict[str, float] = {}
+    intervals: dict[str, list[float] | None] = {}
+    p_values: dict[str, float] = {}
+    for name in chosen:
+        spec = registry.lookup(name, base.task)
+        values = registry.parse_params(spec.params, name, params.get(name, {}))
+        sums = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
+                for t in (base, new)]
+        reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), sums) if isinstance(s, str)]
+        if reasons:
+            same = len(reasons) == 2 and sums[0] == sums[1]
+            skipped[name] = sums[0] if same else "; ".join(reasons)
+            continue
+        before[name], after[name] = (spec.value(s.total(n)) for s in sums)
+        diff[name] = after[name] - before[name]
+        resampled = [registry.group_values(spec, s.combine(resampler.counts)) for s in sums]
+        differences = resampled[1] - resampled[0]
+        intervals[name] = resampler.interval(differences)
+        p_values[name] = p_value(differences[np.isfinite(differences)])
+    return {
+        "pair": base.pair.name, "true": base.pair.true, "pred": base.pair.pred, "task": base.task,
+        "predictions": new.kind, "n": n, "weight": base.weight, "group": None,
+        "losses": after, "base": before, "diff": diff, "ci": intervals, "p_value": p_values,
+        "params": {}, "skipped": skipped, "classes": base.classes, "positive": base.positive,
+        "dropped": base.dropped,
+    }
+
+
+def check_increase(report: dict[str, Any], gates: Iterable[Threshold], significant: bool) -> list[dict[str, Any]]:
+    """``--max-increase``: NEW − BASE at most VALUE (or PCT% of BASE). With ``significant``, a gate fails
+    only when the whole interval of the increase lies above the allowed value."""
+    entries = []
+    for gate in gates:
+        for result, loss in _matching(report["results"], gate, "--max-increase"):
+            before, increase = result["base"].get(loss), result["diff"].get(loss)
+            entry = {"pair": result["pair"], "loss": loss, "max": None, "value": increase, "passed": False,
+                     "source": "--max-increase", "base": before, "new": result["losses"].get(loss),
+                     "interval": result["ci"].get(loss), "significant": significant}
+            if increase is None:
+                entry["reason"] = result["skipped"].get(loss, "not computed")
+            else:
+                allowed = gate.value * abs(before) if gate.relative else gate.value
+                interval = entry["interval"]
+                judged = interval[0] if significant and interval else increase
+                entry.update(max=allowed, passed=judged <= allowed)
+            entries.append(entry)
+    return entries
