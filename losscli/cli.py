@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
@@ -101,29 +100,13 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: a failed run never clobbers it."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as error:
-        raise UsageError(f"--output {path}: cannot write there ({error.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
     from . import report as render
+    from .atomic import write_atomically
 
     if output:
         file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
-        _write_atomically(output, render.render(report, file_fmt))
+        write_atomically(output, render.render(report, file_fmt))
     if output and not sys.stdout.isatty():
         return
     stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
@@ -231,20 +214,30 @@ def eval_command(
     tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
     ci: Optional[float] = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
+    worst: int = typer.Option(0, "--worst", help="Show the N rows that add most to each pair's main loss."),
+    per_row: Optional[str] = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
+    group_by: Optional[str] = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
         _choice(fmt, FORMATS, "--format")
+        from dataclasses import replace
+
         from . import gates
         from .evaluation import evaluate
 
         settings = _config(config_file, no_config)
         thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
         flags = dict(locals())
-        options = _options(settings, thresholds, **{k: flags[k] for k in _FLAGS})
+        options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
+                          worst=worst, group_by=group_by, per_row=per_row is not None)
         result = evaluate(pred_file, options)
         if explain:
             _explain(result.targets)
+        if per_row is not None:
+            from .atomic import write_atomically
+
+            write_atomically(per_row, result.per_row, "--per-row")
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
         _finish(result.report, notes, fmt, output)

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
-from . import registry
+from . import analysis, registry
 from .errors import UsageError
 from .bootstrap import Resampler
 from .inference import Target, infer
@@ -41,6 +41,9 @@ class EvalOptions:
     ci: float | None = None  # bootstrap confidence level
     bootstrap: int = 1000
     seed: int = 0
+    worst: int = 0  # the N rows contributing most to each pair's main loss
+    group_by: str | None = None
+    per_row: bool = False  # collect every row's loss terms (Evaluation.per_row, CSV bytes)
 
 
 @dataclass
@@ -48,6 +51,10 @@ class Evaluation:
     report: dict[str, Any]
     targets: list[Target]
     notes: list[str]  # warnings for standard error
+    per_row: bytes | None = None  # --per-row: the CSV of every row's loss terms
+
+
+Computed = list[tuple[str, "registry.LossSpec", dict[str, Any]]]  # (name, spec, params) of computed losses
 
 
 def parse_param_flags(flags: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -90,13 +97,14 @@ def prepare(options: EvalOptions) -> dict[str, dict[str, str]]:
 
 def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[str]]:
     """The frame's pairs (by name, or --true/--pred), each with its task and inputs; and notes."""
-    if options.weight is not None:
-        frame.column(options.weight)
+    for column in (options.weight, options.group_by):
+        if column is not None:
+            frame.column(column)
     notes: list[str] = []
     if options.true or options.pred:
         pairs = explicit_pairs(frame.names, list(options.true), list(options.pred))
     else:
-        exclude = {c for c in (options.weight, frame.key) if c}
+        exclude = {c for c in (options.weight, frame.key, options.group_by) if c}
         pairing = find_pairs(frame.names, exclude=exclude, roles=frame.roles)
         if not pairing.pairs:
             raise UsageError(no_pairs_message(frame.source, frame.names))
@@ -116,19 +124,35 @@ def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
     params = prepare(options)
     frame = load(predictions, options.labels, options.on, options.delimiter)
     targets, notes = targets_of(frame, options)
-    results = [_result(target, options, params) for target in targets]
+    if options.worst < 0:
+        raise UsageError(f"--worst {options.worst}: give a number of rows, e.g. --worst 10")
+    results, group_results, per_row = [], [], {}
+    for target in targets:
+        result, computed = _result(target, options, params)
+        results.append(result)
+        if options.worst and computed:
+            result["worst"] = analysis.worst_rows(target, computed[0][1], computed[0][2], options.worst)
+        if options.group_by:
+            names, codes = analysis.group_codes(frame, options.group_by, target)
+            group_results += analysis.group_results(result, target, computed, names, codes)
+        if options.per_row:
+            prefix = "" if len(targets) == 1 else f"{target.pair.name}:"
+            per_row.update(analysis.per_row_columns(target, computed, frame.n_rows, prefix))
     report = {
         "losscli": __version__,
         "signature": _report_signature(targets, results, options),
         "input": {"predictions": frame.source, "labels": frame.labels_source, "rows": frame.n_rows},
-        "results": results,
+        "results": results + group_results,
         "gates": [],
         "passed": True,
     }
+    if options.group_by:
+        report["input"]["group_by"] = options.group_by
     if options.ci is not None:
         report["bootstrap"] = {"ci": options.ci, "resamples": options.bootstrap, "seed": options.seed,
                                "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
-    return Evaluation(report, targets, notes)
+    csv_bytes = analysis.per_row_csv(per_row, frame.n_rows) if options.per_row else None
+    return Evaluation(report, targets, notes, csv_bytes)
 
 
 def _selected(target: Target, requested: tuple[str, ...], also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
@@ -165,8 +189,9 @@ def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], d
     return chosen, not_applicable
 
 
-def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[str, str]]) -> tuple[dict[str, Any], Computed]:
     chosen, skipped = _selected(target, options.losses, options.also)
+    computed: Computed = []
     losses: dict[str, float | None] = {}
     intervals: dict[str, list[float] | None] = {}
     used_params: dict[str, dict[str, Any]] = {}
@@ -183,6 +208,7 @@ def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[s
             skipped[name] = sums
             continue
         losses[name] = spec.value(sums.total(target.inputs.n))
+        computed.append((name, spec, values))
         if resampler is not None:
             intervals[name] = resampler.interval(registry.group_values(spec, sums.combine(resampler.counts)))
     result = {
@@ -203,7 +229,7 @@ def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[s
         "dropped": target.dropped,
     }
     result["signature"] = _signature([target], [result], options)
-    return result
+    return result, computed
 
 
 def data_hash(targets: list[Target]) -> str:

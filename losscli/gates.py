@@ -69,8 +69,14 @@ def merge(file_gates: Iterable[Threshold], flag_gates: Iterable[Threshold]) -> l
     return list(merged.values())
 
 
+def overall(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The results over all rows (not those of one ``--group-by`` value): what gates judge."""
+    return [r for r in results if r.get("group") is None]
+
+
 def _matching(results: list[dict[str, Any]], gate: Threshold, flag: str) -> list[tuple[dict[str, Any], str]]:
-    """(result, canonical loss) for every result the gate applies to; a usage error if none."""
+    """(result, canonical loss) for every overall result the gate applies to; a usage error if none."""
+    results = overall(results)
     pairs = [r["pair"] for r in results]
     if gate.pair is not None and gate.pair not in pairs:
         raise UsageError(f"{flag} {gate.shown}: no pair '{gate.pair}'{closest(gate.pair, pairs)}; "
@@ -154,9 +160,9 @@ def check_baseline(report: dict[str, Any], baseline: dict[str, Any], path: str, 
     if amount < 0:
         raise UsageError(f"--tolerance {tolerance}: must not be negative")
     wanted = {registry.resolve(name)[0] for name in losses}
-    old_by_pair = {r["pair"]: r for r in baseline["results"]}
+    old_by_pair = {r["pair"]: r for r in overall(baseline["results"])}
     entries, notes = [], []
-    for result in report["results"]:
+    for result in overall(report["results"]):
         old = old_by_pair.get(result["pair"])
         if old is None:
             notes.append(f"baseline {path} has no pair '{result['pair']}'; it is not compared")
@@ -177,7 +183,7 @@ def check_baseline(report: dict[str, Any], baseline: dict[str, Any], path: str, 
             entries.append({"pair": result["pair"], "loss": loss, "max": allowed, "value": value,
                             "passed": value <= allowed, "source": "baseline", "baseline": before,
                             "tolerance": tolerance or "0"})
-    for pair in old_by_pair.keys() - {r["pair"] for r in report["results"]}:
+    for pair in old_by_pair.keys() - {r["pair"] for r in overall(report["results"])}:
         notes.append(f"baseline {path} has pair '{pair}', which this report does not")
     return entries, notes
 

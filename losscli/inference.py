@@ -38,6 +38,7 @@ class Target:
     positive: str | None = None
     weight: str | None = None
     rows: np.ndarray | None = None  # 1-based data rows kept (after --dropna)
+    raw_labels: np.ndarray | None = None  # the labels as read (names, numbers or K columns)
     dropped: int = 0
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -152,7 +153,7 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
 def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
                 positive: str | None, keep: np.ndarray | None) -> Inputs:
     (true,), (pred,) = pair.true, pair.pred
-    y = _labels(frame, true, keep)
+    y = target.raw_labels = _labels(frame, true, keep)
     text_labels = y.dtype == object
     if frame.is_text(pred) and text_labels and task in (None, "binary", "sparse"):
         return _hard_classes(y, frame.text(pred, keep), target, task)
@@ -253,7 +254,7 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
     true = pair.true[0]
     classes = pair.classes or list(pair.pred)
     target.classes = classes
-    y = _labels(frame, true, keep)
+    y = target.raw_labels = _labels(frame, true, keep)
     if y.dtype != object and not _is_integral(y):
         i = int(np.flatnonzero(y != np.round(y))[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
@@ -317,7 +318,7 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
 
 def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
                keep: np.ndarray | None) -> Inputs:
-    y = _matrix(frame, pair.true, keep)
+    y = target.raw_labels = _matrix(frame, pair.true, keep)
     p = _matrix(frame, pair.pred, keep)
     target.classes = pair.classes or list(pair.true)
     in_unit = bool(((y >= 0) & (y <= 1)).all())

@@ -46,6 +46,32 @@ def _interval(bounds: list[float] | None) -> str:
     return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
+def _group(result: dict[str, Any]) -> str:
+    return "" if result.get("group") is None else str(result["group"])
+
+
+def _overall(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in report["results"] if r.get("group") is None]
+
+
+def _groups_of(report: dict[str, Any], pair: str) -> list[dict[str, Any]]:
+    """The pair's group results, the worst (largest main loss) first; groups with no value last."""
+    groups = [r for r in report["results"] if r.get("group") is not None and r["pair"] == pair]
+    main = next(iter(groups[0]["losses"]), None) if groups else None
+    return sorted(groups, key=lambda r: (r["losses"].get(main) is None, -(r["losses"].get(main) or 0.0)))
+
+
+def group_rows(report: dict[str, Any], result: dict[str, Any], limit: int | None,
+               columns: int | None = None) -> tuple[list[str], list[list[str]], int]:
+    """Headers, rows (group, n, the first ``columns`` losses) worst first, and how many groups
+    ``limit`` left out."""
+    groups = _groups_of(report, result["pair"])
+    names = list(result["losses"])[:columns]
+    shown = groups if limit is None else groups[:limit]
+    rows = [[str(g["group"]), str(g["n"])] + [fmt(g["losses"].get(name)) for name in names] for g in shown]
+    return [report.get("input", {}).get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
+
+
 def _is_comparison(result: dict[str, Any]) -> bool:
     return "diff" in result
 
@@ -67,17 +93,17 @@ def loss_rows(report: dict[str, Any], result: dict[str, Any]) -> tuple[list[str]
 def to_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["pair", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base", "diff",
-                     "p_value", "skipped"])
+    writer.writerow(["pair", "group", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base",
+                     "diff", "p_value", "skipped"])
     number = lambda v: "" if v is None else repr(v)  # noqa: E731
     for result in report["results"]:
         for name, value in result["losses"].items():
             low, high = result["ci"].get(name) or (None, None)
-            writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name, number(value),
+            writer.writerow([result["pair"], _group(result), result["task"], result["predictions"], result["n"], name, number(value),
                              number(low), number(high), number(result.get("base", {}).get(name)),
                              number(result.get("diff", {}).get(name)), number(result.get("p_value", {}).get(name)), ""])
         for name, reason in result["skipped"].items():
-            writer.writerow([result["pair"], result["task"], result["predictions"], result["n"], name,
+            writer.writerow([result["pair"], _group(result), result["task"], result["predictions"], result["n"], name,
                              "", "", "", "", "", "", reason])
     return out.getvalue()
 
@@ -86,18 +112,27 @@ def _gate_limit(entry: dict[str, Any]) -> str:
     return fmt(entry["max"]) if entry.get("max") is not None else "—"
 
 
+def _markdown_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    return (["| " + " | ".join(headers) + " |", "| --- |" + " ---: |" * (len(headers) - 1)]
+            + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def to_markdown(report: dict[str, Any]) -> str:
     """A pull-request comment: a hidden marker line (to find and update it), a table per pair, the
     gates with their verdicts, and the signature."""
     verdict = "" if not report["gates"] else (" ✅ all gates passed" if report["passed"] else " ❌ a gate failed")
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
-    for result in report["results"]:
+    for result in _overall(report):
         headers, rows = loss_rows(report, result)
-        lines += [f"**{result['pair']}** · {result['task']} · {result['predictions']} · n={result['n']}", "",
-                  "| " + " | ".join(headers) + " |", "| --- |" + " ---: |" * (len(headers) - 1)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += [f"**{result['pair']}** · {result['task']} · {result['predictions']} · n={result['n']}", ""]
+        lines += _markdown_table(headers, rows)
         lines += [f"| {name} | skipped: {reason} |" + " |" * (len(headers) - 2) for name, reason in result["skipped"].items()]
         lines.append("")
+        headers, rows, hidden = group_rows(report, result, 50)
+        if rows:
+            lines += [f"by {headers[0]}, the worst first:", ""] + _markdown_table(headers, rows)
+            lines += [f"… and {hidden} more groups (all of them in --format json or csv)"] if hidden else []
+            lines.append("")
     if report["gates"]:
         lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
         for e in report["gates"]:
@@ -115,7 +150,7 @@ def print_table(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    for result in report["results"]:
+    for result in _overall(report):
         console.print(Text.assemble(
             (result["pair"], "bold"),
             f"  {result['task']} · {result['predictions']} · n={result['n']}"
@@ -131,10 +166,40 @@ def print_table(report: dict[str, Any], console: Any) -> None:
         console.print(table)
         for name, reason in result["skipped"].items():
             console.print(Text(f"  {name}: skipped, {reason}", style="dim"))
+        if result.get("worst"):
+            print_worst(result, console)
+        headers, rows, hidden = group_rows(report, result, 30, columns=4)
+        if rows:
+            groups = Table(title=f"{result['pair']} by {headers[0]}, the worst first", title_justify="left")
+            for i, header in enumerate(headers):
+                groups.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
+            for row in rows:
+                groups.add_row(*row)
+            console.print(groups)
+            if hidden:
+                console.print(Text(f"  … and {hidden} more groups (all of them in --format json or csv)", style="dim"))
         console.print()
     if report["gates"]:
         print_gates(report["gates"], console)
     console.print(Text(report["signature"], style="dim"), soft_wrap=True)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value[:6]) + (", …]" if len(value) > 6 else "]")
+    return fmt(value) if isinstance(value, float) else str(value)
+
+
+def print_worst(result: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    main = next(iter(result["losses"]))
+    table = Table(title=f"{result['pair']}: the rows that add most to {main}", title_justify="left")
+    for column in ("row", "true", "pred", main):
+        table.add_column(column, justify="right")
+    for entry in result["worst"]:
+        table.add_row(str(entry["row"]), _short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"]))
+    console.print(table)
 
 
 def print_gates(entries: list[dict[str, Any]], console: Any) -> None:

@@ -1,0 +1,107 @@
+"""Error analysis: --worst, --per-row, --group-by, each checked against numpy or scikit-learn."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from sklearn import metrics
+
+from .conftest import SAMPLE_DATA, csv_text, run
+
+rng = np.random.default_rng(11)
+N = 300
+Y = rng.normal(10, 3, N)
+V = Y + rng.normal(0, 2, N)
+W = rng.uniform(0.5, 2, N)
+G = rng.choice(["north", "south", "east"], N)
+
+
+@pytest.fixture
+def regression(write):
+    return write("r.csv", csv_text({"y_true": Y, "y_pred": V, "w": W, "site": G}))
+
+
+def test_worst_rows_match_numpy_argsort_of_the_squared_error(regression):
+    result = run("eval", regression, "--worst", "5", "--loss", "mse")
+    worst = result.json["results"][0]["worst"]
+    expected = np.argsort(-(Y - V) ** 2, kind="stable")[:5]
+    assert [w["row"] for w in worst] == list(expected + 1)  # rows count from 1
+    assert [w["loss"] for w in worst] == pytest.approx(list(((Y - V) ** 2)[expected]), rel=1e-12)
+    assert worst[0]["true"] == pytest.approx(Y[expected[0]]) and worst[0]["pred"] == pytest.approx(V[expected[0]])
+
+
+def test_worst_rows_with_weights_rank_by_contribution(regression):
+    worst = run("eval", regression, "--worst", "3", "--loss", "mae", "--weight", "w").json["results"][0]["worst"]
+    expected = np.argsort(-W * np.abs(Y - V), kind="stable")[:3]
+    assert [w["row"] for w in worst] == list(expected + 1)
+    assert worst[0]["weight"] == pytest.approx(W[expected[0]])
+
+
+def test_worst_rows_keep_file_row_numbers_after_dropna(write):
+    path = write("p.csv", "y_true,y_pred\n1,0.9\n0,\n1,0.1\n0,0.2\n")
+    worst = run("eval", path, "--dropna", "--worst", "1").json["results"][0]["worst"]
+    assert worst == [{"row": 3, "true": 1.0, "pred": 0.1, "loss": pytest.approx(-np.log(0.1))}]
+
+
+def test_worst_rows_of_string_classes(write):
+    worst = run("eval", SAMPLE_DATA / "sparse_strings.csv", "--worst", "2").json["results"][0]["worst"]
+    assert worst[0]["true"] in {"setosa", "versicolor", "virginica"} and len(worst[0]["pred"]) == 3
+
+
+def test_per_row_terms(regression, tmp_path):
+    out = tmp_path / "rows.csv"
+    assert run("eval", regression, "--per-row", out, "--loss", "mse", "--loss", "mae", "--loss", "rmse").code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert list(rows[0]) == ["row", "mse", "mae"]  # rmse has no per-row term
+    assert [int(r["row"]) for r in rows] == list(range(1, N + 1))
+    assert [float(r["mse"]) for r in rows] == pytest.approx(list((Y - V) ** 2), rel=1e-12)
+
+
+def test_per_row_with_two_pairs_and_dropped_rows(write, tmp_path):
+    path = write("p.csv", "a_true,a_pred,b_true,b_pred\n1.5,2.5,3.5,5.5\n2.5,2.5,,1.5\n")
+    out = tmp_path / "rows.csv"
+    assert run("eval", path, "--dropna", "--loss", "mse", "--per-row", out).code == 0
+    assert out.read_text().replace('"', "").splitlines() == ["row,a:mse,b:mse", "1,1,4", "2,0,"]
+
+
+def test_group_by_against_sklearn_on_each_group_with_weights(regression):
+    report = run("eval", regression, "--group-by", "site", "--weight", "w").json
+    overall = [r for r in report["results"] if r["group"] is None]
+    groups = {r["group"]: r for r in report["results"] if r["group"] is not None}
+    assert len(overall) == 1 and set(groups) == {"east", "north", "south"}
+    assert overall[0]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(Y, V, sample_weight=W), rel=1e-12)
+    for name, result in groups.items():
+        mask = G == name
+        assert result["n"] == int(mask.sum())
+        assert result["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(Y[mask], V[mask], sample_weight=W[mask]), rel=1e-12)
+        assert result["losses"]["rmse"] == pytest.approx(metrics.root_mean_squared_error(Y[mask], V[mask], sample_weight=W[mask]), rel=1e-12)
+        assert result["losses"]["mae"] == pytest.approx(metrics.mean_absolute_error(Y[mask], V[mask], sample_weight=W[mask]), rel=1e-12)
+
+
+def test_group_by_classification_and_balanced_weights(write):
+    y = rng.integers(0, 2, 200)
+    p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.2, 200), 0.01, 0.99)
+    g = rng.choice(["a", "b"], 200)
+    report = run("eval", write("b.csv", csv_text({"y_true": y, "y_pred": p, "g": g})), "--group-by", "g").json
+    for result in report["results"][1:]:
+        mask = g == result["group"]
+        assert result["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss(y[mask], p[mask]), rel=1e-12)
+        per_class = [np.mean(-np.log(np.where(y[mask] == 1, p[mask], 1 - p[mask]))[y[mask] == c]) for c in (0, 1)]
+        assert result["losses"]["weighted_crossentropy"] == pytest.approx(np.mean(per_class), rel=1e-12)
+
+
+def test_group_table_lists_the_worst_group_first(regression):
+    text = run("eval", regression, "--group-by", "site", "--format", "table").stdout
+    report = run("eval", regression, "--group-by", "site").json
+    order = sorted((r for r in report["results"] if r["group"]), key=lambda r: -r["losses"]["mse"])
+    positions = [text.index(f"│ {r['group']} ") for r in order]
+    assert positions == sorted(positions)
+
+
+def test_group_by_unknown_column_and_gates_use_the_overall_result(regression):
+    assert run("eval", regression, "--group-by", "sitee").code == 2
+    report = run("eval", regression, "--group-by", "site", "--max", "mse=1000").json
+    assert len(report["gates"]) == 1 and report["gates"][0]["value"] == report["results"][0]["losses"]["mse"]
