@@ -280,6 +280,70 @@ def compare_command(
         _finish(report, notes, fmt, output)
 
 
+@app.command("history")
+def history_command(
+    log: str = typer.Argument(..., metavar="LOG", help="A training log: Keras/Lightning CSV, trainer_state.json, CSV or JSON lines."),
+    train: Optional[str] = typer.Option(None, "--train", help="The training-loss column (default: loss, train_loss, …)."),
+    val: Optional[str] = typer.Option(None, "--val", help="The validation-loss column (default: val_loss, eval_loss, …)."),
+    epoch: Optional[str] = typer.Option(None, "--epoch", help="The epoch column (default: epoch)."),
+    patience: int = typer.Option(3, "--patience", help="Epochs without a better validation loss that count as overfitting."),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."),
+    fail_on_overfit: bool = typer.Option(False, "--fail-on-overfit", help="Exit 1 when overfitting is detected."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
+    output: Optional[str] = OUTPUT,
+) -> None:
+    """A training log's curve, best epoch, overfitting and generalisation gap."""
+    with handled():
+        _choice(fmt, ("table", "json"), "--format")
+        from . import history
+
+        report = history.analyse(history.read(log, train=train, val=val, epoch=epoch), patience)
+        if plot:
+            from .chart import save_plot
+
+            save_plot(report, plot)
+        if fail_on_overfit and report["overfitting"]["detected"]:
+            report["passed"] = False
+        if report["diverged"]["detected"]:
+            _stderr(f"the run diverged: a NaN or infinite loss from epoch {report['diverged']['from_epoch']}", "yellow")
+        _emit_history(report, fmt, output)
+        if not report["passed"]:
+            _stderr(f"overfitting: no better {report['val']} for {report['overfitting']['epochs_since_best']} epochs "
+                    f"after epoch {report['best']['epoch']} while {report['train']} kept falling", "red")
+            raise typer.Exit(ExitCode.GATE_FAILED)
+
+
+def _emit_history(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
+    from .atomic import write_atomically
+    from .report import to_json
+
+    if output:
+        write_atomically(output, to_json(report))
+        if not sys.stdout.isatty():
+            return
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        sys.stdout.write(to_json(report))
+        return
+    from rich.console import Console
+
+    from .chart import terminal_chart
+
+    console = Console()
+    console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
+    best, over = report["best"], report["overfitting"]
+    console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
+                  f"{report['train'] or 'train'} {_num(best['train'])}, {report['val'] or 'val'} {_num(best['val'])}.")
+    if over["detected"]:
+        console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {report['val']} has not improved for "
+                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; gap now {_num(over['gap'])}.")
+    else:
+        console.print(f"No overfitting detected (patience {over['patience']}); gap at the last epoch {_num(over['gap'])}.")
+
+
+def _num(value: Optional[float]) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
 @app.command("list")
 def list_command(
     task: Optional[str] = typer.Option(None, "--task", help="Only the losses of this task."),

@@ -1,0 +1,90 @@
+"""A line chart of a training curve in the terminal (rich Text), and the same as a PNG/SVG file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SERIES = (("train", "●", "cyan"), ("val", "◆", "magenta"))
+
+
+def _cells(values: list[float | None], width: int, height: int, low: float, high: float) -> dict[tuple[int, int], bool]:
+    """Grid cells a series passes through: (row, column) -> True at a logged point, False between."""
+    span = (high - low) or 1.0
+    points = [(round(i * (width - 1) / max(len(values) - 1, 1)), round((high - v) / span * (height - 1)))
+              for i, v in enumerate(values) if v is not None]
+    cells: dict[tuple[int, int], bool] = {}
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for x in range(x0 + 1, x1):
+            cells[(round(y0 + (y1 - y0) * (x - x0) / (x1 - x0)), x)] = False
+    for x, y in points:
+        cells[(y, x)] = True
+    return cells
+
+
+def terminal_chart(report: dict[str, Any], width: int = 60, height: int = 14) -> Any:
+    """The train and validation curves, the best epoch marked, as a rich Text."""
+    from rich.text import Text
+
+    curve = report["curve"]
+    series = {name: [row[name] for row in curve] for name, _, _ in SERIES if report[name] is not None}
+    finite = [v for values in series.values() for v in values if v is not None]
+    low, high = min(finite), max(finite)
+    grids = {name: _cells(values, width, height, low, high) for name, values in series.items()}
+    best_index = next(i for i, row in enumerate(curve) if row["epoch"] == report["best"]["epoch"])
+    best_x = round(best_index * (width - 1) / max(len(curve) - 1, 1))
+    labels = {0: f"{high:.4g}", height - 1: f"{low:.4g}", (height - 1) // 2: f"{(high + low) / 2:.4g}"}
+    margin = max(len(t) for t in labels.values()) + 1
+    text = Text()
+    for row in range(height):
+        text.append(labels.get(row, "").rjust(margin - 1) + " ┤" if row in labels else " " * margin + "│", "dim")
+        for x in range(width):
+            for name, mark, style in SERIES:
+                cell = grids.get(name, {}).get((row, x))
+                if cell is not None:
+                    text.append(mark if cell else "·", style)
+                    break
+            else:
+                text.append("┆" if x == best_x else " ", "yellow" if x == best_x else "")
+        text.append("\n")
+    text.append(" " * margin + "└" + "─" * width + "\n", "dim")
+    first, last = str(curve[0]["epoch"]), str(curve[-1]["epoch"])
+    axis = [" "] * (width + 1)
+    for position, label in ((0, first), (width - len(last), last)):
+        axis[position:position + len(label)] = list(label)
+    text.append(" " * (margin + 1) + "".join(axis).rstrip() + "\n", "dim")
+    for name, mark, style in SERIES:
+        if name in series:
+            text.append(f"{mark} {report[name]}   ", style)
+    text.append(f"┆ best epoch {report['best']['epoch']}", "yellow")
+    text.append("   (x: epoch)", "dim")
+    return text
+
+
+def save_plot(report: dict[str, Any], path: str) -> None:
+    """The curves as PNG or SVG with matplotlib (the optional extra ``losscli[plot]``)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError("--plot needs matplotlib, an optional extra: pip install 'losscli[plot]'") from None
+    curve = report["curve"]
+    epochs = [row["epoch"] for row in curve]
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=120)
+    for name, _, _ in SERIES:
+        if report[name] is not None:
+            axes.plot(epochs, [row[name] if row[name] is not None else float("nan") for row in curve],
+                      marker="o", markersize=3, label=report[name])
+    axes.axvline(report["best"]["epoch"], color="goldenrod", linestyle="--", label=f"best epoch {report['best']['epoch']}")
+    if report["overfitting"]["detected"]:
+        axes.axvspan(report["overfitting"]["from_epoch"], epochs[-1], color="red", alpha=0.08, label="overfitting")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.set_title(report["log"])
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
