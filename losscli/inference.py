@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
@@ -67,11 +68,17 @@ def _is_integral(values: np.ndarray) -> bool:
 
 
 def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str | None = None,
-          positive: str | None = None, weight: str | None = None, dropna: bool = False) -> Target:
-    """Read ``pair``'s columns from ``frame`` and decide its task and prediction kind."""
+          positive: str | None = None, weight: str | None = None, dropna: bool = False,
+          classes: list[str] | None = None) -> Target:
+    """Read ``pair``'s columns from ``frame`` and decide its task and prediction kind.
+
+    Later chunks of a stream are read with the first chunk's decisions: its ``task``, its
+    ``predictions`` kind (``"class"`` for hard class ids), its ``positive`` label and binary
+    ``classes``; a value that breaks them is a data error.
+    """
     if task is not None and task not in TASKS:
         raise UsageError(f"--task {task}: unknown task{closest(task, TASKS)}; tasks are {', '.join(TASKS)}")
-    if predictions is not None and predictions not in KINDS:
+    if predictions is not None and predictions not in KINDS + ("class",):
         raise UsageError(f"--predictions {predictions}: expected probability or logits")
     used = pair.true + pair.pred + ([weight] if weight else [])
     keep, dropped = _missing_rows(frame, used, dropna)
@@ -83,7 +90,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
         target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
     w = _weights(frame, weight, keep) if weight else None
     if len(pair.true) == 1 and len(pair.pred) == 1:
-        inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep)
+        inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep, classes)
     elif len(pair.true) == 1:
         inputs = _sparse(frame, pair, target, task, predictions, keep)
     elif len(pair.true) == len(pair.pred):
@@ -136,8 +143,8 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
     if override == "probability":
         if outside.any():
             i, j = np.argwhere(outside)[0] if outside.ndim == 2 else (np.flatnonzero(outside)[0], 0)
-            raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability "
-                            "(--predictions probability needs values in [0, 1]); drop the flag for scores/logits")
+            raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability: "
+                            "probabilities lie in [0, 1] (pass --predictions logits if these are scores or logits)")
         target.evidence.append("predictions are probabilities (--predictions probability)")
         return "probability"
     if override == "logits":
@@ -151,12 +158,13 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
 
 
 def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
-                positive: str | None, keep: np.ndarray | None) -> Inputs:
+                positive: str | None, keep: np.ndarray | None, classes: list[str] | None = None) -> Inputs:
     (true,), (pred,) = pair.true, pair.pred
     y = target.raw_labels = _labels(frame, true, keep)
     text_labels = y.dtype == object
-    if frame.is_text(pred) and text_labels and task in (None, "binary", "sparse"):
-        return _hard_classes(y, frame.text(pred, keep), target, task)
+    if (frame.is_text(pred) and text_labels and task in (None, "binary", "sparse")) or predictions == "class":
+        return _hard_classes(y, frame.text(pred, keep) if frame.is_text(pred) else frame.numeric(pred, keep),
+                             target, task)
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
     p = frame.numeric(pred, keep)
@@ -165,26 +173,44 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
             return _hard_classes(y, p, target, task)
-        target.evidence.append(f"label '{true}' is numeric with {len(np.unique(y))} distinct values: regression"
+        distinct = pc.count_distinct(pa.array(y)).as_py()
+        target.evidence.append(f"label '{true}' is numeric with {distinct} distinct values: regression"
                                + (" (--task regression)" if task else ""))
         return Inputs("regression", "values", y, p)
     if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y):
         return _hard_classes(y, p, target, task)
-    return _binary(frame, pair, target, y, p, predictions, positive)
+    return _binary(frame, pair, target, y, p, predictions, positive, classes)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (hash-based in pyarrow: linear, not a sort of every row)."""
+    uniques = pc.unique(pa.array(values)).to_numpy(zero_copy_only=False)
+    return np.sort(uniques.astype(object) if values.dtype == object else uniques)
 
 
 def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
     """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
-    values = set(np.unique(y).tolist())
+    values = set(_distinct(y).tolist())
     if values <= {0.0, 1.0} or values == {-1.0, 1.0}:
         return True
     return len(values) == 2 and _is_integral(np.array(list(values))) and bool(((p >= 0) & (p <= 1)).all())
 
 
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
-            predictions: str | None, positive: str | None) -> Inputs:
+            predictions: str | None, positive: str | None, classes: list[str] | None = None) -> Inputs:
     true = pair.true[0]
     shown, inverse = _factorize(y)
+    if classes is not None:  # a later chunk: the labels must be the classes seen first
+        unseen = [v for v in shown if v not in classes]
+        if unseen:
+            i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
+            raise DataError(f"{frame.locate(true, i)}label '{unseen[0]}' is not one of the two labels seen in the "
+                            f"rows before it ({', '.join(classes)}); a binary task has two labels")
+        target.classes, target.positive = classes, positive
+        target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
+        kind = _kind_from_range(p, predictions, frame, pair.pred, target)
+        return Inputs("binary", kind, (inverse == shown.index(positive)).astype(np.float64)
+                      if positive in shown else np.zeros(len(y)), p)
     if len(shown) > 2:
         raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
@@ -233,8 +259,8 @@ def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         return [names[i] for i in order], rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    uniques, inverse = np.unique(values, return_inverse=True)
-    return [_fmt(float(u)) for u in uniques], inverse.reshape(-1)
+    uniques = _distinct(values)
+    return [_fmt(float(u)) for u in uniques], np.searchsorted(uniques, values)
 
 
 def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:

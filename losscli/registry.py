@@ -52,7 +52,12 @@ class Inputs:
         return self.pred.shape[1] if self.pred.ndim == 2 else 2
 
     def scores(self) -> Scores:
-        return Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"))
+        """The predictions as :class:`Scores`, made once and shared by every loss of this pair."""
+        cached = self.__dict__.get("_scores")
+        if cached is None:
+            cached = Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"))
+            object.__setattr__(self, "_scores", cached)
+        return cached
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Scores:
         self.raw = raw
         self.kind = kind
         self.softmax = softmax
+        self._logs: dict[tuple[str, float], np.ndarray] = {}  # computed once for all losses
 
     @property
     def is_logits(self) -> bool:
@@ -44,12 +45,20 @@ class Scores:
 
     def log_p(self, eps: float) -> np.ndarray:
         """log p: stable from logits; log(clip(p, eps, 1 − eps)) from probabilities."""
-        if self.is_logits:
-            return log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw)
-        return np.log(np.clip(self.raw, eps, 1.0 - eps))
+        key = ("p", 0.0 if self.is_logits else eps)
+        if key not in self._logs:
+            if self.is_logits:
+                self._logs[key] = log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw)
+            else:
+                self._logs[key] = np.log(np.clip(self.raw, eps, 1.0 - eps))
+        return self._logs[key]
 
     def log_1mp(self, eps: float) -> np.ndarray:
         """log(1 − p) for sigmoid outputs: log σ(−z), or log(clip(1 − p, eps, 1 − eps))."""
-        if self.is_logits:
-            return log_sigmoid(-self.raw)
-        return np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
+        key = ("1-p", 0.0 if self.is_logits else eps)
+        if key not in self._logs:
+            if self.is_logits:
+                self._logs[key] = log_sigmoid(-self.raw)
+            else:
+                self._logs[key] = np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
+        return self._logs[key]

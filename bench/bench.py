@@ -1,0 +1,171 @@
+"""``make bench``: losscli against what a user writes instead, as whole processes, side by side.
+
+Generates its files once (bench/.data/, seeded): a 3M-row binary file and a 1M-row 10-class file
+(``--scale 2`` doubles them). For each: losscli, the pandas + scikit-learn script, and pyarrow's
+reader alone; wall time (best of ``--repeat``) and peak memory (the child's own max RSS from
+``os.wait4``). Then ``losscli --help`` against a bare two-command Typer app, the bootstrap's cost,
+and memory at 300k against 3M rows (streaming). It prints the figures and the ratios the issue
+sets as goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+PYTHON = sys.executable
+LOSSCLI = [PYTHON, "-m", "losscli"]
+
+SCRIPT_BINARY = """
+import sys, pandas as pd
+from sklearn.metrics import log_loss, brier_score_loss, zero_one_loss
+df = pd.read_csv(sys.argv[1])
+y, p = df["y_true"], df["y_pred"]
+print(log_loss(y, p), brier_score_loss(y, p), zero_one_loss(y, p > 0.5))
+"""
+SCRIPT_CLASSES = """
+import sys, pandas as pd
+from sklearn.metrics import log_loss, brier_score_loss, zero_one_loss
+df = pd.read_csv(sys.argv[1])
+y, p = df["y_true"], df[[f"p_{k}" for k in range(10)]].to_numpy()
+print(log_loss(y, p), brier_score_loss(y, p, labels=range(10)), zero_one_loss(y, p.argmax(axis=1)))
+"""
+PYARROW_ALONE = "import sys, pyarrow.csv as c; c.read_csv(sys.argv[1])"
+BARE_TYPER = """
+import typer
+app = typer.Typer()
+@app.command()
+def eval(path: str):
+    print(path)
+@app.command()
+def other(path: str):
+    print(path)
+app()
+"""
+
+
+def make_binary(path: Path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(0)
+    y = (rng.uniform(size=rows) < 0.3).astype(np.int64)
+    p = np.clip(rng.beta(2, 5, rows) + 0.35 * y, 0.0, 1.0).round(6)
+    pacsv.write_csv(pa.table({"y_true": y, "y_pred": p}), path)
+
+
+def make_classes(path: Path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 10, rows)
+    z = rng.normal(0, 1.5, (rows, 10)) + 2.5 * np.eye(10)[y]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p = (p / p.sum(axis=1, keepdims=True)).round(6)
+    pacsv.write_csv(pa.table({"y_true": y, **{f"p_{k}": p[:, k] for k in range(10)}}), path)
+
+
+def dataset(name: str, rows: int, make) -> Path:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"{name}_{rows}.csv"
+    if not path.exists():
+        print(f"generating {path.name} …", file=sys.stderr)
+        make(path, rows)
+    return path
+
+
+def measure(command: list[str], repeat: int) -> tuple[float, float]:
+    """(best wall seconds, peak RSS in MB of the slowest-memory run) of a whole process."""
+    best, peak = float("inf"), 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            raise SystemExit(f"failed ({status}): {' '.join(map(str, command))}\n{process.stderr.read().decode()}")
+        best = min(best, elapsed)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return best, peak
+
+
+def row(label: str, seconds: float, megabytes: float) -> None:
+    print(f"  {label:<44} {seconds:8.3f} s {megabytes:9.0f} MB")
+
+
+def verdict(name: str, value: float, goal: str, ok: bool) -> None:
+    print(f"  {name:<58} {value:6.2f}   goal {goal:<7} {'ok' if ok else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the row counts (bigger files)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the best time counts")
+    args = parser.parse_args()
+    binary = dataset("binary", int(3_000_000 * args.scale), make_binary)
+    classes = dataset("classes", int(1_000_000 * args.scale), make_classes)
+    small = dataset("binary", 300_000, make_binary)
+    boot = dataset("binary", 1_000_000, make_binary)
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = {}
+        for name, text in (("binary", SCRIPT_BINARY), ("classes", SCRIPT_CLASSES), ("bare_typer", BARE_TYPER)):
+            scripts[name] = Path(tmp) / f"{name}.py"
+            scripts[name].write_text(text)
+        print(f"losscli benchmark — {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"{platform.system()} {platform.release()}")
+        figures = {}
+        for label, path, script in (("binary", binary, "binary"), ("10-class", classes, "classes")):
+            print(f"\n{label}: {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
+            figures[label] = {
+                "losscli": measure(LOSSCLI + ["eval", str(path), "--format", "json"], args.repeat),
+                "script": measure([PYTHON, str(scripts[script]), str(path)], args.repeat),
+                "pyarrow": measure([PYTHON, "-c", PYARROW_ALONE, str(path)], args.repeat),
+            }
+            row("losscli eval", *figures[label]["losscli"])
+            row("pandas.read_csv + scikit-learn", *figures[label]["script"])
+            row("pyarrow.csv.read_csv alone", *figures[label]["pyarrow"])
+        print("\nstart-up")
+        help_losscli = measure(LOSSCLI + ["--help"], args.repeat + 2)
+        help_typer = measure([PYTHON, str(scripts["bare_typer"]), "--help"], args.repeat + 2)
+        row("losscli --help", *help_losscli)
+        row("bare two-command Typer app --help", *help_typer)
+        print(f"\nbootstrap: {boot.name}")
+        plain = measure(LOSSCLI + ["eval", str(boot), "--format", "json"], args.repeat)
+        with_ci = measure(LOSSCLI + ["eval", str(boot), "--format", "json", "--ci", "0.95", "--bootstrap", "1000"], args.repeat)
+        row("eval", *plain)
+        row("eval --ci 0.95 --bootstrap 1000", *with_ci)
+        print("\nmemory against size (streaming)")
+        mem_small = measure(LOSSCLI + ["eval", str(small), "--format", "json"], 1)
+        mem_big = figures["binary"]["losscli"]
+        row(f"eval {small.name}", *mem_small)
+        row(f"eval {binary.name}", *mem_big)
+        print("\nratios (goals from the issue)")
+        for label in ("binary", "10-class"):
+            f = figures[label]
+            speedup = f["script"][0] / f["losscli"][0]
+            verdict(f"{label}: pandas+sklearn time / losscli time", speedup, "≥ 4", speedup >= 4)
+            over = f["losscli"][0] / f["pyarrow"][0]
+            verdict(f"{label}: losscli time / pyarrow read time", over, "≤ 1.5", over <= 1.5)
+        memory = figures["10-class"]["losscli"][1] / figures["10-class"]["script"][1]
+        verdict("10-class: losscli peak memory / script peak memory", memory, "≤ 0.4", memory <= 0.4)
+        start = help_losscli[0] / help_typer[0]
+        verdict("losscli --help / bare Typer --help", start, "≤ 1.25", start <= 1.25)
+        boot_cost = with_ci[0] / plain[0]
+        verdict("eval --ci (1000 resamples) / plain eval, 1M rows", boot_cost, "≤ 3", boot_cost <= 3)
+        growth = mem_big[1] / mem_small[1]
+        verdict("peak memory 3M rows / 300k rows", growth, "≤ 1.5", growth <= 1.5)
+
+
+if __name__ == "__main__":
+    main()
