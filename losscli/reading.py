@@ -13,10 +13,11 @@ import csv
 import gzip
 import io
 import lzma
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,8 @@ from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
+BLOCK_BYTES = 1 << 22  # CSV text per parsed block
+CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk: memory is bounded by this
 MAGIC = {  # first bytes -> compression
     b"\x1f\x8b": "gzip",
     b"BZh": "bz2",
@@ -44,10 +47,11 @@ class Column:
     data: pa.ChunkedArray
     source: str
     rows: np.ndarray | None = None
+    offset: int = 0  # rows of ``source`` before this chunk
 
     def row(self, i: int) -> int:
         """The 1-based data row in ``source`` of position ``i``."""
-        return int(self.rows[i] if self.rows is not None else i) + 1
+        return int(self.rows[i] if self.rows is not None else i) + self.offset + 1
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Frame:
     labels_source: str | None = None
     key: str | None = None
     roles: dict[str, str] = field(default_factory=dict)  # column -> "true" | "pred" (two files)
+    offset: int = 0  # rows of the source before this chunk (row numbers in messages count from it)
 
     @property
     def names(self) -> list[str]:
@@ -149,8 +154,9 @@ def display_name(path: str) -> str:
 
 
 def _open_raw(path: str) -> IO[bytes]:
+    """The file (or standard input) as a buffered binary stream that can ``peek``."""
     if path == "-":
-        return io.BytesIO(sys.stdin.buffer.read())
+        return sys.stdin.buffer if hasattr(sys.stdin.buffer, "peek") else io.BufferedReader(sys.stdin.buffer)
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -161,10 +167,18 @@ def _open_raw(path: str) -> IO[bytes]:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
 
 
+def _peek(raw: IO[bytes], size: int) -> bytes:
+    """The first bytes of ``raw`` without consuming them (standard input cannot seek)."""
+    if hasattr(raw, "peek"):
+        return raw.peek(size)[:size]
+    head = raw.read(size)
+    raw.seek(0)
+    return head
+
+
 def _decompressed(raw: IO[bytes], path: str) -> IO[bytes]:
     """``raw`` itself, or a stream that decompresses it, chosen by its magic bytes."""
-    head = raw.read(8)
-    raw.seek(0)
+    head = _peek(raw, 8)
     for magic, codec in MAGIC.items():
         if head.startswith(magic):
             if codec == "gzip":
@@ -198,37 +212,73 @@ def sniff_delimiter(sample: bytes, path: str) -> str:
 
 
 def read_table(path: str, delimiter: str | None = None) -> pa.Table:
-    """Read one CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row."""
+    """Read one whole CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row."""
+    return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None)))
+
+
+def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS) -> Iterator[pa.Table]:
+    """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
+
+    Memory stays bounded by a chunk, whatever the file's size. Integer columns are read as
+    float64 (a later "0.5" must not break an int column) and columns empty in the first block as
+    text; a cell that is not a number is reported with its row.
+    """
     name = display_name(path)
     raw = _open_raw(path)
     try:
-        head = raw.read(4)
-        raw.seek(0)
-        if head == b"PAR1":
-            table = _read_parquet(raw, name)
-        else:
-            table = _read_csv(raw, path, name, delimiter)
+        if _peek(raw, 4) == b"PAR1":
+            raw = raw if raw.seekable() else io.BytesIO(raw.read())  # parquet's footer is at the end
+        chunks = _parquet_chunks(raw, name, chunk_cells) if _peek(raw, 4) == b"PAR1" else \
+            _csv_chunks(raw, path, name, delimiter, chunk_cells)
+        rows = 0
+        for table in chunks:
+            if rows == 0:
+                _check_header(table, name)
+            rows += table.num_rows
+            yield table
+        if rows == 0:
+            raise DataError(f"{name}: has a header but no data rows")
     finally:
-        raw.close()
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def _check_header(table: pa.Table, name: str) -> None:
     duplicated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
     if duplicated:
         raise DataError(f"{name}: the header names column(s) {', '.join(map(repr, duplicated))} more than "
                         "once; rename them")
-    if table.num_rows == 0:
-        raise DataError(f"{name}: has a header but no data rows")
-    return table
 
 
-def _read_parquet(raw: IO[bytes], name: str) -> pa.Table:
+def _rows_per_chunk(columns: int, chunk_cells: int | None) -> int | None:
+    return None if chunk_cells is None else max(1 << 16, chunk_cells // max(columns, 1))
+
+
+def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(raw)
+        parquet = pq.ParquetFile(raw)
+        size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
+        for batch in parquet.iter_batches(batch_size=size):
+            yield pa.Table.from_batches([batch])
+        if parquet.metadata.num_rows == 0:
+            yield parquet.schema_arrow.empty_table()
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"{name}: not a readable parquet file ({error})") from None
 
 
-def _read_csv(raw: IO[bytes], path: str, name: str, delimiter: str | None) -> pa.Table:
+def _csv_reader(raw: IO[bytes], path: str, name: str, delimiter: str | None,
+                text_columns: tuple[str, ...] = ()) -> tuple[Any, str, dict[str, pa.DataType]]:
+    """Open a pyarrow streaming CSV reader over ``raw`` (decompressed, delimiter sniffed).
+
+    Returns a function that opens it (it parses the first block, so it can raise a conversion
+    error), the delimiter, and the column types: inferred from the first 64 KiB, integers read as
+    float64 (a later "0.5" must not break an int column; ids stay int64), columns empty there (and
+    ``text_columns``) read as text.
+    """
+    if raw.seekable():
+        raw.seek(0)
     try:
         stream = _decompressed(raw, path)
         sample = stream.read(SNIFF_BYTES)
@@ -238,24 +288,84 @@ def _read_csv(raw: IO[bytes], path: str, name: str, delimiter: str | None) -> pa
         raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
     if delimiter is None:
         delimiter = sniff_delimiter(sample, path)
-    if stream is raw and path != "-":
-        source: Any = path  # let pyarrow read the file itself (memory-mapped, multi-threaded)
-    else:
-        source = _Chained(sample, stream)
+    parse = pacsv.ParseOptions(delimiter=delimiter)
+    whole_lines = sample if len(sample) < SNIFF_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
     try:
-        return pacsv.read_csv(
-            source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                 quoted_strings_can_be_null=True),
-        )
+        head = pacsv.read_csv(io.BytesIO(whole_lines), parse_options=parse,
+                              convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     except pa.ArrowInvalid as error:
-        message = str(error).replace("CSV parse error: ", "")
-        raise DataError(f"{name}: not a readable CSV ({message}); delimiter {delimiter!r} — "
-                        "check it or pass --delimiter") from None
-    except (OSError, EOFError, lzma.LZMAError) as error:
-        raise DataError(f"{name}: cannot be read ({error})") from None
+        raise _parse_error(error, name, delimiter) from None
+    _check_header(head, name)
+    schema = head.schema
+    from .pairing import is_id_like
+
+    types = {f.name: pa.string() if pa.types.is_null(f.type) or f.name in text_columns
+             else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
+             for f in schema}
+    source: Any = path if stream is raw and path != "-" else _Chained(sample, stream)
+
+    def open_reader() -> Any:
+        return pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                 column_types=types),
+        )
+
+    return open_reader, delimiter, types
+
+
+def _parse_error(error: Exception, name: str, delimiter: str) -> DataError:
+    message = str(error).replace("CSV parse error: ", "")
+    return DataError(f"{name}: not a readable CSV ({message}); delimiter {delimiter!r} — check it or pass --delimiter")
+
+
+def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
+                chunk_cells: int | None) -> Iterator[pa.Table]:
+    open_reader, delimiter, types = _csv_reader(raw, path, name, delimiter)
+    size = _rows_per_chunk(len(types), chunk_cells)
+    batches: list[pa.RecordBatch] = []
+    buffered = done = 0
+    reader = None
+    while True:
+        try:
+            reader = reader or open_reader()
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except pa.ArrowInvalid as error:
+            raise _conversion_error(error, raw, path, name, delimiter, types, done + buffered) from None
+        except (OSError, EOFError, lzma.LZMAError) as error:
+            raise DataError(f"{name}: cannot be read ({error})") from None
+        batches.append(batch)
+        buffered += batch.num_rows
+        if size is not None and buffered >= size:
+            yield pa.Table.from_batches(batches)
+            done += buffered
+            batches, buffered = [], 0
+    if batches or done == 0:
+        yield pa.Table.from_batches(batches, schema=pa.schema(list(types.items())))
+
+
+def _conversion_error(error: Exception, raw: IO[bytes], path: str, name: str, delimiter: str,
+                      types: dict[str, pa.DataType], before: int) -> DataError:
+    """The cell a streaming reader could not convert, found with its row (read again as text)."""
+    found = re.search(r"column #(\d+)", str(error))
+    if not found or "conversion error" not in str(error):
+        return _parse_error(error, name, delimiter)
+    column = list(types)[int(found.group(1))]
+    if not raw.seekable():  # standard input cannot be read again to find the row
+        return DataError(f"{where(name, column)}a value after row {before} is not a number ({error})")
+    open_reader, _, _ = _csv_reader(raw, path, name, delimiter, (column,))
+    offset = 0
+    for batch in open_reader():
+        chunk = Column(column, pa.chunked_array([batch.column(column)]), name, offset=offset)
+        if pa.types.is_floating(types[column]):
+            _text_to_numbers(chunk)  # raises the DataError with the row
+        offset += batch.num_rows
+    return DataError(f"{where(name, column)}a value after row {before} does not fit the column's type "
+                     f"({types[column]}): {error}")
 
 
 class _Chained(io.RawIOBase):
@@ -283,9 +393,9 @@ class _Chained(io.RawIOBase):
 # One frame from one or two files
 
 
-def frame_from_table(table: pa.Table, source: str) -> Frame:
-    return Frame({name: Column(name, table.column(name), source) for name in table.column_names},
-                 table.num_rows, source)
+def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
+    return Frame({name: Column(name, table.column(name), source, offset=offset) for name in table.column_names},
+                 table.num_rows, source, offset=offset)
 
 
 def as_frame(source: Any, name: str, delimiter: str | None = None) -> Frame:
