@@ -1,20 +1,21 @@
-"""Error analysis: the worst rows of a pair, every row's loss terms, and results per group.
+"""Error analysis, chunk by chunk: the worst rows of a pair, every row's loss terms, group codes.
 
-All of it reuses the registry: worst rows and per-row files come from :func:`registry.terms`,
-groups from :func:`registry.accumulate_groups` with the group as the code (one pass, weights
-respected, the same reductions as the overall result).
+Everything here works on one chunk's per-row terms (computed once by the registry) and produces
+something that merges: top-N candidate lists, group codes for :func:`registry.sum_terms`, and
+columns streamed into the ``--per-row`` file.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import registry
 from .inference import Target, _factorize
 from .reading import Frame
-from .registry import LossSpec
 
 MISSING_GROUP = "(missing)"
 
@@ -30,79 +31,69 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def worst_rows(target: Target, spec: LossSpec, params: Mapping[str, Any], count: int) -> list[dict[str, Any]]:
-    """The ``count`` rows with the largest contribution w·ℓ to ``spec``, largest first (ties: row order)."""
-    terms = registry.terms(spec, target.inputs, params)
+def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | None = None) -> list[dict[str, Any]]:
+    """This chunk's ``count`` rows with the largest contribution w·ℓ, as mergeable candidates."""
     contribution = terms if target.inputs.w is None else terms * target.inputs.w
     k = min(count, len(terms))
     if k <= 0:
         return []
     top = np.argpartition(-contribution, k - 1)[:k]
-    top = top[np.lexsort((top, -contribution[top]))]
     pred = target.inputs.pred
-    entries = []
+    found = []
     for i in top:
         shown_pred = target.classes[int(pred[i])] if target.kind == "class" and target.classes else _plain(pred[i])
         entry = {"row": int(target.rows[i]), "true": _plain(target.raw_labels[i]), "pred": shown_pred,
-                 "loss": float(terms[i])}
+                 "loss": float(terms[i]), "contribution": float(contribution[i])}
         if target.inputs.w is not None:
             entry["weight"] = float(target.inputs.w[i])
-        entries.append(entry)
-    return entries
-
-
-def per_row_columns(target: Target, losses: list[tuple[str, LossSpec, Mapping[str, Any]]], n_rows: int,
-                    prefix: str) -> dict[str, np.ndarray]:
-    """Each loss's term for every input row (NaN where a row was dropped); losses finished after the
-    mean (rmse) have no per-row term and are left out."""
-    columns = {}
-    for name, spec, params in losses:
-        if spec.finish is not None:
-            continue
-        full = np.full(n_rows, np.nan)
-        full[target.rows - 1] = registry.terms(spec, target.inputs, params)
-        columns[prefix + name] = full
-    return columns
-
-
-def per_row_csv(columns: dict[str, np.ndarray], n_rows: int) -> bytes:
-    """``row`` (1…n) then one column per pair and loss; empty cells for dropped rows."""
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    table = pa.table({"row": pa.array(np.arange(1, n_rows + 1)),
-                      **{name: pa.array(values, from_pandas=True) for name, values in columns.items()}})
-    sink = io.BytesIO()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
-    return sink.getvalue()
+        if file is not None:
+            entry["file"] = file
+        found.append(entry)
+    return found
 
 
 def group_codes(frame: Frame, column: str, target: Target) -> tuple[list[str], np.ndarray]:
     """The group names and each evaluated row's group, from ``column`` (empty cells: "(missing)")."""
-    keep = target.rows - 1
-    values = frame.text(column)[keep]
-    missing = frame.missing(column)[keep]
-    values = np.where(missing, MISSING_GROUP, values).astype(object)
-    return _factorize(values)
+    values = frame.text(column)[target.positions]
+    missing = frame.missing(column)[target.positions]
+    return _factorize(np.where(missing, MISSING_GROUP, values).astype(object))
 
 
-def group_results(overall: dict[str, Any], target: Target, losses: list[tuple[str, LossSpec, Mapping[str, Any]]],
-                  names: list[str], codes: np.ndarray) -> list[dict[str, Any]]:
-    """One result per group, shaped like ``overall`` with ``group`` set and its own ``n``."""
-    m = len(names)
-    counts = np.bincount(codes, minlength=m)
-    values: dict[str, np.ndarray] = {}
-    for name, spec, params in losses:
-        sums = registry.accumulate_groups(spec, target.inputs, params, codes, m)
-        if isinstance(sums, str):
-            continue
-        values[name] = np.asarray(registry.group_values(spec, sums), dtype=np.float64)
-    results = []
-    for g, group in enumerate(names):
-        result = dict(overall, group=group, n=int(counts[g]), ci={}, signature=None)
-        result["losses"] = {name: (float(v[g]) if np.isfinite(v[g]) else None) for name, v in values.items()}
-        result.pop("worst", None)
-        results.append(result)
-    return results
+class PerRowWriter:
+    """``--per-row FILE``: a ``row`` column, then one column per pair and loss, written chunk by
+    chunk to a temporary file that replaces FILE only when the run succeeds."""
+
+    def __init__(self, path: str, with_file: bool) -> None:
+        self.path = path
+        self.with_file = with_file
+        self._writer: Any = None
+        self._tmp: str | None = None
+
+    def write(self, frame: Frame, columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Write one chunk: ``columns`` maps a column name to (positions, terms)."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        data: dict[str, Any] = {"row": pa.array(np.arange(1, frame.n_rows + 1) + frame.offset)}
+        if self.with_file:
+            data = {"file": pa.array([frame.source] * frame.n_rows), **data}
+        for name, (positions, terms) in columns.items():
+            full = np.full(frame.n_rows, np.nan)
+            full[positions] = terms
+            data[name] = pa.array(full, from_pandas=True)
+        table = pa.table(data)
+        if self._writer is None:
+            target = Path(self.path)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            os.close(fd)
+            self._writer = pacsv.CSVWriter(self._tmp, table.schema)
+        self._writer.write_table(table)
+
+    def close(self, ok: bool) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._tmp is not None:
+            if ok:
+                os.replace(self._tmp, self.path)
+            else:
+                Path(self._tmp).unlink(missing_ok=True)

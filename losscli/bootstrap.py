@@ -1,9 +1,10 @@
 """Bootstrap confidence intervals, vectorised through the registry's partial sums.
 
-Rows are dealt at random into m = min(n, 1000) equal groups (each row its own group when n ≤ 1000,
-which is the classic bootstrap). Every loss is summed per group once (:class:`GroupSums`); a
-resample is a vector of group multiplicities drawn from Multinomial(m, 1/m), so B resamples are one
-(B, m) matrix product, whatever n is. Resampling random groups gives the variance of the row
+Rows are dealt into m = 1000 groups by a hash of their position (seeded), so that chunks, shards
+and Dask tasks each sum their rows per group and the sums merge by addition; a small evaluation
+read in one piece (n ≤ 1000 rows) gives every row its own group, which is the classic bootstrap.
+A resample is a vector of group multiplicities drawn from Multinomial(m, 1/m), so B resamples are
+one (B, m) matrix product, whatever n is. Resampling random groups gives the variance of the row
 bootstrap (a group sum of s rows has variance s·σ²) at a cost independent of n. The interval is the
 percentile interval of the B resampled losses. Paired comparisons (``compare``) apply the same
 groups and multiplicities to both models, so the interval is that of the difference on the same rows.
@@ -11,50 +12,67 @@ groups and multiplicities to both models, so the interval is that of the differe
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import registry
-from .registry import Inputs, LossSpec
-
 GROUPS = 1000
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """A well-mixed 64-bit hash of each element (SplitMix64's finaliser), vectorised."""
+    with np.errstate(over="ignore"):
+        x = x + GOLDEN
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def row_groups(rows: np.ndarray, seed: int, source: str = "", m: int = GROUPS) -> np.ndarray:
+    """Each row's bootstrap group in 0…m−1, from its (1-based) row number, the source and the seed."""
+    key = np.uint64(((zlib.crc32(source.encode()) << 32) ^ (seed & 0xFFFFFFFF)) & 0xFFFFFFFFFFFFFFFF)
+    return (splitmix64(rows.astype(np.uint64) ^ key) % np.uint64(m)).astype(np.intp)
+
+
+def resample_counts(seed: int, resamples: int, m: int) -> np.ndarray:
+    """(B, m) group multiplicities, each row a draw from Multinomial(m, 1/m); fixed by the seed."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(m, np.full(m, 1.0 / m), size=resamples).astype(np.float64)
 
 
 @dataclass(frozen=True)
 class Resampler:
-    """Row groups and resample multiplicities for n rows, fixed by the seed."""
+    """Row groups and resample multiplicities for n rows read in one piece, fixed by the seed."""
 
     codes: np.ndarray  # (n,) group of each row
     counts: np.ndarray  # (B, m) multiplicity of each group in each resample
     level: float
 
     @classmethod
-    def make(cls, n: int, resamples: int, seed: int, level: float) -> "Resampler":
-        rng = np.random.default_rng(seed)
-        m = min(n, GROUPS)
-        codes = np.arange(n) if n <= GROUPS else rng.permutation(n) % m
-        counts = rng.multinomial(m, np.full(m, 1.0 / m), size=resamples).astype(np.float64)
-        return cls(codes, counts, level)
+    def make(cls, n: int, resamples: int, seed: int, level: float, source: str = "") -> "Resampler":
+        if n <= GROUPS:
+            codes, m = np.arange(n), n
+        else:
+            codes, m = row_groups(np.arange(1, n + 1), seed, source), GROUPS
+        return cls(codes, resample_counts(seed, resamples, m), level)
 
     @property
     def groups(self) -> int:
         return self.counts.shape[1]
 
-    def losses(self, spec: LossSpec, inputs: Inputs, params: dict) -> np.ndarray | str:
-        """The loss in each resample (B,), or the reason it is skipped."""
-        sums = registry.accumulate_groups(spec, inputs, params, self.codes, self.groups)
-        if isinstance(sums, str):
-            return sums
-        return registry.group_values(spec, sums.combine(self.counts))
-
     def interval(self, values: np.ndarray) -> list[float] | None:
-        """The percentile interval at ``level``; None if a resample had no value (e.g. no weight)."""
-        finite = values[np.isfinite(values)]
-        if len(finite) < len(values) * 0.99 or not len(finite):
-            return None
-        low, high = np.quantile(finite, [(1 - self.level) / 2, (1 + self.level) / 2])
-        return [float(low), float(high)]
+        return interval(values, self.level)
+
+
+def interval(values: np.ndarray, level: float) -> list[float] | None:
+    """The percentile interval at ``level``; None if resamples lacked a value (e.g. no weight)."""
+    finite = values[np.isfinite(values)]
+    if len(finite) < len(values) * 0.99 or not len(finite):
+        return None
+    low, high = np.quantile(finite, [(1 - level) / 2, (1 + level) / 2])
+    return [float(low), float(high)]
 
 
 def p_value(differences: np.ndarray) -> float:

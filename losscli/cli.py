@@ -197,11 +197,6 @@ def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
     )
 
 
-def _explain(targets: list[Any]) -> None:
-    for target in targets:
-        _stderr(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence), "dim")
-
-
 @app.command("eval")
 def eval_command(
     pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
@@ -217,6 +212,7 @@ def eval_command(
     worst: int = typer.Option(0, "--worst", help="Show the N rows that add most to each pair's main loss."),
     per_row: Optional[str] = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
     group_by: Optional[str] = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
+    state: Optional[str] = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
@@ -230,14 +226,15 @@ def eval_command(
         thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
         flags = dict(locals())
         options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
-                          worst=worst, group_by=group_by, per_row=per_row is not None)
+                          worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
         result = evaluate(pred_file, options)
         if explain:
-            _explain(result.targets)
-        if per_row is not None:
+            for line in result.explain:
+                _stderr(line, "dim")
+        if state is not None:
             from .atomic import write_atomically
 
-            write_atomically(per_row, result.per_row, "--per-row")
+            write_atomically(state, result.state.to_json(), "--state")
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
         _finish(result.report, notes, fmt, output)

@@ -1,24 +1,32 @@
 """``eval``: read, pair, infer, compute every applicable loss, and build the report (a dict).
 
-The report is exactly what ``--format json`` prints; renderers only format it.
+The input is read as a stream of chunks (and PRED may be a glob of shards, read one after
+another). The first chunk decides the pairs, each pair's task, prediction kind and classes; every
+chunk then adds its partial sums to a :class:`~losscli.state.State`, so memory is bounded by a
+chunk. ``finish`` turns a state (one run's, or the merge of many) into the report, which is exactly
+what ``--format json`` prints; renderers only format it. Joins (``--labels``) read whole files.
 """
 
 from __future__ import annotations
 
+import glob as globbing
 import hashlib
+import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
 from . import __version__
 from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
 from . import analysis, registry
-from .errors import UsageError
-from .bootstrap import Resampler
+from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
+from .errors import DataError, UsageError
 from .inference import Target, infer
 from .pairing import explicit_pairs, find_pairs, no_pairs_message
-from .reading import Frame, load
+from .reading import Frame, display_name, frame_from_table, iter_tables, load
+from .registry import Inputs, Partial
+from .state import MASK64, LossState, PairState, State, top_rows
 
 
 @dataclass(frozen=True)
@@ -43,18 +51,16 @@ class EvalOptions:
     seed: int = 0
     worst: int = 0  # the N rows contributing most to each pair's main loss
     group_by: str | None = None
-    per_row: bool = False  # collect every row's loss terms (Evaluation.per_row, CSV bytes)
+    per_row: str | None = None  # a CSV file for every row's loss terms
+    for_merge: bool = False  # the state will be merged with others (--state): no classic bootstrap
 
 
 @dataclass
 class Evaluation:
     report: dict[str, Any]
-    targets: list[Target]
+    state: State
     notes: list[str]  # warnings for standard error
-    per_row: bytes | None = None  # --per-row: the CSV of every row's loss terms
-
-
-Computed = list[tuple[str, "registry.LossSpec", dict[str, Any]]]  # (name, spec, params) of computed losses
+    explain: list[str]  # --explain: how each pair, task and prediction kind was decided
 
 
 def parse_param_flags(flags: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -119,29 +125,182 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
     return targets, notes
 
 
-def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
-    """Evaluate a predictions file (or DataFrame) and return the report and its targets."""
+def sources(predictions: Any) -> list[Any]:
+    """PRED as a list of inputs: a quoted glob of shards becomes its files, sorted."""
+    if isinstance(predictions, str) and predictions != "-" and any(c in predictions for c in "*?[") \
+            and not os.path.exists(predictions):
+        found = sorted(globbing.glob(predictions))
+        if not found:
+            raise DataError(f"{predictions}: no file matches this pattern")
+        return found
+    return [predictions]
+
+
+def frames(predictions: Any, options: EvalOptions) -> Iterator[Frame]:
+    """Every chunk of every source, as frames whose row numbers count within their file."""
+    if options.labels is not None or not isinstance(predictions, str):
+        yield load(predictions, options.labels, options.on, options.delimiter)
+        return
+    if options.on is not None:
+        raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
+    for source in sources(predictions):
+        offset = 0
+        for table in iter_tables(source, options.delimiter):
+            yield frame_from_table(table, display_name(source), offset)
+            offset += table.num_rows
+
+
+def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None) -> Evaluation:
+    """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes."""
     params = prepare(options)
-    frame = load(predictions, options.labels, options.on, options.delimiter)
-    targets, notes = targets_of(frame, options)
     if options.worst < 0:
         raise UsageError(f"--worst {options.worst}: give a number of rows, e.g. --worst 10")
-    results, group_results, per_row = [], [], {}
+    shards = sources(predictions) if isinstance(predictions, str) else [predictions]
+    writer = analysis.PerRowWriter(options.per_row, len(shards) > 1) if options.per_row else None
+    state: State | None = None
+    explain: list[str] = []
+    ok = False
+    try:
+        for frame in frames(predictions, options):
+            state = update(state, frame, options, params, writer, classic=len(shards) == 1 and not options.for_merge,
+                           explain=explain, several_files=len(shards) > 1)
+            if progress is not None:
+                progress(frame.n_rows)
+        ok = True
+    finally:
+        if writer is not None:
+            writer.close(ok)
+    return Evaluation(finish(state, options), state, state.notes, explain)
+
+
+def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]], classic: bool,
+          explain: list[str]) -> tuple[State, list[Target]]:
+    """The first chunk decides the pairs, each pair's task, kind, classes and losses."""
+    targets, notes = targets_of(frame, options)
+    pairs = {}
     for target in targets:
-        result, computed = _result(target, options, params)
+        chosen, not_applicable = _selected(target, options.losses, options.also)
+        losses = {}
+        for name in chosen:
+            spec = registry.lookup(name, target.task)
+            losses[name] = LossState(registry.parse_params(spec.params, name, params.get(name, {})))
+        boot = 0
+        if options.ci is not None:
+            boot = target.inputs.n if classic and target.inputs.n <= GROUPS and frame.n_rows < (1 << 16) else GROUPS
+        pairs[target.pair.name] = PairState(target.pair, target.task, target.kind, target.classes, target.positive,
+                                            target.weight, losses, not_applicable, evidence=target.evidence,
+                                            boot_groups=boot)
+        explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
+    labels = frame.labels_source
+    settings = {"ci": options.ci, "bootstrap": options.bootstrap, "seed": options.seed, "worst": options.worst,
+                "group_by": options.group_by, "weight": options.weight, "dropna": options.dropna}
+    return State([], labels, 0, pairs, settings, notes), targets
+
+
+def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]],
+           writer: analysis.PerRowWriter | None = None, *, classic: bool = True, explain: list[str] | None = None,
+           several_files: bool = False) -> State:
+    """Add one chunk to ``state`` (the first chunk creates it)."""
+    if state is None:
+        state, targets = _plan(frame, options, params, classic, explain if explain is not None else [])
+    else:
+        targets = [_read_like(frame, pair, options) for pair in state.pairs.values()]
+        warned = {note.split(":")[0] for note in state.notes}
+        state.notes += [f"{t.pair.name}: {w}" for t in targets for w in t.warnings if t.pair.name not in warned]
+    if not state.sources or state.sources[-1] != frame.source:
+        state.sources.append(frame.source)
+    state.rows += frame.n_rows
+    per_row: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for target, pair in zip(targets, state.pairs.values()):
+        prefix = "" if len(state.pairs) == 1 else f"{pair.pair.name}:"
+        _add_chunk(pair, target, frame, options, per_row, prefix, frame.source if several_files else None)
+    if writer is not None:
+        writer.write(frame, per_row)
+    return state
+
+
+def _read_like(frame: Frame, pair: PairState, options: EvalOptions) -> Target:
+    """A later chunk, read with the decisions the first chunk made for this pair."""
+    missing = [c for c in pair.pair.true + pair.pair.pred if c not in frame.columns]
+    if missing:
+        raise DataError(f"{frame.source}: no column {', '.join(map(repr, missing))}, which the first file has; "
+                        "every shard needs the same columns")
+    kind = None if pair.kind == "values" else pair.kind
+    return infer(frame, pair.pair, task=pair.task, predictions=kind, positive=pair.positive, weight=options.weight,
+                 dropna=options.dropna, classes=pair.classes if pair.task == "binary" and kind != "class" else None)
+
+
+def fingerprint(inputs: Inputs) -> int:
+    """An order-free hash of the rows evaluated: the sum, mod 2^64, of a 64-bit hash of each row's
+    labels, predictions and weight. Chunks and shards add up to the hash of the whole."""
+    n = inputs.n
+    rows = np.zeros(n, dtype=np.uint64)
+    for j, array in enumerate((inputs.y, inputs.pred, inputs.w)):
+        if array is None:
+            continue
+        bits = np.ascontiguousarray(array, dtype=np.float64).reshape(n, -1).view(np.uint64)
+        for k in range(bits.shape[1]):
+            with np.errstate(over="ignore"):
+                rows = splitmix64(rows ^ (bits[:, k] + np.uint64(1000 * j + k + 1)))
+    return int(rows.sum(dtype=np.uint64))
+
+
+def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
+               per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None) -> None:
+    inputs = target.inputs
+    n = inputs.n
+    pair.rows += n
+    pair.dropped += target.dropped
+    pair.fingerprint = (pair.fingerprint + fingerprint(inputs)) & MASK64
+    m = pair.boot_groups
+    codes = None
+    if m:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups
+        codes = row_groups(target.rows, options.seed, frame.source) if m == GROUPS else np.arange(n)
+    groups: tuple[list[str], np.ndarray, np.ndarray] | None = None
+    if options.group_by:
+        names, group_codes = analysis.group_codes(frame, options.group_by, target)
+        counts = np.bincount(group_codes, minlength=len(names))
+        for name, count in zip(names, counts):
+            pair.group_rows[name] = pair.group_rows.get(name, 0) + int(count)
+        groups = (names, group_codes, counts)
+    main = next((name for name, ls in pair.losses.items() if ls.partial.skipped is None), None)
+    for name, ls in pair.losses.items():
+        spec = registry.lookup(name, pair.task)
+        reason = registry.skip_reason(spec, inputs, ls.params)
+        if reason is not None:
+            ls.partial = ls.partial + Partial(rows=n, skipped=reason)
+            continue
+        terms = registry.terms(spec, inputs, ls.params)
+        if codes is not None:
+            sums = registry.sum_terms(spec, inputs, terms, codes, m)
+            ls.boot = sums if ls.boot is None else ls.boot + sums
+            ls.partial = ls.partial + sums.total(n)
+        else:
+            ls.partial = ls.partial + registry.sum_terms(spec, inputs, terms).partial(0, n)
+        if groups is not None:
+            names, group_codes, counts = groups
+            sums = registry.sum_terms(spec, inputs, terms, group_codes, len(names))
+            for g, group in enumerate(names):
+                part = sums.partial(g, int(counts[g]))
+                ls.groups[group] = ls.groups[group] + part if group in ls.groups else part
+        if options.worst and name == main:
+            pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file), options.worst)
+        if options.per_row and spec.finish is None:
+            per_row[prefix + name] = (target.positions, terms)
+
+
+def finish(state: State, options: EvalOptions) -> dict[str, Any]:
+    """The report of a state: every pair's losses, intervals, worst rows and groups."""
+    results, group_results = [], []
+    for pair in state.pairs.values():
+        result = _result(pair, options)
         results.append(result)
-        if options.worst and computed:
-            result["worst"] = analysis.worst_rows(target, computed[0][1], computed[0][2], options.worst)
-        if options.group_by:
-            names, codes = analysis.group_codes(frame, options.group_by, target)
-            group_results += analysis.group_results(result, target, computed, names, codes)
-        if options.per_row:
-            prefix = "" if len(targets) == 1 else f"{target.pair.name}:"
-            per_row.update(analysis.per_row_columns(target, computed, frame.n_rows, prefix))
+        group_results += _group_results(pair, result)
     report = {
         "losscli": __version__,
-        "signature": _report_signature(targets, results, options),
-        "input": {"predictions": frame.source, "labels": frame.labels_source, "rows": frame.n_rows},
+        "signature": results[0]["signature"] if len(results) == 1 else _signature(state.pairs.values(), results, options),
+        "input": {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
+                  "labels": state.labels, "rows": state.rows},
         "results": results + group_results,
         "gates": [],
         "passed": True,
@@ -151,8 +310,49 @@ def evaluate(predictions: Any, options: EvalOptions) -> Evaluation:
     if options.ci is not None:
         report["bootstrap"] = {"ci": options.ci, "resamples": options.bootstrap, "seed": options.seed,
                                "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
-    csv_bytes = analysis.per_row_csv(per_row, frame.n_rows) if options.per_row else None
-    return Evaluation(report, targets, notes, csv_bytes)
+    return report
+
+
+def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
+    losses: dict[str, float | None] = {}
+    intervals: dict[str, list[float] | None] = {}
+    skipped = dict(pair.not_applicable)
+    counts = resample_counts(options.seed, options.bootstrap, pair.boot_groups) if pair.boot_groups else None
+    for name, ls in pair.losses.items():
+        spec = registry.lookup(name, pair.task)
+        if ls.partial.skipped is not None:
+            skipped[name] = ls.partial.skipped
+            continue
+        losses[name] = spec.value(ls.partial)
+        if counts is not None and ls.boot is not None:
+            intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts)), options.ci)
+    result = {
+        "pair": pair.pair.name, "true": pair.pair.true, "pred": pair.pair.pred, "task": pair.task,
+        "predictions": pair.kind, "n": pair.rows, "weight": pair.weight, "group": None, "losses": losses,
+        "params": {name: dict(ls.params) for name, ls in pair.losses.items() if ls.params},
+        "ci": intervals, "skipped": skipped, "classes": pair.classes, "positive": pair.positive,
+        "dropped": pair.dropped,
+    }
+    if options.worst:
+        result["worst"] = [{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst]
+    result["signature"] = _signature([pair], [result], options)
+    return result
+
+
+def _group_results(pair: PairState, overall: dict[str, Any]) -> list[dict[str, Any]]:
+    """One result per group value, shaped like the overall result (``group`` set, its own ``n``)."""
+    found = []
+    for group in sorted(pair.group_rows):
+        losses = {}
+        for name in overall["losses"]:
+            partial = pair.losses[name].groups.get(group)
+            value = registry.lookup(name, pair.task).value(partial) if partial is not None and partial.weight > 0 \
+                else None
+            losses[name] = value if value is None or np.isfinite(value) else None
+        result = dict(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None)
+        result.pop("worst", None)
+        found.append(result)
+    return found
 
 
 def _selected(target: Target, requested: tuple[str, ...], also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
@@ -189,57 +389,13 @@ def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], d
     return chosen, not_applicable
 
 
-def _result(target: Target, options: EvalOptions, params: Mapping[str, Mapping[str, str]]) -> tuple[dict[str, Any], Computed]:
-    chosen, skipped = _selected(target, options.losses, options.also)
-    computed: Computed = []
-    losses: dict[str, float | None] = {}
-    intervals: dict[str, list[float] | None] = {}
-    used_params: dict[str, dict[str, Any]] = {}
-    resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, options.ci) \
-        if options.ci is not None else None
-    for name in chosen:
-        spec = registry.lookup(name, target.task)
-        values = registry.parse_params(spec.params, name, params.get(name, {}))
-        if values:
-            used_params[name] = dict(values)
-        codes, groups = (resampler.codes, resampler.groups) if resampler else (None, 1)
-        sums = registry.accumulate_groups(spec, target.inputs, values, codes, groups)
-        if isinstance(sums, str):
-            skipped[name] = sums
-            continue
-        losses[name] = spec.value(sums.total(target.inputs.n))
-        computed.append((name, spec, values))
-        if resampler is not None:
-            intervals[name] = resampler.interval(registry.group_values(spec, sums.combine(resampler.counts)))
-    result = {
-        "pair": target.pair.name,
-        "true": target.pair.true,
-        "pred": target.pair.pred,
-        "task": target.task,
-        "predictions": target.kind,
-        "n": target.inputs.n,
-        "weight": target.weight,
-        "group": None,
-        "losses": losses,
-        "params": used_params,
-        "ci": intervals,
-        "skipped": skipped,
-        "classes": target.classes,
-        "positive": target.positive,
-        "dropped": target.dropped,
-    }
-    result["signature"] = _signature([target], [result], options)
-    return result, computed
-
-
-def data_hash(targets: list[Target]) -> str:
-    """The first 8 hex digits of a SHA-256 over every number evaluated (labels, predictions, weights)."""
-    digest = hashlib.sha256()
-    for target in targets:
-        for array in (target.inputs.y, target.inputs.pred, target.inputs.w):
-            if array is not None:
-                digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
-    return digest.hexdigest()[:8]
+def data_hash(pairs: Any) -> str:
+    """8 hex digits of SHA-256 over the order-free fingerprint of every row evaluated (labels,
+    predictions, weights): the same for one file, its chunks, or its shards merged."""
+    total = 0
+    for pair in pairs:
+        total = (total + (pair.fingerprint if isinstance(pair, PairState) else fingerprint(pair.inputs))) & MASK64
+    return hashlib.sha256(f"{total:016x}".encode()).hexdigest()[:8]
 
 
 def _eps(results: list[dict[str, Any]]) -> float | None:
@@ -250,7 +406,7 @@ def _eps(results: list[dict[str, Any]]) -> float | None:
     return None
 
 
-def _signature(targets: list[Target], results: list[dict[str, Any]], options: EvalOptions) -> str:
+def _signature(pairs: Any, results: list[dict[str, Any]], options: EvalOptions) -> str:
     """``losscli:V|task:T|pred:K|eps:E|w:W|n:N|data:sha256:H`` — every setting that moves a number."""
     unique = lambda items: "+".join(dict.fromkeys(items))  # noqa: E731
     parts = [f"losscli:{__version__}", f"task:{unique(r['task'] for r in results)}",
@@ -265,9 +421,5 @@ def _signature(targets: list[Target], results: list[dict[str, Any]], options: Ev
     if options.ci is not None:
         parts.append(f"ci:{options.ci:g}|boot:{options.bootstrap}|seed:{options.seed}")
     parts += [f"w:{options.weight or 'none'}", f"n:{sum(r['n'] for r in results) if len(results) == 1 else '+'.join(str(r['n']) for r in results)}",
-              f"data:sha256:{data_hash(targets)}"]
+              f"data:sha256:{data_hash(pairs)}"]
     return "|".join(parts)
-
-
-def _report_signature(targets: list[Target], results: list[dict[str, Any]], options: EvalOptions) -> str:
-    return results[0]["signature"] if len(results) == 1 else _signature(targets, results, options)

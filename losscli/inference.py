@@ -38,7 +38,8 @@ class Target:
     classes: list[str] | None = None
     positive: str | None = None
     weight: str | None = None
-    rows: np.ndarray | None = None  # 1-based data rows kept (after --dropna)
+    rows: np.ndarray | None = None  # 1-based data rows of the source kept (after --dropna)
+    positions: np.ndarray | None = None  # the same rows as positions in the frame (chunk)
     raw_labels: np.ndarray | None = None  # the labels as read (names, numbers or K columns)
     dropped: int = 0
     evidence: list[str] = field(default_factory=list)
@@ -84,8 +85,8 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     keep, dropped = _missing_rows(frame, used, dropna)
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
                     dropped=dropped)
-    n = frame.n_rows
-    target.rows = (np.flatnonzero(keep) + 1) if keep is not None else np.arange(1, n + 1)
+    target.positions = np.flatnonzero(keep) if keep is not None else np.arange(frame.n_rows)
+    target.rows = target.positions + 1 + frame.offset
     if dropped:
         target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
     w = _weights(frame, weight, keep) if weight else None

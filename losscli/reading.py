@@ -234,8 +234,9 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
         for table in chunks:
             if rows == 0:
                 _check_header(table, name)
-            rows += table.num_rows
-            yield table
+            if table.num_rows:
+                rows += table.num_rows
+                yield table
         if rows == 0:
             raise DataError(f"{name}: has a header but no data rows")
     finally:

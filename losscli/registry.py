@@ -345,6 +345,10 @@ class GroupSums:
     class_sums: np.ndarray | None = None  # (m, K)
     class_weights: np.ndarray | None = None  # (m, K)
 
+    def __add__(self, other: "GroupSums") -> "GroupSums":
+        return GroupSums(self.weighted_sum + other.weighted_sum, self.weight + other.weight,
+                         _add(self.class_sums, other.class_sums), _add(self.class_weights, other.class_weights))
+
     def combine(self, counts: np.ndarray) -> "GroupSums":
         cs, cw = self.class_sums, self.class_weights
         return GroupSums(counts @ self.weighted_sum, counts @ self.weight,
@@ -370,7 +374,11 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
     reason = skip_reason(spec, inputs, params)
     if reason is not None:
         return reason
-    t = terms(spec, inputs, params)
+    return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m)
+
+
+def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1) -> GroupSums:
+    """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them."""
     w = np.ones(inputs.n) if inputs.w is None else inputs.w
     wt = w * t
 

@@ -1,0 +1,194 @@
+"""The mergeable state of an evaluation: what ``eval --state FILE`` saves and ``losscli merge`` adds up.
+
+Everything in it is a sum (or a top-N list, or a set of such per group), so chunks of a file,
+shards of a data set on other machines and Dask tasks merge by addition into exactly the state of
+one run over all the rows. The JSON form is small and versioned; floats keep full precision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+from .pairing import Pair
+from .registry import GroupSums, Partial
+
+FORMAT = "losscli-state"
+VERSION = 1
+MASK64 = (1 << 64) - 1
+
+
+@dataclass
+class LossState:
+    """One loss of one pair: its partial sums, bootstrap group sums and per-group partials."""
+
+    params: dict[str, Any]
+    partial: Partial = field(default_factory=Partial)
+    boot: GroupSums | None = None
+    groups: dict[str, Partial] = field(default_factory=dict)
+
+    def merge(self, other: "LossState") -> "LossState":
+        groups = dict(self.groups)
+        for name, partial in other.groups.items():
+            groups[name] = groups[name] + partial if name in groups else partial
+        boot = other.boot if self.boot is None else self.boot if other.boot is None else self.boot + other.boot
+        return LossState(self.params, self.partial + other.partial, boot, groups)
+
+
+@dataclass
+class PairState:
+    """One label/prediction pair: how it was read, and the state of each of its losses."""
+
+    pair: Pair
+    task: str
+    kind: str
+    classes: list[str] | None
+    positive: str | None
+    weight: str | None
+    losses: dict[str, LossState]
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    dropped: int = 0
+    worst: list[dict[str, Any]] = field(default_factory=list)  # candidates, each with its "contribution"
+    group_rows: dict[str, int] = field(default_factory=dict)
+    fingerprint: int = 0  # order-free sum of row hashes, mod 2^64
+    evidence: list[str] = field(default_factory=list)
+    boot_groups: int = 0
+
+    @property
+    def plan(self) -> tuple[Any, ...]:
+        """What must agree for two states of this pair to merge."""
+        return (self.pair.true, self.pair.pred, self.task, self.kind, self.classes, self.positive, self.weight,
+                list(self.losses), [ls.params for ls in self.losses.values()], self.boot_groups)
+
+    def merge(self, other: "PairState", worst: int) -> "PairState":
+        group_rows = dict(self.group_rows)
+        for name, rows in other.group_rows.items():
+            group_rows[name] = group_rows.get(name, 0) + rows
+        return PairState(
+            self.pair, self.task, self.kind, self.classes, self.positive, self.weight,
+            {name: ls.merge(other.losses[name]) for name, ls in self.losses.items()},
+            {**self.not_applicable, **other.not_applicable}, self.rows + other.rows, self.dropped + other.dropped,
+            top_rows(self.worst + other.worst, worst), group_rows, (self.fingerprint + other.fingerprint) & MASK64,
+            self.evidence, self.boot_groups,
+        )
+
+
+def top_rows(candidates: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The ``count`` largest contributions, largest first; ties by source and row."""
+    return sorted(candidates, key=lambda c: (-c["contribution"], c.get("file", ""), c["row"]))[:count]
+
+
+@dataclass
+class State:
+    """An evaluation in progress (or finished): the sources read, the rows, and every pair's state."""
+
+    sources: list[str]
+    labels: str | None
+    rows: int
+    pairs: dict[str, PairState]
+    settings: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def merge(self, other: "State", where: str = "") -> "State":
+        if self.settings != other.settings:
+            changed = [k for k in self.settings if self.settings.get(k) != other.settings.get(k)]
+            raise DataError(f"{where}states were made with different settings ({', '.join(changed)}); "
+                            "run every shard with the same options")
+        if set(self.pairs) != set(other.pairs):
+            raise DataError(f"{where}states have different pairs ({', '.join(self.pairs)} / {', '.join(other.pairs)})")
+        for name, pair in self.pairs.items():
+            if pair.plan != other.pairs[name].plan:
+                o = other.pairs[name]
+                raise DataError(f"{where}pair '{name}' was read differently (task {pair.task}/{o.task}, predictions "
+                                f"{pair.kind}/{o.kind}, classes {pair.classes}/{o.classes}); pass --task, "
+                                "--predictions or --positive so every shard is read alike")
+        worst = int(self.settings.get("worst") or 0)
+        notes = self.notes + [n for n in other.notes if n not in self.notes]
+        return State(self.sources + other.sources, self.labels, self.rows + other.rows,
+                     {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
+                     self.settings, notes)
+
+    # ---------------------------------------------------------------------------------------
+    # JSON
+
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "version": VERSION, "sources": self.sources, "labels": self.labels,
+                           "rows": self.rows, "settings": self.settings, "notes": self.notes,
+                           "pairs": [_pair_to_dict(p) for p in self.pairs.values()]}) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, path: str) -> "State":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: not a state file (JSON error at line {error.lineno}: {error.msg})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise DataError(f"{path}: not a losscli state file; make one with `losscli eval … --state {path}`")
+        if data.get("version") != VERSION:
+            raise DataError(f"{path}: state version {data.get('version')} is not {VERSION}; make it again with "
+                            "this losscli")
+        try:
+            pairs = [_pair_from_dict(p) for p in data["pairs"]]
+            return cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
+                       dict(data["settings"]), list(data.get("notes", [])))
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataError(f"{path}: a damaged state file ({type(error).__name__}: {error})") from None
+
+
+def _array(values: np.ndarray | None) -> list[Any] | None:
+    return None if values is None else np.asarray(values).tolist()
+
+
+def _partial_to_dict(p: Partial) -> dict[str, Any]:
+    return {"weighted_sum": p.weighted_sum, "weight": p.weight, "rows": p.rows,
+            "class_sums": _array(p.class_sums), "class_weights": _array(p.class_weights), "skipped": p.skipped}
+
+
+def _partial_from_dict(d: dict[str, Any]) -> Partial:
+    arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
+    return Partial(float(d["weighted_sum"]), float(d["weight"]), int(d["rows"]), arr(d["class_sums"]),
+                   arr(d["class_weights"]), d["skipped"])
+
+
+def _sums_to_dict(g: GroupSums | None) -> dict[str, Any] | None:
+    if g is None:
+        return None
+    return {"weighted_sum": _array(g.weighted_sum), "weight": _array(g.weight),
+            "class_sums": _array(g.class_sums), "class_weights": _array(g.class_weights)}
+
+
+def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
+    if d is None:
+        return None
+    arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
+    return GroupSums(arr(d["weighted_sum"]), arr(d["weight"]), arr(d["class_sums"]), arr(d["class_weights"]))
+
+
+def _pair_to_dict(p: PairState) -> dict[str, Any]:
+    return {
+        "pair": {"name": p.pair.name, "true": p.pair.true, "pred": p.pair.pred, "classes": p.pair.classes,
+                 "how": p.pair.how},
+        "task": p.task, "kind": p.kind, "classes": p.classes, "positive": p.positive, "weight": p.weight,
+        "losses": {name: {"params": ls.params, "partial": _partial_to_dict(ls.partial), "boot": _sums_to_dict(ls.boot),
+                          "groups": {g: _partial_to_dict(v) for g, v in ls.groups.items()}}
+                   for name, ls in p.losses.items()},
+        "not_applicable": p.not_applicable, "rows": p.rows, "dropped": p.dropped, "worst": p.worst,
+        "group_rows": p.group_rows, "fingerprint": str(p.fingerprint), "evidence": p.evidence,
+        "boot_groups": p.boot_groups,
+    }
+
+
+def _pair_from_dict(d: dict[str, Any]) -> PairState:
+    pair = Pair(**d["pair"])
+    losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]), _sums_from_dict(v["boot"]),
+                              {g: _partial_from_dict(x) for g, x in v["groups"].items()})
+              for name, v in d["losses"].items()}
+    return PairState(pair, d["task"], d["kind"], d["classes"], d["positive"], d["weight"], losses,
+                     d["not_applicable"], int(d["rows"]), int(d["dropped"]), list(d["worst"]),
+                     {k: int(v) for k, v in d["group_rows"].items()}, int(d["fingerprint"]), list(d["evidence"]),
+                     int(d["boot_groups"]))
