@@ -235,14 +235,14 @@ def fingerprint(inputs: Inputs) -> int:
     labels, predictions and weight. Chunks and shards add up to the hash of the whole."""
     n = inputs.n
     rows = np.zeros(n, dtype=np.uint64)
-    for j, array in enumerate((inputs.y, inputs.pred, inputs.w)):
-        if array is None:
-            continue
-        bits = np.ascontiguousarray(array, dtype=np.float64).reshape(n, -1).view(np.uint64)
-        for k in range(bits.shape[1]):
-            with np.errstate(over="ignore"):
-                rows = splitmix64(rows ^ (bits[:, k] + np.uint64(1000 * j + k + 1)))
-    return int(rows.sum(dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        for j, array in enumerate((inputs.y, inputs.pred, inputs.w)):
+            if array is not None:
+                bits = np.ascontiguousarray(array, dtype=np.float64).reshape(n, -1).view(np.uint64)
+                for k in range(bits.shape[1]):
+                    rows ^= bits[:, k] * np.uint64((2 * (1000 * j + k) + 1) * 0x9E3779B97F4A7C15 % (1 << 64) | 1)
+                    rows = (rows << np.uint64(17)) | (rows >> np.uint64(47))
+    return int(splitmix64(rows).sum(dtype=np.uint64))
 
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,

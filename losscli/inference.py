@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
-from .reading import Frame
+from .reading import Frame, from_numpy, to_numpy
 from .registry import TASKS, Inputs, PredKind, Task
 
 SUM_TOLERANCE = 1e-3
@@ -174,7 +174,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
             return _hard_classes(y, p, target, task)
-        distinct = pc.count_distinct(pa.array(y)).as_py()
+        distinct = pc.count_distinct(from_numpy(y)).as_py()
         target.evidence.append(f"label '{true}' is numeric with {distinct} distinct values: regression"
                                + (" (--task regression)" if task else ""))
         return Inputs("regression", "values", y, p)
@@ -185,7 +185,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values (hash-based in pyarrow: linear, not a sort of every row)."""
-    uniques = pc.unique(pa.array(values)).to_numpy(zero_copy_only=False)
+    uniques = to_numpy(pc.unique(from_numpy(values)))
     return np.sort(uniques.astype(object) if values.dtype == object else uniques)
 
 
@@ -259,7 +259,7 @@ def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
         order = np.argsort(np.asarray(names, dtype=object), kind="stable")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        return [names[i] for i in order], rank[encoded.indices.to_numpy(zero_copy_only=False)]
+        return [names[i] for i in order], rank[to_numpy(encoded.indices)]
     uniques = _distinct(values)
     return [_fmt(float(u)) for u in uniques], np.searchsorted(uniques, values)
 

@@ -83,20 +83,26 @@ class Frame:
     def missing(self, name: str) -> np.ndarray:
         """True where the cell is empty, NA or NaN."""
         data = self.column(name).data
-        mask = data.is_null().to_numpy(zero_copy_only=False)
-        if pa.types.is_floating(data.type):
-            mask |= pc.is_nan(data).fill_null(False).to_numpy(zero_copy_only=False)
-        elif self.is_text(name):
-            mask |= pc.equal(pc.utf8_trim_whitespace(data), "").fill_null(False).to_numpy(zero_copy_only=False)
-        return mask
+        if _is_number_type(data.type):
+            return np.isnan(self._floats(name))  # empty cells are NaN there too
+        if self.is_text(name):
+            blank = pc.equal(pc.utf8_trim_whitespace(data), "")
+            return to_numpy(pc.or_kleene(data.is_null(), blank).fill_null(True))
+        return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
+
+    def _floats(self, name: str) -> np.ndarray:
+        """A numeric column as float64, empty cells NaN; converted once per frame."""
+        cache = self.__dict__.setdefault("_float_cache", {})
+        if name not in cache:
+            cache[name] = to_numpy(self.column(name).data.cast(pa.float64()))
+        return cache[name]
 
     def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column as float64 (bools as 0/1); a cell that is not a finite number is a DataError."""
         col = self.column(name)
         data = col.data
-        if pa.types.is_boolean(data.type) or pa.types.is_integer(data.type) \
-                or pa.types.is_floating(data.type) or pa.types.is_decimal(data.type):
-            values = data.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        if _is_number_type(data.type):
+            values = self._floats(name)
         elif self.is_text(name):
             values = _text_to_numbers(col)
         elif pa.types.is_binary(data.type) or pa.types.is_large_binary(data.type):
@@ -118,8 +124,7 @@ class Frame:
 
     def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column's values as stripped strings (an object array)."""
-        values = np.asarray(pc.utf8_trim_whitespace(self.column(name).data.cast(pa.string()))
-                            .to_numpy(zero_copy_only=False), dtype=object)
+        values = to_numpy(pc.utf8_trim_whitespace(self.column(name).data.cast(pa.string())))
         return values if keep is None else values[keep]
 
     def locate(self, name: str, i: int) -> str:
@@ -128,16 +133,57 @@ class Frame:
         return where(col.source, name, col.row(i))
 
 
+def _is_number_type(kind: pa.DataType) -> bool:
+    return pa.types.is_boolean(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind) \
+        or pa.types.is_decimal(kind)
+
+
+def to_numpy(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An Arrow column as numpy, read from its buffers (pyarrow's own ``to_numpy`` imports pandas,
+    a tenth of a second): floats with NaN for empty cells, integers as int64, booleans, and text as
+    an object array of str (None for empty cells)."""
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    kind = data.type
+    if pa.types.is_floating(kind) or (pa.types.is_integer(kind) and data.null_count):
+        data = data.cast(pa.float64())
+        if data.null_count:
+            data = pc.fill_null(data, float("nan"))
+        return np.frombuffer(data.buffers()[1], dtype=np.float64, count=len(data), offset=data.offset * 8)
+    if pa.types.is_integer(kind):
+        data = data.cast(pa.int64())
+        return np.frombuffer(data.buffers()[1], dtype=np.int64, count=len(data), offset=data.offset * 8)
+    if pa.types.is_boolean(kind):
+        if data.null_count:
+            data = pc.fill_null(data, False)
+        bits = np.unpackbits(np.frombuffer(data.buffers()[1], dtype=np.uint8), bitorder="little")
+        return bits[data.offset:data.offset + len(data)].astype(bool)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = data.dictionary_encode()
+        names = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
+        return names[to_numpy(pc.fill_null(encoded.indices, len(names) - 1))]
+    return data.to_numpy(zero_copy_only=False)
+
+
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """A numpy array as Arrow; numbers through their buffer (``pa.array`` would import pandas)."""
+    if values.dtype.kind in "fiu" and values.ndim == 1:
+        values = np.ascontiguousarray(values, dtype=np.float64 if values.dtype.kind == "f" else np.int64)
+        kind = pa.float64() if values.dtype.kind == "f" else pa.int64()
+        return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+    return pa.array(values)
+
+
 def _text_to_numbers(col: Column) -> np.ndarray:
     """Parse a text column; the first cell that is not a number is reported with its row."""
     stripped = pc.utf8_trim_whitespace(col.data)
     try:
-        return stripped.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return to_numpy(stripped.cast(pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     import pandas as pd
 
-    raw = stripped.to_numpy(zero_copy_only=False)
+    raw = to_numpy(stripped)
     parsed = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
     i = int(np.flatnonzero(bad)[0])
@@ -456,7 +502,7 @@ def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[s
         return None, None
     keys = []
     for frame in (first, second):
-        values = pd.Index(_key_column(frame, key).data.cast(pa.string()).to_numpy(zero_copy_only=False))
+        values = pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
         if values.hasnans:
             i = int(np.flatnonzero(values.isna())[0])
             raise DataError(f"{where(frame.source, key, i + 1)}empty join id; every row needs an id")

@@ -325,13 +325,6 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
     return out
 
 
-def membership(inputs: Inputs) -> np.ndarray:
-    """(n, K) weight of each row in each true class: [1 - y, y] for binary, y for K classes."""
-    if inputs.y.ndim == 2:
-        return inputs.y
-    return np.column_stack([1.0 - inputs.y, inputs.y])
-
-
 @dataclass(frozen=True)
 class GroupSums:
     """The :class:`Partial` sums of m groups of rows at once: arrays with a leading group axis.
@@ -385,12 +378,17 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
     def per_group(values: np.ndarray) -> np.ndarray:
         return np.array([values.sum()]) if codes is None else np.bincount(codes, values, minlength=m)
 
+    total, weight = per_group(wt), per_group(w)
     if spec.reduction != "class_balanced":
-        return GroupSums(per_group(wt), per_group(w))
-    member = membership(inputs)
+        return GroupSums(total, weight)
+    if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
+        positive, positive_w = per_group(wt * inputs.y), per_group(w * inputs.y)
+        return GroupSums(total, weight, np.column_stack([total - positive, positive]),
+                         np.column_stack([weight - positive_w, positive_w]))
+    member = inputs.y
     cs = np.column_stack([per_group(wt * member[:, k]) for k in range(member.shape[1])])
     cw = np.column_stack([per_group(w * member[:, k]) for k in range(member.shape[1])])
-    return GroupSums(per_group(wt), per_group(w), cs, cw)
+    return GroupSums(total, weight, cs, cw)
 
 
 def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
