@@ -164,8 +164,13 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     y = target.raw_labels = _labels(frame, true, keep)
     text_labels = y.dtype == object
     if (frame.is_text(pred) and text_labels and task in (None, "binary", "sparse")) or predictions == "class":
-        return _hard_classes(y, frame.text(pred, keep) if frame.is_text(pred) else frame.numeric(pred, keep),
-                             target, task)
+        p = frame.text(pred, keep) if frame.is_text(pred) else frame.numeric(pred, keep)
+        if p.dtype != object and not _is_integral(p):
+            i = int(np.flatnonzero(p != np.round(p))[0])
+            raise DataError(f"{frame.locate(pred, _orig(keep, i))}{p[i]:g} is not a class id, though the rows before "
+                            "it held hard class ids; pass --task regression, or --task binary/sparse with "
+                            "probability columns")
+        return _hard_classes(y, p, target, task)
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
     p = frame.numeric(pred, keep)
@@ -192,9 +197,10 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
     """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
     values = set(_distinct(y).tolist())
-    if values <= {0.0, 1.0} or values == {-1.0, 1.0}:
+    in_unit = bool(((p >= 0) & (p <= 1)).all())
+    if values == {0.0, 1.0} or values == {-1.0, 1.0} or (len(values) == 1 and values <= {0.0, 1.0} and in_unit):
         return True
-    return len(values) == 2 and _is_integral(np.array(list(values))) and bool(((p >= 0) & (p <= 1)).all())
+    return len(values) == 2 and _is_integral(np.array(list(values))) and in_unit
 
 
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
@@ -206,7 +212,8 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         if unseen:
             i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
             raise DataError(f"{frame.locate(true, i)}label '{unseen[0]}' is not one of the two labels seen in the "
-                            f"rows before it ({', '.join(classes)}); a binary task has two labels")
+                            f"rows before it ({', '.join(classes)}); a binary task has two labels. If these are "
+                            "values, pass --task regression")
         target.classes, target.positive = classes, positive
         target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
         kind = _kind_from_range(p, predictions, frame, pair.pred, target)

@@ -28,8 +28,10 @@ from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
-BLOCK_BYTES = 1 << 22  # CSV text per parsed block
-CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk: memory is bounded by this
+BLOCK_BYTES = 1 << 20  # CSV text per block that one thread parses
+FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
+CHUNK_BYTES = 1 << 20  # CSV text per later chunk: memory is bounded by these, not by the file
+CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
 MAGIC = {  # first bytes -> compression
     b"\x1f\x8b": "gzip",
     b"BZh": "bz2",
@@ -315,17 +317,15 @@ def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Itera
         raise DataError(f"{name}: not a readable parquet file ({error})") from None
 
 
-def _csv_reader(raw: IO[bytes], path: str, name: str, delimiter: str | None,
-                text_columns: tuple[str, ...] = ()) -> tuple[Any, str, dict[str, pa.DataType]]:
-    """Open a pyarrow streaming CSV reader over ``raw`` (decompressed, delimiter sniffed).
+def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
+                chunk_cells: int | None) -> Iterator[pa.Table]:
+    """The CSV as tables of about CHUNK_BYTES of text each, cut at line ends.
 
-    Returns a function that opens it (it parses the first block, so it can raise a conversion
-    error), the delimiter, and the column types: inferred from the first 64 KiB, integers read as
-    float64 (a later "0.5" must not break an int column; ids stay int64), columns empty there (and
-    ``text_columns``) read as text.
+    Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
+    first 64 KiB: integers read as float64 (a later "0.5" must not break an int column; ids stay
+    int64), columns empty there read as text. Values may not contain line breaks (pyarrow's
+    default too).
     """
-    if raw.seekable():
-        raw.seek(0)
     try:
         stream = _decompressed(raw, path)
         sample = stream.read(SNIFF_BYTES)
@@ -343,97 +343,67 @@ def _csv_reader(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     except pa.ArrowInvalid as error:
         raise _parse_error(error, name, delimiter) from None
     _check_header(head, name)
-    schema = head.schema
     from .pairing import is_id_like
 
-    types = {f.name: pa.string() if pa.types.is_null(f.type) or f.name in text_columns
+    types = {f.name: pa.string() if pa.types.is_null(f.type)
              else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
-             for f in schema}
-    source: Any = path if stream is raw and path != "-" else _Chained(sample, stream)
+             for f in head.schema}
+    header_end = _header_end(sample, name)
+    pending = sample[header_end:]
+    size = FIRST_CHUNK_BYTES if chunk_cells is not None else -1
+    rows = 0
+    while True:
+        try:
+            more = stream.read(size) if size > 0 else stream.read()
+        except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
+            raise DataError(f"{name}: cannot be read ({error})") from None
+        pending += more
+        cut = len(pending) if not more or size < 0 else pending.rfind(b"\n") + 1
+        piece, pending = pending[:cut], pending[cut:]
+        if piece.strip():
+            table = _parse_piece(piece, list(types), types, parse, name, delimiter, rows)
+            rows += table.num_rows
+            yield table
+        if not more or size < 0:
+            break
+        size = CHUNK_BYTES
+    if rows == 0:
+        yield pa.schema(list(types.items())).empty_table()
 
-    def open_reader() -> Any:
-        return pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
+
+def _header_end(sample: bytes, name: str) -> int:
+    """Where the first data line starts (after the header line)."""
+    end = sample.find(b"\n")
+    if end < 0:
+        return len(sample)
+    return end + 1
+
+
+def _parse_piece(piece: bytes, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
+                 name: str, delimiter: str, before: int) -> pa.Table:
+    """One run of whole lines through pyarrow's reader; a bad cell is reported with its row."""
+    def read(column_types: dict[str, pa.DataType]) -> pa.Table:
+        return pacsv.read_csv(
+            pa.BufferReader(piece),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 column_types=types),
-        )
-
-    return open_reader, delimiter, types
+                                                 column_types=column_types))
+    try:
+        return read(types)
+    except pa.ArrowInvalid as error:
+        found = re.search(r"column #(\d+)", str(error))
+        if not found or "conversion error" not in str(error):
+            raise _parse_error(error, name, delimiter) from None
+        column = names[int(found.group(1))]
+        table = read({**types, column: pa.string()})
+        _text_to_numbers(Column(column, table.column(column), name, offset=before))  # raises, naming the row
+        raise _parse_error(error, name, delimiter) from None
 
 
 def _parse_error(error: Exception, name: str, delimiter: str) -> DataError:
     message = str(error).replace("CSV parse error: ", "")
     return DataError(f"{name}: not a readable CSV ({message}); delimiter {delimiter!r} — check it or pass --delimiter")
-
-
-def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
-                chunk_cells: int | None) -> Iterator[pa.Table]:
-    open_reader, delimiter, types = _csv_reader(raw, path, name, delimiter)
-    size = _rows_per_chunk(len(types), chunk_cells)
-    batches: list[pa.RecordBatch] = []
-    buffered = done = 0
-    reader = None
-    while True:
-        try:
-            reader = reader or open_reader()
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except pa.ArrowInvalid as error:
-            raise _conversion_error(error, raw, path, name, delimiter, types, done + buffered) from None
-        except (OSError, EOFError, lzma.LZMAError) as error:
-            raise DataError(f"{name}: cannot be read ({error})") from None
-        batches.append(batch)
-        buffered += batch.num_rows
-        if size is not None and buffered >= size:
-            yield pa.Table.from_batches(batches)
-            done += buffered
-            batches, buffered = [], 0
-    if batches or done == 0:
-        yield pa.Table.from_batches(batches, schema=pa.schema(list(types.items())))
-
-
-def _conversion_error(error: Exception, raw: IO[bytes], path: str, name: str, delimiter: str,
-                      types: dict[str, pa.DataType], before: int) -> DataError:
-    """The cell a streaming reader could not convert, found with its row (read again as text)."""
-    found = re.search(r"column #(\d+)", str(error))
-    if not found or "conversion error" not in str(error):
-        return _parse_error(error, name, delimiter)
-    column = list(types)[int(found.group(1))]
-    if not raw.seekable():  # standard input cannot be read again to find the row
-        return DataError(f"{where(name, column)}a value after row {before} is not a number ({error})")
-    open_reader, _, _ = _csv_reader(raw, path, name, delimiter, (column,))
-    offset = 0
-    for batch in open_reader():
-        chunk = Column(column, pa.chunked_array([batch.column(column)]), name, offset=offset)
-        if pa.types.is_floating(types[column]):
-            _text_to_numbers(chunk)  # raises the DataError with the row
-        offset += batch.num_rows
-    return DataError(f"{where(name, column)}a value after row {before} does not fit the column's type "
-                     f"({types[column]}): {error}")
-
-
-class _Chained(io.RawIOBase):
-    """The sniffed sample followed by the rest of a stream, as one readable file."""
-
-    def __init__(self, first: bytes, rest: IO[bytes]) -> None:
-        self._first = memoryview(first)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if len(self._first):
-            n = min(len(buffer), len(self._first))
-            buffer[:n] = self._first[:n]
-            self._first = self._first[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 # --------------------------------------------------------------------------------------------
