@@ -213,6 +213,8 @@ def eval_command(
     per_row: Optional[str] = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
     group_by: Optional[str] = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
     state: Optional[str] = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
+    engine: str = typer.Option("local", "--engine", help="local, or dask: each shard of a PRED glob as a Dask task."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the address of an existing cluster."),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
@@ -227,7 +229,19 @@ def eval_command(
         flags = dict(locals())
         options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
-        result = evaluate(pred_file, options)
+        if engine not in ("local", "dask"):
+            raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
+        if engine == "dask":
+            from .evaluation import evaluate_on_dask
+
+            result = evaluate_on_dask(pred_file, options, scheduler)
+        else:
+            progress = _progress(pred_file)
+            try:
+                result = evaluate(pred_file, options, progress=progress)
+            finally:
+                if progress is not None:
+                    progress.stop()
         if explain:
             for line in result.explain:
                 _stderr(line, "dim")
@@ -275,6 +289,50 @@ def compare_command(
         report["gates"] += check_increase(report, increases, significant or settings.significant)
         report["passed"] = all(entry["passed"] for entry in report["gates"])
         _finish(report, notes, fmt, output)
+
+
+@app.command("merge")
+def merge_command(
+    states: List[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
+    fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, max_: List[str] = MAX,
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report."),
+    tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
+) -> None:
+    """One report from the partial states of shards: the report one run over all the rows gives."""
+    with handled():
+        _choice(fmt, FORMATS, "--format")
+        from . import gates
+        from .evaluation import merge_states
+
+        report, _ = merge_states(states)
+        thresholds = [gates.parse_threshold(t) for t in max_]
+        notes = gates.apply(report, thresholds, baseline, tolerance)
+        _finish(report, notes, fmt, output)
+
+
+def _progress(source: str) -> Any:
+    """A progress callback (rows read) drawn on standard error when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(SpinnerColumn(), TextColumn("reading {task.description}: {task.completed:,} rows"),
+                        TimeElapsedColumn(), transient=True, console=Console(stderr=True))
+    task = progress.add_task(os.path.basename(source) if source != "-" else "stdin", total=None)
+    state = {"started": False}
+    import time
+
+    start = time.monotonic()
+
+    def advance(rows: int) -> None:
+        progress.update(task, advance=rows)
+        if not state["started"] and time.monotonic() - start > 1.0:  # only reads longer than a second
+            progress.start()
+            state["started"] = True
+
+    advance.stop = progress.stop  # type: ignore[attr-defined]
+    return advance
 
 
 @app.command("history")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob as globbing
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
@@ -231,9 +231,93 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
                                             boot_groups=boot)
         explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
     labels = frame.labels_source
-    settings = {"ci": options.ci, "bootstrap": options.bootstrap, "seed": options.seed, "worst": options.worst,
-                "group_by": options.group_by, "weight": options.weight, "dropna": options.dropna}
+    settings = settings_of(options)
     return State([], labels, 0, pairs, settings, notes), targets
+
+
+def settings_of(options: EvalOptions) -> dict[str, Any]:
+    """The options a state must share with the states it merges with (and that ``merge`` reports with)."""
+    return {"ci": options.ci, "bootstrap": options.bootstrap, "seed": options.seed, "worst": options.worst,
+            "group_by": options.group_by, "weight": options.weight, "dropna": options.dropna,
+            "params": {name: dict(values) for name, values in options.params.items()}}
+
+
+def options_of(settings: dict[str, Any]) -> EvalOptions:
+    """The EvalOptions that finish a merged state the way its runs were made."""
+    return EvalOptions(ci=settings.get("ci"), bootstrap=settings.get("bootstrap", 1000), seed=settings.get("seed", 0),
+                       worst=settings.get("worst") or 0, group_by=settings.get("group_by"),
+                       weight=settings.get("weight"), dropna=bool(settings.get("dropna")),
+                       params=settings.get("params") or {})
+
+
+def empty_like(state: State) -> State:
+    """A state with ``state``'s decisions (pairs, tasks, kinds, losses) and no rows: the start of
+    another shard that must be read the same way."""
+    pairs = {name: PairState(p.pair, p.task, p.kind, p.classes, p.positive, p.weight,
+                             {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
+                             evidence=p.evidence, boot_groups=p.boot_groups)
+             for name, p in state.pairs.items()}
+    return State([], state.labels, 0, pairs, dict(state.settings), [])
+
+
+def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State) -> State:
+    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``)."""
+    state = empty_like(template)
+    offset = 0
+    for table in iter_tables(source, options.delimiter):
+        state = update(state, frame_from_table(table, display_name(source), offset), options, params,
+                       several_files=True)
+        offset += table.num_rows
+    return state
+
+
+def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None) -> Evaluation:
+    """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
+    ``scheduler``), merged. The first shard's first chunk decides how every shard is read."""
+    try:
+        import dask
+    except ImportError:
+        raise UsageError("--engine dask needs dask, an optional extra: pip install 'losscli[dask]'") from None
+    if options.per_row:
+        raise UsageError("--per-row writes one file in row order; it does not run on --engine dask")
+    params = prepare(options)
+    options = replace(options, for_merge=True)
+    files = sources(predictions)
+    explain: list[str] = []
+    first = None
+    for frame in frames(files[0], options):
+        first = update(first, frame, options, params, explain=explain, classic=False, several_files=len(files) > 1)
+    tasks = [dask.delayed(evaluate_shard)(f, options, params, first) for f in files[1:]]
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        with Client(scheduler) as client:
+            states = client.gather(client.compute(tasks))
+    else:
+        states = dask.compute(*tasks, scheduler="threads")
+    merged = first
+    for state in states:
+        merged = merged.merge(state)
+    return Evaluation(finish(merged, options), merged, merged.notes, explain)
+
+
+def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
+    """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
+    from pathlib import Path
+
+    if not paths:
+        raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
+    merged = None
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+        state = State.from_json(text, path)
+        merged = state if merged is None else merged.merge(state, f"{path}: ")
+    return finish(merged, options_of(merged.settings)), merged
 
 
 def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]],
