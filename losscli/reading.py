@@ -348,35 +348,42 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     types = {f.name: pa.string() if pa.types.is_null(f.type)
              else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
              for f in head.schema}
-    header_end = _header_end(sample, name)
-    pending = sample[header_end:]
-    size = FIRST_CHUNK_BYTES if chunk_cells is not None else -1
+    pending = sample[_header_end(sample):]
+    size = FIRST_CHUNK_BYTES if chunk_cells is not None else None
     rows = 0
-    while True:
+    eof = False
+    while not (eof and not pending):
         try:
-            more = stream.read(size) if size > 0 else stream.read()
+            while not eof and (size is None or len(pending) < size or _line_end(pending, size) is None):
+                more = stream.read(max(size or 0, 1 << 20) if size is None else size)
+                eof = not more
+                pending += more
         except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
             raise DataError(f"{name}: cannot be read ({error})") from None
-        pending += more
-        cut = len(pending) if not more or size < 0 else pending.rfind(b"\n") + 1
+        cut = len(pending) if size is None or len(pending) <= size else (_line_end(pending, size) or len(pending))
         piece, pending = pending[:cut], pending[cut:]
         if piece.strip():
             table = _parse_piece(piece, list(types), types, parse, name, delimiter, rows)
             rows += table.num_rows
             yield table
-        if not more or size < 0:
-            break
-        size = CHUNK_BYTES
+        size = CHUNK_BYTES if size is not None else None
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
 
 
-def _header_end(sample: bytes, name: str) -> int:
+def _line_end(buffer: bytes, size: int) -> int | None:
+    """Where to cut ``buffer`` near ``size`` bytes: after the last line end before it, or after the
+    first one past it (a longer line); None when the buffer holds no line end past the start."""
+    at = buffer.rfind(b"\n", 0, size)
+    if at < 0:
+        at = buffer.find(b"\n", size)
+    return at + 1 if at >= 0 else None
+
+
+def _header_end(sample: bytes) -> int:
     """Where the first data line starts (after the header line)."""
     end = sample.find(b"\n")
-    if end < 0:
-        return len(sample)
-    return end + 1
+    return len(sample) if end < 0 else end + 1
 
 
 def _parse_piece(piece: bytes, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,

@@ -1,0 +1,170 @@
+"""Scale: one piece == many chunks == shards in turn == Dask == merged states, on every task, to 1e-12."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from losscli import reading
+
+from .conftest import csv_text, run
+
+rng = np.random.default_rng(21)
+N = 3000
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _data(task: str) -> dict[str, list]:
+    if task == "regression":
+        y = rng.gamma(2, 2, N) + 0.1
+        return {"y_true": y, "y_pred": y * rng.lognormal(0, 0.2, N), "w": rng.uniform(0.5, 2, N), "g": rng.choice(["a", "b", "c"], N)}
+    if task == "binary":
+        y = (rng.uniform(size=N) < 0.3).astype(int)
+        return {"y_true": y, "y_pred": np.clip(rng.beta(2, 5, N) + 0.4 * y, 0.001, 0.999), "w": rng.uniform(0.5, 2, N),
+                "g": rng.choice(["a", "b"], N)}
+    if task == "logits":
+        y = (rng.uniform(size=N) < 0.5).astype(int)
+        return {"label": np.where(y == 1, "spam", "ham"), "score": rng.normal(0, 2, N) + 2 * y, "w": rng.uniform(0.5, 2, N),
+                "g": rng.choice(["a", "b"], N)}
+    k = 7
+    y = rng.integers(0, k, N)
+    p = _softmax(rng.normal(0, 1.5, (N, k)) + 2 * np.eye(k)[y])
+    if task == "sparse":
+        return {"y_true": y, **{f"p_{c}": p[:, c] for c in range(k)}, "w": rng.uniform(0.5, 2, N), "g": rng.choice(["a", "b"], N)}
+    if task == "multiclass":
+        onehot = np.eye(k)[y]
+        return {**{f"y_true_{c}": onehot[:, c].astype(int) for c in range(k)}, **{f"y_pred_{c}": p[:, c] for c in range(k)},
+                "w": rng.uniform(0.5, 2, N), "g": rng.choice(["a", "b"], N)}
+    labels = (rng.uniform(size=(N, 3)) < 0.4).astype(int)
+    z = rng.normal(0, 2, (N, 3)) + 2 * labels
+    return {**{f"label_{c}": labels[:, c] for c in range(3)}, **{f"logit_{c}": z[:, c] for c in range(3)},
+            "w": rng.uniform(0.5, 2, N), "g": rng.choice(["a", "b"], N)}
+
+
+TASKS = ["regression", "binary", "logits", "sparse", "multiclass", "multilabel"]
+
+
+@pytest.fixture(params=TASKS)
+def dataset(request, tmp_path):
+    columns = _data(request.param)
+    whole = tmp_path / "whole.csv"
+    whole.write_text(csv_text(columns))
+    names = list(columns)
+    cuts = [0, 700, 1500, 2300, N]
+    for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+        (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: columns[c][a:b] for c in names}))
+    return request.param, tmp_path, whole
+
+
+def _losses(report):
+    return [(r["pair"], r["group"], r["n"], r["losses"]) for r in report["results"]]
+
+
+def _same(a, b):
+    assert [(p, g, n) for p, g, n, _ in _losses(a)] == [(p, g, n) for p, g, n, _ in _losses(b)]
+    for (_, _, _, x), (_, _, _, y) in zip(_losses(a), _losses(b)):
+        assert list(x) == list(y)
+        for name in x:
+            if x[name] is None:
+                assert y[name] is None
+            else:
+                assert y[name] == pytest.approx(x[name], rel=1e-12, abs=1e-15), name
+
+
+def test_chunks_shards_dask_and_merge_equal_one_piece(dataset, monkeypatch, tmp_path):
+    task, folder, whole = dataset
+    args = ["--weight", "w", "--group-by", "g", "--worst", "3"]
+    one = run("eval", whole, *args)
+    assert one.code == 0, one.stderr
+    one = one.json
+    # many small chunks
+    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
+    chunked = run("eval", whole, *args).json
+    _same(one, chunked)
+    assert chunked["signature"].split("|")[-1] == one["signature"].split("|")[-1]  # the same data hash
+    assert [w["row"] for w in chunked["results"][0]["worst"]] == [w["row"] for w in one["results"][0]["worst"]]
+    # shards in turn, as one glob
+    pattern = str(folder / "shard_*.csv")
+    sharded = run("eval", pattern, *args).json
+    _same(one, sharded)
+    # Dask, local threads
+    pytest.importorskip("dask")
+    _same(one, run("eval", pattern, *args, "--engine", "dask").json)
+    # a state per shard, merged
+    states = []
+    for i in range(4):
+        state = tmp_path / f"s{i}.json"
+        assert run("eval", folder / f"shard_{i}.csv", *args, "--state", state).code == 0
+        states.append(state)
+    merged = run("merge", *states)
+    assert merged.code == 0, merged.stderr
+    _same(one, merged.json)
+    assert merged.json["signature"].split("|")[-1] == one["signature"].split("|")[-1]
+
+
+def test_merged_intervals_equal_dask_intervals(tmp_path):
+    columns = _data("binary")
+    for i, (a, b) in enumerate([(0, 1000), (1000, 2000), (2000, N)]):
+        (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: v[a:b] for c, v in columns.items()}))
+    pytest.importorskip("dask")
+    dask = run("eval", str(tmp_path / "shard_*.csv"), "--ci", "0.9", "--engine", "dask").json
+    states = [tmp_path / f"s{i}.json" for i in range(3)]
+    for i, state in enumerate(states):
+        run("eval", tmp_path / f"shard_{i}.csv", "--ci", "0.9", "--state", state)
+    merged = run("merge", *states).json
+    for name, bounds in dask["results"][0]["ci"].items():
+        assert merged["results"][0]["ci"][name] == pytest.approx(bounds, rel=1e-12)
+    for name, (low, high) in merged["results"][0]["ci"].items():
+        assert low <= merged["results"][0]["losses"][name] <= high
+
+
+def test_merge_refuses_states_made_differently(tmp_path, write):
+    a = write("a.csv", "y_true,y_pred\n1,0.8\n0,0.3\n")
+    b = write("b.csv", "y_true,y_pred\n1.5,0.8\n0.2,0.3\n")
+    run("eval", a, "--state", tmp_path / "a.json")
+    run("eval", b, "--state", tmp_path / "b.json")
+    run("eval", a, "--ci", "0.9", "--state", tmp_path / "c.json")
+    result = run("merge", tmp_path / "a.json", tmp_path / "b.json")
+    assert result.code == 3 and "read differently" in result.stderr
+    result = run("merge", tmp_path / "a.json", tmp_path / "c.json")
+    assert result.code == 3 and "different settings" in result.stderr
+    (tmp_path / "bad.json").write_text('{"format": "something"}')
+    assert run("merge", tmp_path / "bad.json").code == 3
+    assert json.loads((tmp_path / "a.json").read_text())["format"] == "losscli-state"
+
+
+def test_a_glob_that_matches_nothing_and_shards_missing_columns(tmp_path, write):
+    assert run("eval", str(tmp_path / "nothing_*.csv")).code == 3
+    write("s_0.csv", "y_true,y_pred\n1,0.8\n0,0.3\n")
+    write("s_1.csv", "y_true,other\n1,0.8\n")
+    result = run("eval", str(tmp_path / "s_*.csv"))
+    assert result.code == 3 and "every shard needs the same columns" in result.stderr
+
+
+def test_later_rows_that_break_the_first_rows_decisions(write, monkeypatch):
+    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 1_000)
+    text = "y_true,y_pred\n" + "1,0.5\n0,0.25\n" * 300 + "2,0.5\n"
+    result = run("eval", write("p.csv", text))
+    assert result.code == 3 and "row 601" in result.stderr and "--task regression" in result.stderr
+    text = "y_true,y_pred\n" + "1,0.5\n0,0.25\n" * 300 + "1,1.5\n"
+    result = run("eval", write("q.csv", text))
+    assert result.code == 3 and "row 601" in result.stderr and "--predictions logits" in result.stderr
+    # with the decisions given as flags, the same file is fine
+    assert run("eval", write("q2.csv", text), "--predictions", "logits").code == 0
+
+
+def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
+    task, folder, whole = dataset
+    run("eval", whole, "--per-row", tmp_path / "one.csv")
+    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
+    run("eval", whole, "--per-row", tmp_path / "chunked.csv")
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "chunked.csv").read_text()
