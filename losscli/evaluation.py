@@ -359,7 +359,8 @@ def fingerprint(inputs: Inputs) -> int:
     n = inputs.n
     rows = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j, array in enumerate((inputs.y, inputs.pred, inputs.w)):
+        labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
+        for j, array in enumerate((labels, inputs.pred, inputs.w)):
             if array is not None:
                 bits = np.ascontiguousarray(array, dtype=np.float64).reshape(n, -1).view(np.uint64)
                 for k in range(bits.shape[1]):

@@ -99,7 +99,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     else:
         raise UsageError(f"pair '{pair.name}': {len(pair.true)} label columns and {len(pair.pred)} prediction "
                          "columns; give one label column per prediction column, or one label column of class ids")
-    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, w)
+    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, w, inputs.index)
     return target
 
 
@@ -347,7 +347,7 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
     target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass")
     y = np.zeros((len(idx), k))
     y[np.arange(len(idx)), idx] = 1.0
-    return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p)
+    return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p, index=idx)
 
 
 def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,

@@ -42,6 +42,7 @@ class Inputs:
     y: np.ndarray
     pred: np.ndarray
     w: np.ndarray | None = None
+    index: np.ndarray | None = None  # sparse labels: each row's class position (y is their one-hot)
 
     @property
     def n(self) -> int:
@@ -55,7 +56,7 @@ class Inputs:
         """The predictions as :class:`Scores`, made once and shared by every loss of this pair."""
         cached = self.__dict__.get("_scores")
         if cached is None:
-            cached = Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"))
+            cached = Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"), index=self.index)
             object.__setattr__(self, "_scores", cached)
         return cached
 
@@ -92,6 +93,11 @@ class Partial:
             present = self.class_weights > 0
             return float(np.mean(self.class_sums[present] / self.class_weights[present]))
         return self.weighted_sum / self.weight
+
+
+def gather(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``matrix[i, index[i]]`` for every row i."""
+    return np.take_along_axis(matrix, index[:, None], axis=1)[:, 0]
 
 
 def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
@@ -386,6 +392,8 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
         return GroupSums(total, weight, np.column_stack([total - positive, positive]),
                          np.column_stack([weight - positive_w, positive_w]))
     member = inputs.y
+    if codes is None:  # one matrix-vector product per statistic
+        return GroupSums(total, weight, (wt @ member)[None, :], (w @ member)[None, :])
     cs = np.column_stack([per_group(wt * member[:, k]) for k in range(member.shape[1])])
     cw = np.column_stack([per_group(w * member[:, k]) for k in range(member.shape[1])])
     return GroupSums(total, weight, cs, cw)

@@ -26,10 +26,11 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 class Scores:
     """One pair's predictions. ``raw`` as given; ``kind`` is probability, logits or class."""
 
-    def __init__(self, raw: np.ndarray, kind: str, *, softmax: bool) -> None:
+    def __init__(self, raw: np.ndarray, kind: str, *, softmax: bool, index: np.ndarray | None = None) -> None:
         self.raw = raw
         self.kind = kind
         self.softmax = softmax
+        self.index = index  # sparse labels: the true class of each row, for gathers instead of sums
         self._logs: dict[tuple[str, float], np.ndarray] = {}  # computed once for all losses
 
     @property

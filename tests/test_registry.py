@@ -135,3 +135,14 @@ def test_a_loss_returning_the_wrong_shape_or_nan_is_a_clear_error():
         accumulate(lookup("test_bad_shape", "regression"), inputs)
     with pytest.raises(DataError, match="test_nan.*row 1"):
         accumulate(lookup("test_nan", "regression"), inputs)
+
+
+@pytest.mark.parametrize("spec", [s for s in for_task("sparse")], ids=lambda s: s.name)
+def test_sparse_gathers_equal_the_one_hot_sums(spec):
+    # sparse labels carry their class index; the gathered terms equal the one-hot sums
+    inputs = CASES["sparse"]
+    indexed = Inputs("sparse", "logits", inputs.y, inputs.pred, None, inputs.y.argmax(axis=1))
+    plain, fast = accumulate(spec, inputs), accumulate(spec, indexed)
+    if plain.skipped:
+        pytest.skip(plain.skipped)
+    assert spec.value(fast) == pytest.approx(spec.value(plain), rel=1e-12)

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..registry import EPS64, Inputs, loss
+from ..registry import EPS64, Inputs, gather, loss
 from ..scores import Scores
 from .binary import CROSSENTROPY_ALIASES, _balanced_only
 
@@ -19,7 +19,9 @@ K = ["sparse", "multiclass"]
 
 
 def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
-    r""":math:`-\sum_c y_c \log p_c` per row."""
+    r""":math:`-\sum_c y_c \log p_c` per row (for sparse labels, :math:`-\log p_{y}`, gathered)."""
+    if s.index is not None:
+        return -gather(s.log_p(eps), s.index)
     return -(y * s.log_p(eps)).sum(axis=1)
 
 
@@ -82,7 +84,10 @@ def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None
 
     α = 1 unless ``alpha`` is set (``--param focal.alpha=0.25`` gives Keras's default).
     """
-    terms = -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
+    if s.index is not None:
+        terms = -(1.0 - gather(s.p, s.index)) ** gamma * gather(s.log_p(eps), s.index)
+    else:
+        terms = -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
     return terms if alpha is None else alpha * terms
 
 
@@ -104,8 +109,14 @@ def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
 
     .. math:: \ell_i = \max(0, 1 + \max_c (1 - y_{ic}) \hat y_{ic} - \sum_c y_{ic} \hat y_{ic})
     """
-    positive = (y * s.raw).sum(axis=1)
-    negative = ((1.0 - y) * s.raw).max(axis=1)
+    if s.index is not None:
+        positive = gather(s.raw, s.index)
+        others = s.raw.copy()
+        np.put_along_axis(others, s.index[:, None], 0.0, axis=1)  # (1 − y) ŷ: the true class counts 0
+        negative = others.max(axis=1)
+    else:
+        positive = (y * s.raw).sum(axis=1)
+        negative = ((1.0 - y) * s.raw).max(axis=1)
     return np.maximum(0.0, negative - positive + 1.0)
 
 
@@ -118,7 +129,8 @@ def zero_one_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     """
     if s.kind == "class":
         return (s.raw != y).astype(np.float64)
-    return (s.raw.argmax(axis=1) != y.argmax(axis=1)).astype(np.float64)
+    true = s.index if s.index is not None else y.argmax(axis=1)
+    return (s.raw.argmax(axis=1) != true).astype(np.float64)
 
 
 def _top_k_listed(inputs: Inputs, params: Mapping[str, Any]) -> bool:
@@ -141,6 +153,6 @@ def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:
 
     The true class is argmax of the labels; ties count in the true class's favour.
     """
-    true = y.argmax(axis=1)
-    true_score = np.take_along_axis(s.raw, true[:, None], axis=1)
+    true = s.index if s.index is not None else y.argmax(axis=1)
+    true_score = gather(s.raw, true)[:, None]
     return ((s.raw > true_score).sum(axis=1) >= k).astype(np.float64)
