@@ -180,6 +180,8 @@ BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
 SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
 CONFIG = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml [tool.losscli]).")
 NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
+BASELINE = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report.")
+TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%).")
 
 
 def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
@@ -205,8 +207,7 @@ def eval_command(
     predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
     param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
     explain: bool = EXPLAIN, max_: List[str] = MAX,
-    baseline: Optional[str] = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report."),
-    tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
+    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE,
     ci: Optional[float] = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
     worst: int = typer.Option(0, "--worst", help="Show the N rows that add most to each pair's main loss."),
@@ -284,7 +285,10 @@ def compare_command(
                                                         for t in max_increase])
         flags = dict(locals())
         options = _options(settings, thresholds + increases, **{k: flags[k] for k in _FLAGS})
-        report, notes = compare(base, new, options)
+        report, notes, lines = compare(base, new, options)
+        if explain:
+            for line in lines:
+                _stderr(line, "dim")
         gates.apply(report, thresholds)
         report["gates"] += check_increase(report, increases, significant or settings.significant)
         report["passed"] = all(entry["passed"] for entry in report["gates"])
@@ -295,8 +299,7 @@ def compare_command(
 def merge_command(
     states: List[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
     fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, max_: List[str] = MAX,
-    baseline: Optional[str] = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report."),
-    tolerance: Optional[str] = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%)."),
+    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
     with handled():

@@ -21,8 +21,9 @@ from .inference import Target
 from .reading import align, load
 
 
-def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str]]:
-    """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's) and notes."""
+def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's), notes, and the
+    ``--explain`` lines (how BASE's pairs were read)."""
     params = prepare(options)
     base_frame = load(base, options.labels, options.on, options.delimiter)
     new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter), options.on)
@@ -60,7 +61,8 @@ def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], 
         "gates": [],
         "passed": True,
     }
-    return report, notes
+    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
+    return report, notes, explain
 
 
 def _check_same_rows(base: Target, new: Target, base_source: str, new_source: str) -> None:
