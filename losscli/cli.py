@@ -182,6 +182,14 @@ CONFIG = typer.Option(None, "--config", help="Settings file (default: the neares
 NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
 BASELINE = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report.")
 TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%).")
+PLUGIN = typer.Option([], "--plugin", help="A Python file of @loss functions to register (repeatable).")
+
+
+def _plugins(files: List[str], settings: Any = None) -> None:
+    """Installed plugins (entry points), the config file's plugins, then --plugin files."""
+    from . import plugins
+
+    plugins.load(list(getattr(settings, "plugins", ())) + list(files))
 
 
 def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
@@ -216,6 +224,7 @@ def eval_command(
     state: Optional[str] = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
     engine: str = typer.Option("local", "--engine", help="local, or dask: each shard of a PRED glob as a Dask task."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the address of an existing cluster."),
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
@@ -226,6 +235,7 @@ def eval_command(
         from .evaluation import evaluate
 
         settings = _config(config_file, no_config)
+        _plugins(plugin, settings)
         thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
         flags = dict(locals())
         options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
@@ -272,6 +282,7 @@ def compare_command(
     significant: bool = typer.Option(False, "--significant", help="Fail an increase gate only when the whole interval of the increase is above the limit."),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """The same losses for two models on the same rows, with the paired bootstrap of each difference."""
     with handled():
@@ -280,6 +291,7 @@ def compare_command(
         from .comparison import check_increase, compare
 
         settings = _config(config_file, no_config)
+        _plugins(plugin, settings)
         thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
@@ -299,11 +311,12 @@ def compare_command(
 def merge_command(
     states: List[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
     fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, max_: List[str] = MAX,
-    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE,
+    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE, plugin: List[str] = PLUGIN,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
     with handled():
         _choice(fmt, FORMATS, "--format")
+        _plugins(plugin, _config(None, False))
         from . import gates
         from .evaluation import merge_states
 
@@ -406,10 +419,12 @@ def _num(value: Optional[float]) -> str:
 def list_command(
     task: Optional[str] = typer.Option(None, "--task", help="Only the losses of this task."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal)."),
+    plugin: List[str] = PLUGIN,
 ) -> None:
-    """The registered losses: names, tasks, parameters, aliases."""
+    """The registered losses: names, tasks, parameters, aliases, and where each comes from."""
     with handled():
         _choice(fmt, ("table", "json"), "--format")
+        _plugins(plugin, _config(None, False))
         from . import catalogue
 
         entries = catalogue.entries(task)
@@ -425,10 +440,12 @@ def list_command(
 def explain_command(
     name: str = typer.Argument(..., metavar="LOSS", help="A loss name or alias (e.g. log_loss, BCELoss)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json."),
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """A loss's formula, conventions, parameters and reference."""
     with handled():
         _choice(fmt, ("table", "json"), "--format")
+        _plugins(plugin, _config(None, False))
         from . import catalogue
 
         entries = catalogue.explain(name)

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import DataError, LossCliError, closest
 from .gates import Threshold, parse_amount, parse_threshold
 
-KEYS = ("loss", "params", "gates", "baseline", "compare")
+KEYS = ("loss", "params", "gates", "baseline", "compare", "plugins")
 BASELINE_KEYS = ("file", "tolerance")
 COMPARE_KEYS = ("max_increase", "significant")
 
@@ -30,6 +30,7 @@ class Config:
     tolerance: str | None = None
     max_increase: tuple[Threshold, ...] = ()
     significant: bool = False
+    plugins: tuple[str, ...] = ()  # plugin files, relative to the config file
 
 
 def find(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -91,6 +92,11 @@ def _check_keys(path: Path, table: dict[str, Any], allowed: tuple[str, ...], pre
 
 def _parse(path: Path, table: dict[str, Any]) -> Config:
     _check_keys(path, table, KEYS, "")
+    plugins = table.get("plugins", [])
+    if isinstance(plugins, str):
+        plugins = [plugins]
+    if not isinstance(plugins, list) or not all(isinstance(x, str) for x in plugins):
+        raise _bad(path, "plugins", "must be a list of Python files, e.g. plugins = [\"losses/my_losses.py\"]")
     loss = table.get("loss", [])
     if isinstance(loss, str):
         loss = [loss]
@@ -128,6 +134,7 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
         max_increase=tuple(_thresholds(path, compare.get("max_increase", {}), "compare.max_increase",
                                        "max", allow_percent=True)),
         significant=significant,
+        plugins=tuple(str((path.parent / p).resolve()) for p in plugins),
     )
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
 import numpy as np
 
@@ -143,6 +144,17 @@ class LossSpec:
 _SPECS: dict[str, dict[str, LossSpec]] = {}  # name -> task -> spec
 _ALIASES: dict[str, set[str]] = {}  # normalised alias -> canonical names
 _SEQ = itertools.count()
+_ORIGIN = ["built-in"]  # who is registering: "built-in", or a plugin file / package (see plugins.py)
+
+
+@contextmanager
+def registering_as(origin: str) -> Iterator[None]:
+    """Losses registered inside this block record ``origin`` (``losscli list`` shows it)."""
+    _ORIGIN.append(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.pop()
 
 
 def _key(name: str) -> str:
@@ -163,7 +175,7 @@ def loss(
     domain: Callable[[Inputs], str | None] | None = None,
     inputs: Literal["arrays", "scores"] = "arrays",
     reference: str = "",
-    origin: str = "built-in",
+    origin: str | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
@@ -184,11 +196,11 @@ def loss(
         spec = LossSpec(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
             kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
-            domain=domain, inputs=inputs, reference=reference, origin=origin,
+            domain=domain, inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
         )
         by_task = _SPECS.setdefault(name, {})
-        clash = tasks & set(by_task)
+        clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}
         if clash:
             raise UsageError(f"loss '{name}' is already registered for {', '.join(sorted(clash))} "
                              f"(by {by_task[min(clash)].origin}); choose another name")
@@ -202,10 +214,17 @@ def loss(
 
 
 def _check_signature(name: str, fn: Callable[..., Any], params: Mapping[str, Any]) -> None:
+    """The function takes (y_true, y_pred) and every declared parameter as a keyword."""
+    if not callable(fn):
+        raise UsageError(f"loss '{name}': @loss decorates a function, not {type(fn).__name__}")
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
         return
+    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < 2 and not any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values()):
+        raise UsageError(f"loss '{name}': its function must take (y_true, y_pred, *, params...); it takes "
+                         f"({', '.join(signature.parameters)})")
     accepted = set(signature.parameters)
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
     missing = [p for p in params if p not in accepted and not takes_kwargs]
