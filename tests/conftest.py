@@ -54,3 +54,20 @@ def csv_text(columns: dict[str, list[Any]]) -> str:
     rows = zip(*(columns[n] for n in names))
     return ",".join(names) + "\n" + "".join(",".join(repr(float(v)) if isinstance(v, float) else str(v) for v in row) + "\n"
                                              for row in rows)
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    """Each test sees the built-in losses only: losses its plugins register are gone afterwards."""
+    from losscli import plugins, registry
+
+    specs = {name: dict(by_task) for name, by_task in registry._SPECS.items()}
+    aliases = {key: set(names) for key, names in registry._ALIASES.items()}
+    loaded = set(plugins._LOADED)
+    yield
+    registry._SPECS.clear()
+    registry._SPECS.update(specs)
+    registry._ALIASES.clear()
+    registry._ALIASES.update(aliases)
+    plugins._LOADED.clear()
+    plugins._LOADED.update(loaded)
