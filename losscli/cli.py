@@ -192,6 +192,15 @@ def _plugins(files: List[str], settings: Any = None) -> None:
     plugins.load(list(getattr(settings, "plugins", ())) + list(files))
 
 
+def _setup(config_file: Optional[str], no_config: bool, plugin: List[str], max_: List[str]) -> tuple[Any, list[Any]]:
+    """The config file's settings (plugins loaded) and the --max gates over the file's gates."""
+    from . import gates
+
+    settings = _config(config_file, no_config)
+    _plugins(plugin, settings)
+    return settings, gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+
+
 def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
     """EvalOptions from flags over the config file: --loss replaces, --param merges key by key."""
     from .evaluation import EvalOptions, parse_param_flags
@@ -234,9 +243,7 @@ def eval_command(
         from . import gates
         from .evaluation import evaluate
 
-        settings = _config(config_file, no_config)
-        _plugins(plugin, settings)
-        thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+        settings, thresholds = _setup(config_file, no_config, plugin, max_)
         flags = dict(locals())
         options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
@@ -290,9 +297,7 @@ def compare_command(
         from . import gates
         from .comparison import check_increase, compare
 
-        settings = _config(config_file, no_config)
-        _plugins(plugin, settings)
-        thresholds = gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+        settings, thresholds = _setup(config_file, no_config, plugin, max_)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
         flags = dict(locals())
