@@ -444,8 +444,8 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
     counts = resample_counts(options.seed, options.bootstrap, pair.boot_groups) if pair.boot_groups else None
     for name, ls in pair.losses.items():
         spec = registry.lookup(name, pair.task)
-        if ls.partial.skipped is not None:
-            skipped[name] = ls.partial.skipped
+        if ls.partial.skipped is not None or ls.partial.weight <= 0:
+            skipped[name] = ls.partial.skipped or "the weights of every row are 0; there is nothing to average"
             continue
         losses[name] = spec.value(ls.partial)
         if counts is not None and ls.boot is not None:

@@ -125,10 +125,7 @@ def _weights(frame: Frame, weight: str, keep: np.ndarray | None) -> np.ndarray:
     w = frame.numeric(weight, keep)
     if (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
-        raise DataError(f"{where(frame.column(weight).source, weight)}weight {w[i]:g} is negative (data row "
-                        f"{i + 1} of those evaluated); weights must be ≥ 0")
-    if w.sum() <= 0:
-        raise DataError(f"{where(frame.column(weight).source, weight)}the weights sum to 0; nothing to average")
+        raise DataError(f"{frame.locate(weight, _orig(keep, i))}weight {w[i]:g} is negative; weights must be ≥ 0")
     return w
 
 

@@ -26,7 +26,6 @@ PredKind = Literal["values", "probability", "logits", "class"]
 Reduction = Literal["mean", "class_balanced"]
 
 EPS64 = float(np.finfo(np.float64).eps)
-CLASSIFICATION: frozenset[str] = frozenset(TASKS) - {"regression"}
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,8 @@ class LossSpec:
         return self.default(inputs, params) if callable(self.default) else self.default
 
     def value(self, partial: Partial) -> float | None:
-        if partial.skipped is not None:
+        """The finished loss; None when it was skipped or no row carries any weight."""
+        if partial.skipped is not None or partial.weight <= 0:
             return None
         mean = partial.mean
         return float(self.finish(mean)) if self.finish else mean

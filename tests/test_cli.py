@@ -333,3 +333,11 @@ def test_start_up_imports_no_numpy_pandas_pyarrow():
 def test_python_module_entry_point(write):
     proc = _losscli("eval", write("p.csv", BINARY))
     assert proc.returncode == 0 and json.loads(proc.stdout)["results"][0]["task"] == "binary"
+
+
+def test_all_zero_weights_skip_with_a_reason_and_negative_weights_name_the_row(write):
+    result = run("eval", write("p.csv", "y_true,y_pred,w\n1,0.5,0\n0,0.2,0\n"), "--weight", "w")
+    assert result.code == 0 and result.json["results"][0]["losses"] == {}
+    assert "weights of every row are 0" in result.json["results"][0]["skipped"]["brier"]
+    result = run("eval", write("q.csv", "y_true,y_pred,w\n1,0.5,1\n0,0.2,-2\n"), "--weight", "w")
+    assert result.code == 3 and "column 'w', row 2: weight -2 is negative" in result.stderr
