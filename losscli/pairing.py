@@ -30,6 +30,8 @@ PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred
               "probability", "probabilities", "y_prob", "y_proba", "logit", "logits", "y_logit",
               "estimate", "forecast", "fitted", "decision", "decision_function", "p", "y_predicted",
               "predicted_label", "pred_label"}
+SOFT_WORDS = {"prob", "probs", "proba", "probability", "probabilities", "y_prob", "y_proba", "p", "score",
+              "scores", "y_score", "logit", "logits", "y_logit", "decision", "decision_function"}
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
@@ -171,6 +173,12 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
         [(list(g.values()), list(g), f"per-class columns {', '.join(g.values())}") for g in pred_groups.values()]
     if len(candidates) == 1 and len(trues) + len(true_groups) == 0 and len(others) == 1:
         trues.append(_Simple(others.pop(), None))  # the only column left must be the label
+    if len(trues) == 1 and len(candidates) > 1 and not pred_groups:
+        # label, prediction, probability: the probabilities (or scores) say more than hard classes
+        soft = [c for c in candidates if normalise(c[0][0]) in SOFT_WORDS]
+        if len(soft) == 1:
+            others += [column for c in candidates if c is not soft[0] for column in c[0]]
+            candidates = soft
     if len(trues) == 1 and len(candidates) == 1 and not true_groups:
         t = trues.pop()
         pred_cols, classes, what = candidates.pop()

@@ -42,6 +42,12 @@ def test_pairs_by_name(columns, expected):
     assert pairing.unpaired == []
 
 
+def test_a_label_with_hard_predictions_and_probabilities_pairs_the_probabilities():
+    pairing = find_pairs(["label", "prediction", "probability"])
+    assert [(p.true, p.pred) for p in pairing.pairs] == [(["label"], ["probability"])]
+    assert pairing.unpaired == ["prediction"]
+
+
 def test_nothing_pairs_and_leftovers_are_reported():
     assert find_pairs(["a", "b"]).pairs == []
     pairing = find_pairs(["y_true", "y_pred", "y_score"])
