@@ -235,7 +235,12 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         how = "the larger in sort order"
     target.positive = pos_value
     y01 = (inverse == shown.index(pos_value)) if pos_value in shown else np.zeros(len(y), dtype=bool)
-    target.classes = shown if len(shown) == 2 else sorted({shown[0], pos_value})
+    if len(shown) == 2:
+        target.classes = shown
+    elif numeric and {shown[0], pos_value} <= {"0", "1"}:
+        target.classes = ["0", "1"]  # one value seen so far: 0/1 coding assumed for the rows to come
+    else:
+        target.classes = sorted({shown[0], pos_value})
     target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
                            f"{pos_value} ({how})")
     kind = _kind_from_range(p, predictions, frame, pair.pred, target)

@@ -64,3 +64,27 @@ def test_dataframes_are_accepted():
 
     frame = load(pd.DataFrame({"y_true": [1, 0], "y_pred": [0.5, 0.25]}))
     assert frame.source == "<predictions DataFrame>" and frame.n_rows == 2
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from([0, 1]), st.floats(0.001, 0.999)), min_size=30, max_size=200),
+       first=st.integers(40, 400), later=st.integers(20, 300), data=st.data())
+def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, monkeypatch, rows, first, later, data):
+    from losscli import reading as reading_module
+
+    from .conftest import run
+
+    folder = tmp_path_factory.mktemp("c")
+    whole = folder / "whole.csv"
+    whole.write_text("y_true,y_pred\n" + "".join(f"{y},{p!r}\n" for y, p in rows))
+    shuffled = folder / "shuffled.csv"
+    order = data.draw(st.permutations(range(len(rows))))
+    shuffled.write_text("y_true,y_pred\n" + "".join(f"{rows[i][0]},{rows[i][1]!r}\n" for i in order))
+    one = run("eval", whole, "--task", "binary").json
+    with monkeypatch.context() as patch:
+        patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
+        patch.setattr(reading_module, "CHUNK_BYTES", later)
+        chunked = run("eval", shuffled, "--task", "binary").json
+    for name, value in one["results"][0]["losses"].items():
+        assert chunked["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12, abs=1e-15)
+    assert chunked["signature"] == one["signature"]

@@ -168,3 +168,16 @@ def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_pat
     monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
     run("eval", whole, "--per-row", tmp_path / "chunked.csv")
     assert (tmp_path / "one.csv").read_text() == (tmp_path / "chunked.csv").read_text()
+
+
+def test_a_first_chunk_with_one_label_value(write, monkeypatch):
+    from sklearn.metrics import log_loss
+
+    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 30)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 10)
+    path = write("sorted.csv", "y_true,y_pred\n1,0.5\n1,0.4\n1,0.3\n0,0.2\n0,0.1\n")
+    result = run("eval", path)
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["classes"] == ["0", "1"]
+    expected = log_loss([1, 1, 1, 0, 0], [0.5, 0.4, 0.3, 0.2, 0.1])
+    assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
