@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob as globbing
 import hashlib
+import itertools
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Mapping
@@ -200,9 +201,13 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     explain: list[str] = []
     ok = False
     try:
-        for frame in frames(predictions, options):
-            state = update(state, frame, options, params, writer, classic=len(shards) == 1 and not options.for_merge,
-                           explain=explain, several_files=len(shards) > 1)
+        chunks = frames(predictions, options)
+        ahead = list(itertools.islice(chunks, 2))
+        # the classic bootstrap (each row its own group) needs the whole input in one chunk
+        classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
+        for frame in itertools.chain(ahead, chunks):
+            state = update(state, frame, options, params, writer, classic=classic, explain=explain,
+                           several_files=len(shards) > 1)
             if progress is not None:
                 progress(frame.n_rows)
         ok = True
@@ -225,7 +230,7 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
             losses[name] = LossState(registry.parse_params(spec.params, name, params.get(name, {})))
         boot = 0
         if options.ci is not None:
-            boot = target.inputs.n if classic and target.inputs.n <= GROUPS and frame.n_rows < (1 << 16) else GROUPS
+            boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
         pairs[target.pair.name] = PairState(target.pair, target.task, target.kind, target.classes, target.positive,
                                             target.weight, losses, not_applicable, evidence=target.evidence,
                                             boot_groups=boot)
