@@ -326,7 +326,7 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
 
 
 def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]],
-           writer: analysis.PerRowWriter | None = None, *, classic: bool = True, explain: list[str] | None = None,
+           writer: analysis.PerRowWriter | None = None, *, classic: bool = False, explain: list[str] | None = None,
            several_files: bool = False) -> State:
     """Add one chunk to ``state`` (the first chunk creates it)."""
     if state is None:
