@@ -417,9 +417,14 @@ def _parse_error(error: Exception, name: str, delimiter: str) -> DataError:
 # One frame from one or two files
 
 
+def _plain_column(data: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dictionary-encoded columns (pandas categories in parquet) as their plain values."""
+    return data.cast(data.type.value_type) if pa.types.is_dictionary(data.type) else data
+
+
 def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
-    return Frame({name: Column(name, table.column(name), source, offset=offset) for name in table.column_names},
-                 table.num_rows, source, offset=offset)
+    return Frame({name: Column(name, _plain_column(table.column(name)), source, offset=offset)
+                  for name in table.column_names}, table.num_rows, source, offset=offset)
 
 
 def as_frame(source: Any, name: str, delimiter: str | None = None) -> Frame:

@@ -341,3 +341,17 @@ def test_all_zero_weights_skip_with_a_reason_and_negative_weights_name_the_row(w
     assert "weights of every row are 0" in result.json["results"][0]["skipped"]["brier"]
     result = run("eval", write("q.csv", "y_true,y_pred,w\n1,0.5,1\n0,0.2,-2\n"), "--weight", "w")
     assert result.code == 3 and "column 'w', row 2: weight -2 is negative" in result.stderr
+
+
+def test_parquet_shards_with_categorical_labels(tmp_path):
+    import pandas as pd
+
+    df = pd.read_csv(SAMPLE_DATA / "sparse_strings.csv")
+    df["species"] = df["species"].astype("category")
+    df.iloc[:20].to_parquet(tmp_path / "part_0.parquet")
+    df.iloc[20:].to_parquet(tmp_path / "part_1.parquet")
+    result = run("eval", str(tmp_path / "part_*.parquet"))
+    assert result.code == 0, result.stderr
+    columns = ["prob_setosa", "prob_versicolor", "prob_virginica"]
+    expected = metrics.log_loss(df.species.astype(str), df[columns].to_numpy(), labels=["setosa", "versicolor", "virginica"])
+    assert result.losses()["sparse_categorical_crossentropy"] == pytest.approx(expected, rel=1e-12)
