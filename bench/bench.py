@@ -142,6 +142,13 @@ def main() -> None:
             row("losscli eval", *figures[label]["losscli"])
             row("pandas.read_csv + scikit-learn", *figures[label]["script"])
             row("pyarrow.csv.read_csv alone", *figures[label]["pyarrow"])
+        print("\nfixed cost (a 2-row file): start-up, imports")
+        tiny = Path(tmp) / "tiny.csv"
+        tiny.write_text("y_true,y_pred\n1,0.8\n0,0.3\n")
+        fixed_losscli = measure(LOSSCLI + ["eval", str(tiny), "--format", "json"], args.repeat + 2)
+        fixed_pyarrow = measure([PYTHON, "-c", PYARROW_ALONE, str(tiny)], args.repeat + 2)
+        row("losscli eval", *fixed_losscli)
+        row("pyarrow.csv.read_csv alone", *fixed_pyarrow)
         print("\nstart-up")
         help_losscli = measure(LOSSCLI + ["--help"], args.repeat + 2)
         help_typer = measure([PYTHON, str(scripts["bare_typer"]), "--help"], args.repeat + 2)
@@ -164,6 +171,8 @@ def main() -> None:
             verdict(f"{label}: pandas+sklearn time / losscli time", speedup, "≥ 4", speedup >= 4)
             over = f["losscli"][0] / f["pyarrow"][0]
             verdict(f"{label}: losscli time / pyarrow read time", over, "≤ 1.5", over <= 1.5)
+            marginal = (f["losscli"][0] - fixed_losscli[0]) / (f["pyarrow"][0] - fixed_pyarrow[0])
+            print(f"  {label + ': the same, less each one’s fixed cost (per-row work only)':<58} {marginal:6.2f}   (information)")
         memory = figures["10-class"]["losscli"][1] / figures["10-class"]["script"][1]
         verdict("10-class: losscli peak memory / script peak memory", memory, "≤ 0.4", memory <= 0.4)
         start = help_losscli[0] / help_typer[0]

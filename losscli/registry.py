@@ -397,24 +397,28 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
 
 def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1) -> GroupSums:
     """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them."""
-    w = np.ones(inputs.n) if inputs.w is None else inputs.w
-    wt = w * t
+    w = inputs.w
+    wt = t if w is None else w * t
 
-    def per_group(values: np.ndarray) -> np.ndarray:
-        return np.array([values.sum()]) if codes is None else np.bincount(codes, values, minlength=m)
+    def per_group(values: np.ndarray | None) -> np.ndarray:
+        """Σ per group; ``None`` stands for a vector of ones (no weights): the row counts."""
+        if codes is None:
+            return np.array([float(len(t)) if values is None else values.sum()])
+        return np.bincount(codes, values, minlength=m).astype(np.float64)
 
     total, weight = per_group(wt), per_group(w)
     if spec.reduction != "class_balanced":
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
-        positive, positive_w = per_group(wt * inputs.y), per_group(w * inputs.y)
+        positive, positive_w = per_group(wt * inputs.y), per_group(inputs.y if w is None else w * inputs.y)
         return GroupSums(total, weight, np.column_stack([total - positive, positive]),
                          np.column_stack([weight - positive_w, positive_w]))
     member = inputs.y
     if codes is None:  # one matrix-vector product per statistic
-        return GroupSums(total, weight, (wt @ member)[None, :], (w @ member)[None, :])
+        cw = member.sum(axis=0) if w is None else w @ member
+        return GroupSums(total, weight, (wt @ member)[None, :], cw[None, :])
     cs = np.column_stack([per_group(wt * member[:, k]) for k in range(member.shape[1])])
-    cw = np.column_stack([per_group(w * member[:, k]) for k in range(member.shape[1])])
+    cw = np.column_stack([per_group(member[:, k] if w is None else w * member[:, k]) for k in range(member.shape[1])])
     return GroupSums(total, weight, cs, cw)
 
 
