@@ -88,3 +88,25 @@ def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, mo
     for name, value in one["results"][0]["losses"].items():
         assert chunked["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12, abs=1e-15)
     assert chunked["signature"] == one["signature"]
+
+
+COLUMN_NAMES = ["y_true", "y_pred", "label", "prediction", "p_0", "p_1", "p_a", "y_true_a", "y_pred_a", "id", "w", "x"]
+CELLS = ["0", "1", "0.5", "-3", "2.5", "", "NaN", "inf", "abc", "cat", "1e400", "true", " 0.2 ", "-1", "7"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(columns=st.lists(st.sampled_from(COLUMN_NAMES), min_size=1, max_size=5, unique=True),
+       data=st.data(), flags=st.sampled_from([[], ["--dropna"], ["--task", "binary"], ["--task", "regression"],
+                                              ["--weight", "w"], ["--ci", "0.9"], ["--group-by", "x"], ["--worst", "2"]]))
+def test_any_small_file_gets_a_report_or_one_clear_error(tmp_path_factory, columns, data, flags):
+    from .conftest import run
+
+    rows = data.draw(st.lists(st.lists(st.sampled_from(CELLS), min_size=len(columns), max_size=len(columns)),
+                              max_size=6))
+    path = tmp_path_factory.mktemp("f") / "p.csv"
+    path.write_text(",".join(columns) + "\n" + "".join(",".join(row) + "\n" for row in rows))
+    result = run("eval", path, *flags)
+    assert result.code in (0, 2, 3), result.stderr
+    assert "Traceback" not in result.stderr and "bug in losscli" not in result.stderr
+    if result.code:
+        assert result.stdout == "" and result.stderr.startswith("error: ")
