@@ -321,6 +321,11 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
         except OSError as error:
             raise DataError(f"{path}: cannot be read ({error.strerror})") from None
         state = State.from_json(text, path)
+        for pair in state.pairs.values():
+            unknown = [name for name in pair.losses if registry.lookup(name, pair.task) is None]
+            if unknown:
+                raise UsageError(f"{path}: loss(es) {', '.join(unknown)} are not registered here; load the plugin "
+                                 "that defines them with --plugin FILE")
         merged = state if merged is None else merged.merge(state, f"{path}: ")
     return finish(merged, options_of(merged.settings)), merged
 

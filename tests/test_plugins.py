@@ -139,3 +139,21 @@ def test_plugins_from_the_config_file(tmp_path, monkeypatch, write):
 
 def test_shell_completion_is_offered():
     assert "--install-completion" in run("--help").stdout
+
+
+def test_merge_needs_the_plugin_of_a_plugin_loss(write, tmp_path):
+    path = _plugin(write, "merge_plugin", '''
+@loss("merge_abs", tasks=["regression"], default=False)
+def merge_abs(y_true, y_pred):
+    return np.abs(y_true - y_pred)
+''')
+    state = tmp_path / "s.json"
+    assert run("eval", REGRESSION, "--plugin", path, "--loss", "merge_abs", "--state", state).code == 0
+    from losscli import registry
+
+    registry._SPECS.pop("merge_abs")  # as in a new process, without the plugin
+    plugins._LOADED.clear()
+    result = run("merge", state)
+    assert result.code == 2 and "--plugin" in result.stderr
+    merged = run("merge", state, "--plugin", path)
+    assert merged.code == 0 and merged.losses()["merge_abs"] == pytest.approx(np.mean(np.abs(Y - V)), rel=1e-12)
