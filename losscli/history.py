@@ -135,13 +135,15 @@ def read(path: str, *, train: str | None = None, val: str | None = None, epoch: 
     epoch_col = _pick(columns, epoch, EPOCH_NAMES, "--epoch", path)
     if epoch_col is None:
         raise DataError(f"{path}: no epoch column (columns: {', '.join(columns)}); name it 'epoch' or pass --epoch COL")
-    train_col = _pick(columns, train, TRAIN_NAMES, "--train", path)
+    # Hugging Face logs the training loss as "loss"; its last entry's "train_loss" is a run summary
+    train_names = ("loss",) + TRAIN_NAMES if fmt == "huggingface" else TRAIN_NAMES
+    train_col = _pick(columns, train, train_names, "--train", path)
     val_col = _pick(columns, val, VAL_NAMES, "--val", path)
     if train_col is None and val_col is None:
         raise DataError(f"{path}: no loss column (columns: {', '.join(columns)}); pass --train COL and/or --val COL")
     epochs, _ = _numbers(frame, epoch_col, path)
     if fmt == "huggingface":
-        epochs = np.ceil(epochs - 1e-9)
+        epochs = np.ceil(epochs - 1e-6)  # the steps of epoch 1 run from 0 to 1.0
     series = {}
     for name in (train_col, val_col):
         if name is not None:

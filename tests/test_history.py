@@ -73,7 +73,8 @@ def test_hugging_face_trainer_state(write):
         history.append({"loss": float(TRAIN[e - 1]) + 0.02, "epoch": e - 0.5, "step": 10 * e - 5})
         history.append({"loss": float(TRAIN[e - 1]) - 0.02, "epoch": float(e), "step": 10 * e})
         history.append({"eval_loss": float(VAL[e - 1]), "epoch": float(e), "step": 10 * e})
-    history.append({"train_runtime": 12.0, "epoch": float(EPOCHS), "step": 10 * EPOCHS})
+    history.append({"train_runtime": 12.0, "train_loss": 0.42, "total_flos": 1e12, "epoch": float(EPOCHS),
+                    "step": 10 * EPOCHS})  # the run summary Trainer appends at the end
     report = run("history", write("trainer_state.json", json.dumps({"log_history": history}))).json
     assert (report["format"], report["train"], report["val"]) == ("huggingface", "loss", "eval_loss")
     assert report["best"]["epoch"] == BEST + 1  # Hugging Face numbers epochs from 1
