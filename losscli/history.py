@@ -116,8 +116,10 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...], flag: s
             raise UsageError(f"{flag} {given}: {path} has no column '{given}'{closest(given, columns)}; "
                              f"columns: {', '.join(columns)}")
         return given
-    lowered = {c.lower(): c for c in columns}
-    return next((lowered[n] for n in names if n in lowered), None)
+    from .pairing import normalise
+
+    folded = {normalise(c): c for c in reversed(columns)}  # "Train Loss", "train-loss" -> train_loss
+    return next((folded[normalise(n)] for n in names if normalise(n) in folded), None)
 
 
 def read(path: str, *, train: str | None = None, val: str | None = None, epoch: str | None = None) -> Curve:

@@ -140,3 +140,9 @@ def test_missing_matplotlib_is_a_clear_message(write, tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     result = run("history", keras(write), "--plot", tmp_path / "c.png")
     assert result.code == 2 and "pip install 'losscli[plot]'" in result.stderr
+
+
+def test_column_names_with_capitals_and_spaces(write):
+    text = "Epoch,Train Loss,Val Loss\n" + "".join(f"{e},{float(t)!r},{float(v)!r}\n" for e, (t, v) in enumerate(zip(TRAIN, VAL)))
+    report = run("history", write("log.csv", text)).json
+    assert (report["train"], report["val"], report["best"]["epoch"]) == ("Train Loss", "Val Loss", BEST)
