@@ -250,7 +250,7 @@ def eval_command(
         if engine not in ("local", "dask"):
             raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
         if engine == "dask":
-            from .evaluation import evaluate_on_dask
+            from .shards import evaluate_on_dask
 
             result = evaluate_on_dask(pred_file, options, scheduler)
         else:
@@ -323,7 +323,7 @@ def merge_command(
         _choice(fmt, FORMATS, "--format")
         _plugins(plugin, _config(None, False))
         from . import gates
-        from .evaluation import merge_states
+        from .shards import merge_states
 
         report, _ = merge_states(states)
         thresholds = [gates.parse_threshold(t) for t in max_]

@@ -120,7 +120,7 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     tolerance = baseline.get("tolerance")
     if tolerance is not None:
         tolerance = str(tolerance)
-        parse_amount(tolerance, f"baseline.tolerance", allow_percent=True)
+        parse_amount(tolerance, "baseline.tolerance", allow_percent=True)
     compare = table.get("compare", {})
     if not isinstance(compare, dict):
         raise _bad(path, "compare", "must be a table with max_increase and significant")

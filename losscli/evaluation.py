@@ -13,7 +13,7 @@ import glob as globbing
 import hashlib
 import itertools
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
@@ -25,7 +25,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
 from .pairing import explicit_pairs, find_pairs, no_pairs_message
-from .reading import Frame, display_name, frame_from_table, iter_tables, load
+from .reading import Frame, display_name, frame_from_table, iter_tables, load, prefetched
 from .registry import Inputs, Partial
 from .state import MASK64, LossState, PairState, State, top_rows
 
@@ -151,45 +151,6 @@ def frames(predictions: Any, options: EvalOptions) -> Iterator[Frame]:
             offset += table.num_rows
 
 
-def prefetched(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """``items``, produced by a background thread ``depth`` ahead: the next chunk is parsed (pyarrow
-    releases the GIL) while numpy computes the losses of this one."""
-    import queue
-    import threading
-
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                box.put((item, None))
-            box.put((done, None))
-        except BaseException as error:  # handed to the consumer, raised there
-            box.put((done, error))
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = box.get()
-            if error is not None:
-                raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                box.get_nowait()
-            except queue.Empty:
-                thread.join(0.01)
-
-
 def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None) -> Evaluation:
     """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes."""
     params = prepare(options)
@@ -245,89 +206,6 @@ def settings_of(options: EvalOptions) -> dict[str, Any]:
     return {"ci": options.ci, "bootstrap": options.bootstrap, "seed": options.seed, "worst": options.worst,
             "group_by": options.group_by, "weight": options.weight, "dropna": options.dropna,
             "params": {name: dict(values) for name, values in options.params.items()}}
-
-
-def options_of(settings: dict[str, Any]) -> EvalOptions:
-    """The EvalOptions that finish a merged state the way its runs were made."""
-    return EvalOptions(ci=settings.get("ci"), bootstrap=settings.get("bootstrap", 1000), seed=settings.get("seed", 0),
-                       worst=settings.get("worst") or 0, group_by=settings.get("group_by"),
-                       weight=settings.get("weight"), dropna=bool(settings.get("dropna")),
-                       params=settings.get("params") or {})
-
-
-def empty_like(state: State) -> State:
-    """A state with ``state``'s decisions (pairs, tasks, kinds, losses) and no rows: the start of
-    another shard that must be read the same way."""
-    pairs = {name: PairState(p.pair, p.task, p.kind, p.classes, p.positive, p.weight,
-                             {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
-                             evidence=p.evidence, boot_groups=p.boot_groups)
-             for name, p in state.pairs.items()}
-    return State([], state.labels, 0, pairs, dict(state.settings), [])
-
-
-def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State) -> State:
-    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``)."""
-    state = empty_like(template)
-    offset = 0
-    for table in iter_tables(source, options.delimiter):
-        state = update(state, frame_from_table(table, display_name(source), offset), options, params,
-                       several_files=True)
-        offset += table.num_rows
-    return state
-
-
-def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None) -> Evaluation:
-    """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
-    ``scheduler``), merged. The first shard's first chunk decides how every shard is read."""
-    try:
-        import dask
-    except ImportError:
-        raise UsageError("--engine dask needs dask, an optional extra: pip install 'losscli[dask]'") from None
-    if options.per_row:
-        raise UsageError("--per-row writes one file in row order; it does not run on --engine dask")
-    params = prepare(options)
-    options = replace(options, for_merge=True)
-    files = sources(predictions)
-    explain: list[str] = []
-    first = None
-    for frame in frames(files[0], options):
-        first = update(first, frame, options, params, explain=explain, classic=False, several_files=len(files) > 1)
-    tasks = [dask.delayed(evaluate_shard)(f, options, params, first) for f in files[1:]]
-    if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
-        with Client(scheduler) as client:
-            states = client.gather(client.compute(tasks))
-    else:
-        states = dask.compute(*tasks, scheduler="threads")
-    merged = first
-    for state in states:
-        merged = merged.merge(state)
-    return Evaluation(finish(merged, options), merged, merged.notes, explain)
-
-
-def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
-    """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
-    from pathlib import Path
-
-    if not paths:
-        raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
-    merged = None
-    for path in paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-        state = State.from_json(text, path)
-        for pair in state.pairs.values():
-            unknown = [name for name in pair.losses if registry.lookup(name, pair.task) is None]
-            if unknown:
-                raise UsageError(f"{path}: loss(es) {', '.join(unknown)} are not registered here; load the plugin "
-                                 "that defines them with --plugin FILE")
-        merged = state if merged is None else merged.merge(state, f"{path}: ")
-    return finish(merged, options_of(merged.settings)), merged
 
 
 def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]],

@@ -540,3 +540,42 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
             columns[name] = joined
             roles[name] = "true"
     return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles)
+
+
+def prefetched(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``items``, produced by a background thread ``depth`` ahead: the next chunk is parsed (pyarrow
+    releases the GIL) while numpy computes the losses of this one."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put((item, None))
+            box.put((done, None))
+        except BaseException as error:  # handed to the consumer, raised there
+            box.put((done, error))
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = box.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.01)

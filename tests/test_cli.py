@@ -8,15 +8,13 @@ import io
 import json
 import lzma
 import math
-import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from sklearn import metrics
 
-from .conftest import SAMPLE_DATA, csv_text, run
+from .conftest import SAMPLE_DATA, run
 
 BINARY = "y_true,y_pred\n1,0.8\n0,0.4\n1,0.3\n0,0.1\n"
 # log loss by hand: -(ln .8 + ln .6 + ln .3 + ln .9) / 4

@@ -1,0 +1,101 @@
+"""Shards: ``--engine dask`` and ``losscli merge``, both built on the mergeable :class:`State`.
+
+``evaluate_on_dask`` reads the first shard's first chunk to decide how every shard is read, runs
+each other shard as a Dask task that sums its rows into a copy of that plan, and adds the states.
+``merge_states`` adds the states saved by ``eval --state`` on shards run anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import registry
+from .errors import DataError, UsageError
+from .evaluation import EvalOptions, Evaluation, finish, frames, prepare, sources, update
+from .reading import display_name, frame_from_table, iter_tables
+from .state import LossState, PairState, State
+
+
+def options_of(settings: dict[str, Any]) -> EvalOptions:
+    """The EvalOptions that finish a merged state the way its runs were made."""
+    return EvalOptions(ci=settings.get("ci"), bootstrap=settings.get("bootstrap", 1000), seed=settings.get("seed", 0),
+                       worst=settings.get("worst") or 0, group_by=settings.get("group_by"),
+                       weight=settings.get("weight"), dropna=bool(settings.get("dropna")),
+                       params=settings.get("params") or {})
+
+
+def empty_like(state: State) -> State:
+    """A state with ``state``'s decisions (pairs, tasks, kinds, losses) and no rows: the start of
+    another shard that must be read the same way."""
+    pairs = {name: PairState(p.pair, p.task, p.kind, p.classes, p.positive, p.weight,
+                             {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
+                             evidence=p.evidence, boot_groups=p.boot_groups)
+             for name, p in state.pairs.items()}
+    return State([], state.labels, 0, pairs, dict(state.settings), [])
+
+
+def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State) -> State:
+    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``)."""
+    state = empty_like(template)
+    offset = 0
+    for table in iter_tables(source, options.delimiter):
+        state = update(state, frame_from_table(table, display_name(source), offset), options, params,
+                       several_files=True)
+        offset += table.num_rows
+    return state
+
+
+def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None) -> Evaluation:
+    """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
+    ``scheduler``), merged. The first shard's first chunk decides how every shard is read."""
+    try:
+        import dask
+    except ImportError:
+        raise UsageError("--engine dask needs dask, an optional extra: pip install 'losscli[dask]'") from None
+    if options.per_row:
+        raise UsageError("--per-row writes one file in row order; it does not run on --engine dask")
+    params = prepare(options)
+    options = replace(options, for_merge=True)
+    files = sources(predictions)
+    explain: list[str] = []
+    first = None
+    for frame in frames(files[0], options):
+        first = update(first, frame, options, params, explain=explain, classic=False, several_files=len(files) > 1)
+    tasks = [dask.delayed(evaluate_shard)(f, options, params, first) for f in files[1:]]
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        with Client(scheduler) as client:
+            states = client.gather(client.compute(tasks))
+    else:
+        states = dask.compute(*tasks, scheduler="threads")
+    merged = first
+    for state in states:
+        merged = merged.merge(state)
+    return Evaluation(finish(merged, options), merged, merged.notes, explain)
+
+
+def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
+    """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
+    if not paths:
+        raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
+    merged = None
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+        state = State.from_json(text, path)
+        for pair in state.pairs.values():
+            unknown = [name for name in pair.losses if registry.lookup(name, pair.task) is None]
+            if unknown:
+                raise UsageError(f"{path}: loss(es) {', '.join(unknown)} are not registered here; load the plugin "
+                                 "that defines them with --plugin FILE")
+        merged = state if merged is None else merged.merge(state, f"{path}: ")
+    return finish(merged, options_of(merged.settings)), merged
+
+
