@@ -306,6 +306,13 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
         if len(folded) == len(lookup) and all(n.lower() in folded for n in names):
             lookup = {n: folded[n.lower()] for n in names}  # 'Setosa' names prob_setosa
             how += " (ignoring case)"
+        else:
+            from .pairing import normalise
+
+            loose = {normalise(c): i for c, i in lookup.items()}
+            if len(loose) == len(lookup) and all(normalise(n) in loose for n in names):
+                lookup = {n: loose[normalise(n)] for n in names}  # 'Iris setosa' names prob_iris_setosa
+                how += " (ignoring case and separators)"
     idx = np.asarray([lookup.get(n, -1) for n in names], dtype=np.int64)[inverse]
     if (idx < 0).any():
         i = int(np.flatnonzero(idx < 0)[0])

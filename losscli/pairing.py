@@ -68,6 +68,16 @@ def normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
+def _as_written(column: str, key: str) -> str:
+    """The class name as the column writes it: ``prob_Iris-setosa`` -> ``Iris-setosa`` (key
+    ``iris_setosa``); the key itself when the column does not end with it."""
+    for size in range(max(len(key) - 2, 1), len(key) + 3):  # separators folded, or added to camelCase
+        tail = column[-size:] if size <= len(column) else ""
+        if tail and tail[0] not in "_-. " and normalise(tail) == key:
+            return tail
+    return key
+
+
 def _word_key(pattern: re.Pattern[str], norm: str) -> str | None:
     """``y`` for ``y_true``/``y_pred``; None for words with no NAME (``label``, ``true_label``)."""
     m = pattern.match(norm)
@@ -142,9 +152,10 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     for tprefix, tmembers in list(true_groups.items()):
         for pprefix, pmembers in list(pred_groups.items()):
             if set(pmembers) == set(tmembers):
-                classes = list(tmembers)
-                name = "y" if normalise(tmembers[classes[0]]).startswith("y_") else tprefix
-                pairs.append(Pair(name, [tmembers[c] for c in classes], [pmembers[c] for c in classes], classes,
+                keys = list(tmembers)
+                classes = [_as_written(tmembers[c], c) for c in keys]
+                name = "y" if normalise(tmembers[keys[0]]).startswith("y_") else tprefix
+                pairs.append(Pair(name, [tmembers[c] for c in keys], [pmembers[c] for c in keys], classes,
                                   how=f"label columns {tprefix}_<class> and prediction columns "
                                       f"{pprefix}_<class> for classes {', '.join(classes)}"))
                 del true_groups[tprefix], pred_groups[pprefix]
@@ -170,7 +181,8 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     # 5. A lone label column with the lone prediction column or per-class group.
     candidates: list[tuple[list[str], list[str] | None, str]] = \
         [([p.column], None, f"'{p.column}'") for p in preds] + \
-        [(list(g.values()), list(g), f"per-class columns {', '.join(g.values())}") for g in pred_groups.values()]
+        [(list(g.values()), [_as_written(col, c) for c, col in g.items()], f"per-class columns {', '.join(g.values())}")
+         for g in pred_groups.values()]
     if len(candidates) == 1 and len(trues) + len(true_groups) == 0 and len(others) == 1:
         trues.append(_Simple(others.pop(), None))  # the only column left must be the label
     if len(trues) == 1 and len(candidates) > 1 and not pred_groups:

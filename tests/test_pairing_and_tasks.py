@@ -193,3 +193,13 @@ def test_domain_skips_are_reported(write):
 def test_string_labels_match_suffixes_ignoring_case(write):
     res = evaluate(write, {"species": ["Setosa", "Virginica"], "prob_setosa": [0.9, 0.2], "prob_virginica": [0.1, 0.8]})
     assert res["losses"]["sparse_categorical_crossentropy"] == pytest.approx(-(math.log(.9) + math.log(.8)) / 2)
+
+
+@pytest.mark.parametrize("labels, columns", [
+    (["Iris-setosa", "Iris-virginica"], ["prob_Iris-setosa", "prob_Iris-virginica"]),
+    (["Iris setosa", "Iris virginica"], ["prob_iris_setosa", "prob_iris_virginica"]),
+])
+def test_class_names_as_written_and_loosely_matched(write, labels, columns):
+    res = evaluate(write, {"species": labels, columns[0]: [0.9, 0.2], columns[1]: [0.1, 0.8]})
+    assert res["classes"] == [c[len("prob_"):] for c in columns]
+    assert res["losses"]["sparse_categorical_crossentropy"] == pytest.approx(-(math.log(.9) + math.log(.8)) / 2)
