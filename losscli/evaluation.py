@@ -275,7 +275,8 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
         for name, count in zip(names, counts):
             pair.group_rows[name] = pair.group_rows.get(name, 0) + int(count)
         groups = (names, group_codes, counts)
-    main = next((name for name, ls in pair.losses.items() if ls.partial.skipped is None), None)
+    # the main loss (for --worst): the first listed that takes this kind of prediction, the same in every chunk
+    main = next((name for name in pair.losses if pair.kind in registry.lookup(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.lookup(name, pair.task)
         reason = registry.skip_reason(spec, inputs, ls.params)

@@ -16,6 +16,7 @@ epochs before it.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from dataclasses import dataclass
@@ -39,7 +40,6 @@ class Curve:
 
     log: str
     format: str
-    epoch_column: str
     train: str | None
     val: str | None
     epochs: np.ndarray
@@ -74,19 +74,13 @@ def _frame_from_text(path: str, text: str):
 
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (pd.errors.ParserError, ValueError, csv_error()) as error:
+    except (pd.errors.ParserError, ValueError, csv.Error) as error:
         raise DataError(f"{path}: not a readable CSV log ({error})") from None
     fmt = "lightning" if "step" in frame.columns and any(c.endswith(("_epoch", "_step")) or c.startswith(("val", "train"))
                                                         for c in frame.columns) else "csv"
     if "epoch" in frame.columns and "loss" in frame.columns and fmt == "csv":
         fmt = "keras"
     return frame, fmt
-
-
-def csv_error() -> type[Exception]:
-    import csv
-
-    return csv.Error
 
 
 def _numbers(frame: Any, column: str, path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +160,7 @@ def read(path: str, *, train: str | None = None, val: str | None = None, epoch: 
         return np.where(diverged, np.inf, mean)
 
     nothing = np.full(len(labels), np.nan)
-    return Curve(path, fmt, epoch_col, train_col, val_col, labels,
+    return Curve(path, fmt, train_col, val_col, labels,
                  per_epoch(series[train_col]) if train_col else nothing,
                  per_epoch(series[val_col]) if val_col else nothing)
 

@@ -246,3 +246,18 @@ def test_markdown_shows_gates_and_the_marker():
     text = run("eval", BINARY, "--max", "brier=0.05", "--format", "markdown").stdout
     assert text.splitlines()[0] == "<!-- losscli-report -->"
     assert "✅ all gates passed" in text and "| y brier (--max) | 0.0227976 | 0.05 | ✅ pass |" in text
+
+
+def test_an_explicit_config_file(tmp_path):
+    config = tmp_path / "gates.toml"
+    config.write_text('[gates]\nbrier = { max = 0.01 }\n')
+    result = run("eval", BINARY, "--config", config)
+    assert result.code == 1 and result.json["gates"][0]["max"] == 0.01
+    assert run("eval", BINARY, "--config", tmp_path / "missing.toml").code == 3
+
+
+def test_merge_applies_gates(tmp_path):
+    state = tmp_path / "s.json"
+    assert run("eval", BINARY, "--state", state).code == 0
+    result = run("merge", state, "--max", "brier=0.01")
+    assert result.code == 1 and result.json["gates"][0]["value"] == pytest.approx(0.0227976, rel=1e-5)
