@@ -243,17 +243,28 @@ def _read_like(frame: Frame, pair: PairState, options: EvalOptions) -> Target:
 
 def fingerprint(inputs: Inputs) -> int:
     """An order-free hash of the rows evaluated: the sum, mod 2^64, of a 64-bit hash of each row's
-    labels, predictions and weight. Chunks and shards add up to the hash of the whole."""
+    labels, predictions and weight. Chunks and shards add up to the hash of the whole.
+
+    A row's hash is SplitMix64's finaliser of Σ_c bits(x_c) · K_c (mod 2^64) over its cells, with a
+    distinct odd constant K_c per cell position.
+    """
     n = inputs.n
     rows = np.zeros(n, dtype=np.uint64)
+    product = np.empty(n, dtype=np.uint64)
+    labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
+    position = 0
     with np.errstate(over="ignore"):
-        labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
-        for j, array in enumerate((labels, inputs.pred, inputs.w)):
-            if array is not None:
-                bits = np.ascontiguousarray(array, dtype=np.float64).reshape(n, -1).view(np.uint64)
-                for k in range(bits.shape[1]):
-                    rows ^= bits[:, k] * np.uint64((2 * (1000 * j + k) + 1) * 0x9E3779B97F4A7C15 % (1 << 64) | 1)
-                    rows = (rows << np.uint64(17)) | (rows >> np.uint64(47))
+        for array in (labels, inputs.pred, inputs.w):
+            if array is None:
+                position += 1000
+                continue
+            matrix = array.reshape(n, -1)
+            for k in range(matrix.shape[1]):
+                bits = np.ascontiguousarray(matrix[:, k], dtype=np.float64).view(np.uint64)
+                np.multiply(bits, np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64)), out=product)
+                rows += product
+                position += 1
+            position += 1000 - matrix.shape[1]
     return int(splitmix64(rows).sum(dtype=np.uint64))
 
 

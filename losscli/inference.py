@@ -203,19 +203,12 @@ def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
             predictions: str | None, positive: str | None, classes: list[str] | None = None) -> Inputs:
     true = pair.true[0]
-    shown, inverse = _factorize(y)
     if classes is not None:  # a later chunk: the labels must be the classes seen first
-        unseen = [v for v in shown if v not in classes]
-        if unseen:
-            i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
-            raise DataError(f"{frame.locate(true, i)}label '{unseen[0]}' is not one of the two labels seen in the "
-                            f"rows before it ({', '.join(classes)}); a binary task has two labels. If these are "
-                            "values, pass --task regression")
         target.classes, target.positive = classes, positive
         target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
         kind = _kind_from_range(p, predictions, frame, pair.pred, target)
-        return Inputs("binary", kind, (inverse == shown.index(positive)).astype(np.float64)
-                      if positive in shown else np.zeros(len(y)), p)
+        return Inputs("binary", kind, _positive_of(frame, true, y, classes, positive), p)
+    shown, inverse = _factorize(y)
     if len(shown) > 2:
         raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
@@ -245,6 +238,23 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
                            f"{pos_value} ({how})")
     kind = _kind_from_range(p, predictions, frame, pair.pred, target)
     return Inputs("binary", kind, y01.astype(np.float64), p)
+
+
+def _positive_of(frame: Frame, true: str, y: np.ndarray, classes: list[str], positive: str) -> np.ndarray:
+    """1.0 where the label is ``positive``, else 0.0; a label outside ``classes`` is a DataError."""
+    if y.dtype != object:  # numbers: two comparisons, no factorising
+        is_positive = y == float(positive)
+        others = [float(c) for c in classes if c != positive]
+        if (is_positive | (y == others[0]) if others else is_positive).all():
+            return is_positive.astype(np.float64)
+    shown, inverse = _factorize(y)
+    unseen = [v for v in shown if v not in classes]
+    if unseen:
+        i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
+        raise DataError(f"{frame.locate(true, i)}label '{unseen[0]}' is not one of the two labels seen in the "
+                        f"rows before it ({', '.join(classes)}); a binary task has two labels. If these are "
+                        "values, pass --task regression")
+    return (inverse == shown.index(positive)).astype(np.float64) if positive in shown else np.zeros(len(y))
 
 
 def _match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
@@ -328,7 +338,14 @@ def _orig(keep: np.ndarray | None, i: int) -> int:
 
 
 def _matrix(frame: Frame, columns: list[str], keep: np.ndarray | None) -> np.ndarray:
-    return np.column_stack([frame.numeric(c, keep) for c in columns])
+    """The columns as an (n, K) matrix stored column-major: each class's column is contiguous, so a
+    reduction over the K classes of every row is K vector operations, not n short ones."""
+    first = frame.numeric(columns[0], keep)
+    matrix = np.empty((len(columns), len(first)))
+    matrix[0] = first
+    for j, name in enumerate(columns[1:], 1):
+        matrix[j] = frame.numeric(name, keep)
+    return matrix.T
 
 
 def _class_kind(p: np.ndarray, predictions: str | None, frame: Frame, columns: list[str], target: Target) -> PredKind:
@@ -354,7 +371,7 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
     p = _matrix(frame, pair.pred, keep)
     k = p.shape[1]
     target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass")
-    y = np.zeros((len(idx), k))
+    y = np.zeros((k, len(idx))).T  # column-major, like p
     y[np.arange(len(idx)), idx] = 1.0
     return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p, index=idx)
 

@@ -8,6 +8,7 @@ are clipped to ``[eps, 1 − eps]`` before a logarithm, as scikit-learn does.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
@@ -32,6 +33,7 @@ class Scores:
         self.softmax = softmax
         self.index = index  # sparse labels: the true class of each row, for gathers instead of sums
         self._logs: dict[tuple[str, float], np.ndarray] = {}  # computed once for all losses
+        self._shared: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def is_logits(self) -> bool:
@@ -63,3 +65,11 @@ class Scores:
             else:
                 self._logs[key] = np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
         return self._logs[key]
+
+    def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """``compute()``, once for every loss of the pair that asks with the same ``key`` and labels
+        (the cross-entropy terms serve the plain and the class-weighted cross-entropy)."""
+        found = self._shared.get(key)
+        if found is None or found[0] is not y:
+            found = self._shared[key] = (y, compute())
+        return found[1]

@@ -146,3 +146,19 @@ def test_sparse_gathers_equal_the_one_hot_sums(spec):
     if plain.skipped:
         pytest.skip(plain.skipped)
     assert spec.value(fast) == pytest.approx(spec.value(plain), rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrix=hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 12)),
+                         elements=st.sampled_from([-1.0, 0.0, 0.25, 0.5, 1.0, 3.0])))
+def test_row_argmax_and_gather_on_column_major_matrices_agree_with_numpy(matrix):
+    """Prediction matrices are stored column-major; the fast paths must equal numpy's argmax (ties to the
+    first column; the few distinct values make ties common) and take_along_axis."""
+    from losscli.registry import gather, row_argmax
+
+    column_major = np.asfortranarray(matrix)
+    expected = matrix.argmax(axis=1)
+    assert np.array_equal(row_argmax(column_major), expected)
+    assert np.array_equal(row_argmax(matrix), expected)  # row-major: numpy's own
+    index = np.arange(len(matrix)) % matrix.shape[1]
+    assert np.array_equal(gather(column_major, index), matrix[np.arange(len(matrix)), index])

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..registry import EPS64, Inputs, gather, loss
+from ..registry import EPS64, Inputs, gather, loss, row_argmax
 from ..scores import Scores
 from .binary import CROSSENTROPY_ALIASES, _balanced_only
 
@@ -20,9 +20,11 @@ K = ["sparse", "multiclass"]
 
 def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     r""":math:`-\sum_c y_c \log p_c` per row (for sparse labels, :math:`-\log p_{y}`, gathered)."""
-    if s.index is not None:
-        return -gather(s.log_p(eps), s.index)
-    return -(y * s.log_p(eps)).sum(axis=1)
+    def compute() -> np.ndarray:
+        if s.index is not None:
+            return -gather(s.log_p(eps), s.index)
+        return -(y * s.log_p(eps)).sum(axis=1)
+    return s.shared(("ce", eps), y, compute)
 
 
 @loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64}, inputs="scores",
@@ -111,7 +113,7 @@ def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
     """
     if s.index is not None:
         positive = gather(s.raw, s.index)
-        others = s.raw.copy()
+        others = s.raw.copy(order="K")
         np.put_along_axis(others, s.index[:, None], 0.0, axis=1)  # (1 − y) ŷ: the true class counts 0
         negative = others.max(axis=1)
     else:
@@ -129,8 +131,8 @@ def zero_one_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     """
     if s.kind == "class":
         return (s.raw != y).astype(np.float64)
-    true = s.index if s.index is not None else y.argmax(axis=1)
-    return (s.raw.argmax(axis=1) != true).astype(np.float64)
+    true = s.index if s.index is not None else row_argmax(y)
+    return (row_argmax(s.raw) != true).astype(np.float64)
 
 
 def _top_k_listed(inputs: Inputs, params: Mapping[str, Any]) -> bool:
@@ -153,6 +155,6 @@ def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:
 
     The true class is argmax of the labels; ties count in the true class's favour.
     """
-    true = s.index if s.index is not None else y.argmax(axis=1)
+    true = s.index if s.index is not None else row_argmax(y)
     true_score = gather(s.raw, true)[:, None]
     return ((s.raw > true_score).sum(axis=1) >= k).astype(np.float64)
