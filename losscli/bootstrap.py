@@ -22,12 +22,17 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
-    """A well-mixed 64-bit hash of each element (SplitMix64's finaliser), vectorised."""
+    """A well-mixed 64-bit hash of each element (SplitMix64's finaliser), vectorised, in two buffers."""
+    x = x + GOLDEN
+    shifted = np.empty_like(x)
     with np.errstate(over="ignore"):
-        x = x + GOLDEN
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            np.right_shift(x, np.uint64(shift), out=shifted)
+            x ^= shifted
+            x *= np.uint64(factor)
+    np.right_shift(x, np.uint64(31), out=shifted)
+    x ^= shifted
+    return x
 
 
 def row_groups(rows: np.ndarray, seed: int, source: str = "", m: int = GROUPS) -> np.ndarray:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
@@ -106,7 +105,8 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
 def _missing_rows(frame: Frame, columns: list[str], dropna: bool) -> tuple[np.ndarray | None, int]:
     missing = np.zeros(frame.n_rows, dtype=bool)
     for name in columns:
-        missing |= frame.missing(name)
+        if not frame.surely_complete(name):
+            missing |= frame.missing(name)
     count = int(missing.sum())
     if not count:
         return None, 0
@@ -137,9 +137,10 @@ def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
 def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, columns: list[str],
                      target: Target) -> PredKind:
     """Probabilities when every value is in [0, 1], else logits; ``--predictions`` overrides."""
-    outside = (values < 0) | (values > 1)
+    in_unit = values.min() >= 0 and values.max() <= 1
     if override == "probability":
-        if outside.any():
+        if not in_unit:
+            outside = (values < 0) | (values > 1)
             i, j = np.argwhere(outside)[0] if outside.ndim == 2 else (np.flatnonzero(outside)[0], 0)
             raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability: "
                             "probabilities lie in [0, 1] (pass --predictions logits if these are scores or logits)")
@@ -148,7 +149,7 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
     if override == "logits":
         target.evidence.append("predictions are logits/scores (--predictions logits)")
         return "logits"
-    if outside.any():
+    if not in_unit:
         target.evidence.append(f"predictions span {_range(values)}, outside [0, 1]: logits/decision scores")
         return "logits"
     target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities")
@@ -176,7 +177,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
             return _hard_classes(y, p, target, task)
-        distinct = pc.count_distinct(from_numpy(y)).as_py()
+        distinct = len(_distinct(y))
         target.evidence.append(f"label '{true}' is numeric with {distinct} distinct values: regression"
                                + (" (--task regression)" if task else ""))
         return Inputs("regression", "values", y, p)
@@ -186,9 +187,18 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values (hash-based in pyarrow: linear, not a sort of every row)."""
-    uniques = to_numpy(pc.unique(from_numpy(values)))
-    return np.sort(uniques.astype(object) if values.dtype == object else uniques)
+    """The sorted distinct values: two comparisons when there are at most two (labels), else a
+    sort (numbers) or pyarrow's hash table (text)."""
+    if values.dtype == object:
+        import pyarrow.compute as pc
+
+        return np.sort(to_numpy(pc.unique(from_numpy(values))).astype(object))
+    if len(values) == 0:
+        return values[:0]
+    low, high = values.min(), values.max()
+    if low == high or ((values == low) | (values == high)).all():
+        return np.unique([low, high])
+    return np.unique(values)
 
 
 def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:

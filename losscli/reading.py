@@ -21,7 +21,6 @@ from typing import IO, Any, Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import DataError, UsageError, closest, where
@@ -87,16 +86,30 @@ class Frame:
         data = self.column(name).data
         if _is_number_type(data.type):
             return np.isnan(self._floats(name))  # empty cells are NaN there too
+        import pyarrow.compute as pc
+
         if self.is_text(name):
             blank = pc.equal(pc.utf8_trim_whitespace(data), "")
             return to_numpy(pc.or_kleene(data.is_null(), blank).fill_null(True))
         return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
 
+    def surely_complete(self, name: str) -> bool:
+        """True when a numeric column has no empty or NaN cell, known from its null count and a sum
+        (a finite sum has no NaN or infinity in it; an infinite one is checked cell by cell)."""
+        data = self.column(name).data
+        return _is_number_type(data.type) and data.null_count == 0 and bool(np.isfinite(self._floats(name).sum()))
+
     def _floats(self, name: str) -> np.ndarray:
         """A numeric column as float64, empty cells NaN; converted once per frame."""
         cache = self.__dict__.setdefault("_float_cache", {})
         if name not in cache:
-            cache[name] = to_numpy(self.column(name).data.cast(pa.float64()))
+            data = _one_array(self.column(name).data)
+            if pa.types.is_decimal(data.type):
+                data = data.cast(pa.float64())
+            values = to_numpy(data).astype(np.float64, copy=False)
+            if data.null_count and pa.types.is_boolean(data.type):
+                values[~_valid(data)] = np.nan
+            cache[name] = values
         return cache[name]
 
     def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
@@ -116,8 +129,8 @@ class Frame:
                             "pass the right column with --true/--pred")
         if keep is not None:
             values = values[keep]
-        bad = ~np.isfinite(values)
-        if bad.any():
+        bad = None if np.isfinite(values.sum()) else ~np.isfinite(values)  # a finite sum: all finite
+        if bad is not None and bad.any():
             i = int(np.flatnonzero(bad)[0])
             i = int(np.flatnonzero(keep)[i]) if keep is not None else i
             raise DataError(f"{where(col.source, name, col.row(i))}{values[bad][0]} is not a finite number "
@@ -126,6 +139,8 @@ class Frame:
 
     def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column's values as stripped strings (an object array)."""
+        import pyarrow.compute as pc
+
         values = to_numpy(pc.utf8_trim_whitespace(self.column(name).data.cast(pa.string())))
         return values if keep is None else values[keep]
 
@@ -140,27 +155,42 @@ def _is_number_type(kind: pa.DataType) -> bool:
         or pa.types.is_decimal(kind)
 
 
+def _one_array(data: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(data, pa.ChunkedArray):
+        return data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    return data
+
+
+def _valid(data: pa.Array) -> np.ndarray:
+    """True where ``data`` holds a value (its validity bitmap as booleans)."""
+    if data.null_count == 0:
+        return np.ones(len(data), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(data.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[data.offset:data.offset + len(data)].astype(bool)
+
+
 def to_numpy(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """An Arrow column as numpy, read from its buffers (pyarrow's own ``to_numpy`` imports pandas,
-    a tenth of a second): floats with NaN for empty cells, integers as int64, booleans, and text as
-    an object array of str (None for empty cells)."""
-    if isinstance(data, pa.ChunkedArray):
-        data = data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    a tenth of a second, and its casts pyarrow.compute, a twentieth): floats with NaN for empty
+    cells, integers as int64 (float64 with NaN when some are empty), booleans (False when empty),
+    and text as an object array of str (None for empty cells)."""
+    data = _one_array(data)
     kind = data.type
-    if pa.types.is_floating(kind) or (pa.types.is_integer(kind) and data.null_count):
-        data = data.cast(pa.float64())
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        if kind not in (pa.float64(), pa.int64()):
+            data = data.cast(pa.float64() if pa.types.is_floating(kind) else pa.int64())
+        dtype = np.float64 if data.type == pa.float64() else np.int64
+        values = np.frombuffer(data.buffers()[1], dtype=dtype, count=len(data), offset=data.offset * 8)
         if data.null_count:
-            data = pc.fill_null(data, float("nan"))
-        return np.frombuffer(data.buffers()[1], dtype=np.float64, count=len(data), offset=data.offset * 8)
-    if pa.types.is_integer(kind):
-        data = data.cast(pa.int64())
-        return np.frombuffer(data.buffers()[1], dtype=np.int64, count=len(data), offset=data.offset * 8)
+            values = values.astype(np.float64)
+            values[~_valid(data)] = np.nan
+        return values
     if pa.types.is_boolean(kind):
-        if data.null_count:
-            data = pc.fill_null(data, False)
         bits = np.unpackbits(np.frombuffer(data.buffers()[1], dtype=np.uint8), bitorder="little")
-        return bits[data.offset:data.offset + len(data)].astype(bool)
+        return bits[data.offset:data.offset + len(data)].astype(bool) & _valid(data)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        import pyarrow.compute as pc
+
         encoded = data.dictionary_encode()
         names = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
         return names[to_numpy(pc.fill_null(encoded.indices, len(names) - 1))]
@@ -178,6 +208,8 @@ def from_numpy(values: np.ndarray) -> pa.Array:
 
 def _text_to_numbers(col: Column) -> np.ndarray:
     """Parse a text column; the first cell that is not a number is reported with its row."""
+    import pyarrow.compute as pc
+
     stripped = pc.utf8_trim_whitespace(col.data)
     try:
         return to_numpy(stripped.cast(pa.float64()))

@@ -81,11 +81,17 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
     ``binary_crossentropy``.
     """
     p = s.p
-    positive = y * (1.0 - p) ** gamma * s.log_p(eps)
-    negative = (1.0 - y) * p**gamma * s.log_1mp(eps)
-    if alpha is None:
-        return -(positive + negative)
-    return -(alpha * positive + (1.0 - alpha) * negative)
+    positive = (1.0 - p) ** gamma  # the products in place: two buffers, not eight
+    positive *= s.log_p(eps)
+    positive *= y
+    negative = p**gamma
+    negative *= s.log_1mp(eps)
+    negative *= 1.0 - y
+    if alpha is not None:
+        positive *= alpha
+        negative *= 1.0 - alpha
+    positive += negative
+    return np.negative(positive, out=positive)
 
 
 @loss("brier", tasks=BIN, inputs="scores", aliases=("brier_score", "brier_score_loss"),
