@@ -27,7 +27,7 @@ from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
-BLOCK_BYTES = 1 << 20  # CSV text per block that one thread parses
+BLOCK_BYTES = 1 << 19  # CSV text per block that one thread parses: two blocks per chunk, two threads
 FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
 CHUNK_BYTES = 1 << 20  # CSV text per later chunk: memory is bounded by these, not by the file
 CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
@@ -380,7 +380,7 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     types = {f.name: pa.string() if pa.types.is_null(f.type)
              else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
              for f in head.schema}
-    pending = sample[_header_end(sample):]
+    pending = bytearray(sample[_header_end(sample):])  # text not yet parsed: appended to, never copied whole
     size = FIRST_CHUNK_BYTES if chunk_cells is not None else None
     rows = 0
     eof = False
@@ -393,8 +393,8 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
             raise DataError(f"{name}: cannot be read ({error})") from None
         cut = len(pending) if size is None or len(pending) <= size else (_line_end(pending, size) or len(pending))
-        piece, pending = pending[:cut], pending[cut:]
-        if piece.strip():
+        piece, pending = memoryview(pending)[:cut], pending[cut:]  # the piece is a view, the rest a new buffer
+        if not _blank(piece):
             table = _parse_piece(piece, list(types), types, parse, name, delimiter, rows)
             rows += table.num_rows
             yield table
@@ -403,7 +403,12 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         yield pa.schema(list(types.items())).empty_table()
 
 
-def _line_end(buffer: bytes, size: int) -> int | None:
+def _blank(piece: memoryview) -> bool:
+    """True when the piece holds only whitespace (blank lines at the end of a file)."""
+    return not bytes(piece[:64]).strip() and not bytes(piece).strip()
+
+
+def _line_end(buffer: bytes | bytearray, size: int) -> int | None:
     """Where to cut ``buffer`` near ``size`` bytes: after the last line end before it, or after the
     first one past it (a longer line); None when the buffer holds no line end past the start."""
     at = buffer.rfind(b"\n", 0, size)
@@ -418,12 +423,12 @@ def _header_end(sample: bytes) -> int:
     return len(sample) if end < 0 else end + 1
 
 
-def _parse_piece(piece: bytes, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
+def _parse_piece(piece: memoryview, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
                  name: str, delimiter: str, before: int) -> pa.Table:
     """One run of whole lines through pyarrow's reader; a bad cell is reported with its row."""
     def read(column_types: dict[str, pa.DataType]) -> pa.Table:
         return pacsv.read_csv(
-            pa.BufferReader(piece),
+            pa.BufferReader(pa.py_buffer(piece)),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
