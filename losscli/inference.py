@@ -281,6 +281,9 @@ def _match_positive(positive: str, shown: list[str], numeric: bool, column: str)
     raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
 
 
+SMALL_RANGE = 1 << 16  # integer labels spanning fewer values than this are factorised by a table
+
+
 def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Sorted distinct values as label strings, and each value's position among them (vectorised)."""
     if values.dtype == object:
@@ -290,6 +293,15 @@ def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         return [names[i] for i in order], rank[to_numpy(encoded.indices)]
+    if len(values):
+        low = values.min()
+        offsets = values - low
+        codes = offsets.astype(np.intp) if values.max() - low < SMALL_RANGE else None
+        if codes is not None and (codes == offsets).all():  # class ids: a table, no sort
+            present = np.flatnonzero(np.bincount(codes))
+            rank = np.zeros(int(codes.max()) + 1, dtype=np.intp)
+            rank[present] = np.arange(len(present))
+            return [_fmt(float(low + v)) for v in present], rank[codes]
     uniques = _distinct(values)
     return [_fmt(float(u)) for u in uniques], np.searchsorted(uniques, values)
 

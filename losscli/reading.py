@@ -27,9 +27,9 @@ from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
-BLOCK_BYTES = 1 << 19  # CSV text per block that one thread parses: two blocks per chunk, two threads
+BLOCK_BYTES = 1 << 20  # CSV text per block that one thread parses: two blocks per chunk, two threads
 FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
-CHUNK_BYTES = 1 << 20  # CSV text per later chunk: memory is bounded by these, not by the file
+CHUNK_BYTES = 1 << 21  # CSV text per later chunk: memory is bounded by these, not by the file
 CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
 MAGIC = {  # first bytes -> compression
     b"\x1f\x8b": "gzip",

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 import numpy as np
 
 from .errors import DataError, UsageError, closest
-from .scores import Scores
+from .scores import Scores, gather, row_argmax  # noqa: F401  (helpers for losses and plugins)
 
 Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
@@ -93,33 +93,6 @@ class Partial:
             present = self.class_weights > 0
             return float(np.mean(self.class_sums[present] / self.class_weights[present]))
         return self.weighted_sum / self.weight
-
-
-def gather(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``matrix[i, index[i]]`` for every row i."""
-    if matrix.flags.f_contiguous:  # column-major (as read): one flat take
-        n = len(index)
-        return matrix.T.ravel()[index * n + np.arange(n)]
-    return np.take_along_axis(matrix, index[:, None], axis=1)[:, 0]
-
-
-def row_argmax(matrix: np.ndarray) -> np.ndarray:
-    """Each row's first maximal column, as ``matrix.argmax(axis=1)``.
-
-    Prediction matrices are column-major (one contiguous column per class), where numpy's argmax
-    along a row is slow; K branch-free passes over the columns give the same answer (ties to the
-    first column) about four times faster.
-    """
-    k = matrix.shape[1]
-    if not matrix.flags.f_contiguous or k > 127:
-        return matrix.argmax(axis=1)
-    best = matrix[:, 0].copy()
-    arg = np.zeros(len(matrix), dtype=np.int8)
-    for j in range(1, k):
-        column = matrix[:, j]
-        arg += (j - arg) * (column > best)  # j where column j is strictly larger
-        np.maximum(best, column, out=best)
-    return arg.astype(np.intp)
 
 
 def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

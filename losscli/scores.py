@@ -24,6 +24,33 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def gather(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``matrix[i, index[i]]`` for every row i."""
+    if matrix.flags.f_contiguous:  # column-major (as read): one flat take
+        n = len(index)
+        return matrix.T.ravel()[index * n + np.arange(n)]
+    return np.take_along_axis(matrix, index[:, None], axis=1)[:, 0]
+
+
+def row_argmax(matrix: np.ndarray) -> np.ndarray:
+    """Each row's first maximal column, as ``matrix.argmax(axis=1)``.
+
+    Prediction matrices are column-major (one contiguous column per class), where numpy's argmax
+    along a row is slow; K branch-free passes over the columns give the same answer (ties to the
+    first column) about four times faster.
+    """
+    k = matrix.shape[1]
+    if not matrix.flags.f_contiguous or k > 127:
+        return matrix.argmax(axis=1)
+    best = matrix[:, 0].copy()
+    arg = np.zeros(len(matrix), dtype=np.int8)
+    for j in range(1, k):
+        column = matrix[:, j]
+        arg += (j - arg) * (column > best)  # j where column j is strictly larger
+        np.maximum(best, column, out=best)
+    return arg.astype(np.intp)
+
+
 class Scores:
     """One pair's predictions. ``raw`` as given; ``kind`` is probability, logits or class."""
 
@@ -54,6 +81,22 @@ class Scores:
                 self._logs[key] = log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw)
             else:
                 self._logs[key] = np.log(np.clip(self.raw, eps, 1.0 - eps))
+        return self._logs[key]
+
+    @cached_property
+    def p_true(self) -> np.ndarray:
+        """Sparse labels: each row's probability of its true class."""
+        return gather(self.p, self.index)
+
+    def log_p_true(self, eps: float) -> np.ndarray:
+        """Sparse labels: log p of each row's true class, as ``log_p`` gives it but with one logarithm
+        per row, not K (probabilities); logits still need the whole log-softmax."""
+        key = ("p_true", 0.0 if self.is_logits else eps)
+        if key not in self._logs:
+            if self.is_logits:
+                self._logs[key] = gather(self.log_p(eps), self.index)
+            else:
+                self._logs[key] = np.log(np.clip(self.p_true, eps, 1.0 - eps))
         return self._logs[key]
 
     def log_1mp(self, eps: float) -> np.ndarray:

@@ -22,7 +22,7 @@ def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     r""":math:`-\sum_c y_c \log p_c` per row (for sparse labels, :math:`-\log p_{y}`, gathered)."""
     def compute() -> np.ndarray:
         if s.index is not None:
-            return -gather(s.log_p(eps), s.index)
+            return -s.log_p_true(eps)
         return -(y * s.log_p(eps)).sum(axis=1)
     return s.shared(("ce", eps), y, compute)
 
@@ -87,7 +87,7 @@ def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None
     α = 1 unless ``alpha`` is set (``--param focal.alpha=0.25`` gives Keras's default).
     """
     if s.index is not None:
-        terms = -(1.0 - gather(s.p, s.index)) ** gamma * gather(s.log_p(eps), s.index)
+        terms = -(1.0 - s.p_true) ** gamma * s.log_p_true(eps)
     else:
         terms = -(y * (1.0 - s.p) ** gamma * s.log_p(eps)).sum(axis=1)
     return terms if alpha is None else alpha * terms
@@ -100,7 +100,11 @@ def brier_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     As scikit-learn (``scale_by_half="auto"``), halved when K = 2 so that it equals the binary
     Brier score.
     """
-    terms = ((s.p - y) ** 2).sum(axis=1)
+    if s.index is not None:  # one-hot y: Σ_c p_c² − 2 p_y + 1, without the (n, K) difference
+        p = s.p
+        terms = (p * p).sum(axis=1) - 2.0 * s.p_true + 1.0
+    else:
+        terms = ((s.p - y) ** 2).sum(axis=1)
     return terms / 2.0 if y.shape[1] == 2 else terms
 
 
