@@ -163,8 +163,8 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     ok = False
     try:
         chunks = frames(predictions, options)
-        ahead = list(itertools.islice(chunks, 2))
         # the classic bootstrap (each row its own group) needs the whole input in one chunk
+        ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
         classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
         for frame in itertools.chain(ahead, chunks):
             state = update(state, frame, options, params, writer, classic=classic, explain=explain,

@@ -97,7 +97,14 @@ class Frame:
         """True when a numeric column has no empty or NaN cell, known from its null count and a sum
         (a finite sum has no NaN or infinity in it; an infinite one is checked cell by cell)."""
         data = self.column(name).data
-        return _is_number_type(data.type) and data.null_count == 0 and bool(np.isfinite(self._floats(name).sum()))
+        return _is_number_type(data.type) and data.null_count == 0 and self._all_finite(name)
+
+    def _all_finite(self, name: str) -> bool:
+        """Whether every value of a numeric column is finite: by its sum, once per frame."""
+        cache = self.__dict__.setdefault("_finite_cache", {})
+        if name not in cache:
+            cache[name] = bool(np.isfinite(self._floats(name).sum()))
+        return cache[name]
 
     def _floats(self, name: str) -> np.ndarray:
         """A numeric column as float64, empty cells NaN; converted once per frame."""
@@ -118,6 +125,8 @@ class Frame:
         data = col.data
         if _is_number_type(data.type):
             values = self._floats(name)
+            if keep is None and self._all_finite(name):
+                return values
         elif self.is_text(name):
             values = _text_to_numbers(col)
         elif pa.types.is_binary(data.type) or pa.types.is_large_binary(data.type):
