@@ -103,7 +103,8 @@ class Frame:
         """Whether every value of a numeric column is finite: by its sum, once per frame."""
         cache = self.__dict__.setdefault("_finite_cache", {})
         if name not in cache:
-            cache[name] = bool(np.isfinite(self._floats(name).sum()))
+            with np.errstate(over="ignore"):
+                cache[name] = bool(np.isfinite(self._floats(name).sum()))
         return cache[name]
 
     def _floats(self, name: str) -> np.ndarray:
@@ -138,7 +139,8 @@ class Frame:
                             "pass the right column with --true/--pred")
         if keep is not None:
             values = values[keep]
-        bad = None if np.isfinite(values.sum()) else ~np.isfinite(values)  # a finite sum: all finite
+        with np.errstate(over="ignore"):
+            bad = None if np.isfinite(values.sum()) else ~np.isfinite(values)  # a finite sum: all finite
         if bad is not None and bad.any():
             i = int(np.flatnonzero(bad)[0])
             i = int(np.flatnonzero(keep)[i]) if keep is not None else i

@@ -337,7 +337,8 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
     if out.shape != (inputs.n,):
         raise DataError(f"loss '{spec.name}' ({spec.origin}) returned shape {out.shape}; "
                         f"a loss must return one term per row, shape ({inputs.n},)")
-    bad = None if np.isfinite(out.sum()) else ~np.isfinite(out)  # a finite sum: every term is finite
+    with np.errstate(over="ignore"):
+        bad = None if np.isfinite(out.sum()) else ~np.isfinite(out)  # a finite sum: every term is finite
     if bad is not None and bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1
         raise DataError(f"loss '{spec.name}' ({spec.origin}) gave {out[row - 1]} at row {row} "

@@ -203,3 +203,29 @@ def test_class_names_as_written_and_loosely_matched(write, labels, columns):
     res = evaluate(write, {"species": labels, columns[0]: [0.9, 0.2], columns[1]: [0.1, 0.8]})
     assert res["classes"] == [c[len("prob_"):] for c in columns]
     assert res["losses"]["sparse_categorical_crossentropy"] == pytest.approx(-(math.log(.9) + math.log(.8)) / 2)
+
+
+@pytest.mark.parametrize("labels", [[0, 2, 2, 5, 0], [-3, -1, -1, 4, -3], [10, 12, 12, 15, 10]])
+def test_class_ids_are_factorised_by_a_table_with_gaps_and_negatives(labels):
+    """Integer labels with gaps map to their sorted distinct values, as a sort would."""
+    from losscli.inference import _factorize
+
+    names, codes = _factorize(np.array(labels, dtype=np.float64))
+    distinct = sorted(set(labels))
+    assert names == [str(v) for v in distinct]
+    assert codes.tolist() == [distinct.index(v) for v in labels]
+    names, codes = _factorize(np.array([0.5, 2.0, 0.5]))  # not integers: the sort
+    assert names == ["0.5", "2"] and codes.tolist() == [0, 1, 0]
+
+
+def test_a_later_chunk_with_a_third_label_names_its_row(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+
+    rows = "".join(f"{i % 2},0.{i % 9 + 1}\n" for i in range(300)) + "2,0.5\n"
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n" + rows)
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    result = run("eval", path)
+    assert result.code == 3
+    assert "row 301" in result.stderr and "label '2'" in result.stderr

@@ -110,3 +110,36 @@ def test_any_small_file_gets_a_report_or_one_clear_error(tmp_path_factory, colum
     assert "Traceback" not in result.stderr and "bug in losscli" not in result.stderr
     if result.code:
         assert result.stdout == "" and result.stderr.startswith("error: ")
+
+
+def test_arrow_columns_to_numpy_without_pyarrow_compute():
+    """Empty cells: NaN in number columns (ints become floats then), False in booleans, None in text;
+    other widths (parquet's float32, int32) and slices (offsets) convert too."""
+    import pyarrow as pa
+
+    from losscli.reading import frame_from_table, to_numpy
+
+    ints = pa.array([1, None, 3], type=pa.int64())
+    assert np.array_equal(to_numpy(ints), [1.0, np.nan, 3.0], equal_nan=True)
+    assert to_numpy(pa.array([4, 5], type=pa.int64())).dtype == np.int64
+    assert np.array_equal(to_numpy(pa.array([0.5, None, 2.0], type=pa.float32())), [0.5, np.nan, 2.0], equal_nan=True)
+    assert np.array_equal(to_numpy(pa.array([7, 8, 9], type=pa.int32()).slice(1)), [8, 9])
+    assert np.array_equal(to_numpy(pa.array([1.0, None, 3.0, 4.0]).slice(1, 2)), [np.nan, 3.0], equal_nan=True)
+    assert to_numpy(pa.array([True, None, False, True]).slice(1)).tolist() == [False, False, True]
+    assert to_numpy(pa.chunked_array([[1.5], [None, 2.5]])).tolist()[::2] == [1.5, 2.5]
+    assert list(to_numpy(pa.array(["a", None]))) == ["a", None]
+    frame = frame_from_table(pa.table({"b": pa.array([True, None, False]), "x": pa.array([1.0, 2.0, np.nan])}), "t")
+    assert frame.missing("b").tolist() == [False, True, False]
+    assert frame.missing("x").tolist() == [False, False, True]
+    assert not frame.surely_complete("b") and not frame.surely_complete("x")
+
+
+def test_a_number_too_large_to_sum_is_still_finite(tmp_path):
+    """The finite check goes by the sum first; a sum that overflows must fall back to the cells."""
+    from .conftest import run
+
+    path = tmp_path / "big.csv"
+    path.write_text("y_true,y_pred\n1e308,1e308\n1e308,1e308\n1.5e308,1.5e308\n")
+    result = run("eval", path, "--task", "regression", "--loss", "mae")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["losses"]["mae"] == 0.0
