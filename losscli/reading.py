@@ -27,9 +27,9 @@ from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
-BLOCK_BYTES = 1 << 20  # CSV text per block that one thread parses: two blocks per chunk, two threads
+BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losses take it as one chunk
 FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
-CHUNK_BYTES = 1 << 21  # CSV text per later chunk: memory is bounded by these, not by the file
+CHUNK_BYTES = 1 << 21  # CSV text parsed at once (in blocks, on all cores): memory is bounded by it, not by the file
 CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
 MAGIC = {  # first bytes -> compression
     b"\x1f\x8b": "gzip",
@@ -362,7 +362,9 @@ def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Itera
 
 def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
                 chunk_cells: int | None) -> Iterator[pa.Table]:
-    """The CSV as tables of about CHUNK_BYTES of text each, cut at line ends.
+    """The CSV as tables, cut at line ends: the first FIRST_CHUNK_BYTES of text whole (it decides
+    the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block (about
+    BLOCK_BYTES of text each).
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB: integers read as float64 (a later "0.5" must not break an int column; ids stay
@@ -407,8 +409,12 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         piece, pending = memoryview(pending)[:cut], pending[cut:]  # the piece is a view, the rest a new buffer
         if not _blank(piece):
             table = _parse_piece(piece, list(types), types, parse, name, delimiter, rows)
+            if size is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
+                yield table
+            else:  # one table per parsed block: numpy reads its columns in place, no concatenation
+                for batch in table.to_batches():
+                    yield pa.Table.from_batches([batch])
             rows += table.num_rows
-            yield table
         size = CHUNK_BYTES if size is not None else None
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()

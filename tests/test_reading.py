@@ -68,8 +68,9 @@ def test_dataframes_are_accepted():
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from([0, 1]), st.floats(0.001, 0.999)), min_size=30, max_size=200),
-       first=st.integers(40, 400), later=st.integers(20, 300), data=st.data())
-def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, monkeypatch, rows, first, later, data):
+       first=st.integers(40, 400), later=st.integers(20, 300), block=st.integers(64, 300), data=st.data())
+def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, monkeypatch, rows, first, later, block,
+                                                           data):
     from losscli import reading as reading_module
 
     from .conftest import run
@@ -84,6 +85,7 @@ def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, mo
     with monkeypatch.context() as patch:
         patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
         patch.setattr(reading_module, "CHUNK_BYTES", later)
+        patch.setattr(reading_module, "BLOCK_BYTES", block)
         chunked = run("eval", shuffled, "--task", "binary").json
     for name, value in one["results"][0]["losses"].items():
         assert chunked["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12, abs=1e-15)

@@ -86,6 +86,7 @@ def test_chunks_shards_dask_and_merge_equal_one_piece(dataset, monkeypatch, tmp_
     # many small chunks
     monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
     monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
+    monkeypatch.setattr(reading, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
     chunked = run("eval", whole, *args).json
     _same(one, chunked)
     assert chunked["signature"].split("|")[-1] == one["signature"].split("|")[-1]  # the same data hash
@@ -166,6 +167,7 @@ def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_pat
     run("eval", whole, "--per-row", tmp_path / "one.csv")
     monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
     monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
+    monkeypatch.setattr(reading, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
     run("eval", whole, "--per-row", tmp_path / "chunked.csv")
     assert (tmp_path / "one.csv").read_text() == (tmp_path / "chunked.csv").read_text()
 
