@@ -21,6 +21,12 @@ from .registry import registering_as
 
 GROUP = "losscli.losses"
 _LOADED: set[str] = set()
+_FILES: list[str] = []  # plugin files loaded, in order: a Dask worker loads them too
+
+
+def loaded_files() -> list[str]:
+    """The plugin files loaded in this process (absolute paths), in the order they were loaded."""
+    return list(_FILES)
 
 
 def _line(error: BaseException, path: str) -> str:
@@ -55,6 +61,7 @@ def load_file(path: str) -> None:
         raise UsageError(f"{_line(error, path)}: the plugin failed to import ({type(error).__name__}: {error}); "
                          "fix it, or leave out --plugin") from None
     _LOADED.add(resolved)
+    _FILES.append(resolved)
 
 
 def load_entry_points() -> None:

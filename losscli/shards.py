@@ -17,6 +17,8 @@ from .evaluation import EvalOptions, Evaluation, finish, frames, prepare, source
 from .reading import display_name, frame_from_table, iter_tables
 from .state import LossState, PairState, State
 
+CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler
+
 
 def options_of(settings: dict[str, Any]) -> EvalOptions:
     """The EvalOptions that finish a merged state the way its runs were made."""
@@ -36,8 +38,14 @@ def empty_like(state: State) -> State:
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 
 
-def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State) -> State:
-    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``)."""
+def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State,
+                   plugin_files: tuple[str, ...] = ()) -> State:
+    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``). A worker
+    of a cluster is another process: it loads the same plugins first (once; they must be readable at
+    the same paths there, like the shards)."""
+    from . import plugins
+
+    plugins.load(plugin_files)
     state = empty_like(template)
     offset = 0
     for table in iter_tables(source, options.delimiter):
@@ -63,13 +71,21 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     first = None
     for frame in frames(files[0], options):
         first = update(first, frame, options, params, explain=explain, classic=False, several_files=len(files) > 1)
-    tasks = [dask.delayed(evaluate_shard)(f, options, params, first) for f in files[1:]]
+    from .plugins import loaded_files
+
+    plugin_files = tuple(loaded_files())
+    tasks = [dask.delayed(evaluate_shard)(f, options, params, first, plugin_files) for f in files[1:]]
     if scheduler:
         try:
             from dask.distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, ValueError, TypeError) as error:
+            raise UsageError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({error}); "
+                             "start the cluster, or check the address (e.g. tcp://host:8786)") from None
+        with client:
             states = client.gather(client.compute(tasks))
     else:
         states = dask.compute(*tasks, scheduler="threads")

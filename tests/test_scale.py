@@ -183,3 +183,36 @@ def test_a_first_chunk_with_one_label_value(write, monkeypatch):
     assert result.json["results"][0]["classes"] == ["0", "1"]
     expected = log_loss([1, 1, 1, 0, 0], [0.5, 0.4, 0.3, 0.2, 0.1])
     assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plugins(tmp_path):
+    """--scheduler: shards as tasks on a real Dask cluster whose worker is another process, so the
+    plugin file must be loaded there too (a worker knows only the built-in losses)."""
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("dask.distributed")
+    columns = _data("binary")
+    for i, (a, b) in enumerate([(0, 1000), (1000, 2000), (2000, N)]):
+        (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: v[a:b] for c, v in columns.items()}))
+    plugin = tmp_path / "absolute_error.py"
+    plugin.write_text("import numpy as np\nfrom losscli import loss\n\n"
+                      "@loss('absolute_probability_error', tasks=['binary'])\n"
+                      "def absolute_probability_error(y, p):\n    '''|y - p|.'''\n    return np.abs(y - p)\n")
+    args = [str(tmp_path / "shard_*.csv"), "--plugin", plugin, "--loss", "absolute_probability_error",
+            "--loss", "brier", "--weight", "w"]
+    local = run("eval", *args).json["results"][0]["losses"]
+    assert local["absolute_probability_error"] == pytest.approx(
+        np.average(np.abs(columns["y_true"] - columns["y_pred"]), weights=columns["w"]), rel=1e-12)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_cluster = run("eval", *args, "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert on_cluster.code == 0, on_cluster.stderr
+    for name, value in local.items():
+        assert on_cluster.json["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12)
+
+
+def test_a_scheduler_address_that_cannot_be_reached_is_a_usage_error(tmp_path, write):
+    pytest.importorskip("dask.distributed")
+    write("a.csv", "y_true,y_pred\n1,0.8\n0,0.3\n")
+    write("b.csv", "y_true,y_pred\n1,0.6\n0,0.1\n")
+    result = run("eval", str(tmp_path / "*.csv"), "--engine", "dask", "--scheduler", "nowhere://host:1")
+    assert result.code == 2
+    assert "--scheduler nowhere://host:1: cannot connect" in result.stderr
