@@ -63,7 +63,7 @@ def fresh_registry():
 
     specs = {name: dict(by_task) for name, by_task in registry._SPECS.items()}
     aliases = {key: set(names) for key, names in registry._ALIASES.items()}
-    loaded = set(plugins._LOADED)
+    loaded, files = set(plugins._LOADED), list(plugins._FILES)
     yield
     registry._SPECS.clear()
     registry._SPECS.update(specs)
@@ -71,3 +71,4 @@ def fresh_registry():
     registry._ALIASES.update(aliases)
     plugins._LOADED.clear()
     plugins._LOADED.update(loaded)
+    plugins._FILES[:] = files
