@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -236,8 +236,14 @@ def eval_command(
     plugin: List[str] = PLUGIN,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
-    with handled():
+    with handled(), ExitStack() as stack:
         _choice(fmt, FORMATS, "--format")
+        from .reading import is_glob, reading_ahead
+
+        if engine == "local" and labels is None and not is_glob(pred_file):
+            # the file streams in while plugins, settings and losses load
+            stack.enter_context(reading_ahead(pred_file, _delimiter(delimiter)))
+
         from dataclasses import replace
 
         from . import gates

@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob as globbing
 import hashlib
 import itertools
-import os
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
@@ -25,7 +25,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
 from .pairing import explicit_pairs, find_pairs, no_pairs_message
-from .reading import Frame, display_name, frame_from_table, iter_tables, load, prefetched
+from .reading import Frame, display_name, frame_from_table, is_glob, load, tables
 from .registry import Inputs, Partial
 from .state import MASK64, LossState, PairState, State, top_rows
 
@@ -128,8 +128,7 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
 
 def sources(predictions: Any) -> list[Any]:
     """PRED as a list of inputs: a quoted glob of shards becomes its files, sorted."""
-    if isinstance(predictions, str) and predictions != "-" and any(c in predictions for c in "*?[") \
-            and not os.path.exists(predictions):
+    if isinstance(predictions, str) and is_glob(predictions):
         found = sorted(globbing.glob(predictions))
         if not found:
             raise DataError(f"{predictions}: no file matches this pattern")
@@ -146,9 +145,10 @@ def frames(predictions: Any, options: EvalOptions) -> Iterator[Frame]:
         raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
     for source in sources(predictions):
         offset = 0
-        for table in prefetched(iter_tables(source, options.delimiter)):
-            yield frame_from_table(table, display_name(source), offset)
-            offset += table.num_rows
+        with closing(tables(source, options.delimiter)) as chunks:
+            for table in chunks:
+                yield frame_from_table(table, display_name(source), offset)
+                offset += table.num_rows
 
 
 def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None) -> Evaluation:

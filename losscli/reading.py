@@ -13,8 +13,10 @@ import csv
 import gzip
 import io
 import lzma
+import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -596,40 +598,79 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles)
 
 
-def prefetched(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """``items``, produced by a background thread ``depth`` ahead: the next chunk is parsed (pyarrow
-    releases the GIL) while numpy computes the losses of this one."""
-    import queue
-    import threading
+class Prefetched:
+    """``items``, produced by a background thread ``depth`` ahead from the moment this is made: the
+    next chunk is parsed (pyarrow releases the GIL) while numpy computes the losses of this one.
+    An error of the producer is raised by ``next``; ``close`` stops the thread."""
 
-    box: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
+    def __init__(self, items: Iterator[Any], depth: int = 2) -> None:
+        import queue
+        import threading
 
-    def produce() -> None:
+        self._box: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = object()
+        self._thread = threading.Thread(target=self._produce, args=(items,), daemon=True)
+        self._thread.start()
+
+    def _produce(self, items: Iterator[Any]) -> None:
         try:
             for item in items:
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-                box.put((item, None))
-            box.put((done, None))
+                self._box.put((item, None))
+            self._box.put((self._done, None))
         except BaseException as error:  # handed to the consumer, raised there
-            box.put((done, error))
+            self._box.put((self._done, error))
 
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = box.get()
+    def __iter__(self) -> "Prefetched":
+        return self
+
+    def __next__(self) -> Any:
+        item, error = self._box.get()
+        if error is not None or item is self._done:
+            self.close()
             if error is not None:
                 raise error
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        import queue
+
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a producer waiting to put
             try:
-                box.get_nowait()
+                self._box.get_nowait()
             except queue.Empty:
-                thread.join(0.01)
+                self._thread.join(0.01)
+
+
+def is_glob(path: str) -> bool:
+    """Whether PRED is a quoted glob of shards: glob characters, and not itself a file."""
+    return path != "-" and any(c in path for c in "*?[") and not os.path.exists(path)
+
+
+_STARTED: dict[tuple[str, str | None], Prefetched] = {}
+
+
+@contextmanager
+def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
+    """Stream ``path`` in the background from now on; :func:`tables` takes the stream up. The CLI
+    enters this before it loads plugins, settings and losses, so the first chunks are parsed by
+    then. On exit, a stream nobody took is closed."""
+    key = (path, delimiter)
+    _STARTED[key] = Prefetched(iter_tables(path, delimiter))
+    try:
+        yield
+    finally:
+        left = _STARTED.pop(key, None)
+        if left is not None:
+            left.close()
+
+
+def tables(path: str, delimiter: str | None = None) -> Prefetched:
+    """The file's chunks, parsed ahead in a background thread (begun by :func:`reading_ahead`, if
+    it was). Close it when done early."""
+    started = _STARTED.pop((path, delimiter), None)
+    return started if started is not None else Prefetched(iter_tables(path, delimiter))

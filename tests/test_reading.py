@@ -145,3 +145,18 @@ def test_a_number_too_large_to_sum_is_still_finite(tmp_path):
     result = run("eval", path, "--task", "regression", "--loss", "mae")
     assert result.code == 0, result.stderr
     assert result.json["results"][0]["losses"]["mae"] == 0.0
+
+
+def test_a_stream_begun_ahead_and_not_taken_is_dropped(tmp_path):
+    """The CLI begins reading PRED before it checks the other flags; when a flag is wrong, that stream
+    must not be left for the next run on the same path (which may hold other rows by then)."""
+    from losscli import reading as reading_module
+
+    from .conftest import run
+
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n1,0.9\n0,0.2\n")
+    assert run("eval", path, "--loss", "no_such_loss").code == 2
+    assert reading_module._STARTED == {}
+    path.write_text("y_true,y_pred\n1,0.5\n0,0.5\n")
+    assert run("eval", path, "--loss", "brier").json["results"][0]["losses"]["brier"] == 0.25
