@@ -603,7 +603,7 @@ class Prefetched:
     next chunk is parsed (pyarrow releases the GIL) while numpy computes the losses of this one.
     An error of the producer is raised by ``next``; ``close`` stops the thread."""
 
-    def __init__(self, items: Iterator[Any], depth: int = 2) -> None:
+    def __init__(self, items: Iterator[Any], depth: int = 8) -> None:
         import queue
         import threading
 
