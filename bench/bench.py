@@ -113,7 +113,7 @@ def verdict(name: str, value: float, goal: str, ok: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the row counts (bigger files)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the best time counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each command; the best time counts")
     parser.add_argument("--make", nargs=3, metavar=("KIND", "ROWS", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
