@@ -181,3 +181,24 @@ def test_focal_alpha_torchvision_and_keras_conventions_by_hand():
     # Keras CategoricalFocalCrossentropy(alpha=0.25, gamma=2): 0.25 * (1 - 0.7)^2 * -ln 0.7
     got = value("focal", "sparse", "probability", [[1, 0, 0]], [[0.7, 0.2, 0.1]], alpha=0.25)
     assert got == pytest.approx(0.25 * 0.09 * -math.log(0.7), rel=1e-12)
+
+
+def test_per_row_terms_of_confident_rows_keep_their_relative_precision():
+    """Per-row terms feed --per-row and --worst: a confident row's tiny term must not drown in the
+    rounding of a formula that cancels (e.g. Σp² − 2p_y + 1, or log(1-p) + y(log p − log(1-p))).
+    By hand: −log(1 − 1e−10) = 1e−10 + 5e−21; (1e−9)² + (1e−9)² = 2e−18."""
+    from losscli.registry import Inputs, lookup, parse_params, terms
+
+    def row_terms(name, inputs):
+        spec = lookup(name, inputs.task)
+        return terms(spec, inputs, parse_params(spec.params, name, {}))
+
+    binary = Inputs("binary", "probability", np.array([1.0, 0.0]), np.array([1 - 1e-10, 1e-10]))
+    assert row_terms("binary_crossentropy", binary) == pytest.approx([1e-10, 1e-10], rel=1e-6, abs=0)
+    p = np.asfortranarray([[1 - 2e-9, 1e-9, 1e-9], [0.2, 0.3, 0.5]])
+    index = np.array([0, 2])
+    sparse = Inputs("sparse", "probability", np.eye(3)[index], p, index=index)
+    brier = row_terms("brier", sparse)
+    assert brier[0] == pytest.approx((2e-9) ** 2 + 2 * (1e-9) ** 2, rel=1e-6, abs=0)
+    assert brier[1] == pytest.approx(0.2**2 + 0.3**2 + 0.5**2, rel=1e-12)
+    assert row_terms("sparse_categorical_crossentropy", sparse) == pytest.approx([2e-9, -np.log(0.5)], rel=1e-6, abs=0)

@@ -23,11 +23,9 @@ def _threshold(s: Scores, threshold: float | None) -> float:
 
 
 def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
-    r""":math:`-[y \log p + (1 - y) \log(1 - p)]` elementwise (as ``-[\log(1-p) + y (\log p - \log(1-p))]``)."""
-    def compute() -> np.ndarray:
-        log_1mp = s.log_1mp(eps)
-        return -(log_1mp + y * (s.log_p(eps) - log_1mp))
-    return s.shared(("bce", eps), y, compute)
+    r""":math:`-[y \log p + (1 - y) \log(1 - p)]` elementwise, computed once per pair (the plain and the
+    class-weighted cross-entropy share it)."""
+    return s.shared(("bce", eps), y, lambda: -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps)))
 
 
 @loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64}, inputs="scores",

@@ -100,11 +100,7 @@ def brier_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     As scikit-learn (``scale_by_half="auto"``), halved when K = 2 so that it equals the binary
     Brier score.
     """
-    if s.index is not None:  # one-hot y: Σ_c p_c² − 2 p_y + 1, without the (n, K) difference
-        p = s.p
-        terms = (p * p).sum(axis=1) - 2.0 * s.p_true + 1.0
-    else:
-        terms = ((s.p - y) ** 2).sum(axis=1)
+    terms = ((s.p - y) ** 2).sum(axis=1)  # (not Σp² − 2p_y + 1: that cancels for confident rows)
     return terms / 2.0 if y.shape[1] == 2 else terms
 
 
