@@ -627,6 +627,8 @@ class Prefetched:
         return self
 
     def __next__(self) -> Any:
+        if self._stop.is_set():  # closed, or ran out before
+            raise StopIteration
         item, error = self._box.get()
         if error is not None or item is self._done:
             self.close()

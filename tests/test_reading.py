@@ -160,3 +160,24 @@ def test_a_stream_begun_ahead_and_not_taken_is_dropped(tmp_path):
     assert reading_module._STARTED == {}
     path.write_text("y_true,y_pred\n1,0.5\n0,0.5\n")
     assert run("eval", path, "--loss", "brier").json["results"][0]["losses"]["brier"] == 0.25
+
+
+def test_prefetched_passes_items_and_errors_on_and_stops():
+    from losscli.reading import Prefetched
+
+    items = Prefetched(iter(range(20)), depth=3)
+    assert list(items) == list(range(20))
+    assert next(items, "done") == "done"  # exhausted: stays exhausted, does not block
+
+    def failing():
+        yield 1
+        raise DataError("bad row 2")
+
+    items = Prefetched(failing())
+    assert next(items) == 1
+    with pytest.raises(DataError, match="bad row 2"):
+        next(items)
+    endless = Prefetched(iter(int, 1), depth=2)  # an endless producer, stopped by close()
+    assert next(endless) == 0
+    endless.close()
+    assert next(endless, "closed") == "closed"
