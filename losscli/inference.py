@@ -324,6 +324,11 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
     classes = pair.classes or list(pair.pred)
     target.classes = classes
     y = target.raw_labels = _labels(frame, true, keep)
+    if y.dtype != object and [c.strip() for c in classes] == [str(i) for i in range(len(classes))]:
+        idx = y.astype(np.intp)  # classes named 0…K−1: the labels are the positions, if they are ids
+        if len(y) and (idx == y).all() and idx.min() >= 0 and idx.max() < len(classes):
+            target.evidence.append("labels match the column suffixes")
+            return idx
     if y.dtype != object and not _is_integral(y):
         i = int(np.flatnonzero(y != np.round(y))[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
@@ -395,7 +400,7 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
     k = p.shape[1]
     target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass")
     y = np.zeros((k, len(idx))).T  # column-major, like p
-    y[np.arange(len(idx)), idx] = 1.0
+    y.T.ravel()[idx * len(idx) + np.arange(len(idx))] = 1.0  # y[i, idx[i]] = 1, through the flat view
     return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p, index=idx)
 
 
