@@ -15,6 +15,7 @@ Integer labels with integer predictions are hard class ids (``zero_one`` only). 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -37,12 +38,23 @@ class Target:
     classes: list[str] | None = None
     positive: str | None = None
     weight: str | None = None
-    rows: np.ndarray | None = None  # 1-based data rows of the source kept (after --dropna)
-    positions: np.ndarray | None = None  # the same rows as positions in the frame (chunk)
+    kept: np.ndarray | None = None  # the frame's rows evaluated (after --dropna); None: all of them
+    frame_rows: int = 0  # rows in the frame (chunk)
+    offset: int = 0  # rows of the source before the frame
     raw_labels: np.ndarray | None = None  # the labels as read (names, numbers or K columns)
     dropped: int = 0
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        """The rows evaluated, as positions in the frame (chunk); made only when asked for."""
+        return np.flatnonzero(self.kept) if self.kept is not None else np.arange(self.frame_rows)
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The rows evaluated, as 1-based data rows of the source."""
+        return self.positions + (1 + self.offset)
 
     @property
     def task(self) -> Task:
@@ -83,9 +95,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     used = pair.true + pair.pred + ([weight] if weight else [])
     keep, dropped = _missing_rows(frame, used, dropna)
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
-                    dropped=dropped)
-    target.positions = np.flatnonzero(keep) if keep is not None else np.arange(frame.n_rows)
-    target.rows = target.positions + 1 + frame.offset
+                    kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
     if dropped:
         target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
     w = _weights(frame, weight, keep) if weight else None
