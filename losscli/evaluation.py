@@ -25,7 +25,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
 from .pairing import explicit_pairs, find_pairs, no_pairs_message
-from .reading import Frame, display_name, frame_from_table, is_glob, load, tables
+from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
 from .registry import Inputs, Partial
 from .state import MASK64, LossState, PairState, State, top_rows
 
@@ -136,8 +136,9 @@ def sources(predictions: Any) -> list[Any]:
     return [predictions]
 
 
-def frames(predictions: Any, options: EvalOptions) -> Iterator[Frame]:
-    """Every chunk of every source, as frames whose row numbers count within their file."""
+def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None) -> Iterator[Frame]:
+    """Every chunk of every source, as frames whose row numbers count within their file. Once
+    ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those."""
     if options.labels is not None or not isinstance(predictions, str):
         yield load(predictions, options.labels, options.on, options.delimiter)
         return
@@ -146,6 +147,8 @@ def frames(predictions: Any, options: EvalOptions) -> Iterator[Frame]:
     for source in sources(predictions):
         offset = 0
         with closing(tables(source, options.delimiter)) as chunks:
+            if columns is not None and chunks.columns is not None:
+                columns.also(chunks.columns)
             for table in chunks:
                 yield frame_from_table(table, display_name(source), offset)
                 offset += table.num_rows
@@ -162,13 +165,17 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     explain: list[str] = []
     ok = False
     try:
-        chunks = frames(predictions, options)
+        used = ColumnChoice()
+        chunks = frames(predictions, options, used)
         # the classic bootstrap (each row its own group) needs the whole input in one chunk
         ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
         classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
         for frame in itertools.chain(ahead, chunks):
+            planned = state is not None
             state = update(state, frame, options, params, writer, classic=classic, explain=explain,
                            several_files=len(shards) > 1)
+            if not planned:
+                used.keep(columns_used(state, options))
             if progress is not None:
                 progress(frame.n_rows)
         ok = True
@@ -176,6 +183,12 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
         if writer is not None:
             writer.close(ok)
     return Evaluation(finish(state, options), state, state.notes, explain)
+
+
+def columns_used(state: State, options: EvalOptions) -> list[str]:
+    """The columns that chunks after the first need: every pair's, the weight and the groups."""
+    names = [c for pair in state.pairs.values() for c in pair.pair.true + pair.pair.pred]
+    return names + [c for c in (options.weight, options.group_by) if c]
 
 
 def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]], classic: bool,

@@ -19,7 +19,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -309,12 +309,35 @@ def read_table(path: str, delimiter: str | None = None) -> pa.Table:
     return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None)))
 
 
-def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS) -> Iterator[pa.Table]:
+class ColumnChoice:
+    """The columns that the CSV pieces still to be parsed need: all of them until :meth:`keep` is
+    told (once the first chunk has decided the pairs), then only those, so that a file's other
+    columns (ids, features, text) are not converted. Read by the reading thread before each piece;
+    ``also`` passes the choice on to the reader of a stream begun earlier."""
+
+    def __init__(self, names: Iterable[str] | None = None) -> None:
+        self.names: tuple[str, ...] | None = None if names is None else tuple(names)
+        self._also: list[ColumnChoice] = []
+
+    def keep(self, names: Iterable[str]) -> None:
+        self.names = tuple(dict.fromkeys(names))
+        for other in self._also:
+            other.keep(self.names)
+
+    def also(self, other: "ColumnChoice") -> None:
+        self._also.append(other)
+        if self.names is not None:
+            other.keep(self.names)
+
+
+def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS,
+                columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
 
     Memory stays bounded by a chunk, whatever the file's size. Integer columns are read as
     float64 (a later "0.5" must not break an int column) and columns empty in the first block as
-    text; a cell that is not a number is reported with its row.
+    text; a cell that is not a number is reported with its row. CSV pieces parsed once
+    ``columns`` has names hold just those columns.
     """
     name = display_name(path)
     raw = _open_raw(path)
@@ -322,7 +345,7 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
         if _peek(raw, 4) == b"PAR1":
             raw = raw if raw.seekable() else io.BytesIO(raw.read())  # parquet's footer is at the end
         chunks = _parquet_chunks(raw, name, chunk_cells) if _peek(raw, 4) == b"PAR1" else \
-            _csv_chunks(raw, path, name, delimiter, chunk_cells)
+            _csv_chunks(raw, path, name, delimiter, chunk_cells, columns)
         rows = 0
         for table in chunks:
             if rows == 0:
@@ -363,7 +386,7 @@ def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Itera
 
 
 def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
-                chunk_cells: int | None) -> Iterator[pa.Table]:
+                chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The CSV as tables, cut at line ends: the first FIRST_CHUNK_BYTES of text whole (it decides
     the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block (about
     BLOCK_BYTES of text each).
@@ -410,7 +433,8 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         cut = len(pending) if size is None or len(pending) <= size else (_line_end(pending, size) or len(pending))
         piece, pending = memoryview(pending)[:cut], pending[cut:]  # the piece is a view, the rest a new buffer
         if not _blank(piece):
-            table = _parse_piece(piece, list(types), types, parse, name, delimiter, rows)
+            wanted = None if columns is None or columns.names is None else [c for c in columns.names if c in types]
+            table = _parse_piece(piece, list(types), types, parse, name, delimiter, wanted)
             if size is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
                 yield table
             else:  # one table per parsed block: numpy reads its columns in place, no concatenation
@@ -443,25 +467,29 @@ def _header_end(sample: bytes) -> int:
 
 
 def _parse_piece(piece: memoryview, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
-                 name: str, delimiter: str, before: int) -> pa.Table:
-    """One run of whole lines through pyarrow's reader; a bad cell is reported with its row."""
+                 name: str, delimiter: str, wanted: list[str] | None = None) -> pa.Table:
+    """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given).
+
+    A numeric column with a cell that is not a number is read as text instead: where the column is
+    used, the cell is reported with its row (``Frame.numeric``); a column no pair uses costs nothing.
+    """
     def read(column_types: dict[str, pa.DataType]) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(piece)),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 column_types=column_types))
-    try:
-        return read(types)
-    except pa.ArrowInvalid as error:
-        found = re.search(r"column #(\d+)", str(error))
-        if not found or "conversion error" not in str(error):
-            raise _parse_error(error, name, delimiter) from None
-        column = names[int(found.group(1))]
-        table = read({**types, column: pa.string()})
-        _text_to_numbers(Column(column, table.column(column), name, offset=before))  # raises, naming the row
-        raise _parse_error(error, name, delimiter) from None
+                                                 column_types=column_types, include_columns=wanted or []))
+    column_types = dict(types)
+    while True:
+        try:
+            return read(column_types)
+        except pa.ArrowInvalid as error:
+            found = re.search(r"column #(\d+)", str(error))
+            column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
+            if column is None or column_types[column] == pa.string():
+                raise _parse_error(error, name, delimiter) from None
+            column_types[column] = pa.string()
 
 
 def _parse_error(error: Exception, name: str, delimiter: str) -> DataError:
@@ -603,10 +631,11 @@ class Prefetched:
     next chunk is parsed (pyarrow releases the GIL) while numpy computes the losses of this one.
     An error of the producer is raised by ``next``; ``close`` stops the thread."""
 
-    def __init__(self, items: Iterator[Any], depth: int = 8) -> None:
+    def __init__(self, items: Iterator[Any], depth: int = 8, columns: ColumnChoice | None = None) -> None:
         import queue
         import threading
 
+        self.columns = columns  # the column choice of the reader that feeds it, if any
         self._box: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._done = object()
@@ -662,7 +691,8 @@ def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
     enters this before it loads plugins, settings and losses, so the first chunks are parsed by
     then. On exit, a stream nobody took is closed."""
     key = (path, delimiter)
-    _STARTED[key] = Prefetched(iter_tables(path, delimiter))
+    choice = ColumnChoice()
+    _STARTED[key] = Prefetched(iter_tables(path, delimiter, columns=choice), columns=choice)
     try:
         yield
     finally:
@@ -675,4 +705,7 @@ def tables(path: str, delimiter: str | None = None) -> Prefetched:
     """The file's chunks, parsed ahead in a background thread (begun by :func:`reading_ahead`, if
     it was). Close it when done early."""
     started = _STARTED.pop((path, delimiter), None)
-    return started if started is not None else Prefetched(iter_tables(path, delimiter))
+    if started is not None:
+        return started
+    choice = ColumnChoice()
+    return Prefetched(iter_tables(path, delimiter, columns=choice), columns=choice)

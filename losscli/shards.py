@@ -13,8 +13,8 @@ from typing import Any, Mapping
 
 from . import registry
 from .errors import DataError, UsageError
-from .evaluation import EvalOptions, Evaluation, finish, frames, prepare, sources, update
-from .reading import display_name, frame_from_table, iter_tables
+from .evaluation import EvalOptions, Evaluation, columns_used, finish, frames, prepare, sources, update
+from .reading import ColumnChoice, display_name, frame_from_table, iter_tables
 from .state import LossState, PairState, State
 
 CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler
@@ -48,7 +48,7 @@ def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mappi
     plugins.load(plugin_files)
     state = empty_like(template)
     offset = 0
-    for table in iter_tables(source, options.delimiter):
+    for table in iter_tables(source, options.delimiter, columns=ColumnChoice(columns_used(template, options))):
         state = update(state, frame_from_table(table, display_name(source), offset), options, params,
                        several_files=True)
         offset += table.num_rows

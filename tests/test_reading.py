@@ -181,3 +181,47 @@ def test_prefetched_passes_items_and_errors_on_and_stops():
     assert next(endless) == 0
     endless.close()
     assert next(endless, "closed") == "closed"
+
+
+def test_columns_no_pair_uses_are_not_parsed_after_the_first_chunk(tmp_path, monkeypatch):
+    """A wide file: after the first chunk only the used columns are converted, so a bad cell in an
+    unused column is no error, while one in a used column is still reported at its row."""
+    from losscli import reading as reading_module
+
+    from .conftest import run
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 300)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    lines = [f"{i % 2},0.{i % 8 + 1},{i},feature {i}" for i in range(200)]
+    lines[150] = "1,0.5,not a number,free text"  # an unused numeric column, after the first chunk
+    path = tmp_path / "wide.csv"
+    path.write_text("y_true,y_pred,x,note\n" + "\n".join(lines) + "\n")
+    result = run("eval", path, "--loss", "brier")
+    assert result.code == 0, result.stderr
+    y = np.array([i % 2 for i in range(200)], dtype=float)
+    p = np.array([float(f"0.{i % 8 + 1}") for i in range(200)])
+    p[150] = 0.5
+    assert result.json["results"][0]["losses"]["brier"] == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)
+    lines[180] = "1,oops,3,text"  # a used column: named at its row
+    path.write_text("y_true,y_pred,x,note\n" + "\n".join(lines) + "\n")
+    result = run("eval", path, "--loss", "brier")
+    assert result.code == 3 and "column 'y_pred', row 181" in result.stderr and "'oops' is not a number" in result.stderr
+
+
+def test_a_column_choice_narrows_the_pieces_parsed_after_it(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+    from losscli.reading import ColumnChoice, iter_tables
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 200)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 200)
+    path = tmp_path / "w.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i},{i * 2},{i * 3}\n" for i in range(300)))
+    choice = ColumnChoice()
+    chunks = iter_tables(str(path), columns=choice)
+    first = next(chunks)
+    assert first.column_names == ["a", "b", "c"]
+    choice.keep(["c", "a", "zz"])  # a name the file lacks is left to the evaluation to report
+    rest = list(chunks)
+    assert {tuple(t.column_names) for t in rest} == {("c", "a")}
+    assert sum(t.num_rows for t in rest) + first.num_rows == 300
+    assert rest[-1].column("c").to_pylist()[-1] == 897.0
