@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
+NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 SNIFF_BYTES = 64 * 1024
 BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losses take it as one chunk
 FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
@@ -51,6 +52,7 @@ class Column:
     source: str
     rows: np.ndarray | None = None
     offset: int = 0  # rows of ``source`` before this chunk
+    numbers: bool = False  # text only because a cell is not a number: a numeric column all the same
 
     def row(self, i: int) -> int:
         """The 1-based data row in ``source`` of position ``i``."""
@@ -80,8 +82,9 @@ class Frame:
         return self.columns[name]
 
     def is_text(self, name: str) -> bool:
-        kind = self.column(name).data.type
-        return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        """A column of text (not one of numbers read as text because of a bad cell)."""
+        col = self.column(name)
+        return _is_string_type(col.data.type) and not col.numbers
 
     def missing(self, name: str) -> np.ndarray:
         """True where the cell is empty, NA or NaN."""
@@ -90,7 +93,7 @@ class Frame:
             return np.isnan(self._floats(name))  # empty cells are NaN there too
         import pyarrow.compute as pc
 
-        if self.is_text(name):
+        if _is_string_type(data.type):
             blank = pc.equal(pc.utf8_trim_whitespace(data), "")
             return to_numpy(pc.or_kleene(data.is_null(), blank).fill_null(True))
         return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
@@ -130,7 +133,7 @@ class Frame:
             values = self._floats(name)
             if keep is None and self._all_finite(name):
                 return values
-        elif self.is_text(name):
+        elif _is_string_type(data.type):
             values = _text_to_numbers(col)
         elif pa.types.is_binary(data.type) or pa.types.is_large_binary(data.type):
             raise DataError(f"{where(col.source, name)}is not valid UTF-8 text; save the file as UTF-8")
@@ -161,6 +164,10 @@ class Frame:
         """``file, column 'c', row r: `` for position ``i`` of column ``name``."""
         col = self.column(name)
         return where(col.source, name, col.row(i))
+
+
+def _is_string_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _is_number_type(kind: pa.DataType) -> bool:
@@ -483,7 +490,9 @@ def _parse_piece(piece: memoryview, names: list[str], types: dict[str, pa.DataTy
     column_types = dict(types)
     while True:
         try:
-            return read(column_types)
+            table = read(column_types)
+            fallen = [c for c in column_types if column_types[c] != types[c]]
+            return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
             found = re.search(r"column #(\d+)", str(error))
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
@@ -507,7 +516,9 @@ def _plain_column(data: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
-    return Frame({name: Column(name, _plain_column(table.column(name)), source, offset=offset)
+    numbers = set((table.schema.metadata or {}).get(NUMBERS_AS_TEXT, b"").decode().split("\n"))
+    return Frame({name: Column(name, _plain_column(table.column(name)), source, offset=offset,
+                               numbers=name in numbers)
                   for name in table.column_names}, table.num_rows, source, offset=offset)
 
 

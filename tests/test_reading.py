@@ -225,3 +225,19 @@ def test_a_column_choice_narrows_the_pieces_parsed_after_it(tmp_path, monkeypatc
     assert {tuple(t.column_names) for t in rest} == {("c", "a")}
     assert sum(t.num_rows for t in rest) + first.num_rows == 300
     assert rest[-1].column("c").to_pylist()[-1] == 897.0
+
+
+def test_a_bad_cell_in_a_numeric_column_of_the_first_chunk_is_named_not_taken_for_class_names(tmp_path):
+    """Past the first 64 KiB (where the types are decided) a prediction cell that is not a number
+    turns its column to text for that piece; it must still be a bad number at its row, not hard
+    class predictions beside text labels."""
+    from .conftest import run
+
+    rows = [f"{'cat' if i % 2 else 'dog'},0.{i % 9 + 1}" for i in range(12000)]
+    rows[11000] = "cat,0.4x"
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 64 * 1024
+    result = run("eval", path)
+    assert result.code == 3
+    assert "column 'y_pred', row 11001" in result.stderr and "'0.4x' is not a number" in result.stderr
