@@ -100,7 +100,9 @@ def brier_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     As scikit-learn (``scale_by_half="auto"``), halved when K = 2 so that it equals the binary
     Brier score.
     """
-    terms = ((s.p - y) ** 2).sum(axis=1)  # (not Σp² − 2p_y + 1: that cancels for confident rows)
+    difference = s.p - y
+    np.multiply(difference, difference, out=difference)  # squared in place: one (n, K) buffer
+    terms = difference.sum(axis=1)
     return terms / 2.0 if y.shape[1] == 2 else terms
 
 
@@ -156,5 +158,8 @@ def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:
     The true class is argmax of the labels; ties count in the true class's favour.
     """
     true = s.index if s.index is not None else row_argmax(y)
-    true_score = gather(s.raw, true)[:, None]
-    return ((s.raw > true_score).sum(axis=1) >= k).astype(np.float64)
+    true_score = gather(s.raw, true)
+    higher = np.zeros(len(true), dtype=np.int32)
+    for column in s.raw.T:  # class by class: cheaper than a boolean (n, K) matrix summed along rows
+        higher += column > true_score
+    return (higher >= k).astype(np.float64)
