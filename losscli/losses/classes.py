@@ -116,7 +116,7 @@ def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
     if s.index is not None:
         positive = gather(s.raw, s.index)
         others = s.raw.copy(order="K")
-        np.put_along_axis(others, s.index[:, None], 0.0, axis=1)  # (1 − y) ŷ: the true class counts 0
+        others[np.arange(len(s.index)), s.index] = 0.0  # (1 − y) ŷ: the true class counts 0
         negative = others.max(axis=1)
     else:
         positive = (y * s.raw).sum(axis=1)
