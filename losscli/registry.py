@@ -56,7 +56,8 @@ class Inputs:
         """The predictions as :class:`Scores`, made once and shared by every loss of this pair."""
         cached = self.__dict__.get("_scores")
         if cached is None:
-            cached = Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"), index=self.index)
+            cached = Scores(self.pred, self.kind, softmax=self.task in ("sparse", "multiclass"), index=self.index,
+                            hard_labels=self.task == "binary")
             object.__setattr__(self, "_scores", cached)
         return cached
 

@@ -8,7 +8,7 @@ are clipped to ``[eps, 1 − eps]`` before a logarithm, as scikit-learn does.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -54,13 +54,15 @@ def row_argmax(matrix: np.ndarray) -> np.ndarray:
 class Scores:
     """One pair's predictions. ``raw`` as given; ``kind`` is probability, logits or class."""
 
-    def __init__(self, raw: np.ndarray, kind: str, *, softmax: bool, index: np.ndarray | None = None) -> None:
+    def __init__(self, raw: np.ndarray, kind: str, *, softmax: bool, index: np.ndarray | None = None,
+                 hard_labels: bool = False) -> None:
         self.raw = raw
         self.kind = kind
         self.softmax = softmax
         self.index = index  # sparse labels: the true class of each row, for gathers instead of sums
+        self.hard_labels = hard_labels  # the labels are exactly 0 or 1 (a binary task)
         self._logs: dict[tuple[str, float], np.ndarray] = {}  # computed once for all losses
-        self._shared: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._shared: dict[tuple, tuple[np.ndarray, Any]] = {}
 
     @property
     def is_logits(self) -> bool:
@@ -109,7 +111,28 @@ class Scores:
                 self._logs[key] = np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
         return self._logs[key]
 
-    def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def on_true_side(self, y: np.ndarray) -> bool:
+        """Whether the losses may work with :meth:`p_t`: probabilities and labels of exactly 0/1."""
+        return self.hard_labels and self.kind == "probability"
+
+    def p_t(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 labels ``y``: (p_t, 1 − p_t), the probability each row gives its own label, and the
+        rest, both exact (p or 1 − p as given): one logarithm serves where y log p + (1 − y)
+        log(1 − p) would take two."""
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            # y·a + (1 − y)·b picks a or b exactly for y in {0, 1}, and is faster than np.where
+            rest, not_y = 1.0 - self.raw, 1.0 - y
+            p_t, q_t = y * self.raw, y * rest
+            p_t += not_y * rest
+            q_t += not_y * self.raw
+            return p_t, q_t
+        return self.shared(("p_t",), y, compute)
+
+    def log_p_t(self, y: np.ndarray, eps: float) -> np.ndarray:
+        """log(clip(p_t, eps, 1 − eps)): the same number as ``log_p`` or ``log_1mp`` on each row."""
+        return self.shared(("log_p_t", eps), y, lambda: np.log(np.clip(self.p_t(y)[0], eps, 1.0 - eps)))
+
+    def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], Any]) -> Any:
         """``compute()``, once for every loss of the pair that asks with the same ``key`` and labels
         (the cross-entropy terms serve the plain and the class-weighted cross-entropy)."""
         found = self._shared.get(key)
