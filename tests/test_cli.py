@@ -353,3 +353,13 @@ def test_parquet_shards_with_categorical_labels(tmp_path):
     columns = ["prob_setosa", "prob_versicolor", "prob_virginica"]
     expected = metrics.log_loss(df.species.astype(str), df[columns].to_numpy(), labels=["setosa", "versicolor", "virginica"])
     assert result.losses()["sparse_categorical_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_console_entry_point_builds_the_command_run_and_still_knows_the_others(write):
+    """main() builds only the command named first (a start-up saving); other names still get
+    typer's own 'No such command … Did you mean' and the top-level help lists every command."""
+    assert json.loads(_losscli("eval", write("p.csv", BINARY), "--format", "json").stdout)["results"][0]["n"] == 4
+    typo = _losscli("evl", "x")
+    assert typo.returncode == 2 and "No such command 'evl'" in typo.stderr and "eval" in typo.stderr
+    top = _losscli("--help").stdout
+    assert all(name in top for name in ("eval", "compare", "merge", "history", "list", "explain"))
