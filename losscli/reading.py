@@ -31,7 +31,8 @@ DELIMITERS = ",;\t|"
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 SNIFF_BYTES = 64 * 1024
 BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losses take it as one chunk
-FIRST_CHUNK_BYTES = 1 << 22  # the first chunk, which decides pairs, tasks and prediction kinds
+FIRST_CHUNK_BYTES = 1 << 22  # at most this much text in the first chunk, which decides the plan:
+FIRST_CHUNK_ROWS = 10_000  # about this many rows (at least a block): nothing overlaps the planning
 CHUNK_BYTES = 1 << 21  # CSV text parsed at once (in blocks, on all cores): memory is bounded by it, not by the file
 CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
 MAGIC = {  # first bytes -> compression
@@ -426,7 +427,7 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
              else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
              for f in head.schema}
     pending = bytearray(sample[_header_end(sample):])  # text not yet parsed: appended to, never copied whole
-    size = FIRST_CHUNK_BYTES if chunk_cells is not None else None
+    size = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
     rows = 0
     eof = False
     while not (eof and not pending):
@@ -451,6 +452,13 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         size = CHUNK_BYTES if size is not None else None
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
+
+
+def _first_chunk_bytes(sample: bytes) -> int:
+    """The size of the first chunk: FIRST_CHUNK_ROWS rows at the sample's bytes per row, at least a
+    block, at most FIRST_CHUNK_BYTES (the plan needs rows, not megabytes, and is made alone)."""
+    per_row = len(sample) / max(sample.count(b"\n"), 1)
+    return min(FIRST_CHUNK_BYTES, max(BLOCK_BYTES, int(per_row * FIRST_CHUNK_ROWS)))
 
 
 def _blank(piece: memoryview) -> bool:
