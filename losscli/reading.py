@@ -395,13 +395,14 @@ def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Itera
 
 def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
                 chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
-    """The CSV as tables, cut at line ends: the first FIRST_CHUNK_BYTES of text whole (it decides
-    the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block (about
-    BLOCK_BYTES of text each).
+    """The CSV as tables, cut at line ends: a first chunk of about FIRST_CHUNK_ROWS rows whole (it
+    decides the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block
+    (about BLOCK_BYTES of text each), holding just the ``columns`` chosen once they are.
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB: integers read as float64 (a later "0.5" must not break an int column; ids stay
-    int64), columns empty there read as text. Values may not contain line breaks (pyarrow's
+    int64), columns empty there read as text; a numeric column with a bad cell in a piece is read
+    as text there (see :func:`_parse_piece`). Values may not contain line breaks (pyarrow's
     default too).
     """
     try:
