@@ -344,15 +344,15 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
 
     Memory stays bounded by a chunk, whatever the file's size. Integer columns are read as
     float64 (a later "0.5" must not break an int column) and columns empty in the first block as
-    text; a cell that is not a number is reported with its row. CSV pieces parsed once
-    ``columns`` has names hold just those columns.
+    text; a cell that is not a number is reported with its row. CSV pieces and parquet row groups
+    read once ``columns`` has names hold just those columns.
     """
     name = display_name(path)
     raw = _open_raw(path)
     try:
         if _peek(raw, 4) == b"PAR1":
             raw = raw if raw.seekable() else io.BytesIO(raw.read())  # parquet's footer is at the end
-        chunks = _parquet_chunks(raw, name, chunk_cells) if _peek(raw, 4) == b"PAR1" else \
+        chunks = _parquet_chunks(raw, name, chunk_cells, columns) if _peek(raw, 4) == b"PAR1" else \
             _csv_chunks(raw, path, name, delimiter, chunk_cells, columns)
         rows = 0
         for table in chunks:
@@ -379,14 +379,20 @@ def _rows_per_chunk(columns: int, chunk_cells: int | None) -> int | None:
     return None if chunk_cells is None else max(1 << 16, chunk_cells // max(columns, 1))
 
 
-def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
+def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None,
+                    columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
+    """The parquet file a row group at a time, in batches of about ``chunk_cells`` cells; row groups
+    begun once ``columns`` is chosen are read for just those columns (the others are not decoded)."""
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(raw)
         size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
-        for batch in parquet.iter_batches(batch_size=size):
-            yield pa.Table.from_batches([batch])
+        present = set(parquet.schema_arrow.names)
+        for group in range(parquet.num_row_groups):
+            chosen = None if columns is None or columns.names is None else [c for c in columns.names if c in present]
+            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=chosen or None):
+                yield pa.Table.from_batches([batch])
         if parquet.metadata.num_rows == 0:
             yield parquet.schema_arrow.empty_table()
     except (pa.ArrowException, OSError) as error:

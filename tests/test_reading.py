@@ -241,3 +241,19 @@ def test_a_bad_cell_in_a_numeric_column_of_the_first_chunk_is_named_not_taken_fo
     result = run("eval", path)
     assert result.code == 3
     assert "column 'y_pred', row 11001" in result.stderr and "'0.4x' is not a number" in result.stderr
+
+
+def test_parquet_row_groups_read_after_the_choice_hold_just_those_columns(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from losscli.reading import ColumnChoice, iter_tables
+
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"a": list(range(100)), "b": [0.5] * 100, "c": ["x"] * 100}), path, row_group_size=25)
+    choice = ColumnChoice()
+    chunks = iter_tables(str(path), columns=choice)
+    assert next(chunks).column_names == ["a", "b", "c"]
+    choice.keep(["b"])
+    rest = list(chunks)
+    assert {tuple(t.column_names) for t in rest} == {("b",)} and sum(t.num_rows for t in rest) == 75
