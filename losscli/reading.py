@@ -342,9 +342,9 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
                 columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
 
-    Memory stays bounded by a chunk, whatever the file's size. Integer columns are read as
-    float64 (a later "0.5" must not break an int column) and columns empty in the first block as
-    text; a cell that is not a number is reported with its row. CSV pieces and parquet row groups
+    Memory stays bounded by a chunk, whatever the file's size. Column types come from the first
+    64 KiB (a later "0.5" in an integer column is still a number; columns empty there are text);
+    a cell that is not a number is reported with its row where its column is used. CSV pieces and parquet row groups
     read once ``columns`` has names hold just those columns.
     """
     name = display_name(path)
@@ -406,10 +406,10 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     (about BLOCK_BYTES of text each), holding just the ``columns`` chosen once they are.
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
-    first 64 KiB: integers read as float64 (a later "0.5" must not break an int column; ids stay
-    int64), columns empty there read as text; a numeric column with a bad cell in a piece is read
-    as text there (see :func:`_parse_piece`). Values may not contain line breaks (pyarrow's
-    default too).
+    first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
+    is read as text in that piece (see :func:`_parse_piece`): "0.5" in an integer column is still a
+    number, and the column is read as float64 from then on. Values may not contain line breaks
+    (pyarrow's default too).
     """
     try:
         stream = _decompressed(raw, path)
@@ -428,11 +428,8 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     except pa.ArrowInvalid as error:
         raise _parse_error(error, name, delimiter) from None
     _check_header(head, name)
-    from .pairing import is_id_like
-
-    types = {f.name: pa.string() if pa.types.is_null(f.type)
-             else pa.float64() if pa.types.is_integer(f.type) and not is_id_like(f.name) else f.type
-             for f in head.schema}
+    types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
+             else f.type for f in head.schema}
     pending = bytearray(sample[_header_end(sample):])  # text not yet parsed: appended to, never copied whole
     size = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
     rows = 0
@@ -450,6 +447,9 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         if not _blank(piece):
             wanted = None if columns is None or columns.names is None else [c for c in columns.names if c in types]
             table = _parse_piece(piece, list(types), types, parse, name, delimiter, wanted)
+            for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
+                if pa.types.is_integer(types[column]):
+                    types[column] = pa.float64()
             if size is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
                 yield table
             else:  # one table per parsed block: numpy reads its columns in place, no concatenation
@@ -530,8 +530,14 @@ def _plain_column(data: pa.ChunkedArray) -> pa.ChunkedArray:
     return data.cast(data.type.value_type) if pa.types.is_dictionary(data.type) else data
 
 
+def _numbers_as_text(table: pa.Table) -> list[str]:
+    """The numeric columns that ``_parse_piece`` read as text (a cell was not a number)."""
+    names = (table.schema.metadata or {}).get(NUMBERS_AS_TEXT, b"").decode()
+    return names.split("\n") if names else []
+
+
 def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
-    numbers = set((table.schema.metadata or {}).get(NUMBERS_AS_TEXT, b"").decode().split("\n"))
+    numbers = set(_numbers_as_text(table))
     return Frame({name: Column(name, _plain_column(table.column(name)), source, offset=offset,
                                numbers=name in numbers)
                   for name in table.column_names}, table.num_rows, source, offset=offset)

@@ -257,3 +257,25 @@ def test_parquet_row_groups_read_after_the_choice_hold_just_those_columns(tmp_pa
     choice.keep(["b"])
     rest = list(chunks)
     assert {tuple(t.column_names) for t in rest} == {("b",)} and sum(t.num_rows for t in rest) == 75
+
+
+def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monkeypatch):
+    """Types come from the first 64 KiB: a target that is whole there and fractional later is read
+    as text where it changes, then as float64; every value counts (MAE by numpy)."""
+    from losscli import reading as reading_module
+
+    from .conftest import run
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 70_000)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 5_000)
+    monkeypatch.setattr(reading_module, "BLOCK_BYTES", 2_000)
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 100, 12_000).astype(float)
+    y[9_000:] += 0.25  # whole numbers for the first 9,000 rows (over 64 KiB), then quarters
+    p = y + rng.normal(0, 3, len(y)).round(3)
+    path = tmp_path / "r.csv"
+    path.write_text("y_true,y_pred\n" + "".join(f"{a:g},{b:g}\n" for a, b in zip(y, p)))
+    assert len("".join(f"{a:g},{b:g}\n" for a, b in zip(y[:9000], p[:9000]))) > 64 * 1024
+    result = run("eval", path, "--task", "regression", "--loss", "mae")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["losses"]["mae"] == pytest.approx(np.mean(np.abs(y - p)), rel=1e-12)
