@@ -187,9 +187,10 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
             return _hard_classes(y, p, target, task)
-        distinct = len(_distinct(y))
-        target.evidence.append(f"label '{true}' is numeric with {distinct} distinct values: regression"
-                               + (" (--task regression)" if task else ""))
+        if task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
+            target.evidence.append(f"label '{true}' is numeric with {len(_distinct(y))} distinct values: regression")
+        else:
+            target.evidence.append(f"label '{true}' is numeric: regression (--task regression, or the first rows)")
         return Inputs("regression", "values", y, p)
     if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y):
         return _hard_classes(y, p, target, task)
