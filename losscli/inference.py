@@ -194,7 +194,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
         return Inputs("regression", "values", y, p)
     if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y):
         return _hard_classes(y, p, target, task)
-    return _binary(frame, pair, target, y, p, predictions, positive, classes)
+    return _binary(frame, pair, target, y, p, predictions, positive, keep, classes)
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -222,15 +222,15 @@ def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
     return len(values) == 2 and _is_integral(np.array(list(values))) and in_unit
 
 
-def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray,
-            predictions: str | None, positive: str | None, classes: list[str] | None = None) -> Inputs:
+def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray, predictions: str | None,
+            positive: str | None, keep: np.ndarray | None, classes: list[str] | None = None) -> Inputs:
     true = pair.true[0]
     if classes is not None:  # a later chunk: the labels must be the classes seen first
         target.classes, target.positive = classes, positive
         target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
         kind = _kind_from_range(p, predictions, frame, pair.pred, target)
-        return Inputs("binary", kind, _positive_of(frame, true, y, classes, positive), p)
-    shown, inverse = _factorize(y)
+        return Inputs("binary", kind, _positive_of(frame, true, y, keep, classes, positive), p)
+    shown, inverse = _label_codes(frame, true, y, keep)
     if len(shown) > 2:
         raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
@@ -262,14 +262,15 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     return Inputs("binary", kind, y01.astype(np.float64), p)
 
 
-def _positive_of(frame: Frame, true: str, y: np.ndarray, classes: list[str], positive: str) -> np.ndarray:
+def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None, classes: list[str],
+                 positive: str) -> np.ndarray:
     """1.0 where the label is ``positive``, else 0.0; a label outside ``classes`` is a DataError."""
     if y.dtype != object:  # numbers: two comparisons, no factorising
         is_positive = y == float(positive)
         others = [float(c) for c in classes if c != positive]
         if (is_positive | (y == others[0]) if others else is_positive).all():
             return is_positive.astype(np.float64)
-    shown, inverse = _factorize(y)
+    shown, inverse = _label_codes(frame, true, y, keep)
     unseen = [v for v in shown if v not in classes]
     if unseen:
         i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
@@ -290,6 +291,11 @@ def _match_positive(positive: str, shown: list[str], numeric: bool, column: str)
         if number in shown or (len(shown) == 1 and number in ("0", "1")):
             return number
     raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
+
+
+def _label_codes(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None) -> tuple[list[str], np.ndarray]:
+    """The labels' sorted distinct names and each row's position among them (text through Arrow)."""
+    return frame.factorized(true, keep) if frame.is_text(true) else _factorize(y)
 
 
 SMALL_RANGE = 1 << 16  # integer labels spanning fewer values than this are factorised by a table
@@ -334,17 +340,28 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
     true = pair.true[0]
     classes = pair.classes or list(pair.pred)
     target.classes = classes
-    y = target.raw_labels = _labels(frame, true, keep)
-    if y.dtype != object and [c.strip() for c in classes] == [str(i) for i in range(len(classes))]:
+    if frame.is_text(true):  # names: factorised by Arrow, no Python string per row
+        names, inverse = frame.factorized(true, keep)
+        y = target.raw_labels = np.array(names, dtype=object)[inverse]
+        return _names_to_positions(frame, pair, target, keep, names, inverse, y)
+    y = target.raw_labels = frame.numeric(true, keep)
+    if [c.strip() for c in classes] == [str(i) for i in range(len(classes))]:
         idx = y.astype(np.intp)  # classes named 0…K−1: the labels are the positions, if they are ids
         if len(y) and (idx == y).all() and idx.min() >= 0 and idx.max() < len(classes):
             target.evidence.append("labels match the column suffixes")
             return idx
-    if y.dtype != object and not _is_integral(y):
+    if not _is_integral(y):
         i = int(np.flatnonzero(y != np.round(y))[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
                         f"labels must be integers or class names ({', '.join(classes)})")
     names, inverse = _factorize(y)
+    return _names_to_positions(frame, pair, target, keep, names, inverse, y)
+
+
+def _names_to_positions(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None, names: list[str],
+                        inverse: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each row's class position, from its label's name (``names[inverse[i]]``)."""
+    true, classes = pair.true[0], target.classes
     lookup = {c.strip(): i for i, c in enumerate(classes)}
     how = "labels match the column suffixes"
     if not all(n in lookup for n in names):

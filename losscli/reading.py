@@ -92,11 +92,9 @@ class Frame:
         data = self.column(name).data
         if _is_number_type(data.type):
             return np.isnan(self._floats(name))  # empty cells are NaN there too
-        import pyarrow.compute as pc
-
         if _is_string_type(data.type):
-            blank = pc.equal(pc.utf8_trim_whitespace(data), "")
-            return to_numpy(pc.or_kleene(data.is_null(), blank).fill_null(True))
+            names, codes = self._encoded(name)
+            return np.array([n == "" for n in names] + [True])[codes]  # blank, or empty (code −1)
         return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
 
     def surely_complete(self, name: str) -> bool:
@@ -155,11 +153,34 @@ class Frame:
         return values
 
     def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
-        """The column's values as stripped strings (an object array)."""
-        import pyarrow.compute as pc
-
-        values = to_numpy(pc.utf8_trim_whitespace(self.column(name).data.cast(pa.string())))
+        """The column's values as stripped strings (an object array; None for empty cells)."""
+        names, codes = self._encoded(name)
+        values = np.array(names + [None], dtype=object)[codes]
         return values if keep is None else values[keep]
+
+    def _encoded(self, name: str) -> tuple[list[str], np.ndarray]:
+        """The column as text, dictionary-encoded once per frame: its distinct values, stripped, and
+        each row's index among them (−1 for an empty cell). Strings are stripped per distinct value,
+        not per row."""
+        cache = self.__dict__.setdefault("_encoded_cache", {})
+        if name not in cache:
+            import pyarrow.compute as pc
+
+            data = _one_array(self.column(name).data)
+            encoded = (data if _is_string_type(data.type) else data.cast(pa.string())).dictionary_encode()
+            codes = to_numpy(pc.fill_null(encoded.indices, -1)).astype(np.intp)
+            cache[name] = ([value.strip() for value in encoded.dictionary.to_pylist()], codes)
+        return cache[name]
+
+    def factorized(self, name: str, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+        """A text column's distinct stripped values (of the rows kept), sorted, and each row's
+        position among them: Arrow's dictionary encoding, with no Python string per row."""
+        names, codes = self._encoded(name)
+        if keep is not None:
+            codes = codes[keep]  # (rows with empty cells are never kept)
+        present = sorted({names[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(names)))})
+        position = {value: i for i, value in enumerate(present)}  # distinct values may strip alike
+        return present, np.array([position.get(value, 0) for value in names], dtype=np.intp)[codes]
 
     def locate(self, name: str, i: int) -> str:
         """``file, column 'c', row r: `` for position ``i`` of column ``name``."""

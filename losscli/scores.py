@@ -1,6 +1,6 @@
 """Classifier outputs, as probabilities or logits, with numerically stable logarithms.
 
-Logits never pass through a clipped probability: ``log σ(z) = −log(1 + e^{−z})`` (``logaddexp``) and
+Logits never pass through a clipped probability: ``log σ(z) = −(max(−z, 0) + log(1 + e^{−|z|}))`` and
 ``log softmax(z) = z − logsumexp(z)`` stay finite and exact for |z| in the thousands. Probabilities
 are clipped to ``[eps, 1 − eps]`` before a logarithm, as scikit-learn does.
 """
@@ -11,11 +11,6 @@ from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
-
-
-def log_sigmoid(z: np.ndarray) -> np.ndarray:
-    """log σ(z) = −log(1 + e^{−z}), stable for any z."""
-    return -np.logaddexp(0.0, -z)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -73,21 +68,38 @@ class Scores:
         """Probabilities: the raw values, or σ(z) / softmax(z) of logits."""
         if not self.is_logits:
             return self.raw
-        return np.exp(log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw))
+        if self.softmax:
+            return np.exp(log_softmax(self.raw))
+        e, _, nonnegative = self._sigmoid
+        return (nonnegative + ~nonnegative * e) / (1.0 + e)  # σ(z) = 1/(1 + e) or e/(1 + e), e = exp(−|z|)
+
+    @cached_property
+    def _sigmoid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For sigmoid logits z: e = exp(−|z|), log(1 + e) and z ≥ 0, from which log σ(±z) and σ(z)
+        all follow with one exponential and one logarithm per cell: log σ(z) = −(max(−z, 0) +
+        log(1 + e)), log σ(−z) = −(max(z, 0) + log(1 + e))."""
+        z = self.raw
+        e = np.exp(-np.abs(z))
+        return e, np.log1p(e), z >= 0
 
     def log_p(self, eps: float) -> np.ndarray:
         """log p: stable from logits; log(clip(p, eps, 1 − eps)) from probabilities."""
         key = ("p", 0.0 if self.is_logits else eps)
         if key not in self._logs:
-            if self.is_logits:
-                self._logs[key] = log_softmax(self.raw) if self.softmax else log_sigmoid(self.raw)
+            if self.is_logits and self.softmax:
+                self._logs[key] = log_softmax(self.raw)
+            elif self.is_logits:
+                self._logs[key] = -(np.maximum(-self.raw, 0.0) + self._sigmoid[1])
             else:
                 self._logs[key] = np.log(np.clip(self.raw, eps, 1.0 - eps))
         return self._logs[key]
 
     @cached_property
     def p_true(self) -> np.ndarray:
-        """Sparse labels: each row's probability of its true class."""
+        """Sparse labels: each row's probability of its true class (from logits: the exponential of
+        the gathered log-softmax, one exponential per row)."""
+        if self.is_logits:
+            return np.exp(self.log_p_true(0.0))
         return gather(self.p, self.index)
 
     def log_p_true(self, eps: float) -> np.ndarray:
@@ -106,7 +118,7 @@ class Scores:
         key = ("1-p", 0.0 if self.is_logits else eps)
         if key not in self._logs:
             if self.is_logits:
-                self._logs[key] = log_sigmoid(-self.raw)
+                self._logs[key] = -(np.maximum(self.raw, 0.0) + self._sigmoid[1])
             else:
                 self._logs[key] = np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
         return self._logs[key]
