@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import pyarrow as pa
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
-from .reading import Frame, from_numpy, to_numpy
+from .reading import Frame
 from .registry import TASKS, Inputs, PredKind, Task
 
 SUM_TOLERANCE = 1e-3
@@ -200,10 +199,8 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values: two comparisons when there are at most two (labels), else a
     sort (numbers) or pyarrow's hash table (text)."""
-    if values.dtype == object:
-        import pyarrow.compute as pc
-
-        return np.sort(to_numpy(pc.unique(from_numpy(values))).astype(object))
+    if values.dtype == object:  # (text: few distinct values; pa.array of objects would import pandas)
+        return np.array(sorted(set(values.tolist())), dtype=object)
     if len(values) == 0:
         return values[:0]
     low, high = values.min(), values.max()
@@ -303,13 +300,10 @@ SMALL_RANGE = 1 << 16  # integer labels spanning fewer values than this are fact
 
 def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Sorted distinct values as label strings, and each value's position among them (vectorised)."""
-    if values.dtype == object:
-        encoded = pa.array(values, type=pa.string()).dictionary_encode()
-        names = encoded.dictionary.to_pylist()
-        order = np.argsort(np.asarray(names, dtype=object), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        return [names[i] for i in order], rank[to_numpy(encoded.indices)]
+    if values.dtype == object:  # text (hard class names): a dictionary of the few distinct names
+        names = sorted(set(values.tolist()))
+        position = {name: i for i, name in enumerate(names)}
+        return names, np.fromiter(map(position.__getitem__, values.tolist()), dtype=np.intp, count=len(values))
     if len(values):
         low = values.min()
         offsets = values - low

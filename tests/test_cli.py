@@ -363,3 +363,14 @@ def test_the_console_entry_point_builds_the_command_run_and_still_knows_the_othe
     assert typo.returncode == 2 and "No such command 'evl'" in typo.stderr and "eval" in typo.stderr
     top = _losscli("--help").stdout
     assert all(name in top for name in ("eval", "compare", "merge", "history", "list", "explain"))
+
+
+def test_an_eval_of_text_labels_never_imports_pandas(write):
+    """pandas costs a fifth of a second to import, and pyarrow imports it for any pa.array or
+    pa.scalar built from Python values: the eval path reads Arrow buffers instead."""
+    path = write("p.csv", "label,score,g\n" + "".join(f"{'spam' if i % 3 else ' ham'},{i % 7 - 3},{'ab'[i % 2]}\n"
+                                                    for i in range(300)))
+    code = ("import sys; from losscli import api; "
+            f"api.evaluate({path!r}, worst=3, group_by='g'); print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
