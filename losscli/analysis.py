@@ -74,14 +74,18 @@ class PerRowWriter:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        data: dict[str, Any] = {"row": pa.array(np.arange(1, frame.n_rows + 1) + frame.offset)}
+        from .reading import arrow_numbers, arrow_repeated
+
+        data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
         if self.with_file:
-            data = {"file": pa.array([frame.source] * frame.n_rows), **data}
+            data = {"file": arrow_repeated(frame.source, frame.n_rows), **data}
         for name, (positions, terms) in columns.items():
-            full = np.full(frame.n_rows, np.nan)
+            full = np.zeros(frame.n_rows)
             full[positions] = terms
-            data[name] = pa.array(full, from_pandas=True)
-        table = pa.table(data)
+            evaluated = np.zeros(frame.n_rows, dtype=bool)
+            evaluated[positions] = True
+            data[name] = arrow_numbers(full, evaluated)  # rows not evaluated (--dropna) stay empty
+        table = pa.Table.from_arrays(list(data.values()), names=list(data))
         if self._writer is None:
             target = Path(self.path)
             fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
