@@ -1,7 +1,8 @@
 """``make bench``: losscli against what a user writes instead, as whole processes, side by side.
 
 Generates its files once (bench/.data/, seeded): a 3M-row binary file and a 1M-row 10-class file
-(``--scale 2`` doubles them). For each: losscli, the pandas + scikit-learn script, and pyarrow's
+(``--scale 2`` doubles them), and, for information, a regression file and binary text labels with
+scores. For each: losscli, the pandas + scikit-learn script, and pyarrow's
 reader alone; wall time (best of ``--repeat``) and peak memory (the child's own max RSS from
 ``os.wait4``). Then ``losscli --help`` against a bare two-command Typer app, the bootstrap's cost,
 and memory at 300k against 3M rows (streaming). It prints the figures and the ratios the issue
@@ -76,6 +77,31 @@ def make_classes(path: Path, rows: int) -> None:
     pacsv.write_csv(pa.table({"y_true": y, **{f"p_{k}": p[:, k] for k in range(10)}}), path)
 
 
+def make_regression(path: Path, rows: int) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(2)
+    y = rng.gamma(4.0, 10.0, rows).round(3)
+    pacsv.write_csv(pa.table({"y_true": y, "y_pred": (y * rng.lognormal(0, 0.2, rows)).round(3)}), path)
+
+
+def make_text_labels(path: Path, rows: int) -> None:
+    """Binary labels written as names, predictions as decision scores (logits)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(3)
+    spam = rng.uniform(size=rows) < 0.3
+    score = (rng.normal(0, 1.5, rows) + 2.0 * spam).round(4)
+    pacsv.write_csv(pa.table({"label": np.where(spam, "spam", "ham"), "score": score}), path)
+
+
+MAKERS = {"binary": make_binary, "classes": make_classes, "regression": make_regression, "text": make_text_labels}
+
+
 def dataset(name: str, rows: int) -> Path:
     """The file, generated once in a child process (so this process stays small: a child's peak
     memory as measured includes what it inherited from its parent before exec)."""
@@ -118,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.make:
         kind, rows, path = args.make
-        (make_binary if kind == "binary" else make_classes)(Path(path), int(rows))
+        MAKERS[kind](Path(path), int(rows))
         return
     # byte-compiled, as pip leaves an installed package (an editable install under
     # PYTHONDONTWRITEBYTECODE=1 would compile losscli's sources again in every run, ~40 ms)
@@ -145,6 +171,13 @@ def main() -> None:
             row("losscli eval", *figures[label]["losscli"])
             row("pandas.read_csv + scikit-learn", *figures[label]["script"])
             row("pyarrow.csv.read_csv alone", *figures[label]["pyarrow"])
+        print("\nother shapes (information): losscli eval, then pyarrow's reader alone")
+        for label, path in (("regression, 3M rows", dataset("regression", int(3_000_000 * args.scale))),
+                            ("binary, text labels and scores, 3M rows", dataset("text", int(3_000_000 * args.scale)))):
+            ours = measure(LOSSCLI + ["eval", str(path), "--format", "json"], args.repeat)
+            theirs = measure([PYTHON, "-c", PYARROW_ALONE, str(path)], args.repeat)
+            row(f"{label}: losscli", *ours)
+            row(f"{label}: pyarrow ({ours[0] / theirs[0]:.2f}x)", *theirs)
         print("\nfixed cost (a 2-row file): start-up, imports")
         tiny = Path(tmp) / "tiny.csv"
         tiny.write_text("y_true,y_pred\n1,0.8\n0,0.3\n")
