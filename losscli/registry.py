@@ -324,7 +324,7 @@ def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> st
 
 
 def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray:
-    """The loss's per-row terms, checked: shape (n,) and finite."""
+    """The loss's per-row terms, of shape (n,) (checked); :func:`sum_terms` checks they are finite."""
     if spec.inputs == "scores":
         pred: Any = inputs.scores()
     elif inputs.kind == "logits":
@@ -338,13 +338,16 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
     if out.shape != (inputs.n,):
         raise DataError(f"loss '{spec.name}' ({spec.origin}) returned shape {out.shape}; "
                         f"a loss must return one term per row, shape ({inputs.n},)")
-    with np.errstate(over="ignore"):
-        bad = None if np.isfinite(out.sum()) else ~np.isfinite(out)  # a finite sum: every term is finite
-    if bad is not None and bad.any():
-        row = int(np.flatnonzero(bad)[0]) + 1
-        raise DataError(f"loss '{spec.name}' ({spec.origin}) gave {out[row - 1]} at row {row} "
-                        f"({int(bad.sum())} rows in all); check the loss or its inputs")
     return out
+
+
+def _check_finite(spec: LossSpec, t: np.ndarray) -> None:
+    """A term that is NaN or infinite is a DataError naming the loss and the row."""
+    bad = ~np.isfinite(t)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise DataError(f"loss '{spec.name}' ({spec.origin}) gave {t[row - 1]} at row {row} "
+                        f"({int(bad.sum())} rows in all); check the loss or its inputs")
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,8 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
 
 
 def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1) -> GroupSums:
-    """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them."""
+    """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them; a term that is
+    not finite is a DataError (found through the sums: finite sums have finite terms)."""
     w = inputs.w
     wt = t if w is None else w * t
 
@@ -403,7 +407,10 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
             return np.array([float(len(t)) if values is None else values.sum()])
         return np.bincount(codes, values, minlength=m).astype(np.float64)
 
-    total, weight = per_group(wt), per_group(w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total, weight = per_group(wt), per_group(w)
+    if not np.isfinite(total).all():
+        _check_finite(spec, t)
     if spec.reduction != "class_balanced":
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest

@@ -132,12 +132,10 @@ class Scores:
         rest, both exact (p or 1 − p as given): one logarithm serves where y log p + (1 − y)
         log(1 − p) would take two."""
         def compute() -> tuple[np.ndarray, np.ndarray]:
-            # y·a + (1 − y)·b picks a or b exactly for y in {0, 1}, and is faster than np.where
-            rest, not_y = 1.0 - self.raw, 1.0 - y
-            p_t, q_t = y * self.raw, y * rest
-            p_t += not_y * rest
-            q_t += not_y * self.raw
-            return p_t, q_t
+            # for y in {0, 1} and p in [0, 1]: |(1 − y) − p| is p or 1 − p, |y − p| the other, exactly
+            p_t = np.subtract(1.0 - y, self.raw)
+            q_t = np.subtract(y, self.raw)
+            return np.abs(p_t, out=p_t), np.abs(q_t, out=q_t)
         return self.shared(("p_t",), y, compute)
 
     def log_p_t(self, y: np.ndarray, eps: float) -> np.ndarray:
