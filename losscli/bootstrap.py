@@ -22,8 +22,9 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
-    """A well-mixed 64-bit hash of each element (SplitMix64's finaliser), vectorised, in two buffers."""
-    x = x + GOLDEN
+    """A well-mixed 64-bit hash of each element (SplitMix64's finaliser), vectorised; ``x`` (uint64)
+    is mixed in place and returned."""
+    x += GOLDEN
     shifted = np.empty_like(x)
     with np.errstate(over="ignore"):
         for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):

@@ -262,7 +262,7 @@ def fingerprint(inputs: Inputs) -> int:
     distinct odd constant K_c per cell position.
     """
     n = inputs.n
-    rows = np.zeros(n, dtype=np.uint64)
+    rows: np.ndarray | None = None
     product = np.empty(n, dtype=np.uint64)
     labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
     position = 0
@@ -274,11 +274,14 @@ def fingerprint(inputs: Inputs) -> int:
             matrix = array.reshape(n, -1)
             for k in range(matrix.shape[1]):
                 bits = np.ascontiguousarray(matrix[:, k], dtype=np.float64).view(np.uint64)
-                np.multiply(bits, np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64)), out=product)
-                rows += product
+                factor = np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
+                if rows is None:
+                    rows = bits * factor
+                else:
+                    rows += np.multiply(bits, factor, out=product)
                 position += 1
             position += 1000 - matrix.shape[1]
-    return int(splitmix64(rows).sum(dtype=np.uint64))
+        return int(splitmix64(rows).sum(dtype=np.uint64))
 
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
