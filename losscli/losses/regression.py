@@ -118,7 +118,7 @@ def pinball(y: np.ndarray, v: np.ndarray, *, alpha: float) -> np.ndarray:
     .. math:: \ell_i = \alpha \max(y_i - \hat y_i, 0) + (1 - \alpha) \max(\hat y_i - y_i, 0)
     """
     r = y - v
-    return alpha * np.maximum(r, 0.0) + (1.0 - alpha) * np.maximum(-r, 0.0)
+    return r * (alpha - (r < 0))  # α r above the prediction, (α − 1) r below: the same numbers
 
 
 def _poisson_domain(inputs: Inputs) -> str | None:
