@@ -472,8 +472,9 @@ def _reuse_freed_memory() -> None:
     """Have glibc keep freed memory for reuse instead of handing it back to the system.
 
     By default glibc maps every allocation over 128 KiB afresh and trims the heap as soon as a few
-    MiB are free, so the arrays of each chunk are paged in again: up to a third of an eval's time
-    at some chunk sizes. A CLI process is short and its memory is bounded by the chunk, so it can
+    MiB are free, so the arrays of each chunk are paged in again (a few per cent of an eval's time
+    with 1 MiB blocks, a third with blocks twice that). A CLI process is short and its memory is
+    bounded by the chunk, so it can
     keep what it frees (allocations over 64 MiB are still mapped and returned). Not done by
     ``losscli.evaluate``: a library does not change its host's allocator.
     """
