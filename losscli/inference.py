@@ -262,11 +262,12 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
 def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None, classes: list[str],
                  positive: str) -> np.ndarray:
     """1.0 where the label is ``positive``, else 0.0; a label outside ``classes`` is a DataError."""
-    if y.dtype != object:  # numbers: two comparisons, no factorising
+    if y.dtype != object:  # numbers: two comparisons and two counts, no factorising
         is_positive = y == float(positive)
         others = [float(c) for c in classes if c != positive]
-        if (is_positive | (y == others[0]) if others else is_positive).all():
-            return is_positive.astype(np.float64)
+        known = np.count_nonzero(is_positive) + (np.count_nonzero(y == others[0]) if others else 0)
+        if known == len(y):
+            return y if (float(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
     shown, inverse = _label_codes(frame, true, y, keep)
     unseen = [v for v in shown if v not in classes]
     if unseen:
