@@ -123,7 +123,8 @@ class Scores:
                 self._logs[key] = np.log(np.clip(1.0 - self.raw, eps, 1.0 - eps))
         return self._logs[key]
 
-    def on_true_side(self, y: np.ndarray) -> bool:
+    @property
+    def has_p_t(self) -> bool:
         """Whether the losses may work with :meth:`p_t`: probabilities and labels of exactly 0/1."""
         return self.hard_labels and self.kind == "probability"
 

@@ -25,7 +25,7 @@ def _threshold(s: Scores, threshold: float | None) -> float:
 def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     r""":math:`-[y \log p + (1 - y) \log(1 - p)]` elementwise, computed once per pair (the plain and the
     class-weighted cross-entropy share it)."""
-    if s.on_true_side(y):  # 0/1 labels: −log p_t, one logarithm
+    if s.has_p_t:  # 0/1 labels: −log p_t, one logarithm
         return s.shared(("bce", eps), y, lambda: -s.log_p_t(y, eps))
     return s.shared(("bce", eps), y, lambda: -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps)))
 
@@ -80,7 +80,7 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
     ``--param focal.alpha=0.25`` gives torchvision's default. γ = 0 is the cross-entropy. Logs as in
     ``binary_crossentropy``.
     """
-    if s.on_true_side(y):  # 0/1 labels: −(1 − p_t)^γ log p_t (α for label 1, 1 − α for label 0)
+    if s.has_p_t:  # 0/1 labels: −(1 − p_t)^γ log p_t (α for label 1, 1 − α for label 0)
         terms = s.p_t(y)[1] ** gamma
         terms *= s.log_p_t(y, eps)
         if alpha is not None:
