@@ -306,11 +306,8 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     main = next((name for name in pair.losses if pair.kind in registry.lookup(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.lookup(name, pair.task)
-        if ls.partial.skipped:  # skipped for the rows before: skipped for all, no terms to compute
-            ls.partial = ls.partial + Partial(rows=n)
-            continue
-        reason = registry.skip_reason(spec, inputs, ls.params)
-        if reason is not None:
+        reason = registry.skip_reason(spec, inputs, ls.params)  # (every chunk: the reason counts all rows)
+        if reason is not None or ls.partial.skipped:  # skipped for some rows: skipped for all, no terms
             ls.partial = ls.partial + Partial(rows=n, skipped=reason)
             continue
         terms = registry.terms(spec, inputs, ls.params)

@@ -84,7 +84,7 @@ class Partial:
             self.rows + other.rows,
             _add(self.class_sums, other.class_sums),
             _add(self.class_weights, other.class_weights),
-            self.skipped or other.skipped,
+            _merge_reasons(self.skipped, other.skipped),
         )
 
     @property
@@ -94,6 +94,18 @@ class Partial:
             present = self.class_weights > 0
             return float(np.mean(self.class_sums[present] / self.class_weights[present]))
         return self.weighted_sum / self.weight
+
+
+def _merge_reasons(a: str | None, b: str | None) -> str | None:
+    """The skip reason of two parts of the data: the first, with the counts added when both say
+    the same of a count of cells ("3 zero label(s); …" and "2 zero label(s); …" make 5)."""
+    if a is None or b is None:
+        return a if b is None else b
+    count_a, _, rest_a = a.partition(" ")
+    count_b, _, rest_b = b.partition(" ")
+    if rest_a == rest_b and count_a.isdigit() and count_b.isdigit():
+        return f"{int(count_a) + int(count_b)} {rest_a}"
+    return a
 
 
 def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

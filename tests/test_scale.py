@@ -216,3 +216,27 @@ def test_a_scheduler_address_that_cannot_be_reached_is_a_usage_error(tmp_path, w
     result = run("eval", str(tmp_path / "*.csv"), "--engine", "dask", "--scheduler", "nowhere://host:1")
     assert result.code == 2
     assert "--scheduler nowhere://host:1: cannot connect" in result.stderr
+
+
+def test_a_skip_reason_counts_the_rows_of_every_chunk_and_shard(tmp_path, monkeypatch):
+    """msle needs labels > −1: 30 such labels spread over many chunks and two shards are 30 in the
+    reason, as in one piece, and as after merging states."""
+    labels = np.where(np.arange(N) % 100 == 7, -2.0, rng.gamma(2, 2, N))  # every 100th row, from row 8
+    preds = np.abs(labels) + 0.5
+    text = csv_text({"y_true": labels, "y_pred": preds})
+    whole = tmp_path / "whole.csv"
+    whole.write_text(text)
+    lines = text.splitlines(keepends=True)
+    (tmp_path / "a.csv").write_text("".join(lines[: N // 2 + 1]))
+    (tmp_path / "b.csv").write_text(lines[0] + "".join(lines[N // 2 + 1:]))
+    expected = f"{int((labels <= -1).sum())} label(s) ≤ -1; msle needs values > −1"
+    args = ["--task", "regression", "--loss", "msle", "--loss", "mae"]
+    assert run("eval", whole, *args).json["results"][0]["skipped"]["msle"] == expected
+    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 3_000)
+    monkeypatch.setattr(reading, "BLOCK_BYTES", 1_000)
+    assert run("eval", whole, *args).json["results"][0]["skipped"]["msle"] == expected
+    states = [tmp_path / "a.json", tmp_path / "b.json"]
+    for shard, state in zip(("a.csv", "b.csv"), states):
+        assert run("eval", tmp_path / shard, *args, "--state", state).code == 0
+    assert run("merge", *states).json["results"][0]["skipped"]["msle"] == expected
