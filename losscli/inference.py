@@ -198,7 +198,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values: two comparisons when there are at most two (labels), else a
-    sort (numbers) or pyarrow's hash table (text)."""
+    sort (numbers) or a set (text, few distinct names)."""
     if values.dtype == object:  # (text: few distinct values; pa.array of objects would import pandas)
         return np.array(sorted(set(values.tolist())), dtype=object)
     if len(values) == 0:

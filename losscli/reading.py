@@ -227,7 +227,7 @@ def to_numpy(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if pa.types.is_boolean(kind):
         bits = np.unpackbits(np.frombuffer(data.buffers()[1], dtype=np.uint8), bitorder="little")
         return bits[data.offset:data.offset + len(data)].astype(bool) & _valid(data)
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if _is_string_type(kind):
         names, codes = _dictionary(data)
         return np.array(names + [None], dtype=object)[codes]
     return data.to_numpy(zero_copy_only=False)
@@ -373,14 +373,23 @@ class ColumnChoice:
             other.keep(self.names)
 
 
+def _chosen(columns: ColumnChoice | None, available: Iterable[str]) -> list[str] | None:
+    """The chosen columns that ``available`` has; None (every column) before a choice, or when it
+    has none of them (the evaluation then names what is missing)."""
+    if columns is None or columns.names is None:
+        return None
+    present = set(available)
+    return [c for c in columns.names if c in present] or None
+
+
 def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS,
                 columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
 
     Memory stays bounded by a chunk, whatever the file's size. Column types come from the first
     64 KiB (a later "0.5" in an integer column is still a number; columns empty there are text);
-    a cell that is not a number is reported with its row where its column is used. CSV pieces and parquet row groups
-    read once ``columns`` has names hold just those columns.
+    a cell that is not a number is reported with its row where its column is used. CSV pieces
+    and parquet row groups read once ``columns`` has names hold just those columns.
     """
     name = display_name(path)
     raw = _open_raw(path)
@@ -423,10 +432,9 @@ def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None,
     try:
         parquet = pq.ParquetFile(raw)
         size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
-        present = set(parquet.schema_arrow.names)
         for group in range(parquet.num_row_groups):
-            chosen = None if columns is None or columns.names is None else [c for c in columns.names if c in present]
-            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=chosen or None):
+            chosen = _chosen(columns, parquet.schema_arrow.names)
+            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=chosen):
                 yield pa.Table.from_batches([batch])
         if parquet.metadata.num_rows == 0:
             yield parquet.schema_arrow.empty_table()
@@ -480,8 +488,7 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         cut = len(pending) if size is None or len(pending) <= size else (_line_end(pending, size) or len(pending))
         piece, pending = memoryview(pending)[:cut], pending[cut:]  # the piece is a view, the rest a new buffer
         if not _blank(piece):
-            wanted = None if columns is None or columns.names is None else [c for c in columns.names if c in types]
-            table = _parse_piece(piece, list(types), types, parse, name, delimiter, wanted)
+            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types))
             for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
                 if pa.types.is_integer(types[column]):
                     types[column] = pa.float64()
@@ -758,8 +765,7 @@ def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
     enters this before it loads plugins, settings and losses, so the first chunks are parsed by
     then. On exit, a stream nobody took is closed."""
     key = (path, delimiter)
-    choice = ColumnChoice()
-    _STARTED[key] = Prefetched(iter_tables(path, delimiter, columns=choice), columns=choice)
+    _STARTED[key] = _stream(path, delimiter)
     try:
         yield
     finally:
@@ -772,7 +778,10 @@ def tables(path: str, delimiter: str | None = None) -> Prefetched:
     """The file's chunks, parsed ahead in a background thread (begun by :func:`reading_ahead`, if
     it was). Close it when done early."""
     started = _STARTED.pop((path, delimiter), None)
-    if started is not None:
-        return started
+    return started if started is not None else _stream(path, delimiter)
+
+
+def _stream(path: str, delimiter: str | None) -> Prefetched:
+    """The file's chunks from a background thread, with the column choice its reader follows."""
     choice = ColumnChoice()
     return Prefetched(iter_tables(path, delimiter, columns=choice), columns=choice)
