@@ -468,29 +468,6 @@ def explain_command(
             catalogue.print_explain(entries)
 
 
-def _reuse_freed_memory() -> None:
-    """Have glibc keep freed memory for reuse instead of handing it back to the system.
-
-    By default glibc maps every allocation over 128 KiB afresh and trims the heap as soon as a few
-    MiB are free, so the arrays of each chunk are paged in again (a few per cent of an eval's time
-    with 1 MiB blocks, a third with blocks twice that). A CLI process is short and its memory is
-    bounded by the chunk, so it can
-    keep what it frees (allocations over 64 MiB are still mapped and returned). Not done by
-    ``losscli.evaluate``: a library does not change its host's allocator.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 64 << 20)
-    mallopt(m_trim_threshold, 128 << 20)
-
-
 def _build_only_the_command_run(args: list[str]) -> None:
     """Typer turns every command's signature into click options at each start (8 ms for all six);
     when the first argument names a command, only that one is built (help and errors are the same)."""
@@ -499,8 +476,7 @@ def _build_only_the_command_run(args: list[str]) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    _reuse_freed_memory()
+    """Run the command line (the console script enters through :func:`losscli.launch.main`)."""
     _build_only_the_command_run(sys.argv[1:2])
     try:
         app()

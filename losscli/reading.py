@@ -763,9 +763,11 @@ _STARTED: dict[tuple[str, str | None], Prefetched] = {}
 def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
     """Stream ``path`` in the background from now on; :func:`tables` takes the stream up. The CLI
     enters this before it loads plugins, settings and losses, so the first chunks are parsed by
-    then. On exit, a stream nobody took is closed."""
+    then. Begun already (by the console entry point), the stream is left as it is. On exit, a
+    stream nobody took is closed."""
     key = (path, delimiter)
-    _STARTED[key] = _stream(path, delimiter)
+    if key not in _STARTED:
+        _STARTED[key] = _stream(path, delimiter)
     try:
         yield
     finally:
