@@ -19,13 +19,13 @@ NOT_STREAMED = ("--delimiter", "--labels", "--engine", "--help", "-h")  # option
 def main() -> None:
     """Console-script entry point (and ``python -m losscli``)."""
     _reuse_freed_memory()
+    # numpy's OpenBLAS would start a thread per core at import, which spin; losscli's products are
+    # matrix-vector ones, as fast on one thread, and the parse needs the cores (before numpy loads)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     early = file_read_early(sys.argv[1:])
     if early is None:
         _run()
         return
-    # numpy's OpenBLAS would start a spinning thread per core at import; losscli's products are
-    # matrix-vector ones, where one thread is as fast, and the parse needs the cores
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .reading import reading_ahead
 
     with reading_ahead(early):
