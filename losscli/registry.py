@@ -127,7 +127,7 @@ class LossSpec:
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True
     reduction: Reduction = "mean"
     finish: Callable[[float], float] | None = None
-    domain: Callable[[Inputs], str | None] | None = None
+    domain: Callable[[Inputs, Mapping[str, Any]], str | None] | None = None  # why it cannot apply, or None
     inputs: Literal["arrays", "scores"] = "arrays"
     reference: str = ""
     origin: str = "built-in"
@@ -180,7 +180,7 @@ def loss(
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True,
     reduction: Reduction = "mean",
     finish: Callable[[float], float] | None = None,
-    domain: Callable[[Inputs], str | None] | None = None,
+    domain: Callable[..., str | None] | None = None,  # check(inputs) or check(inputs, params)
     inputs: Literal["arrays", "scores"] = "arrays",
     reference: str = "",
     origin: str | None = None,
@@ -204,7 +204,7 @@ def loss(
         spec = LossSpec(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
             kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
-            domain=domain, inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
+            domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
         )
         by_task = _SPECS.setdefault(name, {})
@@ -321,6 +321,14 @@ def _parse_value(loss_name: str, key: str, text: str, default: Any) -> Any:
     raise UsageError(f"--param {loss_name}.{key}={text}: expected {kind}")
 
 
+def _with_params(domain: Callable[..., str | None] | None) -> Callable[[Inputs, Mapping[str, Any]], str | None] | None:
+    """A domain check as ``check(inputs, params)``; one written as ``check(inputs)`` is wrapped
+    (once, here: every chunk asks)."""
+    if domain is None or len(inspect.signature(domain).parameters) != 1:
+        return domain
+    return lambda inputs, params: domain(inputs)
+
+
 def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> str | None:
     """Why ``spec`` cannot be computed on ``inputs``, or ``None``."""
     if inputs.kind not in spec.kinds:
@@ -329,10 +337,7 @@ def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> st
         if inputs.kind == "class":
             return f"predictions are hard class ids; {spec.name} needs probabilities or scores"
         return f"{spec.name} does not take {inputs.kind} predictions"
-    if spec.domain is not None:
-        return spec.domain(inputs) if len(inspect.signature(spec.domain).parameters) == 1 \
-            else spec.domain(inputs, params)
-    return None
+    return spec.domain(inputs, params) if spec.domain is not None else None
 
 
 def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray:
