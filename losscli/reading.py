@@ -104,11 +104,16 @@ class Frame:
         return _is_number_type(data.type) and data.null_count == 0 and self._all_finite(name)
 
     def _all_finite(self, name: str) -> bool:
-        """Whether every value of a numeric column is finite: by its sum, once per frame."""
+        """Whether every value of a numeric column is finite: integers without empty cells are, other
+        columns by their sum, once per frame."""
         cache = self.__dict__.setdefault("_finite_cache", {})
         if name not in cache:
-            with np.errstate(over="ignore"):
-                cache[name] = bool(np.isfinite(self._floats(name).sum()))
+            data = self.column(name).data
+            if pa.types.is_integer(data.type) and data.null_count == 0:
+                cache[name] = True
+            else:
+                with np.errstate(over="ignore"):
+                    cache[name] = bool(np.isfinite(self._floats(name).sum()))
         return cache[name]
 
     def _floats(self, name: str) -> np.ndarray:

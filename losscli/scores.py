@@ -139,9 +139,14 @@ class Scores:
             return np.abs(p_t, out=p_t), np.abs(q_t, out=q_t)
         return self.shared(("p_t",), y, compute)
 
-    def log_p_t(self, y: np.ndarray, eps: float) -> np.ndarray:
-        """log(clip(p_t, eps, 1 − eps)): the same number as ``log_p`` or ``log_1mp`` on each row."""
-        return self.shared(("log_p_t", eps), y, lambda: np.log(np.clip(self.p_t(y)[0], eps, 1.0 - eps)))
+    def nll_t(self, y: np.ndarray, eps: float) -> np.ndarray:
+        """−log(clip(p_t, eps, 1 − eps)): the same number as −``log_p`` or −``log_1mp`` on each row
+        (the binary cross-entropy term), in one buffer. Shared: read it, do not write to it."""
+        def compute() -> np.ndarray:
+            nll = np.clip(self.p_t(y)[0], eps, 1.0 - eps)
+            np.log(nll, out=nll)
+            return np.negative(nll, out=nll)
+        return self.shared(("nll_t", eps), y, compute)
 
     def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], Any]) -> Any:
         """``compute()``, once for every loss of the pair that asks with the same ``key`` and labels

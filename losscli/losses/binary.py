@@ -26,7 +26,7 @@ def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     r""":math:`-[y \log p + (1 - y) \log(1 - p)]` elementwise, computed once per pair (the plain and the
     class-weighted cross-entropy share it)."""
     if s.has_p_t:  # 0/1 labels: −log p_t, one logarithm
-        return s.shared(("bce", eps), y, lambda: -s.log_p_t(y, eps))
+        return s.nll_t(y, eps)
     return s.shared(("bce", eps), y, lambda: -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps)))
 
 
@@ -82,10 +82,10 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
     """
     if s.has_p_t:  # 0/1 labels: −(1 − p_t)^γ log p_t (α for label 1, 1 − α for label 0)
         terms = s.p_t(y)[1] ** gamma
-        terms *= s.log_p_t(y, eps)
+        terms *= s.nll_t(y, eps)
         if alpha is not None:
             terms *= alpha * y + (1.0 - alpha) * (1.0 - y)  # α where y = 1, 1 − α where y = 0
-        return np.negative(terms, out=terms)
+        return terms
     p = s.p
     positive = (1.0 - p) ** gamma  # the products in place: two buffers, not eight
     positive *= s.log_p(eps)
@@ -104,6 +104,8 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
       reference="sklearn.metrics.brier_score_loss")
 def brier_binary(y: np.ndarray, s: Scores) -> np.ndarray:
     r"""Brier score: :math:`\ell_i = (p_i - y_i)^2` (logits go through σ first)."""
+    if s.has_p_t:  # 0/1 labels: |y − p|², the same number, from the buffer the other losses share
+        return np.square(s.p_t(y)[1])
     return (s.p - y) ** 2
 
 
