@@ -71,6 +71,10 @@ class Frame:
     key: str | None = None
     roles: dict[str, str] = field(default_factory=dict)  # column -> "true" | "pred" (two files)
     offset: int = 0  # rows of the source before this chunk (row numbers in messages count from it)
+    _number_cache: dict[str, tuple[np.ndarray, bool]] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
+    _text_cache: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict, init=False, repr=False,
+                                                                compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -101,41 +105,38 @@ class Frame:
         """True when a numeric column has no empty or NaN cell, known from its null count and a sum
         (a finite sum has no NaN or infinity in it; an infinite one is checked cell by cell)."""
         data = self.column(name).data
-        return _is_number_type(data.type) and data.null_count == 0 and self._all_finite(name)
-
-    def _all_finite(self, name: str) -> bool:
-        """Whether every value of a numeric column is finite: integers without empty cells are, other
-        columns by their sum, once per frame."""
-        cache = self.__dict__.setdefault("_finite_cache", {})
-        if name not in cache:
-            data = self.column(name).data
-            if pa.types.is_integer(data.type) and data.null_count == 0:
-                cache[name] = True
-            else:
-                with np.errstate(over="ignore"):
-                    cache[name] = bool(np.isfinite(self._floats(name).sum()))
-        return cache[name]
+        return _is_number_type(data.type) and data.null_count == 0 and self._numbers(name)[1]
 
     def _floats(self, name: str) -> np.ndarray:
-        """A numeric column as float64, empty cells NaN; converted once per frame."""
-        cache = self.__dict__.setdefault("_float_cache", {})
-        if name not in cache:
+        """A numeric column as float64, empty cells NaN."""
+        return self._numbers(name)[0]
+
+    def _numbers(self, name: str) -> tuple[np.ndarray, bool]:
+        """A numeric column as float64 (empty cells NaN), and whether every value is finite (integers
+        without empty cells are; other columns by their sum); both once per frame."""
+        found = self._number_cache.get(name)
+        if found is None:
             data = _one_array(self.column(name).data)
             if pa.types.is_decimal(data.type):
                 data = data.cast(pa.float64())
             values = to_numpy(data).astype(np.float64, copy=False)
             if data.null_count and pa.types.is_boolean(data.type):
                 values[~_valid(data)] = np.nan
-            cache[name] = values
-        return cache[name]
+            if pa.types.is_integer(data.type) and data.null_count == 0:
+                finite = True
+            else:
+                with np.errstate(over="ignore"):
+                    finite = bool(np.isfinite(values.sum()))
+            found = self._number_cache[name] = (values, finite)
+        return found
 
     def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column as float64 (bools as 0/1); a cell that is not a finite number is a DataError."""
         col = self.column(name)
         data = col.data
         if _is_number_type(data.type):
-            values = self._floats(name)
-            if keep is None and self._all_finite(name):
+            values, finite = self._numbers(name)
+            if keep is None and finite:
                 return values
         elif _is_string_type(data.type):
             values = _text_to_numbers(col)
@@ -167,12 +168,12 @@ class Frame:
         """The column as text, dictionary-encoded once per frame: its distinct values, stripped, and
         each row's index among them (−1 for an empty cell). Strings are stripped per distinct value,
         not per row."""
-        cache = self.__dict__.setdefault("_encoded_cache", {})
-        if name not in cache:
+        found = self._text_cache.get(name)
+        if found is None:
             data = _one_array(self.column(name).data)
             names, codes = _dictionary(data if _is_string_type(data.type) else data.cast(pa.string()))
-            cache[name] = ([value.strip() for value in names], codes)
-        return cache[name]
+            found = self._text_cache[name] = ([value.strip() for value in names], codes)
+        return found
 
     def factorized(self, name: str, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
         """A text column's distinct stripped values (of the rows kept), sorted, and each row's
