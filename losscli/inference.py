@@ -146,7 +146,8 @@ def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
 def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, columns: list[str],
                      target: Target) -> PredKind:
     """Probabilities when every value is in [0, 1], else logits; ``--predictions`` overrides."""
-    in_unit = values.min() >= 0 and values.max() <= 1
+    low, high = _low_high(values, frame, columns)
+    in_unit = low >= 0 and high <= 1
     if override == "probability":
         if not in_unit:
             outside = (values < 0) | (values > 1)
@@ -163,6 +164,15 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
         return "logits"
     target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities")
     return "probability"
+
+
+def _low_high(values: np.ndarray, frame: Frame, columns: list[str]) -> tuple[float, float]:
+    """The smallest and largest prediction: the frame's column ranges (its finite checks found them)
+    when ``values`` are its whole columns as read, else computed."""
+    if len(values) == frame.n_rows and all(frame.is_number(c) for c in columns):
+        ranges = [frame.value_range(c) for c in columns]
+        return min(low for low, _ in ranges), max(high for _, high in ranges)
+    return values.min(), values.max()
 
 
 def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,

@@ -73,6 +73,7 @@ class Frame:
     offset: int = 0  # rows of the source before this chunk (row numbers in messages count from it)
     _number_cache: dict[str, tuple[np.ndarray, bool]] = field(default_factory=dict, init=False, repr=False,
                                                              compare=False)
+    _range_cache: dict[str, tuple[float, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _text_cache: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict, init=False, repr=False,
                                                                 compare=False)
 
@@ -91,6 +92,10 @@ class Frame:
         col = self.column(name)
         return _is_string_type(col.data.type) and not col.numbers
 
+    def is_number(self, name: str) -> bool:
+        """A column read as numbers (or booleans)."""
+        return _is_number_type(self.column(name).data.type)
+
     def missing(self, name: str) -> np.ndarray:
         """True where the cell is empty, NA or NaN."""
         data = self.column(name).data
@@ -102,8 +107,7 @@ class Frame:
         return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
 
     def surely_complete(self, name: str) -> bool:
-        """True when a numeric column has no empty or NaN cell, known from its null count and a sum
-        (a finite sum has no NaN or infinity in it; an infinite one is checked cell by cell)."""
+        """True when a numeric column has no empty or NaN cell, known from its null count and its range."""
         data = self.column(name).data
         return _is_number_type(data.type) and data.null_count == 0 and self._numbers(name)[1]
 
@@ -113,7 +117,7 @@ class Frame:
 
     def _numbers(self, name: str) -> tuple[np.ndarray, bool]:
         """A numeric column as float64 (empty cells NaN), and whether every value is finite (integers
-        without empty cells are; other columns by their sum); both once per frame."""
+        without empty cells are; other columns by their range); both once per frame."""
         found = self._number_cache.get(name)
         if found is None:
             data = _one_array(self.column(name).data)
@@ -122,12 +126,19 @@ class Frame:
             values = to_numpy(data).astype(np.float64, copy=False)
             if data.null_count and pa.types.is_boolean(data.type):
                 values[~_valid(data)] = np.nan
-            if pa.types.is_integer(data.type) and data.null_count == 0:
+            if (pa.types.is_integer(data.type) and data.null_count == 0) or len(values) == 0:
                 finite = True
-            else:
-                with np.errstate(over="ignore"):
-                    finite = bool(np.isfinite(values.sum()))
+            else:  # min and max are finite only when every value is (NaN and ±inf show in them)
+                finite = bool(np.isfinite(self.value_range(name, values)).all())
             found = self._number_cache[name] = (values, finite)
+        return found
+
+    def value_range(self, name: str, values: np.ndarray | None = None) -> tuple[float, float]:
+        """The smallest and largest value of a numeric column (NaN if it holds one), once per frame."""
+        found = self._range_cache.get(name)
+        if found is None:
+            values = self._floats(name) if values is None else values
+            found = self._range_cache[name] = (float(values.min()), float(values.max()))
         return found
 
     def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:

@@ -122,6 +122,7 @@ BAD_FILES = [
     ("nan.csv", "y_true,y_pred\n1,0.5\n0,NaN\n", "first rows: 2"),
     ("inf.csv", "y_true,y_pred\n1,0.5\n0,inf\n", "row 2: inf"),
     ("ninf.csv", "y_true,y_pred\n1,-inf\n0,0.3\n", "row 1: -inf"),
+    ("classinf.csv", "y_true,p_0,p_1\n0,0.5,0.5\n1,0.2,inf\n", "column 'p_1', row 2: inf"),
     ("label.csv", "y_true,p_a,p_b\na,0.5,0.5\nc,0.2,0.8\n", "row 2: label 'c' matches no prediction column"),
     ("intlabel.csv", "y_true,p_0,p_1\n0,0.5,0.5\n7,0.2,0.8\n", "label '7' matches no prediction column"),
     ("ragged.csv", "y_true,y_pred\n1,0.5\n0,0.2,9\n", "Expected 2 columns"),
