@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import lzma
+import mmap
 import os
 import re
 import sys
@@ -490,34 +491,90 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     _check_header(head, name)
     types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
              else f.type for f in head.schema}
-    pending = bytearray(sample[_header_end(sample):])  # text not yet parsed: appended to, never copied whole
-    size = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
+    first = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
+    mapped = _mapped(raw) if stream is raw and path != "-" else None
+    pieces = _mapped_pieces(mapped, _header_end(sample), first) if mapped is not None \
+        else _stream_pieces(stream, sample[_header_end(sample):], first, name)
     rows = 0
-    eof = False
-    while not (eof and not pending):
-        try:
-            while not eof and (size is None or len(pending) < size or _line_end(pending, size) is None):
-                more = stream.read(max(size or 0, 1 << 20) if size is None else size)
-                eof = not more
-                pending += more
-        except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
-            raise DataError(f"{name}: cannot be read ({error})") from None
-        cut = len(pending) if size is None or len(pending) <= size else (_line_end(pending, size) or len(pending))
-        piece, pending = memoryview(pending)[:cut], pending[cut:]  # the piece is a view, the rest a new buffer
-        if not _blank(piece):
+    try:
+        for piece in pieces:
+            if _blank(piece):
+                continue
             table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types))
             for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
                 if pa.types.is_integer(types[column]):
                     types[column] = pa.float64()
-            if size is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
+            if first is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
                 yield table
             else:  # one table per parsed block: numpy reads its columns in place, no concatenation
                 for batch in table.to_batches():
                     yield pa.Table.from_batches([batch])
             rows += table.num_rows
-        size = CHUNK_BYTES if size is not None else None
+    finally:
+        if mapped is not None:
+            pieces.close()
+            _unmap(mapped)
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
+
+
+def _mapped(raw: IO[bytes]) -> mmap.mmap | None:
+    """A read-only map of a plain file, or None (an empty file, or one that cannot be mapped). Its
+    pieces reach the parser with no copy, paged in by the threads that parse them (as polars and
+    ``pandas.read_csv(memory_map=True)`` read files); a pipe or a compressed file is read instead."""
+    try:
+        if os.fstat(raw.fileno()).st_size == 0:
+            return None
+        return mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _unmap(mapped: mmap.mmap) -> None:
+    try:
+        mapped.close()
+    except BufferError:  # a view of it is still held somewhere: it is unmapped when that goes
+        pass
+
+
+def _mapped_pieces(mapped: mmap.mmap, start: int, first: int | None) -> Iterator[memoryview]:
+    """The mapped file's text from ``start`` in whole lines, as views: ``first`` bytes' worth, then
+    CHUNK_BYTES at a time (``first`` None: all of it at once). The pages of a piece already parsed
+    are let go, so that memory stays bounded by a piece (mapped pages count as the process's)."""
+    view = memoryview(mapped)
+    let_go = getattr(mmap, "MADV_DONTNEED", None)
+    try:
+        size, at, end, kept = first, start, len(mapped), 0  # pages from ``kept`` on may still be in memory
+        while at < end:
+            cut = end if size is None or at + size >= end else (_line_end(mapped, size, at) or end)
+            yield view[at:cut]
+            parsed = cut - cut % mmap.PAGESIZE
+            if let_go is not None and parsed > kept:
+                mapped.madvise(let_go, kept, parsed - kept)
+                kept = parsed
+            at, size = cut, CHUNK_BYTES if size is not None else None
+    finally:
+        view.release()
+
+
+def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: str) -> Iterator[memoryview]:
+    """The stream's text after ``pending`` (what the sample read of it) in whole lines: ``first``
+    bytes' worth, then CHUNK_BYTES at a time (``first`` None: all of it at once)."""
+    text = bytearray(pending)  # not yet handed on: appended to, never copied whole
+    size = first
+    eof = False
+    while not (eof and not text):
+        try:
+            while not eof and (size is None or len(text) < size or _line_end(text, size) is None):
+                more = stream.read(max(size or 0, 1 << 20) if size is None else size)
+                eof = not more
+                text += more
+        except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
+            raise DataError(f"{name}: cannot be read ({error})") from None
+        cut = len(text) if size is None or len(text) <= size else (_line_end(text, size) or len(text))
+        piece, text = memoryview(text)[:cut], text[cut:]  # the piece is a view, the rest a new buffer
+        yield piece
+        size = CHUNK_BYTES if size is not None else None
 
 
 def _first_chunk_bytes(sample: bytes) -> int:
@@ -532,12 +589,12 @@ def _blank(piece: memoryview) -> bool:
     return not bytes(piece[:64]).strip() and not bytes(piece).strip()
 
 
-def _line_end(buffer: bytes | bytearray, size: int) -> int | None:
-    """Where to cut ``buffer`` near ``size`` bytes: after the last line end before it, or after the
-    first one past it (a longer line); None when the buffer holds no line end past the start."""
-    at = buffer.rfind(b"\n", 0, size)
+def _line_end(buffer: bytes | bytearray | mmap.mmap, size: int, start: int = 0) -> int | None:
+    """Where to cut ``buffer`` near ``size`` bytes past ``start``: after the last line end before
+    that, or after the first one past it (a longer line); None when there is no line end past start."""
+    at = buffer.rfind(b"\n", start, start + size)
     if at < 0:
-        at = buffer.find(b"\n", size)
+        at = buffer.find(b"\n", start + size)
     return at + 1 if at >= 0 else None
 
 

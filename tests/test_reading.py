@@ -279,3 +279,52 @@ def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monke
     result = run("eval", path, "--task", "regression", "--loss", "mae")
     assert result.code == 0, result.stderr
     assert result.json["results"][0]["losses"]["mae"] == pytest.approx(np.mean(np.abs(y - p)), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.tuples(st.integers(0, 9), st.text("0123456789", min_size=1, max_size=60)), min_size=1,
+                      max_size=80),
+       ending=st.sampled_from(["", "\n", "\n\n\n", "\r\n"]), first=st.integers(1, 300), later=st.integers(1, 200))
+def test_a_mapped_file_and_the_same_text_streamed_read_alike(tmp_path_factory, monkeypatch, lines, ending, first,
+                                                            later):
+    """A plain file is read through a memory map, a compressed one as a stream: the same pieces
+    (lines longer than a piece, no line end at the end, blank lines after it) give the same tables."""
+    from losscli import reading as reading_module
+
+    text = "y_true,y_pred\n" + "\n".join(f"{y},{digits}" for y, digits in lines) + ending
+    folder = tmp_path_factory.mktemp("m")
+    (folder / "plain.csv").write_text(text, newline="")
+    (folder / "packed.csv.gz").write_bytes(gzip.compress(text.encode()))
+    with monkeypatch.context() as patch:
+        patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
+        patch.setattr(reading_module, "CHUNK_BYTES", later)
+        mapped = list(reading_module.iter_tables(str(folder / "plain.csv")))
+        streamed = list(reading_module.iter_tables(str(folder / "packed.csv.gz")))
+    assert [t.num_rows for t in mapped] == [t.num_rows for t in streamed]
+    assert all(a.equals(b) for a, b in zip(mapped, streamed))
+    assert sum(t.num_rows for t in mapped) == len(lines)
+
+
+def test_a_mapped_file_lets_go_of_the_pages_it_has_parsed(tmp_path, monkeypatch):
+    """Pages of a memory map count as the process's memory: each parsed piece's are given back."""
+    import mmap
+
+    from losscli import reading as reading_module
+
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n" + "1,0.25\n" * 20_000)
+    advised = []
+    real = mmap.mmap
+
+    class Watched(real):
+        def madvise(self, option, start=0, length=None):
+            advised.append((option, start, length))
+            return super().madvise(option, start, length)
+
+    monkeypatch.setattr(reading_module.mmap, "mmap", Watched)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 16_384)
+    assert sum(t.num_rows for t in reading_module.iter_tables(str(path))) == 20_000
+    assert advised and all(option == mmap.MADV_DONTNEED for option, _, _ in advised)
+    starts = [start for _, start, _ in advised]
+    assert starts == sorted(starts) and starts[0] == 0  # each range once, in order
+    assert sum(length for _, _, length in advised) >= path.stat().st_size - 2 * 16_384
