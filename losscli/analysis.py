@@ -8,7 +8,6 @@ columns streamed into the ``--per-row`` file.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +87,8 @@ class PerRowWriter:
         table = pa.Table.from_arrays(list(data.values()), names=list(data))
         if self._writer is None:
             target = Path(self.path)
+            import tempfile  # (here: only --per-row needs it, and it brings random and hashing)
+
             fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             os.close(fd)
             self._writer = pacsv.CSVWriter(self._tmp, table.schema)

@@ -7,7 +7,6 @@ error and an exit code; any other exception is a bug (exit 4).
 
 from __future__ import annotations
 
-import difflib
 from enum import IntEnum
 from typing import ClassVar, Iterable
 
@@ -36,6 +35,8 @@ class DataError(LossCliError):
 
 def closest(name: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices``, or an empty string."""
+    import difflib  # (here: only a wrong name needs it)
+
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
