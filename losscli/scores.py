@@ -125,13 +125,14 @@ class Scores:
 
     @property
     def has_p_t(self) -> bool:
-        """Whether the losses may work with :meth:`p_t`: probabilities and labels of exactly 0/1."""
-        return self.hard_labels and self.kind == "probability"
+        """Whether the losses may work with :meth:`q_t` and :meth:`nll_t`: labels of exactly 0/1, and
+        probabilities or sigmoid logits."""
+        return self.hard_labels and (self.kind == "probability" or (self.is_logits and not self.softmax))
 
     def p_t(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 labels ``y``: (p_t, 1 − p_t), the probability each row gives its own label, and the
-        rest, both exact (p or 1 − p as given): one logarithm serves where y log p + (1 − y)
-        log(1 − p) would take two."""
+        """Probabilities and 0/1 labels ``y``: (p_t, 1 − p_t), the probability each row gives its
+        own label, and the rest, both exact (p or 1 − p as given): one logarithm serves where
+        y log p + (1 − y) log(1 − p) would take two."""
         def compute() -> tuple[np.ndarray, np.ndarray]:
             # for y in {0, 1} and p in [0, 1]: |(1 − y) − p| is p or 1 − p, |y − p| the other, exactly
             p_t = np.subtract(1.0 - y, self.raw)
@@ -139,14 +140,41 @@ class Scores:
             return np.abs(p_t, out=p_t), np.abs(q_t, out=q_t)
         return self.shared(("p_t",), y, compute)
 
-    def nll_t(self, y: np.ndarray, eps: float) -> np.ndarray:
-        """−log(clip(p_t, eps, 1 − eps)): the same number as −``log_p`` or −``log_1mp`` on each row
-        (the binary cross-entropy term), in one buffer. Shared: read it, do not write to it."""
+    def _z_t(self, y: np.ndarray) -> np.ndarray:
+        """Sigmoid logits and 0/1 labels ``y``: z_t = z where y = 1, −z where y = 0, the logit of
+        each row's own label (exact: a change of sign)."""
+        return self.shared(("z_t",), y, lambda: self.raw * (2.0 * y - 1.0))
+
+    def q_t(self, y: np.ndarray) -> np.ndarray:
+        """0/1 labels ``y``: 1 − p_t, the probability given to the other label, exactly |y − p| (from
+        sigmoid logits σ(−z_t) = e/(1 + e) where z_t ≥ 0, else 1/(1 + e), e = exp(−|z|): never
+        1 − σ(z_t), which cancels). Shared: read it, do not write to it."""
+        if not self.is_logits:
+            return self.p_t(y)[1]
+
         def compute() -> np.ndarray:
+            e = self._sigmoid[0]
+            q = np.ones_like(e)
+            np.copyto(q, e, where=self._z_t(y) >= 0)
+            q /= 1.0 + e
+            return q
+        return self.shared(("q_t",), y, compute)
+
+    def nll_t(self, y: np.ndarray, eps: float) -> np.ndarray:
+        """−log p_t, the binary cross-entropy term, in one buffer: −log(clip(p_t, eps, 1 − eps)) of
+        probabilities (the same number as −``log_p`` or −``log_1mp`` on each row), softplus(−z_t) =
+        max(−z_t, 0) + log(1 + e^{−|z|}) of sigmoid logits (never clipped). Shared: read it, do not
+        write to it."""
+        def compute() -> np.ndarray:
+            if self.is_logits:
+                nll = np.negative(self._z_t(y))
+                np.maximum(nll, 0.0, out=nll)
+                nll += self._sigmoid[1]
+                return nll
             nll = np.clip(self.p_t(y)[0], eps, 1.0 - eps)
             np.log(nll, out=nll)
             return np.negative(nll, out=nll)
-        return self.shared(("nll_t", eps), y, compute)
+        return self.shared(("nll_t", 0.0 if self.is_logits else eps), y, compute)
 
     def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], Any]) -> Any:
         """``compute()``, once for every loss of the pair that asks with the same ``key`` and labels

@@ -202,3 +202,10 @@ def test_per_row_terms_of_confident_rows_keep_their_relative_precision():
     assert brier[0] == pytest.approx((2e-9) ** 2 + 2 * (1e-9) ** 2, rel=1e-6, abs=0)
     assert brier[1] == pytest.approx(0.2**2 + 0.3**2 + 0.5**2, rel=1e-12)
     assert row_terms("sparse_categorical_crossentropy", sparse) == pytest.approx([2e-9, -np.log(0.5)], rel=1e-6, abs=0)
+    # sigmoid logits z = ±40 on their own label: 1 − σ(40) = e^−40 / (1 + e^−40) ≈ 4.248e−18, which
+    # 1 − σ(z) rounds to 0; Brier (1 − p_t)², focal (γ = 2) (1 − p_t)² · log(1 + e^−40), BCE log(1 + e^−40)
+    logits = Inputs("binary", "logits", np.array([1.0, 0.0]), np.array([40.0, -40.0]))
+    other = math.exp(-40) / (1 + math.exp(-40))
+    assert row_terms("brier", logits) == pytest.approx([other**2, other**2], rel=1e-12, abs=0)
+    assert row_terms("focal", logits) == pytest.approx([other**2 * math.log1p(math.exp(-40))] * 2, rel=1e-12, abs=0)
+    assert row_terms("binary_crossentropy", logits) == pytest.approx([math.log1p(math.exp(-40))] * 2, rel=1e-12, abs=0)

@@ -81,7 +81,7 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
     ``binary_crossentropy``.
     """
     if s.has_p_t:  # 0/1 labels: −(1 − p_t)^γ log p_t (α for label 1, 1 − α for label 0)
-        terms = s.p_t(y)[1] ** gamma
+        terms = s.q_t(y) ** gamma
         terms *= s.nll_t(y, eps)
         if alpha is not None:
             terms *= alpha * y + (1.0 - alpha) * (1.0 - y)  # α where y = 1, 1 − α where y = 0
@@ -104,8 +104,8 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
       reference="sklearn.metrics.brier_score_loss")
 def brier_binary(y: np.ndarray, s: Scores) -> np.ndarray:
     r"""Brier score: :math:`\ell_i = (p_i - y_i)^2` (logits go through σ first)."""
-    if s.has_p_t:  # 0/1 labels: |y − p|², the same number, from the buffer the other losses share
-        return np.square(s.p_t(y)[1])
+    if s.has_p_t:  # 0/1 labels: (1 − p_t)² = |y − p|², from the buffer the other losses share
+        return np.square(s.q_t(y))
     return (s.p - y) ** 2
 
 
