@@ -146,18 +146,18 @@ class Scores:
         return self.shared(("z_t",), y, lambda: self.raw * (2.0 * y - 1.0))
 
     def q_t(self, y: np.ndarray) -> np.ndarray:
-        """0/1 labels ``y``: 1 − p_t, the probability given to the other label, exactly |y − p| (from
-        sigmoid logits σ(−z_t) = e/(1 + e) where z_t ≥ 0, else 1/(1 + e), e = exp(−|z|): never
-        1 − σ(z_t), which cancels). Shared: read it, do not write to it."""
+        """0/1 labels ``y``: 1 − p_t, the probability given to the other label: exactly |y − p| of
+        probabilities; σ(−z_t) = exp(−softplus(z_t)) of sigmoid logits, softplus(z_t) = max(z_t, 0) +
+        log(1 + e^{−|z|}) (never 1 − σ(z_t), which cancels; without a branch per row, which is four
+        times slower). Shared: read it, do not write to it."""
         if not self.is_logits:
             return self.p_t(y)[1]
 
         def compute() -> np.ndarray:
-            e = self._sigmoid[0]
-            q = np.ones_like(e)
-            np.copyto(q, e, where=self._z_t(y) >= 0)
-            q /= 1.0 + e
-            return q
+            q = np.maximum(self._z_t(y), 0.0)
+            q += self._sigmoid[1]
+            np.negative(q, out=q)
+            return np.exp(q, out=q)
         return self.shared(("q_t",), y, compute)
 
     def nll_t(self, y: np.ndarray, eps: float) -> np.ndarray:
