@@ -176,6 +176,32 @@ class Scores:
             return np.negative(nll, out=nll)
         return self.shared(("nll_t", 0.0 if self.is_logits else eps), y, compute)
 
+    def true_class(self, y: np.ndarray) -> np.ndarray:
+        """Each row's true class: the sparse label, or the first largest of the label columns."""
+        if self.index is not None:
+            return self.index
+        return self.shared(("true_class",), y, lambda: row_argmax(y))
+
+    def outranked(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each row, how many classes score strictly higher than its true class, and whether
+        another class scores exactly the same. One pass over the columns serves the top-k error (a
+        count ≥ k) and the argmax, which misses the true class when the count is ≥ 1 (or, on a tie,
+        when a tied class comes first). Shared: read them, do not write to them."""
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            true_score = gather(self.raw, self.true_class(y))
+            n, k = self.raw.shape
+            small = k < 256  # counts fit a byte: booleans are added as bytes, with no conversion
+            higher = np.zeros(n, dtype=np.uint8 if small else np.int32)
+            same = np.zeros_like(higher)
+            found = np.empty(n, dtype=bool)
+            for column in self.raw.T:
+                np.greater(column, true_score, out=found)
+                higher += found.view(np.uint8) if small else found
+                np.equal(column, true_score, out=found)
+                same += found.view(np.uint8) if small else found
+            return higher, same > 1  # (the true class scores the same as itself)
+        return self.shared(("outranked",), y, compute)
+
     def shared(self, key: tuple, y: np.ndarray, compute: Callable[[], Any]) -> Any:
         """``compute()``, once for every loss of the pair that asks with the same ``key`` and labels
         (the cross-entropy terms serve the plain and the class-weighted cross-entropy)."""

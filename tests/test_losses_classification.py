@@ -209,3 +209,34 @@ def test_per_row_terms_of_confident_rows_keep_their_relative_precision():
     assert row_terms("brier", logits) == pytest.approx([other**2, other**2], rel=1e-12, abs=0)
     assert row_terms("focal", logits) == pytest.approx([other**2 * math.log1p(math.exp(-40))] * 2, rel=1e-12, abs=0)
     assert row_terms("binary_crossentropy", logits) == pytest.approx([math.log1p(math.exp(-40))] * 2, rel=1e-12, abs=0)
+
+
+def test_zero_one_and_top_k_on_tied_scores_follow_argmax_and_favour_the_true_class():
+    """argmax takes the first of tied classes (numpy's, and scikit-learn's zero_one_loss on it);
+    top-k counts only classes scoring strictly higher. By hand, rows (true class → scores):
+    0 → [.4 .4 .2]: argmax 0, hit; 1 → [.4 .4 .2]: argmax 0, miss; 2 → [.3 .3 .4]: hit;
+    2 → [.5 .25 .25]: argmax 0, miss, one class higher; 1 → [.25 .5 .25]: hit."""
+    p = np.asfortranarray([[.4, .4, .2], [.4, .4, .2], [.3, .3, .4], [.5, .25, .25], [.25, .5, .25]])
+    true = np.array([0, 1, 2, 2, 1])
+    for index in (None, true):
+        inputs = Inputs("sparse", "probability", np.eye(3)[true], p, index=index)
+        assert value_of("zero_one", inputs) == pytest.approx(2 / 5, rel=1e-15)
+        assert value_of("zero_one", inputs) == pytest.approx(metrics.zero_one_loss(true, p.argmax(axis=1)), rel=1e-15)
+        assert value_of("top_k_error", inputs, k=1) == pytest.approx(1 / 5, rel=1e-15)  # only row 4 is outranked
+        assert value_of("top_k_error", inputs, k=2) == 0.0
+
+
+def value_of(name, inputs, **params):
+    spec = lookup(name, inputs.task)
+    return spec.value(accumulate(spec, inputs, {**spec.params, **params}))
+
+
+def test_zero_one_and_top_k_with_more_classes_than_a_byte_counts():
+    """Past 255 classes the counts of higher-scoring classes are kept in wider integers."""
+    gen = np.random.default_rng(7)
+    p = np.asfortranarray(gen.uniform(size=(400, 300)))
+    true = gen.integers(0, 300, 400)
+    inputs = Inputs("sparse", "probability", np.eye(300)[true], p, index=true)
+    assert value_of("zero_one", inputs) == pytest.approx(metrics.zero_one_loss(true, p.argmax(axis=1)), rel=1e-15)
+    expected = 1 - metrics.top_k_accuracy_score(true, p, k=260, labels=range(300))
+    assert value_of("top_k_error", inputs, k=260) == pytest.approx(expected, rel=1e-12)

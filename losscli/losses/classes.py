@@ -133,8 +133,11 @@ def zero_one_classes(y: np.ndarray, s: Scores) -> np.ndarray:
     """
     if s.kind == "class":
         return (s.raw != y).astype(np.float64)
-    true = s.index if s.index is not None else row_argmax(y)
-    return (row_argmax(s.raw) != true).astype(np.float64)
+    higher, tied = s.outranked(y)
+    missed = higher > 0
+    rows = np.flatnonzero(tied & ~missed)  # the true class shares the top score: the first such class is taken
+    missed[rows] = row_argmax(s.raw[rows]) != s.true_class(y)[rows]
+    return missed.astype(np.float64)
 
 
 def _top_k_listed(inputs: Inputs, params: Mapping[str, Any]) -> bool:
@@ -157,9 +160,5 @@ def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:
 
     The true class is argmax of the labels; ties count in the true class's favour.
     """
-    true = s.index if s.index is not None else row_argmax(y)
-    true_score = gather(s.raw, true)
-    higher = np.zeros(len(true), dtype=np.int32)
-    for column in s.raw.T:  # class by class: cheaper than a boolean (n, K) matrix summed along rows
-        higher += column > true_score
+    higher, _ = s.outranked(y)
     return (higher >= k).astype(np.float64)
