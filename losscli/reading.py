@@ -537,29 +537,39 @@ def _unmap(mapped: mmap.mmap) -> None:
         pass
 
 
-def _mapped_pieces(mapped: mmap.mmap, start: int, first: int | None) -> Iterator[memoryview]:
-    """The mapped file's text from ``start`` in whole lines, as views: ``first`` bytes' worth, then
-    CHUNK_BYTES at a time (``first`` None: all of it at once). The pages of a piece already parsed
-    are let go, so that memory stays bounded by a piece (mapped pages count as the process's)."""
-    view = memoryview(mapped)
+def _mapped_pieces(mapped: mmap.mmap, start: int, first: int | None) -> Iterator[pa.Buffer]:
+    """The mapped file's text from ``start`` in whole lines: ``first`` bytes' worth, then
+    CHUNK_BYTES at a time (``first`` None: all of it at once), each copied into memory Arrow owns.
+    The pages of a piece already copied are let go, so that memory stays bounded by a piece
+    (mapped pages count as the process's)."""
     let_go = getattr(mmap, "MADV_DONTNEED", None)
-    try:
+    with memoryview(mapped) as view:
         size, at, end, kept = first, start, len(mapped), 0  # pages from ``kept`` on may still be in memory
         while at < end:
             cut = end if size is None or at + size >= end else (_line_end(mapped, size, at) or end)
-            yield view[at:cut]
-            parsed = cut - cut % mmap.PAGESIZE
-            if let_go is not None and parsed > kept:
-                mapped.madvise(let_go, kept, parsed - kept)
-                kept = parsed
+            piece = _arrow_owned(view[at:cut])
+            copied = cut - cut % mmap.PAGESIZE
+            if let_go is not None and copied > kept:
+                mapped.madvise(let_go, kept, copied - kept)
+                kept = copied
+            yield piece
             at, size = cut, CHUNK_BYTES if size is not None else None
-    finally:
-        view.release()
 
 
-def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: str) -> Iterator[memoryview]:
+def _arrow_owned(text: memoryview) -> pa.Buffer:
+    """``text`` copied into a buffer Arrow owns. pyarrow's CSV reader drops its input on one of
+    its own threads, sometimes after ``read_csv`` has returned; dropping a buffer that Python owns
+    takes the interpreter there, and when that comes as the interpreter shuts down, the process
+    aborts ("terminate called without an active exception", exit 134)."""
+    buffer = pa.allocate_buffer(len(text))
+    memoryview(buffer).cast("B")[:] = text
+    return buffer
+
+
+def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: str) -> Iterator[pa.Buffer]:
     """The stream's text after ``pending`` (what the sample read of it) in whole lines: ``first``
-    bytes' worth, then CHUNK_BYTES at a time (``first`` None: all of it at once)."""
+    bytes' worth, then CHUNK_BYTES at a time (``first`` None: all of it at once), each copied into
+    memory Arrow owns (see :func:`_arrow_owned`)."""
     text = bytearray(pending)  # not yet handed on: appended to, never copied whole
     size = first
     eof = False
@@ -572,7 +582,8 @@ def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: s
         except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
             raise DataError(f"{name}: cannot be read ({error})") from None
         cut = len(text) if size is None or len(text) <= size else (_line_end(text, size) or len(text))
-        piece, text = memoryview(text)[:cut], text[cut:]  # the piece is a view, the rest a new buffer
+        piece = _arrow_owned(memoryview(text)[:cut])
+        text = text[cut:]
         yield piece
         size = CHUNK_BYTES if size is not None else None
 
@@ -584,7 +595,7 @@ def _first_chunk_bytes(sample: bytes) -> int:
     return min(FIRST_CHUNK_BYTES, max(BLOCK_BYTES, int(per_row * FIRST_CHUNK_ROWS)))
 
 
-def _blank(piece: memoryview) -> bool:
+def _blank(piece: pa.Buffer) -> bool:
     """True when the piece holds only whitespace (blank lines at the end of a file)."""
     return not bytes(piece[:64]).strip() and not bytes(piece).strip()
 
@@ -604,7 +615,7 @@ def _header_end(sample: bytes) -> int:
     return len(sample) if end < 0 else end + 1
 
 
-def _parse_piece(piece: memoryview, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
+def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
                  name: str, delimiter: str, wanted: list[str] | None = None) -> pa.Table:
     """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given).
 
@@ -613,7 +624,7 @@ def _parse_piece(piece: memoryview, names: list[str], types: dict[str, pa.DataTy
     """
     def read(column_types: dict[str, pa.DataType]) -> pa.Table:
         return pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(piece)),
+            pa.BufferReader(piece),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,

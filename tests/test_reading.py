@@ -328,3 +328,23 @@ def test_a_mapped_file_lets_go_of_the_pages_it_has_parsed(tmp_path, monkeypatch)
     starts = [start for _, start, _ in advised]
     assert starts == sorted(starts) and starts[0] == 0  # each range once, in order
     assert sum(length for _, _, length in advised) >= path.stat().st_size - 2 * 16_384
+
+
+def test_every_piece_reaches_pyarrow_in_memory_arrow_owns(tmp_path, monkeypatch):
+    """pyarrow's reader may drop its input on one of its threads after read_csv returns; were that
+    a buffer Python owns, an exit at that moment aborts the process (exit 134). So every piece,
+    mapped or streamed, is handed over in a buffer Arrow allocated."""
+    from losscli import reading as reading_module
+
+    text = "y_true,y_pred\n" + "1,0.25\n0,0.5\n" * 3000
+    (tmp_path / "plain.csv").write_text(text)
+    (tmp_path / "packed.csv.gz").write_bytes(gzip.compress(text.encode()))
+    owned, parsed = [], []
+    real_owned, real_parse = reading_module._arrow_owned, reading_module._parse_piece
+    monkeypatch.setattr(reading_module, "_arrow_owned", lambda view: owned.append(real_owned(view)) or owned[-1])
+    monkeypatch.setattr(reading_module, "_parse_piece", lambda piece, *rest: parsed.append(piece) or real_parse(piece, *rest))
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 4_096)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 4_096)
+    for name in ("plain.csv", "packed.csv.gz"):
+        assert sum(t.num_rows for t in reading_module.iter_tables(str(tmp_path / name))) == 6000
+    assert len(parsed) > 10 and all(any(piece is mine for mine in owned) for piece in parsed)
