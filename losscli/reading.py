@@ -412,9 +412,7 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
     name = display_name(path)
     raw = _open_raw(path)
     try:
-        if _peek(raw, 4) == b"PAR1":
-            raw = raw if raw.seekable() else io.BytesIO(raw.read())  # parquet's footer is at the end
-        chunks = _parquet_chunks(raw, name, chunk_cells, columns) if _peek(raw, 4) == b"PAR1" else \
+        chunks = _parquet_chunks(raw, path, name, chunk_cells, columns) if _peek(raw, 4) == b"PAR1" else \
             _csv_chunks(raw, path, name, delimiter, chunk_cells, columns)
         rows = 0
         for table in chunks:
@@ -441,21 +439,26 @@ def _rows_per_chunk(columns: int, chunk_cells: int | None) -> int | None:
     return None if chunk_cells is None else max(1 << 16, chunk_cells // max(columns, 1))
 
 
-def _parquet_chunks(raw: IO[bytes], name: str, chunk_cells: int | None,
+def _parquet_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None,
                     columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The parquet file a row group at a time, in batches of about ``chunk_cells`` cells; row groups
-    begun once ``columns`` is chosen are read for just those columns (the others are not decoded)."""
+    begun once ``columns`` is chosen are read for just those columns (the others are not decoded).
+    Arrow opens the file itself (standard input is read whole first: the footer is at the end), so
+    that its threads never hold a Python object (see :func:`_arrow_owned`)."""
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(raw)
-        size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
-        for group in range(parquet.num_row_groups):
-            chosen = _chosen(columns, parquet.schema_arrow.names)
-            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=chosen):
-                yield pa.Table.from_batches([batch])
-        if parquet.metadata.num_rows == 0:
-            yield parquet.schema_arrow.empty_table()
+        source = pa.OSFile(path) if path != "-" and raw.seekable() else \
+            pa.BufferReader(_arrow_owned(memoryview(raw.read())))
+        with source:
+            parquet = pq.ParquetFile(source)
+            size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
+            for group in range(parquet.num_row_groups):
+                chosen = _chosen(columns, parquet.schema_arrow.names)
+                for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=chosen):
+                    yield pa.Table.from_batches([batch])
+            if parquet.metadata.num_rows == 0:
+                yield parquet.schema_arrow.empty_table()
     except (pa.ArrowException, OSError) as error:
         raise DataError(f"{name}: not a readable parquet file ({error})") from None
 
@@ -484,7 +487,7 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
     parse = pacsv.ParseOptions(delimiter=delimiter)
     whole_lines = sample if len(sample) < SNIFF_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
     try:
-        head = pacsv.read_csv(io.BytesIO(whole_lines), parse_options=parse,
+        head = pacsv.read_csv(pa.BufferReader(_arrow_owned(memoryview(whole_lines))), parse_options=parse,
                               convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
     except pa.ArrowInvalid as error:
         raise _parse_error(error, name, delimiter) from None

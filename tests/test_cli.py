@@ -205,6 +205,8 @@ def test_parquet(tmp_path):
     path = tmp_path / "p.parquet"
     pd.DataFrame({"y_true": [1, 0, 1, 0], "y_pred": [0.8, 0.4, 0.3, 0.1]}).to_parquet(path)
     assert run("eval", path).losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
+    piped = run("eval", "-", input=path.read_bytes())  # from standard input: read whole (the footer is at the end)
+    assert piped.losses()["binary_crossentropy"] == pytest.approx(BCE, rel=1e-12)
 
 
 def test_labels_file_joined_on_id_in_any_order(write):
