@@ -102,9 +102,10 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
 
 def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
     from . import report as render
-    from .atomic import write_atomically
 
     if output:
+        from .atomic import write_atomically
+
         file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
         write_atomically(output, render.render(report, file_fmt))
     if output and not sys.stdout.isatty():

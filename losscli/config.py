@@ -38,13 +38,23 @@ def find(start: Path) -> tuple[Path, dict[str, Any]] | None:
         for name in ("losscli.toml", "pyproject.toml"):
             path = folder / name
             if path.is_file():
-                table = _read(path)
                 if name == "losscli.toml":
-                    return path, table
-                section = table.get("tool", {}).get("losscli")
-                if section is not None:
-                    return path, section
+                    return path, _read(path)
+                if _may_configure_losscli(path):
+                    section = _read(path).get("tool", {}).get("losscli")
+                    if section is not None:
+                        return path, section
     return None
+
+
+def _may_configure_losscli(path: Path) -> bool:
+    """False when the file cannot hold a [tool.losscli] table: the word is nowhere in it (however
+    the table is written, ``[tool.losscli]``, dotted keys or an inline table, its name is there).
+    Most projects' pyproject.toml is then not parsed at all. An unreadable file is parsed, to say why."""
+    try:
+        return b"losscli" in path.read_bytes()
+    except OSError:
+        return True
 
 
 def _read(path: Path) -> dict[str, Any]:

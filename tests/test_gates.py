@@ -79,6 +79,16 @@ def test_config_found_from_a_subfolder(tmp_path, monkeypatch):
     assert run("eval", BINARY, "--no-config").json["gates"] == []
 
 
+def test_a_pyproject_is_read_only_when_it_names_losscli(tmp_path, monkeypatch):
+    """A pyproject.toml that never says "losscli" cannot configure it: it is not parsed (even if it
+    is not valid TOML); one that configures losscli with dotted keys still counts."""
+    monkeypatch.chdir(_project(tmp_path, '[project\nname = "x"\n'))
+    assert run("eval", BINARY).code == 0
+    (tmp_path / "pyproject.toml").write_text('[tool]\nlosscli.gates = { brier = 0.01 }\n')
+    result = run("eval", BINARY)
+    assert result.code == 1 and result.json["gates"][0]["max"] == 0.01
+
+
 def test_losscli_toml_at_the_top_level(tmp_path, monkeypatch):
     sub = _project(tmp_path, 'loss = ["brier"]\n[gates]\nbrier = 0.01\n', "losscli.toml")
     monkeypatch.chdir(sub)
