@@ -435,6 +435,10 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
         return GroupSums(total, weight, np.column_stack([total - positive, positive]),
                          np.column_stack([weight - positive_w, positive_w]))
     member = inputs.y
+    if codes is None and inputs.index is not None:  # sparse labels: each row is in one class, by its index
+        k = member.shape[1]
+        cw = np.bincount(inputs.index, w, minlength=k).astype(np.float64)
+        return GroupSums(total, weight, np.bincount(inputs.index, wt, minlength=k)[None, :], cw[None, :])
     if codes is None:  # one matrix-vector product per statistic
         cw = member.sum(axis=0) if w is None else w @ member
         return GroupSums(total, weight, (wt @ member)[None, :], cw[None, :])

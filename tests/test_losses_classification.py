@@ -88,6 +88,11 @@ def test_weighted_crossentropy_is_sklearn_log_loss_with_balanced_weights(weighte
     balanced_k = compute_sample_weight("balanced", YS)
     assert value("weighted_crossentropy", "sparse", "probability", ONEHOT, PK) == \
         pytest.approx(metrics.log_loss(YS, PK, sample_weight=balanced_k, labels=range(K)), rel=REL)
+    # sparse labels as read (a class index per row): the class sums come from the index
+    sparse = Inputs("sparse", "probability", np.asarray(ONEHOT, float), np.asfortranarray(PK), w if weighted else None,
+                    index=np.asarray(YS))
+    per_class_k = [np.average(-np.log(PK[YS == c, c]), weights=w[YS == c]) for c in range(K)]
+    assert value_of("weighted_crossentropy", sparse) == pytest.approx(np.mean(per_class_k), rel=REL)
 
 
 def test_focal_by_hand():
