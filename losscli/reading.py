@@ -522,9 +522,10 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
 
 
 def _mapped(raw: IO[bytes]) -> mmap.mmap | None:
-    """A read-only map of a plain file, or None (an empty file, or one that cannot be mapped). Its
-    pieces reach the parser with no copy, paged in by the threads that parse them (as polars and
-    ``pandas.read_csv(memory_map=True)`` read files); a pipe or a compressed file is read instead."""
+    """A read-only map of a plain file, or None (an empty file, or one that cannot be mapped): its
+    pieces are cut with no read call and no growing buffer, and copied once, straight into Arrow's
+    memory (polars and ``pandas.read_csv(memory_map=True)`` map files too); a pipe or a compressed
+    file is read instead."""
     try:
         if os.fstat(raw.fileno()).st_size == 0:
             return None
