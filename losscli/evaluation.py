@@ -24,7 +24,7 @@ from . import analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
-from .pairing import explicit_pairs, find_pairs, no_pairs_message
+from .pairing import explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
 from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
 from .registry import Inputs, Partial
 from .state import MASK64, LossState, PairState, State, top_rows
@@ -112,10 +112,10 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
         pairs = explicit_pairs(frame.names, list(options.true), list(options.pred))
     else:
         exclude = {c for c in (options.weight, frame.key, options.group_by) if c}
-        pairing = find_pairs(frame.names, exclude=exclude, roles=frame.roles)
+        pairing = pair_by_values(frame, find_pairs(frame.names, exclude=exclude, roles=frame.roles))
         if not pairing.pairs:
             raise UsageError(no_pairs_message(frame.source, frame.names))
-        pairs = pairing.pairs
+        pairs = unique_names([model for pair in pairing.pairs for model in split_models(frame, pair)])
         if pairing.unpaired:
             notes.append(f"{frame.source}: columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
                          "(pair them with --true COL --pred COL)")
@@ -371,7 +371,7 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
         "predictions": pair.kind, "n": pair.rows, "weight": pair.weight, "group": None, "losses": losses,
         "params": {name: dict(ls.params) for name, ls in pair.losses.items() if ls.params},
         "ci": intervals, "skipped": skipped, "classes": pair.classes, "positive": pair.positive,
-        "dropped": pair.dropped,
+        "model": pair.pair.model, "dropped": pair.dropped,
     }
     if options.worst:
         result["worst"] = [{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst]

@@ -195,8 +195,13 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
         if text_labels:
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
         if task is None and _is_integral(y) and _is_integral(p):
-            return _hard_classes(y, p, target, task)
-        if task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
+            labels, predicted = _distinct(y), _distinct(p)
+            if _look_like_classes(labels, predicted):
+                return _hard_classes(y, p, target, task)
+            target.evidence.append(f"labels and predictions are integers, but {len(labels)} distinct labels and "
+                                   f"predictions outside them ({_fmt(float(np.setdiff1d(predicted, labels)[0]))}) are "
+                                   "not class ids: regression (--task sparse if they are classes)")
+        elif task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
             target.evidence.append(f"label '{true}' is numeric with {len(_distinct(y))} distinct values: regression")
         else:
             target.evidence.append(f"label '{true}' is numeric: regression (--task regression, or the first rows)")
@@ -218,6 +223,15 @@ def _distinct(values: np.ndarray) -> np.ndarray:
         return np.array(sorted({float(low), float(high)}))
     ordered = np.sort(values)  # (np.unique would import numpy.ma, 7 ms)
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+MAX_HARD_CLASSES = 1000  # integer labels with more distinct values are a quantity, not class ids
+
+
+def _look_like_classes(labels: np.ndarray, predicted: np.ndarray) -> bool:
+    """Integer labels and predictions are hard class ids when every prediction is one of the labels
+    and the labels are not too many (a target of 25–346 predicted by rounding is regression)."""
+    return len(labels) <= MAX_HARD_CLASSES and bool(np.isin(predicted, labels).all())
 
 
 def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:

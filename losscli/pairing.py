@@ -18,9 +18,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .errors import UsageError, closest
+
+if TYPE_CHECKING:
+    from .reading import Frame
 
 TRUE_WORDS = {"y", "true", "y_true", "label", "labels", "target", "targets", "actual", "actuals",
               "truth", "ground_truth", "gt", "gold", "y_test", "observed", "obs", "class",
@@ -43,6 +47,8 @@ NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
 ID_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample",
             "sample_id", "unnamed_0", "", "weight", "weights", "sample_weight", "w", "group",
             "groups", "fold", "split", "date", "time", "timestamp", "epoch"}
+# Columns of a labels file that are not labels unless named so (Kaggle's Usage, free-text notes).
+IGNORED_WORDS = {"usage", "note", "notes", "comment", "comments", "description", "subset", "set", "source"}
 
 
 @dataclass
@@ -54,6 +60,8 @@ class Pair:
     pred: list[str]
     classes: list[str] | None = None  # class names from per-class prediction columns
     how: str = ""
+    model: str | None = None  # with several models for one label: this one's name (``lr`` of ``pred_lr``)
+    prefix: str = ""  # per-class columns: their shared prefix as normalised (``prob``, ``<class>_pred``)
 
 
 @dataclass
@@ -68,14 +76,37 @@ def normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
-def _as_written(column: str, key: str) -> str:
-    """The class name as the column writes it: ``prob_Iris-setosa`` -> ``Iris-setosa`` (key
-    ``iris_setosa``); the key itself when the column does not end with it."""
-    for size in range(max(len(key) - 2, 1), len(key) + 3):  # separators folded, or added to camelCase
-        tail = column[-size:] if size <= len(column) else ""
-        if tail and tail[0] not in "_-. " and normalise(tail) == key:
-            return tail
-    return key
+def _written_suffix(column: str, prefix: str) -> str:
+    """The class name as the column writes it, after its (normalised) ``prefix``: ``prob_Iris-setosa``
+    -> ``Iris-setosa``, ``p_C++`` -> ``C++``, ``p_-1`` -> ``-1`` (never folded: ``C`` and ``C++`` are
+    two classes)."""
+    for cut in range(1, len(column)):
+        if normalise(column[:cut]) != prefix:
+            continue
+        rest = column[cut:]
+        if rest[0] in "_-. ":
+            return rest[1:]
+        if column[cut - 1].islower() and rest[0].isupper():  # camelCase: probSetosa
+            return rest
+    return column
+
+
+def _written_prefix(column: str, suffix: str) -> str:
+    """The class name as the column writes it, before its (normalised) ``suffix``: ``Cat_prob`` -> ``Cat``."""
+    for cut in range(len(column) - 1, 0, -1):
+        if normalise(column[cut:]) == suffix and column[cut - 1] in "_-. ":
+            return column[:cut - 1]
+    return column
+
+
+def _add_member(groups: dict[str, dict[str, str]], prefix: str, cls: str, column: str) -> None:
+    """``column`` joins the per-class group ``prefix`` as class ``cls``; two columns for one class
+    cannot be told apart, so they are refused rather than one dropped."""
+    members = groups.setdefault(prefix, {})
+    if cls in members:
+        raise UsageError(f"columns '{members[cls]}' and '{column}' both name class '{cls}'; rename one, or say "
+                         "which columns pair: --true COL --pred COL,COL...")
+    members[cls] = column
 
 
 def _word_key(pattern: re.Pattern[str], norm: str) -> str | None:
@@ -104,33 +135,39 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     true_groups: dict[str, dict[str, str]] = {}
     pred_groups: dict[str, dict[str, str]] = {}
     others: list[str] = []
+    unnamed_labels: list[str] = []  # columns of a labels file that are not named like labels
+    predicted = {m.group(1) for c in columns if (m := NAME_PRED.match(normalise(c)))}
     for column in columns:
-        if column in exclude or is_id_like(column):
-            continue
         norm = normalise(column)
+        if column in exclude or (is_id_like(column) and norm not in predicted):  # Weight with Weight_pred pairs
+            continue
         role = roles.get(column)
         if role != "pred" and norm in TRUE_WORDS:
             trues.append(_Simple(column, _word_key(NAME_TRUE, norm)))
         elif role != "true" and norm in PRED_WORDS:
             preds.append(_Simple(column, _word_key(NAME_PRED, norm)))
         elif role != "true" and (m := CLASS_PRED.match(norm)):
-            pred_groups.setdefault(m.group(1), {})[m.group(2)] = column
+            _add_member(pred_groups, m.group(1), _written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
-            true_groups.setdefault(m.group(1), {})[m.group(2)] = column
+            _add_member(true_groups, m.group(1), _written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
             trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
             preds.append(_Simple(column, m.group(1), m.group(2)))
-        elif role == "true":
-            trues.append(_Simple(column, None))
+        elif role == "true" and norm not in IGNORED_WORDS:
+            unnamed_labels.append(column)
         else:
             others.append(column)
+    # A labels file's column not named like a label is its label when it is the only one.
+    if len(unnamed_labels) == 1 and not trues and not true_groups:
+        trues.append(_Simple(unnamed_labels.pop(), None))
+    others += unnamed_labels
     # A "group" of one column is a plain NAME pair: true_price / pred_price.
     for groups, simples in ((true_groups, trues), (pred_groups, preds)):
         for prefix, members in list(groups.items()):
             if len(members) == 1:
                 (cls, column), = members.items()
-                simples.append(_Simple(column, cls, prefix))
+                simples.append(_Simple(column, normalise(cls), prefix))
                 del groups[prefix]
 
     pairs: list[Pair] = []
@@ -152,10 +189,9 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     for tprefix, tmembers in list(true_groups.items()):
         for pprefix, pmembers in list(pred_groups.items()):
             if set(pmembers) == set(tmembers):
-                keys = list(tmembers)
-                classes = [_as_written(tmembers[c], c) for c in keys]
-                name = "y" if normalise(tmembers[keys[0]]).startswith("y_") else tprefix
-                pairs.append(Pair(name, [tmembers[c] for c in keys], [pmembers[c] for c in keys], classes,
+                classes = list(tmembers)
+                name = "y" if normalise(tmembers[classes[0]]).startswith("y_") else tprefix
+                pairs.append(Pair(name, [tmembers[c] for c in classes], [pmembers[c] for c in classes], classes,
                                   how=f"label columns {tprefix}_<class> and prediction columns "
                                       f"{pprefix}_<class> for classes {', '.join(classes)}"))
                 del true_groups[tprefix], pred_groups[pprefix]
@@ -167,7 +203,8 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
             by_suffix.setdefault(p.suffix, []).append(p)
     for suffix, members in by_suffix.items():
         if len(members) >= 2 and not any(t.key in {m.key for m in members} for t in trues):
-            pred_groups[f"<class>_{suffix}"] = {m.key: m.column for m in members}
+            for m in members:
+                _add_member(pred_groups, f"<class>_{suffix}", _written_prefix(m.column, suffix), m.column)
             for m in members:
                 preds.remove(m)
     # 4. With two files, the predictions file's leftover columns are one prediction set.
@@ -179,10 +216,10 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
             pred_groups["<file>"] = {class_names(rest)[i]: c for i, c in enumerate(rest)}
         others = [c for c in others if c not in rest]
     # 5. A lone label column with the lone prediction column or per-class group.
-    candidates: list[tuple[list[str], list[str] | None, str]] = \
-        [([p.column], None, f"'{p.column}'") for p in preds] + \
-        [(list(g.values()), [_as_written(col, c) for c, col in g.items()], f"per-class columns {', '.join(g.values())}")
-         for g in pred_groups.values()]
+    candidates: list[tuple[list[str], list[str] | None, str, str]] = \
+        [([p.column], None, f"'{p.column}'", "") for p in preds] + \
+        [(list(g.values()), list(g), f"per-class columns {', '.join(g.values())}", prefix)
+         for prefix, g in pred_groups.items()]
     if len(candidates) == 1 and len(trues) + len(true_groups) == 0 and len(others) == 1:
         trues.append(_Simple(others.pop(), None))  # the only column left must be the label
     if len(trues) == 1 and len(candidates) > 1 and not pred_groups:
@@ -193,13 +230,13 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
             candidates = soft
     if len(trues) == 1 and len(candidates) == 1 and not true_groups:
         t = trues.pop()
-        pred_cols, classes, what = candidates.pop()
+        pred_cols, classes, what, prefix = candidates.pop()
         name = t.key or t.column
-        pairs.append(Pair(name, [t.column], pred_cols, classes, how=f"label '{t.column}' with {what}"))
+        pairs.append(Pair(name, [t.column], pred_cols, classes, how=f"label '{t.column}' with {what}", prefix=prefix))
         preds.clear()
         pred_groups.clear()
     unpaired = [t.column for t in trues] + [c for g in true_groups.values() for c in g.values()]
-    unpaired += [c for cols, _, _ in candidates for c in cols] + others
+    unpaired += [c for cols, *_ in candidates for c in cols] + others
     return Pairing(pairs, [c for c in columns if c in set(unpaired)])
 
 
@@ -249,7 +286,113 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> li
         m = NAME_TRUE.match(normalise(name))
         pairs.append(Pair(m.group(1) if m and len(true) == 1 else name, true, pred, classes,
                           how=f"--true {true_spec} --pred {pred_spec}"))
-    return pairs
+    return unique_names(pairs)
+
+
+# --------------------------------------------------------------------------------------------
+# Decisions that need the values (made on the first chunk only)
+
+SUM_TOLERANCE = 1e-3  # probability rows sum to 1 within this
+
+
+def match_classes(names: list[str], classes: list[str]) -> tuple[dict[str, int], str] | None:
+    """Each label name's position among ``classes`` (column suffixes), and how they matched: exactly,
+    else ignoring case, else ignoring case and separators, each only when it keeps classes apart
+    (``C`` and ``C++`` never fold into one). None when some name matches no class."""
+    for how, fold in (("", lambda n: n.strip()), (" (ignoring case)", lambda n: n.strip().lower()),
+                      (" (ignoring case and separators)", normalise)):
+        lookup = {fold(c): i for i, c in enumerate(classes)}
+        if len(lookup) == len(classes) and all(fold(n) in lookup for n in names):
+            return {n: lookup[fold(n)] for n in names}, how
+    return None
+
+
+def label_names(frame: "Frame", column: str) -> list[str] | None:
+    """The distinct values of a label column as text (``3.0`` -> ``3``), or None when it holds
+    numbers that are not integers (a regression target, not classes)."""
+    import numpy as np
+
+    if frame.is_text(column):
+        return frame.distinct_text(column)
+    values = frame.numeric_or_none(column)
+    if values is None or not np.all(values == np.round(values)):
+        return None
+    ordered = np.sort(values)
+    distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+    return [str(int(v)) for v in distinct]
+
+
+def _rows_sum_to_one(frame: "Frame", columns: list[str]) -> bool:
+    import numpy as np
+
+    matrix = [frame.numeric_or_none(c) for c in columns]
+    if any(m is None for m in matrix):
+        return False
+    total = np.sum(matrix, axis=0)
+    return bool(len(total) and (np.abs(total - 1) <= SUM_TOLERANCE).all()
+                and all(frame.value_range(c)[0] >= 0 for c in columns))
+
+
+def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
+    """Prediction columns named exactly by a label's values: ``species`` with ``setosa, versicolor,
+    virginica``, ``digit`` with ``0 … 9`` (``pd.DataFrame(clf.predict_proba(X), columns=clf.classes_)``),
+    ``target`` with ``0, 1, 2`` beside a pandas index. Columns of classes absent from these rows join
+    when the named columns' rows do not sum to 1 and theirs make them."""
+    numeric = [c for c in pairing.unpaired if frame.is_number(c)]
+    for label in pairing.unpaired:
+        names = label_names(frame, label)
+        if names is None or len(names) > len(numeric):
+            continue
+        named = [c for c in numeric if c != label and c.strip() in names]
+        if len(named) < 2 or not set(names) <= {c.strip() for c in named}:
+            continue
+        rest = [c for c in numeric if c != label and c not in named]
+        if rest and not _rows_sum_to_one(frame, named) and _rows_sum_to_one(frame, named + rest):
+            named = [c for c in numeric if c != label]  # classes absent from these rows, in file order
+        classes = [c.strip() for c in named]
+        pair = Pair(label, [label], named, classes,
+                    how=f"label '{label}' with the columns named by its values: {', '.join(named)}")
+        used = {label, *named}
+        return Pairing(pairing.pairs + [pair], [c for c in pairing.unpaired if c not in used])
+    return pairing
+
+
+CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",
+                  "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
+
+
+def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
+    """A label with per-<suffix> prediction columns whose suffixes are not the label's values is
+    several models, one result each: ``y_true`` with ``pred_lr, pred_rf``.
+
+    They stay one pair of classes when the label's values name the columns, when the rows sum to 1
+    (class probabilities; integer labels are then positions), or when more than two classes meet
+    columns named as class scores (``logit_a``…; a label matching none is reported by inference).
+    """
+    if len(pair.true) != 1 or len(pair.pred) < 2 or pair.classes is None or pair.model is not None:
+        return [pair]
+    label = pair.true[0]
+    names = label_names(frame, label)
+    if names is not None and match_classes(names, pair.classes) is not None:
+        return [pair]
+    if _rows_sum_to_one(frame, pair.pred) or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
+        return [pair]
+    suffixes = ", ".join(pair.classes)
+    return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",
+                    how=f"label '{label}' with '{column}' (model {model}: the suffixes {suffixes} are not values "
+                        f"of '{label}', so each column is one model's predictions)")
+            for model, column in zip(pair.classes, pair.pred)]
+
+
+def unique_names(pairs: list[Pair]) -> list[Pair]:
+    """Pairs that share a name (``--true y --pred a --true y --pred b``) are told apart by their
+    prediction columns, each a model."""
+    count: dict[str, int] = {}
+    for pair in pairs:
+        count[pair.name] = count.get(pair.name, 0) + 1
+    return [pair if count[pair.name] == 1 else
+            replace(pair, name=f"{pair.name}/{model}", model=model)
+            for pair in pairs for model in [pair.model or ",".join(pair.pred)]]
 
 
 def no_pairs_message(source: str, columns: list[str]) -> str:

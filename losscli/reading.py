@@ -134,6 +134,14 @@ class Frame:
             found = self._number_cache[name] = (values, finite)
         return found
 
+    def numeric_or_none(self, name: str) -> np.ndarray | None:
+        """A numeric column as float64 when every value is finite, else None: for decisions that
+        look at values (pairing), which never raise."""
+        if not self.is_number(name):
+            return None
+        values, finite = self._numbers(name)
+        return values if finite else None
+
     def value_range(self, name: str, values: np.ndarray | None = None) -> tuple[float, float]:
         """The smallest and largest value of a numeric column (NaN if it holds one), once per frame."""
         found = self._range_cache.get(name)
@@ -196,6 +204,12 @@ class Frame:
         present = sorted({names[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(names)))})
         position = {value: i for i, value in enumerate(present)}  # distinct values may strip alike
         return present, np.array([position.get(value, 0) for value in names], dtype=np.intp)[codes]
+
+    def distinct_text(self, name: str) -> list[str]:
+        """A text column's distinct non-empty values, stripped and sorted (empty cells ignored)."""
+        names, codes = self._encoded(name)
+        present = np.bincount(codes[codes >= 0], minlength=len(names))
+        return sorted({names[i] for i in np.flatnonzero(present)} - {""})
 
     def locate(self, name: str, i: int) -> str:
         """``file, column 'c', row r: `` for position ``i`` of column ``name``."""

@@ -1,0 +1,101 @@
+"""Layouts people really save (issue: never silently wrong): several models, class columns named by
+the labels, class names that normalise alike, reserved names with their own predictions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn import metrics
+
+from .conftest import csv_text, run
+
+Y = [1, 0, 1, 1, 0, 0]
+P_LR = [0.9, 0.2, 0.7, 0.6, 0.3, 0.1]
+P_RF = [0.6, 0.45, 0.55, 0.8, 0.4, 0.35]
+
+
+def results(write, columns, *args):
+    result = run("eval", write("p.csv", csv_text(columns) if isinstance(columns, dict) else columns), "--format",
+                 "json", *args)
+    assert result.code == 0, result.stderr
+    return [r for r in result.json["results"] if r["group"] is None]
+
+
+@pytest.mark.parametrize("names", [("pred_lr", "pred_rf"), ("y_pred_lr", "y_pred_rf"), ("lr_pred", "rf_pred")])
+def test_several_models_beside_one_label_each_get_their_own_numbers(write, names):
+    found = results(write, {"y_true": Y, names[0]: P_LR, names[1]: P_RF})
+    assert [(r["pair"], r["model"], r["pred"], r["task"]) for r in found] == [
+        ("y/lr", "lr", [names[0]], "binary"), ("y/rf", "rf", [names[1]], "binary")]
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss(Y, P_LR), rel=1e-12)
+    assert found[1]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss(Y, P_RF), rel=1e-12)
+
+
+def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
+    path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
+    result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
+                 "--format", "json")
+    assert result.code == 0, result.stderr
+    first, second = result.json["results"]
+    assert (first["model"], second["model"]) == ("pred_lr", "pred_rf")
+    assert first["losses"]["brier"] == pytest.approx(metrics.brier_score_loss(Y, P_LR), rel=1e-12)
+    assert second["losses"]["brier"] == pytest.approx(metrics.brier_score_loss(Y, P_RF), rel=1e-12)
+
+
+def test_regression_models_beside_one_target(write):
+    y, a, b = [3.5, 1.25, 7.0], [3.0, 1.0, 8.0], [4.5, 2.25, 6.0]
+    found = results(write, {"target": y, "pred_ridge": a, "pred_tree": b})
+    assert [(r["model"], r["task"]) for r in found] == [("ridge", "regression"), ("tree", "regression")]
+    assert found[0]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(y, a), rel=1e-12)
+    assert found[1]["losses"]["mae"] == pytest.approx(metrics.mean_absolute_error(y, b), rel=1e-12)
+
+
+def test_class_probabilities_summing_to_one_stay_classes_by_position(write):
+    found = results(write, {"y": [0, 1, 1], "prob_cat": [0.7, 0.2, 0.4], "prob_dog": [0.3, 0.8, 0.6]})
+    assert len(found) == 1 and found[0]["task"] == "sparse" and found[0]["model"] is None
+    # true-class probabilities 0.7, 0.8, 0.6
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        -(math.log(.7) + math.log(.8) + math.log(.6)) / 3, rel=1e-12)
+
+
+P3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.5, 0.25, 0.25]])
+
+
+@pytest.mark.parametrize("label, values, columns", [
+    ("species", ["setosa", "versicolor", "virginica", "setosa"], ["setosa", "versicolor", "virginica"]),
+    ("digit", [0, 1, 2, 0], ["0", "1", "2"]),
+    ("target", [0, 1, 2, 0], ["0", "1", "2"]),
+])
+def test_prediction_columns_named_by_the_labels_values(write, label, values, columns):
+    frame = {label: values} | {c: list(P3[:, j]) for j, c in enumerate(columns)}
+    found = results(write, frame)
+    y = [columns.index(str(v)) for v in values]
+    assert (found[0]["task"], found[0]["pred"], found[0]["classes"]) == ("sparse", columns, columns)
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss(y, P3, labels=[0, 1, 2]), rel=1e-12)
+
+
+def test_predict_proba_frame_saved_with_its_pandas_index(write):
+    text = ",0,1,2,target\n" + "".join(f"{i * 7},{P3[i, 0]},{P3[i, 1]},{P3[i, 2]},{[0, 1, 2, 0][i]}\n" for i in range(4))
+    found = results(write, text)
+    assert len(found) == 1 and found[0]["pred"] == ["0", "1", "2"] and found[0]["true"] == ["target"]
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([0, 1, 2, 0], P3, labels=[0, 1, 2]), rel=1e-12)
+
+
+@pytest.mark.parametrize("classes", [["C", "C++", "Java"], ["A", "A+", "B"], ["café", "cafè", "tea"]])
+def test_class_names_that_normalise_alike_stay_apart(write, classes):
+    labels = [classes[i] for i in (0, 1, 2, 0)]
+    frame = {"lang": labels} | {f"p_{c}": list(P3[:, j]) for j, c in enumerate(classes)}
+    found = results(write, frame)
+    assert found[0]["classes"] == classes and len(found[0]["pred"]) == 3
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([0, 1, 2, 0], P3, labels=[0, 1, 2]), rel=1e-12)
+
+
+def test_a_target_called_weight_with_its_own_prediction_is_a_target(write):
+    found = results(write, {"Weight": [191.0, 189.0, 193.0], "Weight_pred": [180.0, 190.0, 200.0],
+                            "Waist": [36.0, 37.0, 38.0], "Waist_pred": [35.0, 37.5, 38.0]})
+    assert [(r["pair"], r["task"]) for r in found] == [("Weight", "regression"), ("Waist", "regression")]
+    assert found[0]["losses"]["mse"] == pytest.approx((11 ** 2 + 1 + 7 ** 2) / 3, rel=1e-12)
