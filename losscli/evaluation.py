@@ -210,8 +210,11 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
                                             boot_groups=boot)
         explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
     labels = frame.labels_source
-    settings = settings_of(options)
-    return State([], labels, 0, pairs, settings, notes), targets
+    if frame.join is not None:
+        explain.insert(0, f"{frame.labels_source} joined to {frame.source} {frame.join}")
+        if frame.key is None:
+            notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
+    return State([], labels, 0, pairs, settings_of(options), notes, frame.key, frame.join), targets
 
 
 def settings_of(options: EvalOptions) -> dict[str, Any]:
@@ -345,6 +348,9 @@ def finish(state: State, options: EvalOptions) -> dict[str, Any]:
         "gates": [],
         "passed": True,
     }
+    if state.labels is not None:
+        report["input"]["on"] = state.on
+        report["input"]["joined"] = state.joined
     if options.group_by:
         report["input"]["group_by"] = options.group_by
     if options.ci is not None:

@@ -260,6 +260,9 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     if positive is not None:
         pos_value = _match_positive(positive, shown, numeric, true)
         how = "--positive"
+    elif len(shown) == 2 and (named := named_class(pair.pred[0], shown)) is not None:
+        pos_value = named
+        how = f"the prediction column '{pair.pred[0]}' names it"
     elif len(shown) == 1 and numeric:
         pos_value = "1"
         how = "only one label value present; 1 is positive"
@@ -280,7 +283,52 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
                            f"{pos_value} ({how})")
     kind = _kind_from_range(p, predictions, frame, pair.pred, target)
-    return Inputs("binary", kind, y01.astype(np.float64), p)
+    y01 = y01.astype(np.float64)
+    if positive is None and len(shown) == 2:
+        _warn_if_inverted(y01, p, target, pair.pred[0], pos_value, next(c for c in shown if c != pos_value))
+    return Inputs("binary", kind, y01, p)
+
+
+INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
+INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
+
+
+def named_class(column: str, classes: list[str]) -> str | None:
+    """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
+    ``bad_proba``, ``proba_good``), when exactly one of ``classes`` matches; else None."""
+    from .pairing import named_part, match_classes
+
+    part = named_part(column)
+    found = match_classes([part], classes) if part else None
+    return classes[found[0][part]] if found else None
+
+
+def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
+    """The area under the ROC curve: the Mann–Whitney U of the scores' ranks (ties share their
+    average rank), over n₊·n₋."""
+    n = len(scores)
+    order = np.argsort(scores, kind="stable")
+    ordered = scores[order]
+    new_run = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    starts = np.flatnonzero(new_run)
+    ends = np.append(starts[1:], n)
+    ranks = np.empty(n)
+    ranks[order] = ((starts + 1 + ends) / 2)[np.cumsum(new_run) - 1]
+    positives = int(y01.sum())
+    return float((ranks[y01 == 1].sum() - positives * (positives + 1) / 2) / (positives * (n - positives)))
+
+
+def _warn_if_inverted(y01: np.ndarray, p: np.ndarray, target: Target, column: str, positive: str, other: str) -> None:
+    """Warn when the predictions rank the classes backwards (AUC < 0.3 on enough rows of each class):
+    the column is likely the probability of the other class."""
+    positives = int(y01.sum())
+    if min(positives, len(y01) - positives) < INVERTED_MIN_ROWS:
+        return
+    auc = roc_auc(y01, p)
+    target.evidence.append(f"ROC AUC {auc:.3f} with positive class {positive} (first rows)")
+    if auc < INVERTED_AUC:
+        target.warnings.append(f"the predictions look inverted: with positive class {positive} their ROC AUC is "
+                               f"{auc:.2f}; if '{column}' is the probability of {other}, pass --positive {other}")
 
 
 def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None, classes: list[str],

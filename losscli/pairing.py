@@ -213,7 +213,7 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
         if len(rest) == 1:
             preds.append(_Simple(rest[0], None))
         elif len(rest) > 1:
-            pred_groups["<file>"] = {class_names(rest)[i]: c for i, c in enumerate(rest)}
+            pred_groups["<file>"] = {c.strip(): c for c in rest}  # predict_proba columns named by the classes
         others = [c for c in others if c not in rest]
     # 5. A lone label column with the lone prediction column or per-class group.
     candidates: list[tuple[list[str], list[str] | None, str, str]] = \
@@ -331,6 +331,19 @@ def _rows_sum_to_one(frame: "Frame", columns: list[str]) -> bool:
     total = np.sum(matrix, axis=0)
     return bool(len(total) and (np.abs(total - 1) <= SUM_TOLERANCE).all()
                 and all(frame.value_range(c)[0] >= 0 for c in columns))
+
+
+def named_part(column: str) -> str | None:
+    """What a probability column's name names besides its prefix or suffix, as written: ``benign`` of
+    ``p_benign``, ``churn`` of ``churn_prob``; None for plain names (``y_pred``)."""
+    norm = normalise(column)
+    if norm in PRED_WORDS:
+        return None
+    if m := CLASS_PRED.match(norm):
+        return _written_suffix(column, norm[:m.start(2) - 1])
+    if m := NAME_PRED.match(norm):
+        return _written_prefix(column, m.group(2))
+    return None
 
 
 def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:

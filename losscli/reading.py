@@ -42,7 +42,6 @@ MAGIC = {  # first bytes -> compression
     b"\xfd7zXZ\x00": "xz",
     b"\x28\xb5\x2f\xfd": "zstd",
 }
-ID_NAMES = ("id",)
 
 
 @dataclass
@@ -72,6 +71,7 @@ class Frame:
     key: str | None = None
     roles: dict[str, str] = field(default_factory=dict)  # column -> "true" | "pred" (two files)
     offset: int = 0  # rows of the source before this chunk (row numbers in messages count from it)
+    join: str | None = None  # with a labels file: how the two were joined (on which key, or row by row)
     _number_cache: dict[str, tuple[np.ndarray, bool]] = field(default_factory=dict, init=False, repr=False,
                                                              compare=False)
     _range_cache: dict[str, tuple[float, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -722,48 +722,112 @@ def _key_column(frame: Frame, on: str) -> Column:
     return frame.columns[on]
 
 
-def _shared_id(pred: Frame, lab: Frame) -> str | None:
-    for name in pred.columns:
-        if name.lower() in ID_NAMES and name in lab.columns:
-            return name
-    return None
+KEY_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample", "sample_id",
+             "unnamed_0", ""}  # column names (normalised) that are row identifiers
 
 
-def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[str | None, np.ndarray | None]:
-    """The join key, and for each row of ``first`` its row in ``second`` (None: row by row).
+def is_key_like(name: str) -> bool:
+    """A row identifier by its name: ``id``, ``PassengerId``, ``customer_id``, the pandas index."""
+    from .pairing import normalise
 
-    Keys must be unique and present on both sides (compared as text); without a key (``on`` or a
-    shared ``id`` column) the row counts must be equal. ``hint`` ends the messages.
-    """
+    norm = normalise(name)
+    return norm in KEY_WORDS or norm.endswith("_id") or (norm.endswith("id") and name[-2:] == "Id")
+
+
+def _could_be_key(frame: Frame, name: str) -> bool:
+    """Id-like by its name, or integers or text not named as labels or predictions (floats and
+    label/prediction columns are data, even when their values happen to be unique)."""
+    from .pairing import PRED_WORDS, TRUE_WORDS, normalise
+
+    if is_key_like(name):
+        return True
+    kind = frame.column(name).data.type
+    return (pa.types.is_integer(kind) or _is_string_type(kind)) and normalise(name) not in TRUE_WORDS | PRED_WORDS
+
+
+@dataclass
+class Join:
+    """How a labels file meets the predictions: on ``key`` (``order``: each row's row in the other
+    file), or row by row (``key`` None); ``how`` says why, for --explain and the JSON."""
+
+    key: str | None
+    order: np.ndarray | None
+    how: str
+
+
+def _ids(frame: Frame, key: str) -> Any:
     import pandas as pd
 
-    key = on or _shared_id(first, second)
-    if key is None:
-        if first.n_rows != second.n_rows:
-            raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}; "
-                            "join them on an id column with --on COL, or give files of equal length")
-        return None, None
+    return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+
+
+def _key_problem(first: Frame, second: Frame, key: str, hint: str) -> tuple[np.ndarray | None, str | None]:
+    """For each row of ``first`` its row in ``second`` by ``key``; or None and why it cannot join."""
     keys = []
     for frame in (first, second):
-        values = pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+        values = _ids(frame, key)
         if values.hasnans:
             i = int(np.flatnonzero(values.isna())[0])
-            raise DataError(f"{where(frame.source, key, i + 1)}empty join id; every row needs an id")
+            return None, f"{where(frame.source, key, i + 1)}empty join id; every row needs an id"
         if not values.is_unique:
             dup = values[values.duplicated()][0]
             rows = np.flatnonzero(values == dup)[:3] + 1
-            raise DataError(f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
-                            f"{', '.join(map(str, rows))}); ids must be unique to join")
+            return None, (f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
+                          f"{', '.join(map(str, rows))}); ids must be unique to join")
         keys.append(values)
     order = keys[1].get_indexer(keys[0])
     if (order < 0).any():
         i = int(np.flatnonzero(order < 0)[0])
-        raise DataError(f"{where(first.source, key, i + 1)}id '{keys[0][i]}' has no row in {second.source} "
-                        f"({int((order < 0).sum())} ids in all); {hint}")
+        return None, (f"{where(first.source, key, i + 1)}id '{keys[0][i]}' has no row in {second.source} "
+                      f"({int((order < 0).sum())} ids in all); {hint}")
     if second.n_rows > first.n_rows:
         extra = keys[1].difference(keys[0])
-        raise DataError(f"{second.source}: {len(extra)} ids are not in {first.source} (first: '{extra[0]}'); {hint}")
-    return key, order
+        return None, f"{second.source}: {len(extra)} ids are not in {first.source} (first: '{extra[0]}'); {hint}"
+    return order, None
+
+
+def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
+    """The key two files join on: ``on``; else the one shared column whose values are unique in both
+    files and match one to one (``id``, ``PassengerId``, the pandas index); else row by row, when
+    the files share no id-like column and have as many rows. Shared id-like columns that cannot
+    join, or several keys that order the rows differently, are refused with ``--on``."""
+    if on is not None:
+        _key_column(first, on)
+        order, problem = _key_problem(first, second, on, hint)
+        if problem:
+            raise DataError(problem)
+        return Join(on, order, f"on '{on}' (--on)")
+    shared = [c for c in first.columns if c in second.columns and _could_be_key(first, c)]
+    keys: dict[str, np.ndarray] = {}
+    problems: dict[str, str] = {}
+    for column in shared:
+        order, problem = _key_problem(first, second, column, hint)
+        if order is not None:
+            keys[column] = order
+        elif is_key_like(column):
+            problems[column] = problem or ""
+    if len(keys) > 1 and any(not np.array_equal(order, next(iter(keys.values()))) for order in keys.values()):
+        names = ", ".join(f"'{k}'" for k in keys)
+        raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
+                         f"files, and they order the rows differently; say which one joins them: --on COL")
+    if keys:
+        key = next((k for k in keys if is_key_like(k)), next(iter(keys)))
+        return Join(key, keys[key], f"on '{key}', the shared column whose values are unique in both files and "
+                                    "match one to one")
+    if problems:
+        key, problem = next(iter(problems.items()))
+        raise DataError(f"{problem} (to join on another column: --on COL)")
+    if first.n_rows != second.n_rows:
+        raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}, and "
+                        "they share no id column; join them on an id column with --on COL, or give files of equal "
+                        "length")
+    return Join(None, None, "row by row: the files share no id column (pass --on COL to join on one)")
+
+
+def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[str | None, np.ndarray | None]:
+    """The join key, and for each row of ``first`` its row in ``second`` (None: row by row)."""
+    found = find_join(first, second, on, hint)
+    return found.key, found.order
 
 
 def _taken(column: Column, order: np.ndarray | None) -> Column:
@@ -782,7 +846,8 @@ def align(base: Frame, new: Frame, on: str | None) -> Frame:
 
 def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
-    key, order = row_order(pred, lab, on, "every prediction needs a label, and every label a prediction")
+    found = find_join(pred, lab, on, "every prediction needs a label, and every label a prediction")
+    key, order = found.key, found.order
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
     for name, col in lab.columns.items():
@@ -800,7 +865,7 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
         else:
             columns[name] = joined
             roles[name] = "true"
-    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles)
+    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles, join=found.how)
 
 
 class Prefetched:

@@ -93,6 +93,8 @@ class State:
     pairs: dict[str, PairState]
     settings: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    on: str | None = None  # with a labels file: the join key (None: row by row)
+    joined: str | None = None  # with a labels file: how it was joined, said in the report
 
     def merge(self, other: "State", where: str = "") -> "State":
         if self.settings != other.settings:
@@ -111,7 +113,7 @@ class State:
         notes = self.notes + [n for n in other.notes if n not in self.notes]
         return State(self.sources + other.sources, self.labels, self.rows + other.rows,
                      {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
-                     self.settings, notes)
+                     self.settings, notes, self.on, self.joined)
 
     # ---------------------------------------------------------------------------------------
     # JSON
@@ -119,6 +121,7 @@ class State:
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, "version": VERSION, "sources": self.sources, "labels": self.labels,
                            "rows": self.rows, "settings": self.settings, "notes": self.notes,
+                           "on": self.on, "joined": self.joined,
                            "pairs": [_pair_to_dict(p) for p in self.pairs.values()]}) + "\n"
 
     @classmethod
@@ -135,7 +138,7 @@ class State:
         try:
             pairs = [_pair_from_dict(p) for p in data["pairs"]]
             return cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
-                       dict(data["settings"]), list(data.get("notes", [])))
+                       dict(data["settings"]), list(data.get("notes", [])), data.get("on"), data.get("joined"))
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(f"{path}: a damaged state file ({type(error).__name__}: {error})") from None
 
