@@ -164,6 +164,7 @@ def _config(config_file: Optional[str], no_config: bool) -> Any:
 LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on or an 'id' column, else row by row.")
 ON = typer.Option(None, "--on", help="Join column (id) shared by the files.")
 DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
+DECIMAL = typer.Option(None, "--decimal", help="Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters).")
 TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
 PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
 TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
@@ -210,7 +211,8 @@ def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
     for name, values in parse_param_flags(flags.pop("param")).items():
         params.setdefault(name, {}).update(values)
     return EvalOptions(
-        labels=flags["labels"], on=flags["on"], delimiter=_delimiter(flags["delimiter"]), true=tuple(flags["true"]),
+        labels=flags["labels"], on=flags["on"], delimiter=_delimiter(flags["delimiter"]),
+        decimal=_choice(flags["decimal"], (".", ","), "--decimal"), true=tuple(flags["true"]),
         pred=tuple(flags["pred"]), task=flags["task"], positive=flags["positive"], predictions=flags["predictions"],
         weight=flags["weight"], losses=tuple(flags["loss"]) or settings.loss, params=params, dropna=flags["dropna"],
         also=tuple(t.loss for t in thresholds), ci=flags["ci"], bootstrap=flags["bootstrap"], seed=flags["seed"],
@@ -221,6 +223,7 @@ def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
 def eval_command(
     pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
     labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
+    decimal: Optional[str] = DECIMAL,
     true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
     predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
     param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
@@ -243,7 +246,7 @@ def eval_command(
 
         if engine == "local" and labels is None and not is_glob(pred_file):
             # the file streams in while plugins, settings and losses load
-            stack.enter_context(reading_ahead(pred_file, _delimiter(delimiter)))
+            stack.enter_context(reading_ahead(pred_file, _delimiter(delimiter), decimal))
 
         from dataclasses import replace
 
@@ -279,7 +282,7 @@ def eval_command(
         _finish(result.report, notes, fmt, output)
 
 
-_FLAGS = ("labels", "on", "delimiter", "true", "pred", "task", "positive", "predictions", "weight", "loss", "param",
+_FLAGS = ("labels", "on", "delimiter", "decimal", "true", "pred", "task", "positive", "predictions", "weight", "loss", "param",
           "dropna", "ci", "bootstrap", "seed")
 
 
@@ -288,6 +291,7 @@ def compare_command(
     base: str = typer.Argument(..., metavar="BASE", help="The baseline model's predictions."),
     new: str = typer.Argument(..., metavar="NEW", help="The new model's predictions on the same rows."),
     labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
+    decimal: Optional[str] = DECIMAL,
     true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
     predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
     param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,

@@ -25,8 +25,8 @@ def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], 
     """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's), notes, and the
     ``--explain`` lines (how BASE's pairs were read)."""
     params = prepare(options)
-    base_frame = load(base, options.labels, options.on, options.delimiter)
-    new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter), options.on)
+    base_frame = load(base, options.labels, options.on, options.delimiter, options.decimal)
+    new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter, options.decimal), options.on)
     base_targets, notes = targets_of(base_frame, options)
     new_targets, new_notes = targets_of(new_frame, options)
     notes += new_notes

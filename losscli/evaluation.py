@@ -37,6 +37,7 @@ class EvalOptions:
     labels: Any = None  # a path or a pandas DataFrame
     on: str | None = None
     delimiter: str | None = None
+    decimal: str | None = None  # the decimal mark of a CSV (None: sniffed)
     true: tuple[str, ...] = ()
     pred: tuple[str, ...] = ()
     task: str | None = None
@@ -140,13 +141,13 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those."""
     if options.labels is not None or not isinstance(predictions, str):
-        yield load(predictions, options.labels, options.on, options.delimiter)
+        yield load(predictions, options.labels, options.on, options.delimiter, options.decimal)
         return
     if options.on is not None:
         raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
     for source in sources(predictions):
         offset = 0
-        with closing(tables(source, options.delimiter)) as chunks:
+        with closing(tables(source, options.delimiter, options.decimal)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
             for table in chunks:

@@ -159,6 +159,10 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
     if override == "logits":
         target.evidence.append("predictions are logits/scores (--predictions logits)")
         return "logits"
+    if not in_unit and low >= 0 and high <= 100:
+        raise DataError(f"{where(frame.column(columns[0]).source, ', '.join(columns[:3]))}predictions lie in "
+                        f"{_range(values)}, inside [0, 100]: percentages? Divide them by 100 to score them as "
+                        "probabilities, or pass --predictions logits if they are scores")
     if not in_unit:
         target.evidence.append(f"predictions span {_range(values)}, outside [0, 1]: logits/decision scores")
         return "logits"
@@ -206,7 +210,8 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
         else:
             target.evidence.append(f"label '{true}' is numeric: regression (--task regression, or the first rows)")
         return Inputs("regression", "values", y, p)
-    if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y):
+    if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y) \
+            and _look_like_classes(_distinct(y), _distinct(p)):
         return _hard_classes(y, p, target, task)
     return _binary(frame, pair, target, y, p, predictions, positive, keep, classes)
 
@@ -252,6 +257,9 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         kind = _kind_from_range(p, predictions, frame, pair.pred, target)
         return Inputs("binary", kind, _positive_of(frame, true, y, keep, classes, positive), p)
     shown, inverse = _label_codes(frame, true, y, keep)
+    boolean = frame.is_boolean(true)
+    if boolean:  # True/False as written (pandas), not 1/0
+        shown = [BOOLEAN_NAMES[value] for value in shown]
     if len(shown) > 2:
         raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
@@ -264,8 +272,8 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         pos_value = named
         how = f"the prediction column '{pair.pred[0]}' names it"
     elif len(shown) == 1 and numeric:
-        pos_value = "1"
-        how = "only one label value present; 1 is positive"
+        pos_value = "True" if boolean else "1"
+        how = f"only one label value present; {pos_value} is positive"
     elif len(shown) == 1:
         raise DataError(f"{where(frame.column(true).source, true)}every label is '{shown[0]}'; pass --positive "
                         "to say whether it is the positive class")
@@ -276,8 +284,8 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     y01 = (inverse == shown.index(pos_value)) if pos_value in shown else np.zeros(len(y), dtype=bool)
     if len(shown) == 2:
         target.classes = shown
-    elif numeric and {shown[0], pos_value} <= {"0", "1"}:
-        target.classes = ["0", "1"]  # one value seen so far: 0/1 coding assumed for the rows to come
+    elif numeric and {shown[0], pos_value} <= {"0", "1", "False", "True"}:
+        target.classes = ["False", "True"] if boolean else ["0", "1"]  # one value seen so far: 0/1 coding assumed
     else:
         target.classes = sorted({shown[0], pos_value})
     target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
@@ -335,8 +343,8 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
                  positive: str) -> np.ndarray:
     """1.0 where the label is ``positive``, else 0.0; a label outside ``classes`` is a DataError."""
     if y.dtype != object:  # numbers: two comparisons and two counts, no factorising
-        is_positive = y == float(positive)
-        others = [float(c) for c in classes if c != positive]
+        is_positive = y == _number(positive)
+        others = [_number(c) for c in classes if c != positive]
         known = np.count_nonzero(is_positive) + (np.count_nonzero(y == others[0]) if others else 0)
         if known == len(y):
             return y if (float(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
@@ -350,9 +358,19 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
     return (inverse == shown.index(positive)).astype(np.float64) if positive in shown else np.zeros(len(y))
 
 
+BOOLEAN_NAMES = {"0": "False", "1": "True"}  # a column of booleans: its labels as pandas writes them
+
+
+def _number(label: str) -> float:
+    """A numeric label's value: ``"3"`` -> 3.0, ``"True"`` -> 1.0."""
+    return {"False": 0.0, "True": 1.0}[label] if label in ("False", "True") else float(label)
+
+
 def _match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
     if positive in shown:
         return positive
+    if positive.lower() in ("true", "false", "1", "0") and set(shown) <= {"False", "True"}:
+        return "True" if positive.lower() in ("true", "1") else "False"
     if numeric:
         try:
             number = _fmt(float(positive))

@@ -4,7 +4,7 @@ For ``losscli eval FILE ...`` the file starts streaming (pyarrow parses it on ot
 GIL) before typer is imported and the command built, so that start-up work overlaps the parse
 instead of preceding it. The read is only begun when the arguments leave no doubt about what
 ``eval`` will read: FILE is the first argument after ``eval`` and an existing file, and no option
-changes how it is read (``--delimiter``, ``--labels``, ``--engine``) or asks for help. The CLI takes
+changes how it is read (``--delimiter``, ``--decimal``, ``--labels``, ``--engine``) or asks for help. The CLI takes
 the stream up as if it had begun it; an error, or a command that does not take it, closes it.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-NOT_STREAMED = ("--delimiter", "--labels", "--engine", "--help", "-h")  # options that change what eval reads
+NOT_STREAMED = ("--delimiter", "--decimal", "--labels", "--engine", "--help", "-h")  # options that change what eval reads
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 from .errors import DataError, UsageError, closest, where
 
 DELIMITERS = ",;\t|"
+NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 SNIFF_BYTES = 64 * 1024
 BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losses take it as one chunk
@@ -92,6 +93,10 @@ class Frame:
         """A column of text (not one of numbers read as text because of a bad cell)."""
         col = self.column(name)
         return _is_string_type(col.data.type) and not col.numbers
+
+    def is_boolean(self, name: str) -> bool:
+        """A column of booleans (``True``/``False`` cells)."""
+        return pa.types.is_boolean(self.column(name).data.type)
 
     def is_number(self, name: str) -> bool:
         """A column read as numbers (or booleans)."""
@@ -379,9 +384,9 @@ def sniff_delimiter(sample: bytes, path: str) -> str:
     return best if counts[best] else ","
 
 
-def read_table(path: str, delimiter: str | None = None) -> pa.Table:
+def read_table(path: str, delimiter: str | None = None, decimal: str | None = None) -> pa.Table:
     """Read one whole CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row."""
-    return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None)))
+    return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None, decimal=decimal)))
 
 
 class ColumnChoice:
@@ -415,8 +420,11 @@ def _chosen(columns: ColumnChoice | None, available: Iterable[str]) -> list[str]
 
 
 def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS,
-                columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
+                columns: ColumnChoice | None = None, decimal: str | None = None) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
+
+    The format is read from the bytes, never from the name: parquet, Arrow IPC (file or stream,
+    Feather), then, once decompressed, JSON lines or CSV/TSV; anything else is refused.
 
     Memory stays bounded by a chunk, whatever the file's size. Column types come from the first
     64 KiB (a later "0.5" in an integer column is still a number; columns empty there are text);
@@ -426,8 +434,13 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
     name = display_name(path)
     raw = _open_raw(path)
     try:
-        chunks = _parquet_chunks(raw, path, name, chunk_cells, columns) if _peek(raw, 4) == b"PAR1" else \
-            _csv_chunks(raw, path, name, delimiter, chunk_cells, columns)
+        head = _peek(raw, 8)
+        if head.startswith(b"PAR1"):
+            chunks = _parquet_chunks(raw, path, name, chunk_cells, columns)
+        elif head.startswith((ARROW_FILE, ARROW_STREAM, FEATHER_V1)):
+            chunks = _arrow_chunks(raw, path, name, chunk_cells)
+        else:
+            chunks = _text_chunks(raw, path, name, delimiter, decimal, chunk_cells, columns)
         rows = 0
         for table in chunks:
             if rows == 0:
@@ -477,9 +490,9 @@ def _parquet_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | Non
         raise DataError(f"{name}: not a readable parquet file ({error})") from None
 
 
-def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
-                chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
-    """The CSV as tables, cut at line ends: a first chunk of about FIRST_CHUNK_ROWS rows whole (it
+def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, decimal: str | None,
+                 chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
+    """A text file (decompressed): JSON lines (:func:`_json_lines_chunks`), or a CSV as tables, cut at line ends: a first chunk of about FIRST_CHUNK_ROWS rows whole (it
     decides the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block
     (about BLOCK_BYTES of text each), holding just the ``columns`` chosen once they are.
 
@@ -496,13 +509,23 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         raise DataError(f"{name}: cannot be decompressed ({error})") from None
     if not sample.strip():
         raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
+    kind = text_kind(sample)
+    if kind == "json lines":
+        yield from _json_lines_chunks(stream, sample, name, chunk_cells)
+        return
+    if kind != "csv":
+        raise DataError(f"{name}: {kind}, not a format losscli reads (CSV/TSV, JSON lines, parquet, Arrow IPC/"
+                        "Feather); save it as one of those")
     if delimiter is None:
         delimiter = sniff_delimiter(sample, path)
+    if decimal is None:
+        decimal = sniff_decimal(sample, delimiter)
     parse = pacsv.ParseOptions(delimiter=delimiter)
     whole_lines = sample if len(sample) < SNIFF_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
     try:
         head = pacsv.read_csv(pa.BufferReader(_arrow_owned(memoryview(whole_lines))), parse_options=parse,
-                              convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+                              convert_options=pacsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal,
+                                                                   null_values=NULL_VALUES))
     except pa.ArrowInvalid as error:
         raise _parse_error(error, name, delimiter) from None
     _check_header(head, name)
@@ -517,7 +540,7 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
         for piece in pieces:
             if _blank(piece):
                 continue
-            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types))
+            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal)
             for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
                 if pa.types.is_integer(types[column]):
                     types[column] = pa.float64()
@@ -533,6 +556,95 @@ def _csv_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None,
             _unmap(mapped)
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
+
+
+BINARY_MAGIC = {b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook?)",
+                b"\xd0\xcf\x11\xe0": "an Excel .xls workbook (or another OLE file)",
+                b"%PDF": "a PDF document", b"\x89HDF": "an HDF5 file", b"\x93NUMPY": "a numpy .npy array",
+                b"SQLite format": "an SQLite database"}
+
+
+def text_kind(sample: bytes) -> str:
+    """What the first bytes (decompressed) are: ``"csv"``, ``"json lines"``, or the description of
+    a format losscli does not read (a JSON array, a spreadsheet, binary data)."""
+    for magic, what in BINARY_MAGIC.items():
+        if sample.startswith(magic):
+            return what
+    if b"\x00" in sample[:4096]:
+        return "binary data"
+    text = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "json lines"
+    if text.startswith(b"["):
+        return ("a JSON array (losscli reads JSON lines, one object per line: pandas "
+                "to_json(orient='records', lines=True))")
+    return "csv"
+
+
+DECIMAL_COMMA = re.compile(rb"(?:^|[;\t|])\s*\"?[-+]?\d+,\d+(?:[eE][-+]?\d+)?\"?\s*(?=[;\t|\r\n]|$)", re.M)
+DECIMAL_POINT = re.compile(rb"(?:^|[;\t|])\s*\"?[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\"?\s*(?=[;\t|\r\n]|$)", re.M)
+
+
+def sniff_decimal(sample: bytes, delimiter: str) -> str:
+    """``,`` when the cells of a file delimited by something other than a comma write numbers with
+    decimal commas (``0,81`` — Excel in much of Europe) and none with decimal points; else ``.``."""
+    if delimiter == ",":
+        return "."
+    body = sample[_header_end(sample):]
+    return "," if DECIMAL_COMMA.search(body) and not DECIMAL_POINT.search(body) else "."
+
+
+def _json_lines_chunks(stream: IO[bytes], sample: bytes, name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
+    """JSON lines (one object per line), read whole by pyarrow's JSON reader and handed on in chunks
+    of about ``chunk_cells`` cells (the plan still comes from the first)."""
+    import pyarrow.json as pajson
+
+    try:
+        text = sample + stream.read()
+        table = pajson.read_json(pa.BufferReader(_arrow_owned(memoryview(text))))
+    except (pa.ArrowInvalid, OSError, EOFError, lzma.LZMAError) as error:
+        raise DataError(f"{name}: not readable JSON lines ({error}); every line must be one JSON object "
+                        "with the same keys and value types") from None
+    size = _rows_per_chunk(table.num_columns, chunk_cells) or max(table.num_rows, 1)
+    for start in range(0, max(table.num_rows, 1), size):
+        yield table.slice(start, size)
+
+
+ARROW_FILE = b"ARROW1"  # Arrow IPC file format (Feather v2)
+ARROW_STREAM = b"\xff\xff\xff\xff"  # Arrow IPC stream format: a continuation marker, then a message
+FEATHER_V1 = b"FEA1"
+
+
+def _arrow_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
+    """An Arrow IPC file (Feather) or stream, a record batch at a time, in chunks of about
+    ``chunk_cells`` cells. Arrow opens a file itself; standard input is read whole first."""
+    import pyarrow.feather as feather
+    import pyarrow.ipc as ipc
+
+    try:
+        head = _peek(raw, 8)
+        source = pa.OSFile(path) if path != "-" and raw.seekable() else \
+            pa.BufferReader(_arrow_owned(memoryview(raw.read())))
+        with source:
+            if head.startswith(FEATHER_V1):
+                whole = feather.read_table(source)
+                schema, batches = whole.schema, iter(whole.to_batches())
+            elif head.startswith(ARROW_FILE):
+                reader = ipc.open_file(source)
+                schema, batches = reader.schema, (reader.get_batch(i) for i in range(reader.num_record_batches))
+            else:
+                stream = ipc.open_stream(source)
+                schema, batches = stream.schema, iter(stream)
+            rows = 0
+            for batch in batches:
+                size = _rows_per_chunk(batch.num_columns, chunk_cells) or max(batch.num_rows, 1)
+                for start in range(0, batch.num_rows, size):
+                    rows += min(size, batch.num_rows - start)
+                    yield pa.Table.from_batches([batch.slice(start, size)])
+            if rows == 0:
+                yield schema.empty_table()
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"{name}: not a readable Arrow IPC/Feather file ({error})") from None
 
 
 def _mapped(raw: IO[bytes]) -> mmap.mmap | None:
@@ -634,7 +746,7 @@ def _header_end(sample: bytes) -> int:
 
 
 def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
-                 name: str, delimiter: str, wanted: list[str] | None = None) -> pa.Table:
+                 name: str, delimiter: str, wanted: list[str] | None = None, decimal: str = ".") -> pa.Table:
     """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given).
 
     A numeric column with a cell that is not a number is read as text instead: where the column is
@@ -646,7 +758,8 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 column_types=column_types, include_columns=wanted or []))
+                                                 column_types=column_types, include_columns=wanted or [],
+                                                 decimal_point=decimal, null_values=NULL_VALUES))
     column_types = dict(types)
     while True:
         try:
@@ -688,12 +801,12 @@ def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
                   for name in table.column_names}, table.num_rows, source, offset=offset)
 
 
-def as_frame(source: Any, name: str, delimiter: str | None = None) -> Frame:
+def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str | None = None) -> Frame:
     """A path (or ``-``), a pandas DataFrame or a Frame, as a :class:`Frame`."""
     if isinstance(source, Frame):
         return source
     if isinstance(source, (str, Path)):
-        return frame_from_table(read_table(str(source), delimiter), display_name(str(source)))
+        return frame_from_table(read_table(str(source), delimiter, decimal), display_name(str(source)))
     try:
         table = pa.Table.from_pandas(source, preserve_index=False)
     except (TypeError, AttributeError, pa.ArrowException) as error:
@@ -705,14 +818,14 @@ def as_frame(source: Any, name: str, delimiter: str | None = None) -> Frame:
 
 
 def load(predictions: Any, labels: Any = None, on: str | None = None,
-         delimiter: str | None = None) -> Frame:
+         delimiter: str | None = None, decimal: str | None = None) -> Frame:
     """The predictions (a path, ``-`` or a DataFrame), joined to labels on ``on``/``id`` or by row."""
-    pred = as_frame(predictions, "predictions", delimiter)
+    pred = as_frame(predictions, "predictions", delimiter, decimal)
     if labels is None:
         if on is not None:
             raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
         return pred
-    return join(pred, as_frame(labels, "labels", delimiter), on)
+    return join(pred, as_frame(labels, "labels", delimiter, decimal), on)
 
 
 def _key_column(frame: Frame, on: str) -> Column:
@@ -924,18 +1037,18 @@ def is_glob(path: str) -> bool:
     return path != "-" and any(c in path for c in "*?[") and not os.path.exists(path)
 
 
-_STARTED: dict[tuple[str, str | None], Prefetched] = {}
+_STARTED: dict[tuple[str, str | None, str | None], Prefetched] = {}
 
 
 @contextmanager
-def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
+def reading_ahead(path: str, delimiter: str | None = None, decimal: str | None = None) -> Iterator[None]:
     """Stream ``path`` in the background from now on; :func:`tables` takes the stream up. The CLI
     enters this before it loads plugins, settings and losses, so the first chunks are parsed by
     then. Begun already (by the console entry point), the stream is left as it is. On exit, a
     stream nobody took is closed."""
-    key = (path, delimiter)
+    key = (path, delimiter, decimal)
     if key not in _STARTED:
-        _STARTED[key] = _stream(path, delimiter)
+        _STARTED[key] = _stream(path, delimiter, decimal)
     try:
         yield
     finally:
@@ -944,14 +1057,14 @@ def reading_ahead(path: str, delimiter: str | None = None) -> Iterator[None]:
             left.close()
 
 
-def tables(path: str, delimiter: str | None = None) -> Prefetched:
+def tables(path: str, delimiter: str | None = None, decimal: str | None = None) -> Prefetched:
     """The file's chunks, parsed ahead in a background thread (begun by :func:`reading_ahead`, if
     it was). Close it when done early."""
-    started = _STARTED.pop((path, delimiter), None)
-    return started if started is not None else _stream(path, delimiter)
+    started = _STARTED.pop((path, delimiter, decimal), None)
+    return started if started is not None else _stream(path, delimiter, decimal)
 
 
-def _stream(path: str, delimiter: str | None) -> Prefetched:
+def _stream(path: str, delimiter: str | None, decimal: str | None = None) -> Prefetched:
     """The file's chunks from a background thread, with the column choice its reader follows."""
     choice = ColumnChoice()
-    return Prefetched(iter_tables(path, delimiter, columns=choice), columns=choice)
+    return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal), columns=choice)

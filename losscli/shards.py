@@ -48,7 +48,7 @@ def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mappi
     plugins.load(plugin_files)
     state = empty_like(template)
     offset = 0
-    for table in iter_tables(source, options.delimiter, columns=ColumnChoice(columns_used(template, options))):
+    for table in iter_tables(source, options.delimiter, decimal=options.decimal, columns=ColumnChoice(columns_used(template, options))):
         state = update(state, frame_from_table(table, display_name(source), offset), options, params,
                        several_files=True)
         offset += table.num_rows

@@ -99,3 +99,63 @@ def test_a_target_called_weight_with_its_own_prediction_is_a_target(write):
                             "Waist": [36.0, 37.0, 38.0], "Waist_pred": [35.0, 37.5, 38.0]})
     assert [(r["pair"], r["task"]) for r in found] == [("Weight", "regression"), ("Waist", "regression")]
     assert found[0]["losses"]["mse"] == pytest.approx((11 ** 2 + 1 + 7 ** 2) / 3, rel=1e-12)
+
+
+def test_true_false_labels_keep_their_names_and_positive_true(write):
+    text = "y_true,y_pred\nTrue,0.8\nFalse,0.4\nTrue,0.3\n"
+    found = results(write, text)
+    assert (found[0]["positive"], found[0]["classes"]) == ("True", ["False", "True"])
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+    flipped = results(write, text, "--positive", "False")
+    assert flipped[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 0], [0.8, 0.4, 0.3]))
+
+
+def test_percentages_are_refused_naming_predictions(write):
+    result = run("eval", write("p.csv", "y_true,y_pred\n1,80\n0,40\n1,30\n"))
+    assert result.code == 3 and "percentages" in result.stderr and "--predictions logits" in result.stderr
+    scores = run("eval", write("p.csv", "y_true,y_pred\n1,80\n0,40\n1,30\n"), "--predictions", "logits",
+                 "--format", "json")
+    z = np.array([80.0, 40.0, 30.0])
+    assert scores.json["results"][0]["losses"]["hinge"] == pytest.approx(metrics.hinge_loss([1, -1, 1], z))
+
+
+def test_decimal_commas_are_sniffed_with_semicolons_and_can_be_set(write):
+    path = write("excel.csv", "\ufeffy_true;y_pred\r\n1;0,8\r\n0;0,4\r\n1;0,3\r\n")
+    found = results(write, open(path, encoding="utf-8").read())
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+    result = run("eval", path, "--decimal", ".")
+    assert result.code == 3 and "'0,8' is not a number" in result.stderr
+    assert run("eval", path, "--decimal", ";").code == 2
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00rest", "Excel .xlsx"),
+    (b'[{"y_true": 1, "y_pred": 0.8}]', "JSON lines"),
+    (b"y_true,y_pred\n1,\x000.8\n", "binary data"),
+])
+def test_files_that_are_not_csv_are_refused_never_parsed_as_csv(write, content, words):
+    result = run("eval", write("preds.csv", content))
+    assert result.code == 3 and words in result.stderr and "CSV/TSV, JSON lines, parquet, Arrow IPC" in result.stderr
+
+
+def test_json_lines_and_arrow_files_are_read_by_content_whatever_their_name(tmp_path):
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    y, p = [1, 0, 1], [0.8, 0.4, 0.3]
+    (tmp_path / "a.csv").write_text("".join(f'{{"y_true": {a}, "y_pred": {b}}}\n' for a, b in zip(y, p)))
+    table = pa.table({"y_true": y, "y_pred": p})
+    feather.write_feather(table, tmp_path / "b.data")
+    with pa.OSFile(str(tmp_path / "c.arrows"), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    for name in ("a.csv", "b.data", "c.arrows"):
+        result = run("eval", tmp_path / name, "--format", "json")
+        assert result.code == 0, result.stderr
+        assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y, p), rel=1e-12)
+
+
+def test_a_placeholder_cell_is_an_empty_cell_and_a_stray_character_a_bad_number(write):
+    result = run("eval", write("p.csv", "y_true,y_pred\n1,0.8\n?,?\n0,0.3\n"))
+    assert result.code == 3 and "row(s) have empty or NaN cells" in result.stderr and "--dropna" in result.stderr
+    dropped = results(write, "y_true,y_pred\n1,0.8\n?,?\n0,0.3\n", "--dropna")
+    assert dropped[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.3]))
