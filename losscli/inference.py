@@ -123,7 +123,7 @@ def _missing_rows(frame: Frame, columns: list[str], dropna: bool) -> tuple[np.nd
         first = np.flatnonzero(missing)[:5]
         rows = [frame.column(columns[0]).row(int(i)) for i in first]
         bad = [c for c in columns if frame.missing(c)[first[0]]]
-        raise DataError(f"{where(frame.column(bad[0]).source, bad[0])}{count} row(s) have empty or NaN cells "
+        raise DataError(f"{frame.where(bad[0])}{count} row(s) have empty or NaN cells "
                         f"(first rows: {', '.join(map(str, rows))}); fill them, or pass --dropna to skip those rows")
     if count == frame.n_rows:
         raise DataError(f"{frame.source}: every row has an empty cell in {', '.join(columns)}; nothing to evaluate")
@@ -160,7 +160,7 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
         target.evidence.append("predictions are logits/scores (--predictions logits)")
         return "logits"
     if not in_unit and low >= 0 and high <= 100:
-        raise DataError(f"{where(frame.column(columns[0]).source, ', '.join(columns[:3]))}predictions lie in "
+        raise DataError(f"{frame.where(columns[0])}predictions lie in "
                         f"{_range(values)}, inside [0, 100]: percentages? Divide them by 100 to score them as "
                         "probabilities, or pass --predictions logits if they are scores")
     if not in_unit:
@@ -261,7 +261,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     if boolean:  # True/False as written (pandas), not 1/0
         shown = [BOOLEAN_NAMES[value] for value in shown]
     if len(shown) > 2:
-        raise DataError(f"{where(frame.column(true).source, true)}{len(shown)} label values "
+        raise DataError(f"{frame.where(true)}{len(shown)} label values "
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
                         "give one prediction column per class (e.g. p_<class>), or --task regression")
     numeric = y.dtype != object
@@ -275,7 +275,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         pos_value = "True" if boolean else "1"
         how = f"only one label value present; {pos_value} is positive"
     elif len(shown) == 1:
-        raise DataError(f"{where(frame.column(true).source, true)}every label is '{shown[0]}'; pass --positive "
+        raise DataError(f"{frame.where(true)}every label is '{shown[0]}'; pass --positive "
                         "to say whether it is the positive class")
     else:
         pos_value = shown[-1]

@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
@@ -55,6 +55,12 @@ class Column:
     rows: np.ndarray | None = None
     offset: int = 0  # rows of ``source`` before this chunk
     numbers: bool = False  # text only because a cell is not a number: a numeric column all the same
+    written: str | None = None  # the name in its file, when the frame renamed it (joined files: y -> y_true)
+
+    @property
+    def shown(self) -> str:
+        """The column's name as its file writes it (for messages)."""
+        return self.written or self.name
 
     def row(self, i: int) -> int:
         """The 1-based data row in ``source`` of position ``i``."""
@@ -90,9 +96,13 @@ class Frame:
         return self.columns[name]
 
     def is_text(self, name: str) -> bool:
-        """A column of text (not one of numbers read as text because of a bad cell)."""
+        """A column of text: not one of numbers read as text because of a bad cell, in this chunk
+        or an earlier one, or in the first rows (:func:`broken_numbers`)."""
         col = self.column(name)
-        return _is_string_type(col.data.type) and not col.numbers
+        if not _is_string_type(col.data.type) or col.numbers:
+            return False
+        col.numbers = broken_numbers(self.distinct_text(name))
+        return not col.numbers
 
     def is_boolean(self, name: str) -> bool:
         """A column of booleans (``True``/``False`` cells)."""
@@ -166,11 +176,11 @@ class Frame:
         elif _is_string_type(data.type):
             values = _text_to_numbers(col)
         elif pa.types.is_binary(data.type) or pa.types.is_large_binary(data.type):
-            raise DataError(f"{where(col.source, name)}is not valid UTF-8 text; save the file as UTF-8")
+            raise DataError(f"{self.where(name)}is not valid UTF-8 text; save the file as UTF-8")
         elif pa.types.is_null(data.type):
             values = np.full(len(data), np.nan)
         else:
-            raise DataError(f"{where(col.source, name)}holds {data.type} values, not numbers; "
+            raise DataError(f"{self.where(name)}holds {data.type} values, not numbers; "
                             "pass the right column with --true/--pred")
         if keep is not None:
             values = values[keep]
@@ -179,7 +189,7 @@ class Frame:
         if bad is not None and bad.any():
             i = int(np.flatnonzero(bad)[0])
             i = int(np.flatnonzero(keep)[i]) if keep is not None else i
-            raise DataError(f"{where(col.source, name, col.row(i))}{values[bad][0]} is not a finite number "
+            raise DataError(f"{self.where(name, i)}{values[bad][0]} is not a finite number "
                             f"({int(bad.sum())} cell(s) in all); fix the data or use --dropna for empty cells")
         return values
 
@@ -218,8 +228,28 @@ class Frame:
 
     def locate(self, name: str, i: int) -> str:
         """``file, column 'c', row r: `` for position ``i`` of column ``name``."""
+        return self.where(name, i)
+
+    def where(self, name: str, i: int | None = None) -> str:
+        """``file, column 'c'[, row r]: `` for column ``name`` (as its file names it) and position ``i``."""
         col = self.column(name)
-        return where(col.source, name, col.row(i))
+        return where(col.source, col.shown, None if i is None else col.row(i))
+
+
+def broken_numbers(values: list[str]) -> bool:
+    """Whether a text column's distinct values are numbers with a few broken cells (``0.4"``, ``1x``:
+    at most two, each with a digit, fewer than the numbers): a numeric column whose bad cells are
+    reported with their rows, never class names."""
+    def is_number(value: str) -> bool:
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+
+    bad = [v for v in values if not is_number(v)]
+    return len(values) - len(bad) >= 2 and len(bad) <= 2 and len(bad) < len(values) - len(bad) \
+        and all(any(ch.isdigit() for ch in v) for v in bad)
 
 
 def _is_string_type(kind: pa.DataType) -> bool:
@@ -314,8 +344,9 @@ def _text_to_numbers(col: Column) -> np.ndarray:
     parsed = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
     i = int(np.flatnonzero(bad)[0])
-    raise DataError(f"{where(col.source, col.name, col.row(i))}'{raw[i]}' is not a number "
-                    f"({int(bad.sum())} cell(s) in all); predictions must be numeric")
+    raise DataError(f"{where(col.source, col.shown, col.row(i))}'{raw[i]}' is not a number "
+                    f"({int(bad.sum())} cell(s) in all); this column holds numbers: fix the cell (or leave it empty "
+                    "and pass --dropna)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -947,7 +978,7 @@ def _taken(column: Column, order: np.ndarray | None) -> Column:
     if order is None:
         return column
     rows = order if column.rows is None else column.rows[order]
-    return Column(column.name, column.data.take(pa.array(order)), column.source, rows)
+    return replace(column, data=column.data.take(pa.array(order)), rows=rows)
 
 
 def align(base: Frame, new: Frame, on: str | None) -> Frame:
@@ -971,7 +1002,7 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
             for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
                 if new in columns or new in lab.columns:
                     raise DataError(f"column '{name}' is in both files and '{new}' exists too; rename one")
-                old.name = new
+                old.written, old.name = name, new
                 columns[new] = old
                 roles.pop(name, None)
                 roles[new] = role
