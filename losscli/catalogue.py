@@ -43,8 +43,7 @@ def _params(params: dict[str, Any]) -> str:
                      else f"{k}={'auto' if v is None else v}" for k, v in params.items())
 
 
-def print_list(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
+def print_list(found: list[dict[str, Any]], console: Any) -> None:
     from rich.table import Table
 
     table = Table(title="losses", title_justify="left")
@@ -52,14 +51,12 @@ def print_list(found: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for e in found:
         table.add_row(e["name"], ", ".join(e["tasks"]), _params(e["params"]), e["summary"], e["origin"])
-    Console().print(table)
+    console.print(table)
 
 
-def print_explain(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
+def print_explain(found: list[dict[str, Any]], console: Any) -> None:
     from rich.markup import escape
 
-    console = Console(highlight=False)
     for e in found:
         console.print(f"[bold]{e['name']}[/]  ({', '.join(e['tasks'])})")
         console.print(escape(e["formula"]))

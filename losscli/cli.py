@@ -47,6 +47,22 @@ def _quiet_stdout() -> None:
         pass
 
 
+def stdout_console(**options: Any) -> Any:
+    """A rich Console on standard output that leaves a closed pipe to :func:`handled` (exit 0).
+
+    rich's own ``on_broken_pipe`` raises ``SystemExit(1)``, which is the gate-failure code; this one
+    raises the ``BrokenPipeError`` again so that every format ends the same quiet way.
+    """
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError("standard output was closed")
+
+    return StdoutConsole(**options)
+
+
 @contextmanager
 def handled() -> Iterator[None]:
     """The one place that turns exceptions into messages and exit codes."""
@@ -112,9 +128,7 @@ def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> 
         return
     stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
     if stdout_fmt == "table":
-        from rich.console import Console
-
-        render.print_table(report, Console())
+        render.print_table(report, stdout_console())
     else:
         sys.stdout.write(render.render(report, stdout_fmt))
         sys.stdout.flush()
@@ -407,11 +421,9 @@ def _emit_history(report: dict[str, Any], fmt: Optional[str], output: Optional[s
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         sys.stdout.write(to_json(report))
         return
-    from rich.console import Console
-
     from .chart import terminal_chart
 
-    console = Console()
+    console = stdout_console()
     console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
     best, over = report["best"], report["overfitting"]
     console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
@@ -445,7 +457,7 @@ def list_command(
 
             sys.stdout.write(to_json({"losses": entries}))
         else:
-            catalogue.print_list(entries)
+            catalogue.print_list(entries, stdout_console())
 
 
 @app.command("explain")
@@ -466,7 +478,7 @@ def explain_command(
 
             sys.stdout.write(to_json({"losses": entries}))
         else:
-            catalogue.print_explain(entries)
+            catalogue.print_explain(entries, stdout_console(highlight=False))
 
 
 def _build_only_the_command_run(args: list[str]) -> None:

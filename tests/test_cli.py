@@ -314,6 +314,30 @@ def test_a_closed_pipe_ends_quietly(write):
     assert proc.stderr == ""
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_a_pipe_closed_after_one_line_exits_0_in_every_format(write, fmt):
+    # 3000 worst rows and 3000 groups: far more than a pipe's 64 KiB buffer, so the writes meet the closed pipe
+    rows = "".join(f"{i},{i % 2},{(i % 97) / 100 + 0.005:.3f}\n" for i in range(3000))
+    path = write("p.csv", "g,y_true,y_pred\n" + rows)
+    proc = subprocess.Popen([sys.executable, "-m", "losscli", "eval", path, "--format", fmt, "--worst", "3000",
+                             "--group-by", "g"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_a_pipe_closed_after_one_line_exits_0_for_list_and_explain():
+    for args in (["list", "--format", "table"], ["explain", "log_loss", "--format", "table"]):
+        proc = subprocess.Popen([sys.executable, "-m", "losscli", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait() == 0, args
+        assert proc.stderr.read() == b""
+
+
 def test_bugs_exit_4_with_an_apology(write, monkeypatch):
     import losscli.evaluation
 
