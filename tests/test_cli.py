@@ -297,6 +297,36 @@ def test_list_and_explain():
     assert "regression" in run("list", "--task", "regression", "--format", "table").stdout
 
 
+RST_MARKUP = (":math:", "``", ".. math::", "`")
+
+
+def test_explain_renders_the_docstring_as_plain_text():
+    text = run("explain", "huber", "--format", "table").stdout
+    assert not any(markup in text for markup in RST_MARKUP)
+    assert "Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ.\n\n" in text
+    assert "\n    \\ell_i = \\tfrac12 r_i^2 \\text{ if } |r_i| \\le \\delta," in text  # the formula, on its own line
+    huber = run("explain", "huber", "--format", "json").json["losses"][0]  # JSON: the same plain text
+    assert huber["formula"] == ("Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ.\n\n"
+                                "    \\ell_i = \\tfrac12 r_i^2 \\text{ if } |r_i| \\le \\delta, \\text{ else } "
+                                "\\delta(|r_i| - \\tfrac12\\delta)")
+    assert huber["summary"] == "Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ."
+
+
+def test_list_shows_plain_summaries():
+    listing = {e["name"]: e for e in run("list", "--format", "json").json["losses"]}
+    assert listing["mse"]["summary"] == "Mean squared error. \\ell_i = (y_i - \\hat y_i)^2."
+    assert not any(markup in e["summary"] + e["formula"] for e in listing.values() for markup in RST_MARKUP)
+    table = run("list", "--format", "table").stdout
+    assert not any(markup in table for markup in RST_MARKUP)
+
+
+def test_plain_text_of_a_math_block_after_a_blank_line():
+    from losscli.catalogue import plain
+
+    rst = "Cubic error of ``y``.\n\n.. math::\n\n    \\ell_i = |r_i|^3\n    + 0\n\nSee :func:`numpy.abs`."
+    assert plain(rst) == "Cubic error of y.\n\n    \\ell_i = |r_i|^3 + 0\n\nSee numpy.abs."
+
+
 def test_version_and_help():
     assert run("--version").stdout.strip() == "losscli 0.1.0"
     for command in ([], ["eval"], ["list"], ["explain"]):
