@@ -234,9 +234,11 @@ def _short(value: Any) -> str:
 
 def print_worst(result: dict[str, Any], console: Any) -> None:
     main = next(iter(result["losses"]))
-    rows = [[str(entry["row"]), _short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])]
-            for entry in result["worst"]]
-    print_rows(console, ["row", "true", "pred", main], rows, names=(),
+    with_id = any("id" in entry for entry in result["worst"])  # the file has an id column
+    rows = [[str(entry["row"])] + ([str(entry.get("id") or "")] if with_id else [])
+            + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in result["worst"]]
+    headers = ["row"] + (["id"] if with_id else []) + ["true", "pred", main]
+    print_rows(console, headers, rows, names=(1,) if with_id else (),
                title=f"{result['pair']}: the rows that add most to {main}")
 
 
