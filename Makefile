@@ -1,28 +1,36 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# one stamp per set of packages: `make demo` installs the runtime only, `make test` adds the test extras
+RUNTIME := $(VENV)/.runtime
+TESTING := $(VENV)/.test
 
 .PHONY: demo test bench sample-data clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(TESTING): pyproject.toml $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TESTING)
+
+demo: $(RUNTIME)
 	$(BIN)/losscli eval sample_data/binary_probabilities.csv --format table
 	$(BIN)/losscli eval sample_data/sparse_strings.csv --format table
 	$(BIN)/losscli eval sample_data/regression_multi.csv --format table
 
-test: $(STAMP)
+test: $(TESTING)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(TESTING)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
-sample-data: $(STAMP)
+sample-data: $(RUNTIME)
 	$(BIN)/python scripts/make_sample_data.py
 
 clean:

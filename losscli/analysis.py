@@ -2,7 +2,8 @@
 
 Everything here works on one chunk's per-row terms (computed once by the registry) and produces
 something that merges: top-N candidate lists, group codes for :func:`registry.sum_terms`, and
-columns streamed into the ``--per-row`` file.
+columns streamed into the ``--per-row`` file. When the file has an id column (:func:`id_column`),
+worst rows carry their ``id`` and the per-row file has an ``id`` column after ``row``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .inference import Target, _factorize
+from .pairing import is_id_like
 from .reading import Frame
 
 MISSING_GROUP = "(missing)"
@@ -30,8 +32,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | None = None) -> list[dict[str, Any]]:
-    """This chunk's ``count`` rows with the largest contribution w·ℓ, as mergeable candidates."""
+def id_column(names: list[str], used: tuple[str, ...] = ()) -> str | None:
+    """The first column named like an id (``id``, ``*_id``, ``PassengerId``…) that no pair uses, or None."""
+    return next((name for name in names if name not in used and is_id_like(name)), None)
+
+
+def row_ids(frame: Frame, column: str | None, target: Target) -> np.ndarray | None:
+    """Each evaluated row's id as text (None for an empty cell), or None without an id column."""
+    return None if column is None else frame.text(column)[target.positions]
+
+
+def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | None = None,
+                     ids: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """This chunk's ``count`` rows with the largest contribution w·ℓ, as mergeable candidates
+    (``ids``: each evaluated row's id, from :func:`row_ids`)."""
     contribution = terms if target.inputs.w is None else terms * target.inputs.w
     k = min(count, len(terms))
     if k <= 0:
@@ -41,8 +55,11 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
     found = []
     for i in top:
         shown_pred = target.classes[int(pred[i])] if target.kind == "class" and target.classes else _plain(pred[i])
-        entry = {"row": int(target.rows[i]), "true": _plain(target.raw_labels[i]), "pred": shown_pred,
-                 "loss": float(terms[i]), "contribution": float(contribution[i])}
+        entry: dict[str, Any] = {"row": int(target.rows[i])}
+        if ids is not None:
+            entry["id"] = ids[i]
+        entry.update({"true": _plain(target.raw_labels[i]), "pred": shown_pred, "loss": float(terms[i]),
+                      "contribution": float(contribution[i])})
         if target.inputs.w is not None:
             entry["weight"] = float(target.inputs.w[i])
         if file is not None:
@@ -59,12 +76,14 @@ def group_codes(frame: Frame, column: str, target: Target) -> tuple[list[str], n
 
 
 class PerRowWriter:
-    """``--per-row FILE``: a ``row`` column, then one column per pair and loss, written chunk by
-    chunk to a temporary file that replaces FILE only when the run succeeds."""
+    """``--per-row FILE``: a ``row`` column (and ``id``, the file's ``id_column``), then one column
+    per pair and loss, written chunk by chunk to a temporary file that replaces FILE only when the
+    run succeeds. Every chunk must then hold ``id_column``."""
 
-    def __init__(self, path: str, with_file: bool) -> None:
+    def __init__(self, path: str, with_file: bool, id_column: str | None = None) -> None:
         self.path = path
         self.with_file = with_file
+        self.id_column = id_column
         self._writer: Any = None
         self._tmp: str | None = None
 
@@ -78,6 +97,8 @@ class PerRowWriter:
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
         if self.with_file:
             data = {"file": arrow_repeated(frame.source, frame.n_rows), **data}
+        if self.id_column is not None:
+            data["id"] = pa.array(frame.text(self.id_column), pa.string())
         for name, (positions, terms) in columns.items():
             full = np.zeros(frame.n_rows)
             full[positions] = terms

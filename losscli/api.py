@@ -1,20 +1,98 @@
-"""The Python API: ``losscli.evaluate`` takes the CLI's options and returns the JSON report."""
+"""The Python API: ``losscli.evaluate`` takes the CLI's options and returns the JSON report.
+
+Keywords are checked here, before anything is read: an unknown keyword or a value of the wrong type
+is a :class:`UsageError` naming the keyword. The modules below speak the CLI's language, so the
+message of an error they raise is translated on its way out (:func:`keywords_for_flags`): ``--dropna``
+becomes ``dropna=True``, ``--task binaryy`` becomes ``task=binaryy``, and so on.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any, Iterable, Mapping
 
+from .errors import LossCliError, UsageError, closest
 from .evaluation import EvalOptions, evaluate as _evaluate, parse_param_flags
 
+# the CLI flag -> the keyword of evaluate(); flags without a value are booleans (shown as =True)
+KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "true": "true", "pred": "pred",
+            "task": "task", "positive": "positive", "predictions": "predictions_kind", "weight": "weight",
+            "loss": "loss", "param": "params", "dropna": "dropna", "plugin": "plugin", "worst": "worst",
+            "group-by": "group_by", "ci": "ci", "bootstrap": "bootstrap", "seed": "seed"}
+BOOLEAN_FLAGS = ("dropna",)
+_NOT_A_VALUE = r"(?:was|joins|file|to|or|and|so|if|with|too|for|takes|is|are|in|of)\b"  # prose after a flag
+_PARAM = re.compile(r"(?P<loss>\w+)\.(?P<key>\w+)(?:=(?P<value>.+))?$")  # --param focal.gamma[=3]
+_FLAG = re.compile(rf"--(?P<flag>[a-z][a-z-]*)(?: (?!{_NOT_A_VALUE})(?P<value>[^\s:;,()/]+))?")
 
-def _tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+
+def keywords_for_flags(message: str) -> str:
+    """A message written for the CLI, with its flags spelled as ``evaluate()`` keywords.
+
+    >>> keywords_for_flags("--task binaryy: unknown task; or pass --dropna to skip those rows")
+    'task=binaryy: unknown task; or pass dropna=True to skip those rows'
+    """
+
+    def keyword(match: re.Match[str]) -> str:
+        flag, value = match["flag"], match["value"]
+        if flag not in KEYWORDS:
+            return match[0]
+        if flag in BOOLEAN_FLAGS:
+            return f"{KEYWORDS[flag]}=True" + (f" {value}" if value else "")
+        param = _PARAM.match(value) if flag == "param" and value else None
+        if param and param["value"] is not None:
+            return f"params={{'{param['loss']}': {{'{param['key']}': {param['value']}}}}}"
+        if param:
+            return f"params['{param['loss']}']['{param['key']}']"
+        return f"{KEYWORDS[flag]}={value}" if value else KEYWORDS[flag]
+
+    return _FLAG.sub(keyword, message)
+
+
+def _names(keyword: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """A name or names (a string, or an iterable of strings) as a tuple."""
     if value is None:
         return ()
-    return (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        names = tuple(value)
+        if all(isinstance(name, str) for name in names):
+            return names
+    raise UsageError(f"{keyword}={value!r}: expected a name or a list of names (strings)")
+
+
+def _check(keyword: str, value: Any, types: tuple[type, ...], expected: str) -> None:
+    if value is not None and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+        raise UsageError(f"{keyword}={value!r}: expected {expected}, not {type(value).__name__}")
+
+
+def _source(keyword: str, value: Any) -> Any:
+    """A path (str or os.PathLike, as a str) or a pandas DataFrame."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, str):
+        return value
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value
+    raise UsageError(f"{keyword}: expected a file path or a pandas DataFrame, not {type(value).__name__}")
+
+
+def _params(value: Any) -> dict[str, dict[str, str]]:
+    """``{"focal": {"gamma": 3}}`` or ``["focal.gamma=3"]`` -> ``{"focal": {"gamma": "3"}}``."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        if not all(isinstance(values, Mapping) for values in value.values()):
+            raise UsageError(f"params={value!r}: expected a mapping of mappings, e.g. {{'focal': {{'gamma': 3}}}}")
+        return {name: {k: str(v) for k, v in values.items()} for name, values in value.items()}
+    return parse_param_flags(list(_names("params", value)))
 
 
 def evaluate(
-    predictions: Any,
+    predictions: Any = None,
     labels: Any = None,
     *,
     on: str | None = None,
@@ -34,26 +112,40 @@ def evaluate(
     ci: float | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
+    **unknown: Any,
 ) -> dict[str, Any]:
     """Evaluate predictions (a path or a pandas DataFrame) and return the report as a dict.
 
     The dict is what ``losscli eval --format json`` prints. ``params`` is ``{"focal": {"gamma": 3}}``
     or CLI-style strings ``["focal.gamma=3"]``. Errors raise :class:`losscli.errors.UsageError` or
-    :class:`losscli.errors.DataError`. ``plugin`` names files of ``@loss`` functions to register
-    (losses decorated in your own code are registered already).
+    :class:`losscli.errors.DataError`; their messages name keywords (``dropna=True``), not flags.
+    ``plugin`` names files of ``@loss`` functions to register (losses decorated in your own code
+    are registered already).
     """
-    from .plugins import load
+    try:
+        if unknown:
+            name = next(iter(unknown))
+            raise UsageError(f"evaluate() got an unknown keyword '{name}'{closest(name, KEYWORDS.values())}")
+        if predictions is None:
+            hint = " (pred= names prediction columns)" if pred is not None else ""
+            raise UsageError(f"evaluate() needs predictions: a file path or a pandas DataFrame{hint}")
+        strings = {"on": on, "delimiter": delimiter, "task": task, "positive": positive,
+                   "predictions_kind": predictions_kind, "weight": weight, "group_by": group_by}
+        for keyword, value in strings.items():
+            _check(keyword, value, (str,), "a string")
+        _check("dropna", dropna, (bool,), "True or False")
+        for keyword, value in {"worst": worst, "bootstrap": bootstrap, "seed": seed}.items():
+            _check(keyword, value, (int,), "an integer")
+        _check("ci", ci, (int, float), "a confidence level, e.g. 0.95")
+        from .plugins import load
 
-    load(_tuple(plugin))
-    if params is None:
-        parsed: dict[str, dict[str, str]] = {}
-    elif isinstance(params, Mapping):
-        parsed = {name: {k: str(v) for k, v in values.items()} for name, values in params.items()}
-    else:
-        parsed = parse_param_flags(list(params))
-    options = EvalOptions(
-        labels=labels, on=on, delimiter=delimiter, true=_tuple(true), pred=_tuple(pred), task=task,
-        positive=positive, predictions=predictions_kind, weight=weight, losses=_tuple(loss),
-        params=parsed, dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,
-    )
-    return _evaluate(predictions, options).report
+        load(_names("plugin", plugin))
+        options = EvalOptions(
+            labels=None if labels is None else _source("labels", labels), on=on, delimiter=delimiter,
+            true=_names("true", true), pred=_names("pred", pred), task=task, positive=positive,
+            predictions=predictions_kind, weight=weight, losses=_names("loss", loss), params=_params(params),
+            dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,
+        )
+        return _evaluate(_source("predictions", predictions), options).report
+    except LossCliError as error:  # messages from the modules below name CLI flags
+        raise type(error)(keywords_for_flags(str(error))) from None

@@ -1,7 +1,15 @@
-"""``losscli list`` and ``losscli explain``: the registry described for people and scripts."""
+"""``losscli list`` and ``losscli explain``: the registry described for people and scripts.
+
+Loss docstrings are reStructuredText (formulas in ``.. math::`` and ``:math:``, names in double
+backticks). Both the table and the JSON give them as plain text (:func:`plain`): roles and
+backticks dropped, a paragraph's lines joined (the terminal wraps them), and a ``.. math::``
+formula on its own indented line; the LaTeX inside stays as written. The raw text is the
+function's docstring (``help()`` shows it).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
@@ -9,15 +17,49 @@ from . import registry
 from .errors import UsageError
 
 
+_ROLE = re.compile(r":[A-Za-z:_-]+:`([^`]*)`")  # :math:`a`, :func:`f` -> a, f
+_LITERAL = re.compile(r"``([^`]*)``")  # ``x`` -> x
+_INTERPRETED = re.compile(r"`([^`]*)`")  # `x` -> x
+_MATH = ".. math::"
+
+
+def _inline(text: str) -> str:
+    return _INTERPRETED.sub(r"\1", _LITERAL.sub(r"\1", _ROLE.sub(r"\1", text)))
+
+
+def plain(rst: str) -> str:
+    r"""A docstring's reStructuredText as plain text for a terminal, paragraphs apart.
+
+    >>> plain("Mean of ``x``: :math:`a + b`.\n\n.. math:: \ell_i = r_i^2")
+    'Mean of x: a + b.\n\n    \\ell_i = r_i^2'
+    """
+    blocks: list[str] = []
+    formula_follows = False  # ``.. math::`` alone on its line: the formula is the indented block after it
+    for paragraph in re.split(r"\n[ \t]*\n", rst.strip()):
+        text = " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
+        if text.startswith(_MATH):
+            text = text[len(_MATH):].strip()
+            formula_follows = not text
+            if text:
+                blocks.append("    " + text)
+        elif formula_follows:
+            blocks.append("    " + text)
+            formula_follows = False
+        elif text:
+            blocks.append(_inline(text))
+    return "\n\n".join(blocks)
+
+
 def _entry(spec: registry.LossSpec) -> dict[str, Any]:
+    text = plain(spec.doc)
     return {
         "name": spec.name,
         "tasks": [t for t in registry.TASKS if t in spec.tasks],
         "params": dict(spec.params),
         "aliases": list(spec.aliases),
         "predictions": sorted(spec.kinds),
-        "summary": spec.summary,
-        "formula": spec.doc,
+        "summary": text.split("\n\n")[0].strip() or spec.name,
+        "formula": text,
         "reference": spec.reference,
         "origin": spec.origin,
     }
@@ -43,8 +85,7 @@ def _params(params: dict[str, Any]) -> str:
                      else f"{k}={'auto' if v is None else v}" for k, v in params.items())
 
 
-def print_list(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
+def print_list(found: list[dict[str, Any]], console: Any) -> None:
     from rich.table import Table
 
     table = Table(title="losses", title_justify="left")
@@ -52,17 +93,25 @@ def print_list(found: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for e in found:
         table.add_row(e["name"], ", ".join(e["tasks"]), _params(e["params"]), e["summary"], e["origin"])
-    Console().print(table)
+    console.print(table)
 
 
-def print_explain(found: list[dict[str, Any]]) -> None:
-    from rich.console import Console
+def print_explain(found: list[dict[str, Any]], console: Any) -> None:
+    import textwrap
+
     from rich.markup import escape
+    from rich.text import Text
 
-    console = Console(highlight=False)
     for e in found:
         console.print(f"[bold]{e['name']}[/]  ({', '.join(e['tasks'])})")
-        console.print(escape(e["formula"]))
+        for i, block in enumerate(e["formula"].split("\n\n")):
+            if i:
+                console.print()
+            if block.startswith("    "):  # a formula: indented, and so are its wrapped lines
+                console.print(Text(textwrap.fill(block.strip(), console.width, initial_indent="    ",
+                                                 subsequent_indent="    ", break_on_hyphens=False)))
+            else:
+                console.print(Text(block))
         if e["params"]:
             console.print(f"parameters: {escape(_params(e['params']))}")
         if e["aliases"]:

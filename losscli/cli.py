@@ -47,6 +47,22 @@ def _quiet_stdout() -> None:
         pass
 
 
+def stdout_console(**options: Any) -> Any:
+    """A rich Console on standard output that leaves a closed pipe to :func:`handled` (exit 0).
+
+    rich's own ``on_broken_pipe`` raises ``SystemExit(1)``, which is the gate-failure code; this one
+    raises the ``BrokenPipeError`` again so that every format ends the same quiet way.
+    """
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError("standard output was closed")
+
+    return StdoutConsole(**options)
+
+
 @contextmanager
 def handled() -> Iterator[None]:
     """The one place that turns exceptions into messages and exit codes."""
@@ -112,9 +128,7 @@ def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> 
         return
     stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
     if stdout_fmt == "table":
-        from rich.console import Console
-
-        render.print_table(report, Console())
+        render.print_table(report, stdout_console())
     else:
         sys.stdout.write(render.render(report, stdout_fmt))
         sys.stdout.flush()
@@ -376,10 +390,11 @@ def history_command(
     patience: int = typer.Option(3, "--patience", help="Epochs without a better validation loss that count as overfitting."),
     plot: Optional[str] = typer.Option(None, "--plot", help="Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."),
     fail_on_overfit: bool = typer.Option(False, "--fail-on-overfit", help="Exit 1 when overfitting is detected."),
+    fail_on_diverge: bool = typer.Option(False, "--fail-on-diverge", help="Exit 1 when the run diverged (a NaN or infinite loss)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
     output: Optional[str] = OUTPUT,
 ) -> None:
-    """A training log's curve, best epoch, overfitting and generalisation gap."""
+    """A training log's curve, best epoch, overfitting, divergence and generalisation gap."""
     with handled():
         _choice(fmt, ("table", "json"), "--format")
         from . import history
@@ -389,14 +404,21 @@ def history_command(
             from .chart import save_plot
 
             save_plot(report, plot)
-        if fail_on_overfit and report["overfitting"]["detected"]:
-            report["passed"] = False
-        if report["diverged"]["detected"]:
-            _stderr(f"the run diverged: a NaN or infinite loss from epoch {report['diverged']['from_epoch']}", "yellow")
+        over, diverged = report["overfitting"], report["diverged"]
+        failures = []
+        if fail_on_overfit and over["detected"]:
+            failures.append(f"overfitting: no better {report['val']} for {over['epochs_since_best']} epochs "
+                            f"after epoch {report['best']['epoch']} while {report['train']} kept falling")
+        diverged_message = f"the run diverged: a NaN or infinite loss from epoch {diverged['from_epoch']}"
+        if fail_on_diverge and diverged["detected"]:
+            failures.append(diverged_message)
+        elif diverged["detected"]:
+            _stderr(diverged_message, "yellow")
+        report["passed"] = not failures
         _emit_history(report, fmt, output)
-        if not report["passed"]:
-            _stderr(f"overfitting: no better {report['val']} for {report['overfitting']['epochs_since_best']} epochs "
-                    f"after epoch {report['best']['epoch']} while {report['train']} kept falling", "red")
+        for failure in failures:
+            _stderr(failure, "red")
+        if failures:
             raise typer.Exit(ExitCode.GATE_FAILED)
 
 
@@ -411,20 +433,24 @@ def _emit_history(report: dict[str, Any], fmt: Optional[str], output: Optional[s
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         sys.stdout.write(to_json(report))
         return
-    from rich.console import Console
-
     from .chart import terminal_chart
 
-    console = Console()
+    console = stdout_console()
     console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
-    best, over = report["best"], report["overfitting"]
+    best, over, diverged = report["best"], report["overfitting"], report["diverged"]
     console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
                   f"{report['train'] or 'train'} {_num(best['train'])}, {report['val'] or 'val'} {_num(best['val'])}.")
+    if diverged["detected"]:
+        console.print(f"[red]Diverged[/] at epoch {diverged['from_epoch']}: a NaN or infinite loss; "
+                      f"only the epochs before it are analysed.")
+        gap = f"gap at epoch {over['gap_epoch']}, the last before the divergence, {_num(over['gap'])}"
+    else:
+        gap = f"gap at the last epoch {_num(over['gap'])}"
     if over["detected"]:
         console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {report['val']} has not improved for "
-                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; gap now {_num(over['gap'])}.")
+                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; {gap}.")
     else:
-        console.print(f"No overfitting detected (patience {over['patience']}); gap at the last epoch {_num(over['gap'])}.")
+        console.print(f"No overfitting detected (patience {over['patience']}); {gap}.")
 
 
 def _num(value: Optional[float]) -> str:
@@ -449,7 +475,7 @@ def list_command(
 
             sys.stdout.write(to_json({"losses": entries}))
         else:
-            catalogue.print_list(entries)
+            catalogue.print_list(entries, stdout_console())
 
 
 @app.command("explain")
@@ -470,7 +496,7 @@ def explain_command(
 
             sys.stdout.write(to_json({"losses": entries}))
         else:
-            catalogue.print_explain(entries)
+            catalogue.print_explain(entries, stdout_console(highlight=False))
 
 
 def _build_only_the_command_run(args: list[str]) -> None:

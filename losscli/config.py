@@ -90,32 +90,33 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
         raise DataError(f"config {path}: {error}") from None
 
 
-def _bad(path: Path, key: str, message: str) -> DataError:
-    return DataError(f"config {path}: key '{key}' {message}")
+def _bad(key: str, message: str) -> DataError:
+    """A bad key; :func:`load` puts the file's name in front (once, as for every error inside the file)."""
+    return DataError(f"key '{key}' {message}")
 
 
-def _check_keys(path: Path, table: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
     for key in table:
         if key not in allowed:
-            raise _bad(path, prefix + key, f"is not a losscli setting{closest(key, allowed)}; "
+            raise _bad(prefix + key, f"is not a losscli setting{closest(key, allowed)}; "
                                            f"settings: {', '.join(allowed)}")
 
 
 def _parse(path: Path, table: dict[str, Any]) -> Config:
-    _check_keys(path, table, KEYS, "")
+    _check_keys(table, KEYS, "")
     plugins = table.get("plugins", [])
     if isinstance(plugins, str):
         plugins = [plugins]
     if not isinstance(plugins, list) or not all(isinstance(x, str) for x in plugins):
-        raise _bad(path, "plugins", "must be a list of Python files, e.g. plugins = [\"losses/my_losses.py\"]")
+        raise _bad("plugins", "must be a list of Python files, e.g. plugins = [\"losses/my_losses.py\"]")
     loss = table.get("loss", [])
     if isinstance(loss, str):
         loss = [loss]
     if not isinstance(loss, list) or not all(isinstance(x, str) for x in loss):
-        raise _bad(path, "loss", "must be a list of loss names")
+        raise _bad("loss", "must be a list of loss names")
     params = table.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
-        raise _bad(path, "params", "must be a table of tables, e.g. params = { focal = { gamma = 3.0 } }")
+        raise _bad("params", "must be a table of tables, e.g. params = { focal = { gamma = 3.0 } }")
     params = {name: {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
               for name, values in params.items()}
     gates = tuple(_thresholds(path, table.get("gates", {}), "gates", "max", allow_percent=False))
@@ -123,22 +124,22 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     if isinstance(baseline, str):
         baseline = {"file": baseline}
     if not isinstance(baseline, dict):
-        raise _bad(path, "baseline", "must be a table with file and tolerance")
-    _check_keys(path, baseline, BASELINE_KEYS, "baseline.")
+        raise _bad("baseline", "must be a table with file and tolerance")
+    _check_keys(baseline, BASELINE_KEYS, "baseline.")
     file = baseline.get("file")
     if file is not None and not isinstance(file, str):
-        raise _bad(path, "baseline.file", "must be a path")
+        raise _bad("baseline.file", "must be a path")
     tolerance = baseline.get("tolerance")
     if tolerance is not None:
         tolerance = str(tolerance)
         parse_amount(tolerance, "baseline.tolerance", allow_percent=True)
     compare = table.get("compare", {})
     if not isinstance(compare, dict):
-        raise _bad(path, "compare", "must be a table with max_increase and significant")
-    _check_keys(path, compare, COMPARE_KEYS, "compare.")
+        raise _bad("compare", "must be a table with max_increase and significant")
+    _check_keys(compare, COMPARE_KEYS, "compare.")
     significant = compare.get("significant", False)
     if not isinstance(significant, bool):
-        raise _bad(path, "compare.significant", "must be true or false")
+        raise _bad("compare.significant", "must be true or false")
     return Config(
         path=str(path), loss=tuple(loss), params=params, gates=gates,
         baseline=str((path.parent / file).resolve()) if file else None, tolerance=tolerance,
@@ -152,13 +153,13 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
 def _thresholds(path: Path, table: Any, key: str, field_: str, allow_percent: bool) -> list[Threshold]:
     """``{"label:brier" = { max = 0.05 }, mse = 3}`` -> thresholds (the bare number is the max)."""
     if not isinstance(table, dict):
-        raise _bad(path, key, f"must be a table, e.g. [{key}] binary_crossentropy = {{ {field_} = 0.2 }}")
+        raise _bad(key, f"must be a table, e.g. [{key}] binary_crossentropy = {{ {field_} = 0.2 }}")
     found = []
     for name, spec in table.items():
         if isinstance(spec, dict):
-            _check_keys(path, spec, (field_,), f"{key}.{name}.")
+            _check_keys(spec, (field_,), f"{key}.{name}.")
             spec = spec.get(field_)
         if isinstance(spec, bool) or not isinstance(spec, (int, float, str)):
-            raise _bad(path, f"{key}.{name}", f"needs a number: {field_} = 0.2")
+            raise _bad(f"{key}.{name}", f"needs a number: {field_} = 0.2")
         found.append(parse_threshold(f"{name}={spec}", key, allow_percent, source=str(path)))
     return found

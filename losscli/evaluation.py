@@ -215,7 +215,7 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
         explain.insert(0, f"{frame.labels_source} joined to {frame.source} {frame.join}")
         if frame.key is None:
             notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
-    return State([], labels, 0, pairs, settings_of(options), notes, frame.key, frame.join), targets
+    return State([], labels, 0, pairs, settings_of(options), notes, on=frame.key, joined=frame.join), targets
 
 
 def settings_of(options: EvalOptions) -> dict[str, Any]:

@@ -9,9 +9,9 @@ rounded up: the steps of epoch 1 run from 0 to 1).
 
 Overfitting: the validation loss has not improved for ``patience`` epochs after its best while the
 training loss kept falling (its last value is below its value at the best epoch); ``from_epoch`` is
-the best epoch and ``gap`` the validation minus the training loss at the last epoch. A NaN or
-infinite loss is a diverged run, reported from the first epoch it appears; the analysis uses the
-epochs before it.
+the best epoch and ``gap`` the validation minus the training loss at the last epoch (``gap_epoch``).
+A NaN or infinite loss is a diverged run, reported from the first epoch it appears; the analysis
+uses the epochs before it, so ``gap_epoch`` is then the last epoch before the divergence.
 """
 
 from __future__ import annotations
@@ -205,7 +205,8 @@ def analyse(curve: Curve, patience: int = 3) -> dict[str, Any]:
         "epochs": len(rows),
         "best": {"epoch": _epoch(epochs[best]), "train": _value(train[best]), "val": _value(val[best])},
         "overfitting": {"detected": detected, "from_epoch": _epoch(epochs[best]) if detected else None,
-                        "gap": _value(gap), "patience": patience, "epochs_since_best": after},
+                        "gap": _value(gap), "gap_epoch": _epoch(epochs[last]), "patience": patience,
+                        "epochs_since_best": after},
         "diverged": {"detected": stop < len(rows), "from_epoch": _epoch(epochs[stop]) if stop < len(rows) else None},
         "curve": [{"epoch": _epoch(e), "train": _value(t), "val": _value(v)} for e, t, v in zip(epochs, train, val)],
         "passed": True,

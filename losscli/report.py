@@ -144,10 +144,62 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def print_table(report: dict[str, Any], console: Any) -> None:
-    """One rich table per pair (its heading above it, skipped losses dimmed under it), the gates,
-    then the signature."""
+NAME_WIDTH = 8  # a name column may fold down to this width before a table gives way to blocks
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in str(text).split()), default=0)
+
+
+def print_rows(console: Any, headers: list[str], rows: list[list[Any]], names: tuple[int, ...] = (0,),
+               title: str | None = None) -> None:
+    """A table when its numbers fit the console's width, else a block per row (stacked): a number is
+    never cut, wrapped or dropped. In the table, ``names`` columns fold (long names break across
+    lines); the other columns never wrap and are as wide as their longest cell and header word (a
+    header wraps between words only). In blocks, a row's first cell heads it and the others follow
+    one per line, after their header."""
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
+
+    widths = [max([_longest_word(h)] + [len(str(row[i])) for row in rows]) for i, h in enumerate(headers)]
+    needed = sum(min(w, NAME_WIDTH) if i in names else w for i, w in enumerate(widths)) + 3 * len(headers) + 1
+    if needed <= console.width:
+        table = Table(title=title, title_justify="left")
+        for i, header in enumerate(headers):
+            if i in names:
+                table.add_column(header, overflow="fold")
+            else:
+                table.add_column(header, justify="right", no_wrap=True, min_width=widths[i])
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    if title:
+        console.print(Text(title, style="italic"))
+    for row in rows:
+        console.print(Text(str(row[0]), style="bold"), overflow="fold")
+        block = Table.grid(padding=(0, 2))
+        block.add_column(overflow="fold")
+        block.add_column(no_wrap=True)
+        for header, cell in zip(headers[1:], row[1:]):
+            block.add_row(header, cell)
+        console.print(Padding(block, (0, 0, 0, 2), expand=False))
+
+
+def _note(text: str, console: Any) -> None:
+    """A dim line indented by two, wrapped between words with a hanging indent."""
+    import textwrap
+
+    from rich.text import Text
+
+    console.print(Text(textwrap.fill(text, max(console.width, 20), initial_indent="  ", subsequent_indent="    ",
+                                     break_long_words=False, break_on_hyphens=False), style="dim"), soft_wrap=True)
+
+
+def print_table(report: dict[str, Any], console: Any) -> None:
+    """One table per pair (its heading above it, skipped losses dimmed under it), the gates, then
+    the signature. Narrow consoles get blocks instead of tables (:func:`print_rows`)."""
     from rich.text import Text
 
     for result in _overall(report):
@@ -158,26 +210,16 @@ def print_table(report: dict[str, Any], console: Any) -> None:
             (f"   {', '.join(result['true'])} ← {_columns(result['pred'])}", "dim"),
         ))
         headers, rows = loss_rows(report, result)
-        table = Table()
-        for i, header in enumerate(headers):
-            table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+        print_rows(console, headers, rows)
         for name, reason in result["skipped"].items():
-            console.print(Text(f"  {name}: skipped, {reason}", style="dim"))
+            _note(f"{name}: skipped, {reason}", console)
         if result.get("worst"):
             print_worst(result, console)
         headers, rows, hidden = group_rows(report, result, 30, columns=4)
         if rows:
-            groups = Table(title=f"{result['pair']} by {headers[0]}, the worst first", title_justify="left")
-            for i, header in enumerate(headers):
-                groups.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0)
-            for row in rows:
-                groups.add_row(*row)
-            console.print(groups)
+            print_rows(console, headers, rows, title=f"{result['pair']} by {headers[0]}, the worst first")
             if hidden:
-                console.print(Text(f"  … and {hidden} more groups (all of them in --format json or csv)", style="dim"))
+                _note(f"… and {hidden} more groups (all of them in --format json or csv)", console)
         console.print()
     if report["gates"]:
         print_gates(report["gates"], console)
@@ -191,30 +233,24 @@ def _short(value: Any) -> str:
 
 
 def print_worst(result: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
-
     main = next(iter(result["losses"]))
-    table = Table(title=f"{result['pair']}: the rows that add most to {main}", title_justify="left")
-    for column in ("row", "true", "pred", main):
-        table.add_column(column, justify="right")
-    for entry in result["worst"]:
-        table.add_row(str(entry["row"]), _short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"]))
-    console.print(table)
+    with_id = any("id" in entry for entry in result["worst"])  # the file has an id column
+    rows = [[str(entry["row"])] + ([str(entry.get("id") or "")] if with_id else [])
+            + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in result["worst"]]
+    headers = ["row"] + (["id"] if with_id else []) + ["true", "pred", main]
+    print_rows(console, headers, rows, names=(1,) if with_id else (),
+               title=f"{result['pair']}: the rows that add most to {main}")
 
 
 def print_gates(entries: list[dict[str, Any]], console: Any) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="gates", title_justify="left")
-    for column in ("pair", "loss", "value", "limit", "source", "verdict"):
-        table.add_column(column, justify="right" if column in ("value", "limit") else "left",
-                         no_wrap=column in ("pair", "loss", "verdict"))
+    rows = []
     for e in entries:
         verdict = Text("pass", style="green") if e["passed"] else Text("FAIL", style="bold red")
         source = e["source"] if "reason" not in e else f"{e['source']}: {e['reason']}"
-        table.add_row(e["pair"], e.get("loss") or "—", fmt(e.get("value")), _gate_limit(e), source, verdict)
-    console.print(table)
+        rows.append([e["pair"], e.get("loss") or "—", fmt(e.get("value")), _gate_limit(e), source, verdict])
+    print_rows(console, ["pair", "loss", "value", "limit", "source", "verdict"], rows, names=(0, 1, 4), title="gates")
     console.print()
 
 

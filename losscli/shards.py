@@ -100,6 +100,7 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
     if not paths:
         raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
     merged = None
+    seen: dict[str, str] = {}  # state id -> the file it came from
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -111,7 +112,12 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
             if unknown:
                 raise UsageError(f"{path}: loss(es) {', '.join(unknown)} are not registered here; load the plugin "
                                  "that defines them with --plugin FILE")
-        merged = state if merged is None else merged.merge(state, f"{path}: ")
+        merged = state if merged is None else merged.merge(state, f"{path}: ")  # (settings and pairs first)
+        for state_id in state.identity():
+            if state_id in seen:
+                raise DataError(f"{seen[state_id]} and {path} hold the same rows (state {state_id}); merging both "
+                                "would count them twice: give each shard's state once")
+            seen[state_id] = path
     return finish(merged, options_of(merged.settings)), merged
 
 

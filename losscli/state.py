@@ -3,11 +3,19 @@
 Everything in it is a sum (or a top-N list, or a set of such per group), so chunks of a file,
 shards of a data set on other machines and Dask tasks merge by addition into exactly the state of
 one run over all the rows. The JSON form is small and versioned; floats keep full precision.
+
+Identity: a state written by ``eval --state`` is named by an id derived from its content (the
+sources' file names and each pair's rows and order-free fingerprint), and a merged state lists the
+ids of every state in it, so ``losscli merge`` can refuse to count the same rows twice (the same
+file given twice, or the same shard evaluated twice). Version 1 files have no ids; their id is
+derived from their content when they are read, so they merge as before and duplicates are found.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +26,8 @@ from .pairing import Pair
 from .registry import GroupSums, Partial
 
 FORMAT = "losscli-state"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)  # the versions this losscli reads (1: before ids)
 MASK64 = (1 << 64) - 1
 
 
@@ -93,8 +102,19 @@ class State:
     pairs: dict[str, PairState]
     settings: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # of the states merged into this one; empty for one run
     on: str | None = None  # with a labels file: the join key (None: row by row)
     joined: str | None = None  # with a labels file: how it was joined, said in the report
+
+    def content_id(self) -> str:
+        """16 hex digits of SHA-256 over the sources' file names and each pair's rows and fingerprint."""
+        names = ",".join(os.path.basename(str(source)) for source in self.sources)
+        pairs = [f"{name}:{pair.rows}:{pair.fingerprint:016x}" for name, pair in sorted(self.pairs.items())]
+        return hashlib.sha256("|".join([names, *pairs]).encode()).hexdigest()[:16]
+
+    def identity(self) -> list[str]:
+        """The ids of the runs this state holds: its own content id, or those of the states merged."""
+        return self.ids or [self.content_id()]
 
     def merge(self, other: "State", where: str = "") -> "State":
         if self.settings != other.settings:
@@ -113,13 +133,14 @@ class State:
         notes = self.notes + [n for n in other.notes if n not in self.notes]
         return State(self.sources + other.sources, self.labels, self.rows + other.rows,
                      {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
-                     self.settings, notes, self.on, self.joined)
+                     self.settings, notes, self.identity() + other.identity(), self.on, self.joined)
 
     # ---------------------------------------------------------------------------------------
     # JSON
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, "version": VERSION, "sources": self.sources, "labels": self.labels,
+        return json.dumps({"format": FORMAT, "version": VERSION, "ids": self.identity(), "sources": self.sources,
+                           "labels": self.labels,
                            "rows": self.rows, "settings": self.settings, "notes": self.notes,
                            "on": self.on, "joined": self.joined,
                            "pairs": [_pair_to_dict(p) for p in self.pairs.values()]}) + "\n"
@@ -132,13 +153,14 @@ class State:
             raise DataError(f"{path}: not a state file (JSON error at line {error.lineno}: {error.msg})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DataError(f"{path}: not a losscli state file; make one with `losscli eval … --state {path}`")
-        if data.get("version") != VERSION:
-            raise DataError(f"{path}: state version {data.get('version')} is not {VERSION}; make it again with "
-                            "this losscli")
+        if data.get("version") not in READS:
+            raise DataError(f"{path}: state version {data.get('version')} is not one of "
+                            f"{', '.join(map(str, READS))}; make it again with this losscli")
         try:
             pairs = [_pair_from_dict(p) for p in data["pairs"]]
+            ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
             return cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
-                       dict(data["settings"]), list(data.get("notes", [])), data.get("on"), data.get("joined"))
+                       dict(data["settings"]), list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(f"{path}: a damaged state file ({type(error).__name__}: {error})") from None
 

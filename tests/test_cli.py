@@ -297,6 +297,36 @@ def test_list_and_explain():
     assert "regression" in run("list", "--task", "regression", "--format", "table").stdout
 
 
+RST_MARKUP = (":math:", "``", ".. math::", "`")
+
+
+def test_explain_renders_the_docstring_as_plain_text():
+    text = run("explain", "huber", "--format", "table").stdout
+    assert not any(markup in text for markup in RST_MARKUP)
+    assert "Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ.\n\n" in text
+    assert "\n    \\ell_i = \\tfrac12 r_i^2 \\text{ if } |r_i| \\le \\delta," in text  # the formula, on its own line
+    huber = run("explain", "huber", "--format", "json").json["losses"][0]  # JSON: the same plain text
+    assert huber["formula"] == ("Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ.\n\n"
+                                "    \\ell_i = \\tfrac12 r_i^2 \\text{ if } |r_i| \\le \\delta, \\text{ else } "
+                                "\\delta(|r_i| - \\tfrac12\\delta)")
+    assert huber["summary"] == "Huber loss (PyTorch HuberLoss, Keras Huber), with r = y − ŷ."
+
+
+def test_list_shows_plain_summaries():
+    listing = {e["name"]: e for e in run("list", "--format", "json").json["losses"]}
+    assert listing["mse"]["summary"] == "Mean squared error. \\ell_i = (y_i - \\hat y_i)^2."
+    assert not any(markup in e["summary"] + e["formula"] for e in listing.values() for markup in RST_MARKUP)
+    table = run("list", "--format", "table").stdout
+    assert not any(markup in table for markup in RST_MARKUP)
+
+
+def test_plain_text_of_a_math_block_after_a_blank_line():
+    from losscli.catalogue import plain
+
+    rst = "Cubic error of ``y``.\n\n.. math::\n\n    \\ell_i = |r_i|^3\n    + 0\n\nSee :func:`numpy.abs`."
+    assert plain(rst) == "Cubic error of y.\n\n    \\ell_i = |r_i|^3 + 0\n\nSee numpy.abs."
+
+
 def test_version_and_help():
     assert run("--version").stdout.strip() == "losscli 0.1.0"
     for command in ([], ["eval"], ["list"], ["explain"]):
@@ -312,6 +342,30 @@ def test_a_closed_pipe_ends_quietly(write):
     proc = subprocess.run(f"{sys.executable} -m losscli eval {path} --format json | head -c 10",
                           shell=True, capture_output=True, text=True)
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_a_pipe_closed_after_one_line_exits_0_in_every_format(write, fmt):
+    # 3000 worst rows and 3000 groups: far more than a pipe's 64 KiB buffer, so the writes meet the closed pipe
+    rows = "".join(f"{i},{i % 2},{(i % 97) / 100 + 0.005:.3f}\n" for i in range(3000))
+    path = write("p.csv", "g,y_true,y_pred\n" + rows)
+    proc = subprocess.Popen([sys.executable, "-m", "losscli", "eval", path, "--format", fmt, "--worst", "3000",
+                             "--group-by", "g"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_a_pipe_closed_after_one_line_exits_0_for_list_and_explain():
+    for args in (["list", "--format", "table"], ["explain", "log_loss", "--format", "table"]):
+        proc = subprocess.Popen([sys.executable, "-m", "losscli", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait() == 0, args
+        assert proc.stderr.read() == b""
 
 
 def test_bugs_exit_4_with_an_apology(write, monkeypatch):

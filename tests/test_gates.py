@@ -109,6 +109,9 @@ def test_bad_config_is_exit_3_naming_file_and_key(tmp_path, monkeypatch, text, m
     result = run("eval", BINARY)
     assert result.code == 3, result.stderr
     assert "pyproject.toml" in result.stderr and message in result.stderr
+    # the file is named once, at the start: "error: config /…/pyproject.toml: key 'los' …"
+    assert result.stderr.startswith(f"error: config {tmp_path / 'pyproject.toml'}: ")
+    assert result.stderr.count("pyproject.toml") == 1
 
 
 def test_baseline_with_and_without_tolerance(tmp_path):

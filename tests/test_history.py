@@ -98,6 +98,35 @@ def test_diverged_run_is_reported_not_a_crash(write):
     report = result.json
     assert report["diverged"] == {"detected": True, "from_epoch": 3}
     assert report["best"]["epoch"] == 2 and report["curve"][3]["val"] is None
+    # the gap is measured at epoch 2, the last before the divergence: 0.85 - 0.7
+    assert report["overfitting"]["gap"] == pytest.approx(0.15) and report["overfitting"]["gap_epoch"] == 2
+
+
+DIVERGED = "epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.7,0.85\n3,nan,nan\n4,inf,nan\n"
+
+
+def test_diverged_run_summary_says_so(write):
+    result = run("history", write("log.csv", DIVERGED), "--format", "table")
+    summary = " ".join(result.stdout.split("5 epochs (keras log).")[1].split())  # the summary, unwrapped
+    assert result.code == 0
+    assert "Diverged at epoch 3: a NaN or infinite loss; only the epochs before it are analysed." in summary
+    assert "gap at epoch 2, the last before the divergence, 0.15." in summary
+    assert "gap at the last epoch" not in summary
+
+
+def test_fail_on_diverge_exits_1(write):
+    result = run("history", write("log.csv", DIVERGED), "--fail-on-diverge")
+    assert result.code == 1 and result.json["passed"] is False
+    assert "error: the run diverged: a NaN or infinite loss from epoch 3" in result.stderr
+    healthy = run("history", keras(write, HEALTHY_VAL), "--fail-on-diverge")
+    assert healthy.code == 0 and healthy.json["passed"] is True
+    overfit_only = run("history", keras(write), "--fail-on-diverge")  # overfitting is not divergence
+    assert overfit_only.code == 0 and overfit_only.json["overfitting"]["detected"] is True
+
+
+def test_a_healthy_summary_gives_the_gap_at_the_last_epoch(write):
+    summary = " ".join(run("history", keras(write, HEALTHY_VAL), "--format", "table").stdout.split())
+    assert "No overfitting detected (patience 3); gap at the last epoch" in summary and "Diverged" not in summary
 
 
 @pytest.mark.parametrize("text, message", [

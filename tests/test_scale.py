@@ -141,6 +141,50 @@ def test_merge_refuses_states_made_differently(tmp_path, write):
     assert json.loads((tmp_path / "a.json").read_text())["format"] == "losscli-state"
 
 
+BINARY_SHARDS = {"a.csv": "y_true,y_pred\n1,0.8\n0,0.3\n", "b.csv": "y_true,y_pred\n1,0.6\n0,0.1\n"}
+
+
+def test_merge_refuses_the_same_state_twice(tmp_path, write):
+    for name, text in BINARY_SHARDS.items():
+        assert run("eval", write(name, text), "--state", tmp_path / f"{name}.json").code == 0
+    a, b = tmp_path / "a.csv.json", tmp_path / "b.csv.json"
+    ids = [json.loads(path.read_text())["ids"] for path in (a, b)]
+    assert json.loads(a.read_text())["version"] == 2 and len(ids[0]) == 1 and ids[0] != ids[1]
+    # (-ln 0.8 - ln 0.7 - ln 0.6 - ln 0.9) / 4: the two shards once each
+    merged = run("merge", a, b)
+    assert merged.code == 0 and merged.losses()["binary_crossentropy"] == pytest.approx(
+        -(np.log(0.8) + np.log(0.7) + np.log(0.6) + np.log(0.9)) / 4, rel=1e-12)
+    twice = run("merge", a, b, a)
+    assert twice.code == 3 and twice.stdout == ""
+    assert f"{a} and {a} hold the same rows (state {ids[0][0]})" in twice.stderr and "twice" in twice.stderr
+    # the same shard evaluated again into another file is the same rows too
+    assert run("eval", tmp_path / "a.csv", "--state", tmp_path / "again.json").code == 0
+    again = run("merge", a, b, tmp_path / "again.json")
+    assert again.code == 3 and f"{a} and {tmp_path / 'again.json'} hold the same rows" in again.stderr
+
+
+def test_merge_refuses_a_shard_already_inside_a_dask_state(tmp_path, write):
+    for name, text in BINARY_SHARDS.items():
+        write(name, text)
+    assert run("eval", tmp_path / "*.csv", "--engine", "dask", "--state", tmp_path / "all.json").code == 0
+    assert len(json.loads((tmp_path / "all.json").read_text())["ids"]) == 2  # one id per shard
+    assert run("eval", tmp_path / "b.csv", "--state", tmp_path / "b.json").code == 0
+    result = run("merge", tmp_path / "all.json", tmp_path / "b.json")
+    assert result.code == 3 and f"{tmp_path / 'all.json'} and {tmp_path / 'b.json'} hold the same rows" in result.stderr
+
+
+def test_version_1_states_without_ids_still_merge_and_duplicates_are_found(tmp_path, write):
+    for name, text in BINARY_SHARDS.items():
+        run("eval", write(name, text), "--state", tmp_path / f"{name}.json")
+        old = json.loads((tmp_path / f"{name}.json").read_text())
+        del old["ids"]
+        old["version"] = 1
+        (tmp_path / f"{name}.v1.json").write_text(json.dumps(old))
+    a, b = tmp_path / "a.csv.v1.json", tmp_path / "b.csv.v1.json"
+    assert run("merge", a, b).losses() == run("merge", tmp_path / "a.csv.json", tmp_path / "b.csv.json").losses()
+    assert run("merge", a, tmp_path / "a.csv.json").code == 3  # the id of a version-1 state is its content's
+
+
 def test_a_glob_that_matches_nothing_and_shards_missing_columns(tmp_path, write):
     assert run("eval", str(tmp_path / "nothing_*.csv")).code == 3
     write("s_0.csv", "y_true,y_pred\n1,0.8\n0,0.3\n")
