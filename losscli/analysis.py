@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from .inference import Target, _factorize
-from .pairing import is_id_like
-from .reading import Frame
+from .reading import Frame, is_key_like
 
 MISSING_GROUP = "(missing)"
 
@@ -34,7 +33,7 @@ def _plain(value: Any) -> Any:
 
 def id_column(names: list[str], used: tuple[str, ...] = ()) -> str | None:
     """The first column named like an id (``id``, ``*_id``, ``PassengerId``…) that no pair uses, or None."""
-    return next((name for name in names if name not in used and is_id_like(name)), None)
+    return next((name for name in names if name not in used and is_key_like(name)), None)
 
 
 def row_ids(frame: Frame, column: str | None, target: Target) -> np.ndarray | None:

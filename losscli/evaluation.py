@@ -189,7 +189,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
 def columns_used(state: State, options: EvalOptions) -> list[str]:
     """The columns that chunks after the first need: every pair's, the weight and the groups."""
     names = [c for pair in state.pairs.values() for c in pair.pair.true + pair.pair.pred]
-    return names + [c for c in (options.weight, options.group_by) if c]
+    return names + [c for c in (options.weight, options.group_by, state.id_column) if c]
 
 
 def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]], classic: bool,
@@ -215,7 +215,10 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
         explain.insert(0, f"{frame.labels_source} joined to {frame.source} {frame.join}")
         if frame.key is None:
             notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
-    return State([], labels, 0, pairs, settings_of(options), notes, on=frame.key, joined=frame.join), targets
+    used = tuple(c for target in targets for c in target.pair.true + target.pair.pred)
+    id_column = frame.key or analysis.id_column(frame.names, used) if options.worst or options.per_row else None
+    return State([], labels, 0, pairs, settings_of(options), notes, on=frame.key, joined=frame.join,
+                 id_column=id_column), targets
 
 
 def settings_of(options: EvalOptions) -> dict[str, Any]:
@@ -241,8 +244,10 @@ def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapp
     per_row: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for target, pair in zip(targets, state.pairs.values()):
         prefix = "" if len(state.pairs) == 1 else f"{pair.pair.name}:"
-        _add_chunk(pair, target, frame, options, per_row, prefix, frame.source if several_files else None)
+        _add_chunk(pair, target, frame, options, per_row, prefix, frame.source if several_files else None,
+                   state.id_column)
     if writer is not None:
+        writer.id_column = state.id_column
         writer.write(frame, per_row)
     return state
 
@@ -289,7 +294,8 @@ def fingerprint(inputs: Inputs) -> int:
 
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
-               per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None) -> None:
+               per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None,
+               id_column: str | None = None) -> None:
     inputs = target.inputs
     n = inputs.n
     pair.rows += n
@@ -328,7 +334,9 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
                 part = sums.partial(g, int(counts[g]))
                 ls.groups[group] = ls.groups[group] + part if group in ls.groups else part
         if options.worst and name == main:
-            pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file), options.worst)
+            ids = analysis.row_ids(frame, id_column, target)
+            pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file, ids),
+                                  options.worst)
         if options.per_row and spec.finish is None:
             per_row[prefix + name] = (target.positions, terms)
 

@@ -105,6 +105,7 @@ class State:
     ids: list[str] = field(default_factory=list)  # of the states merged into this one; empty for one run
     on: str | None = None  # with a labels file: the join key (None: row by row)
     joined: str | None = None  # with a labels file: how it was joined, said in the report
+    id_column: str | None = None  # the file's id column, shown beside --worst rows and --per-row terms
 
     def content_id(self) -> str:
         """16 hex digits of SHA-256 over the sources' file names and each pair's rows and fingerprint."""

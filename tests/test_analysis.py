@@ -158,7 +158,6 @@ def test_worst_table_shows_the_id_column():
     assert "│   3 │ 9  │    3 │    5 │   4 │" in console.export_text()
 
 
-@pytest.mark.xfail(strict=True, reason="needs evaluation.py to pass the id column to analysis (see the report)")
 def test_worst_and_per_row_show_the_files_ids(write, tmp_path):
     path = write("p.csv", "PassengerId,y_true,y_pred\n7,1,1.5\n8,2,2\n9,3,5\n")
     worst = run("eval", path, "--worst", "1", "--loss", "mse", "--per-row", tmp_path / "t.csv").json
