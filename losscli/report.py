@@ -117,6 +117,20 @@ def _markdown_table(headers: list[str], rows: list[list[str]]) -> list[str]:
             + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+def heading(result: dict[str, Any]) -> str:
+    """What a result is: ``binary · probability · positive=malignant · n=171`` (the model, the
+    positive class and the weight when they apply)."""
+    parts = [result["task"], result["predictions"]]
+    if result.get("model"):
+        parts.append(f"model={result['model']}")
+    if result.get("positive") is not None and result["task"] == "binary":
+        parts.append(f"positive={result['positive']}")
+    parts.append(f"n={result['n']}")
+    if result.get("weight"):
+        parts.append(f"weight={result['weight']}")
+    return " · ".join(parts)
+
+
 def to_markdown(report: dict[str, Any]) -> str:
     """A pull-request comment: a hidden marker line (to find and update it), a table per pair, the
     gates with their verdicts, and the signature."""
@@ -124,7 +138,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
     for result in _overall(report):
         headers, rows = loss_rows(report, result)
-        lines += [f"**{result['pair']}** · {result['task']} · {result['predictions']} · n={result['n']}", ""]
+        lines += [f"**{result['pair']}** · {heading(result)}", ""]
         lines += _markdown_table(headers, rows)
         lines += [f"| {name} | skipped: {reason} |" + " |" * (len(headers) - 2) for name, reason in result["skipped"].items()]
         lines.append("")
@@ -205,8 +219,7 @@ def print_table(report: dict[str, Any], console: Any) -> None:
     for result in _overall(report):
         console.print(Text.assemble(
             (result["pair"], "bold"),
-            f"  {result['task']} · {result['predictions']} · n={result['n']}"
-            + (f" · weight={result['weight']}" if result["weight"] else ""),
+            f"  {heading(result)}",
             (f"   {', '.join(result['true'])} ← {_columns(result['pred'])}", "dim"),
         ))
         headers, rows = loss_rows(report, result)

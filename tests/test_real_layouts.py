@@ -159,3 +159,14 @@ def test_a_placeholder_cell_is_an_empty_cell_and_a_stray_character_a_bad_number(
     assert result.code == 3 and "row(s) have empty or NaN cells" in result.stderr and "--dropna" in result.stderr
     dropped = results(write, "y_true,y_pred\n1,0.8\n?,?\n0,0.3\n", "--dropna")
     assert dropped[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.3]))
+
+
+def test_the_positive_class_is_shown_in_the_table_and_markdown_headers(write):
+    path = write("p.csv", "diagnosis,p_benign\nbenign,0.9\nmalignant,0.2\nbenign,0.7\n")
+    table = run("eval", path, "--format", "table")
+    assert "binary · probability · positive=benign · n=3" in table.stdout
+    assert "**diagnosis** · binary · probability · positive=benign · n=3" in run("eval", path, "--format", "markdown").stdout
+    report = run("eval", path, "--format", "json").json["results"][0]
+    # benign is positive because the column names it, although 'malignant' sorts last
+    assert report["positive"] == "benign"
+    assert report["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.9, 0.2, 0.7]))
