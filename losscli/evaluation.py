@@ -13,7 +13,7 @@ import glob as globbing
 import hashlib
 import itertools
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
@@ -24,7 +24,7 @@ from . import analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
-from .pairing import explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
+from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
 from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
 from .registry import Inputs, Partial
 from .state import MASK64, LossState, PairState, State, top_rows
@@ -117,6 +117,7 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
         if not pairing.pairs:
             raise UsageError(no_pairs_message(frame.source, frame.names))
         pairs = unique_names([model for pair in pairing.pairs for model in split_models(frame, pair)])
+        pairs = [_named_as_written(frame, pair) for pair in pairs]
         if pairing.unpaired:
             notes.append(f"{frame.source}: columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
                          "(pair them with --true COL --pred COL)")
@@ -125,6 +126,17 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
                for pair in pairs]
     notes.extend(f"{target.pair.name}: {warning}" for target in targets for warning in target.warnings)
     return targets, notes
+
+
+def _named_as_written(frame: Frame, pair: Pair) -> Pair:
+    """A column in both files (``Survived``, renamed ``Survived_true``/``Survived_pred`` by the join)
+    names its pair as the files write it."""
+    if len(pair.true) == 1 and len(pair.pred) == 1:
+        written = frame.column(pair.true[0]).written
+        if written is not None and written == frame.column(pair.pred[0]).written:
+            return replace(pair, name=written, how=f"'{written}' is in both files: {frame.labels_source}'s is the "
+                                                   f"label, {frame.source}'s the prediction")
+    return pair
 
 
 def sources(predictions: Any) -> list[Any]:
@@ -387,6 +399,7 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
         "params": {name: dict(ls.params) for name, ls in pair.losses.items() if ls.params},
         "ci": intervals, "skipped": skipped, "classes": pair.classes, "positive": pair.positive,
         "model": pair.pair.model, "dropped": pair.dropped,
+        "decisions": {"pairing": pair.pair.how, "evidence": pair.evidence},
     }
     if options.worst:
         result["worst"] = [{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst]

@@ -206,9 +206,9 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
                                    f"predictions outside them ({_fmt(float(np.setdiff1d(predicted, labels)[0]))}) are "
                                    "not class ids: regression (--task sparse if they are classes)")
         elif task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
-            target.evidence.append(f"label '{true}' is numeric with {len(_distinct(y))} distinct values: regression")
+            target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(_distinct(y))} distinct values: regression")
         else:
-            target.evidence.append(f"label '{true}' is numeric: regression (--task regression, or the first rows)")
+            target.evidence.append(f"label '{frame.column(true).shown}' is numeric: regression (--task regression, or the first rows)")
         return Inputs("regression", "values", y, p)
     if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y) \
             and _look_like_classes(_distinct(y), _distinct(p)):
@@ -288,7 +288,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         target.classes = ["False", "True"] if boolean else ["0", "1"]  # one value seen so far: 0/1 coding assumed
     else:
         target.classes = sorted({shown[0], pos_value})
-    target.evidence.append(f"label '{true}' has values {', '.join(shown)}: binary; positive class "
+    target.evidence.append(f"label '{frame.column(true).shown}' has values {', '.join(shown)}: binary; positive class "
                            f"{pos_value} ({how})")
     kind = _kind_from_range(p, predictions, frame, pair.pred, target)
     y01 = y01.astype(np.float64)
@@ -511,7 +511,8 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
     idx = _class_index(frame, pair, target, keep)
     p = _matrix(frame, pair.pred, keep)
     k = p.shape[1]
-    target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass")
+    target.evidence.insert(0, f"label '{pair.true[0]}' with {k} prediction columns: sparse multiclass; classes in "
+                              f"column order {', '.join(target.classes or [])}")
     y = np.zeros((k, len(idx))).T  # column-major, like p
     y.T.ravel()[idx * len(idx) + np.arange(len(idx))] = 1.0  # y[i, idx[i]] = 1, through the flat view
     return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p, index=idx)
