@@ -175,14 +175,14 @@ def _config(config_file: Optional[str], no_config: bool) -> Any:
 
 
 # Options shared by eval and compare (typer reads these defaults; one definition, two commands).
-LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on or an 'id' column, else row by row.")
+LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on, or on the shared column unique in both files (id, PassengerId, the pandas index), else row by row.")
 ON = typer.Option(None, "--on", help="Join column (id) shared by the files.")
 DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
 DECIMAL = typer.Option(None, "--decimal", help="Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters).")
 TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
 PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
 TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
-POSITIVE = typer.Option(None, "--positive", help="The positive label of a binary task (default: the larger).")
+POSITIVE = typer.Option(None, "--positive", help="The positive label of a binary task (default: the class the prediction column names, as p_benign, else the larger).")
 PREDICTIONS = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values).")
 WEIGHT = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw.")
 LOSS = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted).")
@@ -194,7 +194,7 @@ EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and p
 MAX = typer.Option([], "--max", help="Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable).")
 BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
 SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
-CONFIG = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml [tool.losscli]).")
+CONFIG = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml \\[tool.losscli]).")
 NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
 BASELINE = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report.")
 TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%).")
@@ -235,7 +235,7 @@ def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
 
 @app.command("eval")
 def eval_command(
-    pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), parquet, or - for stdin."),
+    pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), JSON lines, parquet, Arrow IPC/Feather (told by content), or - for stdin."),
     labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
     decimal: Optional[str] = DECIMAL,
     true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
