@@ -304,10 +304,12 @@ INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
 def named_class(column: str, classes: list[str]) -> str | None:
     """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
     ``bad_proba``, ``proba_good``), when exactly one of ``classes`` matches; else None."""
-    from .pairing import named_part, match_classes
+    from .pairing import match_classes, named_part
 
     part = named_part(column)
-    found = match_classes([part], classes) if part else None
+    if not part:
+        return None
+    found = match_classes([part], classes)
     return classes[found[0][part]] if found else None
 
 

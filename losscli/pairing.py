@@ -325,10 +325,12 @@ def label_names(frame: "Frame", column: str) -> list[str] | None:
 def _rows_sum_to_one(frame: "Frame", columns: list[str]) -> bool:
     import numpy as np
 
-    matrix = [frame.numeric_or_none(c) for c in columns]
-    if any(m is None for m in matrix):
-        return False
-    total = np.sum(matrix, axis=0)
+    total = np.zeros(frame.n_rows)
+    for column in columns:
+        values = frame.numeric_or_none(column)
+        if values is None:
+            return False
+        total += values
     return bool(len(total) and (np.abs(total - 1) <= SUM_TOLERANCE).all()
                 and all(frame.value_range(c)[0] >= 0 for c in columns))
 
