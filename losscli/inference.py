@@ -448,31 +448,21 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
 def _names_to_positions(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None, names: list[str],
                         inverse: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each row's class position, from its label's name (``names[inverse[i]]``)."""
-    true, classes = pair.true[0], target.classes
-    lookup = {c.strip(): i for i, c in enumerate(classes)}
-    how = "labels match the column suffixes"
-    if not all(n in lookup for n in names):
-        folded = {c.lower(): i for c, i in lookup.items()}
-        if y.dtype != object and y.min() >= 0 and y.max() < len(classes):
-            target.evidence.append(f"integer labels 0…{len(classes) - 1} taken as positions of the prediction columns")
-            return y.astype(np.int64)
-        if len(folded) == len(lookup) and all(n.lower() in folded for n in names):
-            lookup = {n: folded[n.lower()] for n in names}  # 'Setosa' names prob_setosa
-            how += " (ignoring case)"
-        else:
-            from .pairing import normalise
+    from .pairing import match_classes
 
-            loose = {normalise(c): i for c, i in lookup.items()}
-            if len(loose) == len(lookup) and all(normalise(n) in loose for n in names):
-                lookup = {n: loose[normalise(n)] for n in names}  # 'Iris setosa' names prob_iris_setosa
-                how += " (ignoring case and separators)"
+    true, classes = pair.true[0], target.classes or []
+    found = match_classes(names, classes)  # exactly, else ignoring case, else separators too
+    if found is None and y.dtype != object and y.min() >= 0 and y.max() < len(classes):
+        target.evidence.append(f"integer labels 0…{len(classes) - 1} taken as positions of the prediction columns")
+        return y.astype(np.int64)
+    lookup, how = found if found is not None else ({c.strip(): i for i, c in enumerate(classes)}, "")
     idx = np.asarray([lookup.get(n, -1) for n in names], dtype=np.int64)[inverse]
     if (idx < 0).any():
         i = int(np.flatnonzero(idx < 0)[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{names[inverse[i]]}' matches no prediction "
                         f"column (classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
                         f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns")
-    target.evidence.append(how)
+    target.evidence.append("labels match the column suffixes" + how)
     return idx
 
 

@@ -402,12 +402,14 @@ def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
 def unique_names(pairs: list[Pair]) -> list[Pair]:
     """Pairs that share a name (``--true y --pred a --true y --pred b``) are told apart by their
     prediction columns, each a model."""
-    count: dict[str, int] = {}
+    names = [pair.name for pair in pairs]
+    unique = []
     for pair in pairs:
-        count[pair.name] = count.get(pair.name, 0) + 1
-    return [pair if count[pair.name] == 1 else
-            replace(pair, name=f"{pair.name}/{model}", model=model)
-            for pair in pairs for model in [pair.model or ",".join(pair.pred)]]
+        if names.count(pair.name) > 1:
+            model = pair.model or ",".join(pair.pred)
+            pair = replace(pair, name=f"{pair.name}/{model}", model=model)
+        unique.append(pair)
+    return unique
 
 
 def no_pairs_message(source: str, columns: list[str]) -> str:
