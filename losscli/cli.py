@@ -176,7 +176,7 @@ def _config(config_file: Optional[str], no_config: bool) -> Any:
 
 # Options shared by eval and compare (typer reads these defaults; one definition, two commands).
 LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on, or on the shared column unique in both files (id, PassengerId, the pandas index), else row by row.")
-ON = typer.Option(None, "--on", help="Join column (id) shared by the files.")
+ON = typer.Option(None, "--on", help="Join column (id) shared by the files; PRED_COL=LABELS_COL when they name it differently.")
 DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
 DECIMAL = typer.Option(None, "--decimal", help="Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters).")
 TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")

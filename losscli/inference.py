@@ -42,6 +42,7 @@ class Target:
     offset: int = 0  # rows of the source before the frame
     raw_labels: np.ndarray | None = None  # the labels as read (names, numbers or K columns)
     dropped: int = 0
+    clip: bool = False  # probabilities a rounding error outside [0, 1]: clipped before the losses
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -107,7 +108,8 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     else:
         raise UsageError(f"pair '{pair.name}': {len(pair.true)} label columns and {len(pair.pred)} prediction "
                          "columns; give one label column per prediction column, or one label column of class ids")
-    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, w, inputs.index)
+    pred = np.clip(inputs.pred, 0.0, 1.0) if target.clip and inputs.kind == "probability" else inputs.pred
+    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, pred, w, inputs.index)
     return target
 
 
@@ -143,14 +145,18 @@ def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
     return frame.text(name, keep) if frame.is_text(name) else frame.numeric(name, keep)
 
 
+ROUNDING = 1e-9  # probabilities this far outside [0, 1] are rounding errors (1 − p, float32), not logits
+
+
 def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, columns: list[str],
                      target: Target) -> PredKind:
     """Probabilities when every value is in [0, 1], else logits; ``--predictions`` overrides."""
     low, high = _low_high(values, frame, columns)
-    in_unit = low >= 0 and high <= 1
+    in_unit = low >= -ROUNDING and high <= 1 + ROUNDING
+    target.clip = in_unit and (low < 0 or high > 1)  # a rounding error past 0 or 1: clipped to [0, 1]
     if override == "probability":
         if not in_unit:
-            outside = (values < 0) | (values > 1)
+            outside = (values < -ROUNDING) | (values > 1 + ROUNDING)
             i, j = np.argwhere(outside)[0] if outside.ndim == 2 else (np.flatnonzero(outside)[0], 0)
             raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability: "
                             "probabilities lie in [0, 1] (pass --predictions logits if these are scores or logits)")
@@ -166,7 +172,8 @@ def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, col
     if not in_unit:
         target.evidence.append(f"predictions span {_range(values)}, outside [0, 1]: logits/decision scores")
         return "logits"
-    target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities")
+    target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities"
+                           + (f" (rounding errors within {ROUNDING:g} of [0, 1] clipped)" if target.clip else ""))
     return "probability"
 
 
@@ -535,6 +542,6 @@ def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predi
         return Inputs("multilabel", _kind_from_range(p, predictions, frame, pair.pred, target), y, p)
     if task == "regression":
         target.evidence.append(f"{k} numeric label columns that are not class indicators: multi-output "
-                               "regression (mean over outputs)")
+                               "regression (each loss the mean over every cell; rmse its root, as Keras)")
         return Inputs("regression", "values", y, p)
     raise UsageError(f"--task {task}: pair '{pair.name}' has {k} label columns; use multiclass, multilabel or regression")

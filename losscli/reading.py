@@ -101,7 +101,7 @@ class Frame:
         col = self.column(name)
         if not _is_string_type(col.data.type) or col.numbers:
             return False
-        col.numbers = broken_numbers(self.distinct_text(name))
+        col.numbers = broken_numbers([value for value in self._encoded(name)[0] if value])  # distinct values
         return not col.numbers
 
     def is_boolean(self, name: str) -> bool:
@@ -236,18 +236,26 @@ class Frame:
         return where(col.source, col.shown, None if i is None else col.row(i))
 
 
-def broken_numbers(values: list[str]) -> bool:
-    """Whether a text column's distinct values are numbers with a few broken cells (``0.4"``, ``1x``:
-    at most two, each with a digit, fewer than the numbers): a numeric column whose bad cells are
-    reported with their rows, never class names."""
-    def is_number(value: str) -> bool:
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
+FORMATTED_NUMBER = re.compile(r"^[$€£¥+-]*\s*\d[\d.,' ]*%?$")  # 1,234.50  351.000,00  $3510  12 %
+DECIMAL_COMMA_CELL = re.compile(r"^[-+]?\d+,\d+$")
 
-    bad = [v for v in values if not is_number(v)]
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def broken_numbers(values: list[str]) -> bool:
+    """Whether a text column's distinct values are numbers, not class names: numbers with a few
+    broken cells (``0.4"``, ``1x``: at most two, each with a digit, fewer than the numbers), or
+    numbers written for display (thousands separators, currency signs, decimal commas). Its bad
+    cells are reported with their rows (:func:`_text_to_numbers`)."""
+    bad = [v for v in values if not _is_number(v)]
+    if len(values) >= 2 and bad and all(FORMATTED_NUMBER.match(v) for v in values):
+        return True
     return len(values) - len(bad) >= 2 and len(bad) <= 2 and len(bad) < len(values) - len(bad) \
         and all(any(ch.isdigit() for ch in v) for v in bad)
 
@@ -344,9 +352,15 @@ def _text_to_numbers(col: Column) -> np.ndarray:
     parsed = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
     i = int(np.flatnonzero(bad)[0])
-    raise DataError(f"{where(col.source, col.shown, col.row(i))}'{raw[i]}' is not a number "
-                    f"({int(bad.sum())} cell(s) in all); this column holds numbers: fix the cell (or leave it empty "
-                    "and pass --dropna)")
+    cell = str(raw[i])
+    if DECIMAL_COMMA_CELL.match(cell):
+        advice = "decimal commas: pass --decimal ,"
+    elif FORMATTED_NUMBER.match(cell):
+        advice = "a number written for display (thousands separators, currency): save plain numbers"
+    else:
+        advice = "this column holds numbers: fix the cell (or leave it empty and pass --dropna)"
+    raise DataError(f"{where(col.source, col.shown, col.row(i))}'{cell}' is not a number "
+                    f"({int(bad.sum())} cell(s) in all); {advice}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -601,8 +615,15 @@ def text_kind(sample: bytes) -> str:
     for magic, what in BINARY_MAGIC.items():
         if sample.startswith(magic):
             return what
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or sample[1:200:2].count(b"\x00") > 50:
+        return "UTF-16 text (Excel's 'Unicode Text'; save it as 'CSV UTF-8')"
     if b"\x00" in sample[:4096]:
         return "binary data"
+    header = sample[:_header_end(sample)]
+    try:
+        header.decode("utf-8") if header.endswith(b"\n") else header[:-4].decode("utf-8")  # (may end mid-character)
+    except UnicodeDecodeError:
+        return "a header that is not UTF-8 text (Windows-1252, as Excel's 'CSV (Comma delimited)'? save it as 'CSV UTF-8')"
     text = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "json lines"
@@ -891,10 +912,11 @@ def _could_be_key(frame: Frame, name: str) -> bool:
 
 @dataclass
 class Join:
-    """How a labels file meets the predictions: on ``key`` (``order``: each row's row in the other
-    file), or row by row (``key`` None); ``how`` says why, for --explain and the JSON."""
+    """How a labels file meets the predictions: on ``key`` (``other_key`` in the labels file;
+    ``order``: each row's row there), or row by row (``key`` None); ``how`` says why."""
 
     key: str | None
+    other_key: str | None
     order: np.ndarray | None
     how: str
 
@@ -905,18 +927,20 @@ def _ids(frame: Frame, key: str) -> Any:
     return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
 
 
-def _key_problem(first: Frame, second: Frame, key: str, hint: str) -> tuple[np.ndarray | None, str | None]:
-    """For each row of ``first`` its row in ``second`` by ``key``; or None and why it cannot join."""
+def _key_problem(first: Frame, second: Frame, key: str, other_key: str,
+                 hint: str) -> tuple[np.ndarray | None, str | None]:
+    """For each row of ``first`` its row in ``second`` by ``key`` (``other_key`` there); or None and
+    why they cannot join."""
     keys = []
-    for frame in (first, second):
-        values = _ids(frame, key)
+    for frame, name in ((first, key), (second, other_key)):
+        values = _ids(frame, name)
         if values.hasnans:
             i = int(np.flatnonzero(values.isna())[0])
-            return None, f"{where(frame.source, key, i + 1)}empty join id; every row needs an id"
+            return None, f"{where(frame.source, name, i + 1)}empty join id; every row needs an id"
         if not values.is_unique:
             dup = values[values.duplicated()][0]
             rows = np.flatnonzero(values == dup)[:3] + 1
-            return None, (f"{where(frame.source, key)}id '{dup}' appears more than once (rows "
+            return None, (f"{where(frame.source, name)}id '{dup}' appears more than once (rows "
                           f"{', '.join(map(str, rows))}); ids must be unique to join")
         keys.append(values)
     order = keys[1].get_indexer(keys[0])
@@ -930,42 +954,70 @@ def _key_problem(first: Frame, second: Frame, key: str, hint: str) -> tuple[np.n
     return order, None
 
 
+def _counts_rows(frame: Frame, name: str) -> bool:
+    """Whether a column holds 0, 1, 2 … or 1, 2, 3 … in file order (a saved RangeIndex, a row number)."""
+    data = frame.column(name).data
+    if not pa.types.is_integer(data.type) or data.null_count:
+        return False
+    values = to_numpy(data)
+    return bool(len(values)) and values[0] in (0, 1) and bool((np.diff(values) == 1).all())
+
+
 def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
-    """The key two files join on: ``on``; else the one shared column whose values are unique in both
-    files and match one to one (``id``, ``PassengerId``, the pandas index); else row by row, when
-    the files share no id-like column and have as many rows. Shared id-like columns that cannot
-    join, or several keys that order the rows differently, are refused with ``--on``."""
+    """The key two files join on.
+
+    1. ``--on COL`` (or ``--on COL=OTHER`` when the labels file names it OTHER);
+    2. else the one column both files have (names compared as normalised: ``Id``/``id``,
+       ``PassengerId``/``passenger_id``) whose values are unique in both and match one to one
+       (``id``, ``PassengerId``, the pandas index). Several that order the rows differently are
+       refused naming ``--on``, and so is a shared id column that cannot join;
+    3. else row by row, when the files have as many rows and no id column tells otherwise (an id
+       column in one file, or in each under different names, is refused naming ``--on``, unless it
+       only counts the rows in order).
+    """
     if on is not None:
-        _key_column(first, on)
-        order, problem = _key_problem(first, second, on, hint)
+        key, _, other = on.partition("=")
+        other = other or key
+        _key_column(first, key)
+        order, problem = _key_problem(first, second, key, other, hint)
         if problem:
             raise DataError(problem)
-        return Join(on, order, f"on '{on}' (--on)")
-    shared = [c for c in first.columns if c in second.columns and _could_be_key(first, c)]
-    keys: dict[str, np.ndarray] = {}
+        return Join(key, other, order, f"on '{on}' (--on)")
+    from .pairing import normalise
+
+    shared = [(a, b) for a in first.columns for b in second.columns
+              if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
+    keys: dict[tuple[str, str], np.ndarray] = {}
     problems: dict[str, str] = {}
-    for column in shared:
-        order, problem = _key_problem(first, second, column, hint)
+    for a, b in shared:
+        order, problem = _key_problem(first, second, a, b, hint)
         if order is not None:
-            keys[column] = order
-        elif is_key_like(column):
-            problems[column] = problem or ""
+            keys[a, b] = order
+        elif is_key_like(a):
+            problems[a] = problem or ""
     if len(keys) > 1 and any(not np.array_equal(order, next(iter(keys.values()))) for order in keys.values()):
-        names = ", ".join(f"'{k}'" for k in keys)
+        names = ", ".join(f"'{a}'" for a, _ in keys)
         raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
                          f"files, and they order the rows differently; say which one joins them: --on COL")
     if keys:
-        key = next((k for k in keys if is_key_like(k)), next(iter(keys)))
-        return Join(key, keys[key], f"on '{key}', the shared column whose values are unique in both files and "
-                                    "match one to one")
+        a, b = next((k for k in keys if is_key_like(k[0])), next(iter(keys)))
+        named = f"'{a}'" if a == b else f"'{a}' ('{b}' in {second.source})"
+        return Join(a, b, keys[a, b], f"on {named}, the shared column whose values are unique in both files "
+                                      "and match one to one")
     if problems:
         key, problem = next(iter(problems.items()))
         raise DataError(f"{problem} (to join on another column: --on COL)")
+    ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)]
+           for frame in (first, second)}
+    if any(ids.values()):
+        found = "; ".join(f"{source}: {', '.join(repr(c) for c in names) or 'none'}" for source, names in ids.items())
+        raise DataError(f"the files share no id column, but have id columns ({found}); join them with --on COL "
+                        f"(or --on PRED_COL=LABELS_COL when they are named differently)")
     if first.n_rows != second.n_rows:
         raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}, and "
                         "they share no id column; join them on an id column with --on COL, or give files of equal "
                         "length")
-    return Join(None, None, "row by row: the files share no id column (pass --on COL to join on one)")
+    return Join(None, None, None, "row by row: the files share no id column (pass --on COL to join on one)")
 
 
 def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[str | None, np.ndarray | None]:
@@ -995,7 +1047,7 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
     for name, col in lab.columns.items():
-        if name == key:
+        if name == found.other_key:
             continue
         joined = _taken(col, order)
         if name in columns:  # the same name in both files: the labels' is the truth

@@ -170,3 +170,52 @@ def test_the_positive_class_is_shown_in_the_table_and_markdown_headers(write):
     # benign is positive because the column names it, although 'malignant' sorts last
     assert report["positive"] == "benign"
     assert report["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.9, 0.2, 0.7]))
+
+
+def test_keys_named_apart_join_with_on_pred_col_equals_labels_col(write):
+    preds = write("preds.csv", "customer,churn_prob\nC2,0.3\nC1,0.8\nC3,0.6\n")
+    truth = write("truth.csv", "customer_id,churned\nC1,1\nC3,1\nC2,0\n")
+    refused = run("eval", preds, "--labels", truth)
+    assert refused.code == 3 and "--on" in refused.stderr and "'customer_id'" in refused.stderr
+    joined = run("eval", preds, "--labels", truth, "--on", "customer=customer_id", "--format", "json")
+    assert joined.code == 0, joined.stderr
+    # joined by id: C1 -> (1, 0.8), C2 -> (0, 0.3), C3 -> (1, 0.6)
+    assert joined.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
+    assert joined.json["input"]["on"] == "customer"
+
+
+def test_ids_that_differ_only_in_case_join_and_an_index_in_order_is_no_key(write):
+    preds = write("preds.csv", "Id,y_pred\n2,0.3\n1,0.8\n3,0.6\n")
+    truth = write("truth.csv", "id,y_true\n1,1\n3,1\n2,0\n")
+    result = run("eval", preds, "--labels", truth, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
+    # a pandas index saved in order (0, 1, 2) in one file only: row by row, said on standard error
+    in_order = run("eval", write("p.csv", ",y_pred\n0,0.3\n1,0.8\n2,0.6\n"), "--labels",
+                   write("t.csv", "y_true\n0\n1\n1\n"), "--format", "json")
+    assert in_order.code == 0 and "row by row" in in_order.stderr
+    shuffled = run("eval", write("p.csv", ",y_pred\n2,0.3\n0,0.8\n1,0.6\n"), "--labels", write("t.csv", "y_true\n0\n1\n1\n"))
+    assert shuffled.code == 3 and "--on" in shuffled.stderr
+
+
+def test_probabilities_a_rounding_error_outside_0_1_are_probabilities(write):
+    y, p = [0, 1, 1, 0], [-2.2e-16, 0.8, 1.0000000000000002, 0.3]
+    found = results(write, {"y_true": y, "y_pred": p})
+    assert found[0]["predictions"] == "probability"
+    assert found[0]["losses"]["brier"] == pytest.approx(metrics.brier_score_loss(y, np.clip(p, 0, 1)), rel=1e-12)
+
+
+@pytest.mark.parametrize("cells, advice", [
+    (['"351,000.00","349,500.00"', '"12,000.00","13,000.50"'], "written for display"),
+    (["$3510.00,$3495.00", "$120.00,$130.50"], "written for display"),
+    (['"351,25","349,5"', '"12,75","13,5"'], "--decimal ,"),
+])
+def test_numbers_written_for_display_are_refused_never_class_names(write, cells, advice):
+    result = run("eval", write("p.csv", "y_true,y_pred\n" + "\n".join(cells) + "\n"))
+    assert result.code == 3 and "is not a number" in result.stderr and advice in result.stderr
+
+
+def test_text_that_is_not_utf8_is_refused_naming_utf8(write):
+    assert "UTF-16" in run("eval", write("u16.csv", "y_true,y_pred\n1,0.8\n".encode("utf-16"))).stderr
+    latin = run("eval", write("cp.csv", "y_true,p_café\ncafé,0.8\n".encode("cp1252")))
+    assert latin.code == 3 and "UTF-8" in latin.stderr

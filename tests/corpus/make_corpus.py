@@ -829,6 +829,103 @@ def xlsx_case():
     add("preds.xlsx", "an .xlsx (zip) workbook", "not-a-table", refused=([3], "CSV"))
 
 
+# --------------------------------------------------------------------------- found by probing (wrong numbers with exit 0, crashes)
+
+def labels_key_renamed():
+    """Each file has a unique id column, but under another name: row by row would pair shuffled rows."""
+    d = bc()
+    rng = np.random.default_rng(SEED + 10)
+    ids = np.arange(1, len(d["y"]) + 1)
+    preds = pd.DataFrame({"id": ids, "y_pred": d["p1"]}).iloc[rng.permutation(len(ids))]
+    truth = pd.DataFrame({"ID": ids, "y_true": d["y"]}).iloc[rng.permutation(len(ids))]
+    write_csv(preds, "keycase_preds.csv")
+    write_csv(truth, "keycase_truth.csv")
+    add("keycase_preds.csv", "--labels: key 'id' in the predictions, 'ID' in the truth, rows in different orders",
+        "labels-key-renamed", labels="keycase_truth.csv",
+        results=[result(["y_true"], ["y_pred"], "binary", ref_binary(d["y"], d["p1"]), "1")])
+    cust = np.array([f"CUST-{i:05d}" for i in rng.choice(90000, len(ids), replace=False) + 10000])
+    preds = pd.DataFrame({"customer": cust, "churn_prob": d["p0"]}).iloc[rng.permutation(len(ids))]
+    truth = pd.DataFrame({"customer_id": cust, "churned": 1 - d["y"]}).iloc[rng.permutation(len(ids))]
+    write_csv(preds, "keyrenamed_preds.csv")
+    write_csv(truth, "keyrenamed_truth.csv")
+    add("keyrenamed_preds.csv", "--labels: string ids in 'customer' vs 'customer_id', rows in different orders",
+        "labels-key-renamed", labels="keyrenamed_truth.csv", refused=([2, 3], "--on"))
+
+
+def cp1252_header():
+    """Excel 'CSV (Comma delimited)' on Windows: cp1252, here with an accent in a column name."""
+    d = bc()
+    names = np.array(["café", "thé"], dtype=object)[d["y"]]
+    body = "y_true,p_café\n" + "".join(f"{a},{b:.12g}\n" for a, b in zip(names, d["p0"]))
+    path("cp1252_header.csv").write_bytes(body.encode("cp1252"))
+    add("cp1252_header.csv", "Windows-1252 bytes in the header (p_café) and the labels", "encoding",
+        refused=([3], "UTF-8"))
+
+
+def tiny_out_of_range():
+    """Probabilities computed as 1 - p: one cell a rounding error below 0; they are still probabilities."""
+    d = bc()
+    p = d["p1"].copy()
+    i = int(np.argmin(p))
+    assert d["y"][i] == 0
+    p[i] = -2.22044604925e-16
+    f = pd.DataFrame({"y_true": d["y"], "y_pred": p})
+    check_roundtrip(pd.read_csv(write_csv(f, "binary_tiny_negative.csv")), f)
+    add("binary_tiny_negative.csv", "probabilities with one cell -2.2e-16 (1 - p rounding)", "rounding-out-of-range",
+        results=[result(["y_true"], ["y_pred"], "binary", ref_binary(d["y"], np.clip(p, 0, 1)), "1")])
+    yte, P, _, _ = iris()
+    P = P.copy()
+    P[0, int(np.argmin(P[0]))] = -1e-17
+    f = pd.DataFrame({"y_true": yte, **{f"p_{k}": P[:, k] for k in range(3)}})
+    check_roundtrip(pd.read_csv(write_csv(f, "iris_tiny_negative.csv")), f)
+    add("iris_tiny_negative.csv", "predict_proba p_0..p_2 with one cell -1e-17", "rounding-out-of-range",
+        results=[result(["y_true"], ["p_0", "p_1", "p_2"], "sparse", ref_sparse(yte, np.clip(P, 0, 1), [0, 1, 2]))])
+
+
+def formatted_numbers():
+    """Numbers saved with their display format: thousands separators, currency, quoted decimal commas."""
+    y, yhat = diabetes()
+    t, p = np.round(y * 1000 + 30000, 2), np.round(yhat * 1000 + 30000, 2)
+
+    def eu(v):
+        return f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+    lines = ["y_true;y_pred"] + [f"{eu(a)};{eu(b)}" for a, b in zip(t, p)]
+    path("prices_eu_thousands.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    add("prices_eu_thousands.csv", "Excel de-DE: ';', '351.000,00' (thousands dots, decimal commas)",
+        "formatted-numbers", refused=([3], "not a number"))
+    lines = ["y_true,y_pred"] + [f'"{a:,.2f}","{b:,.2f}"' for a, b in zip(t, p)]
+    path("prices_us_thousands.csv").write_text("\n".join(lines) + "\n")
+    add("prices_us_thousands.csv", "Excel en-US: quoted '\"351,000.00\"' (thousands commas)", "formatted-numbers",
+        refused=([3], "not a number"))
+    lines = ["y_true,y_pred"] + [f"${a:.2f},${b:.2f}" for a, b in zip(t, p)]
+    path("prices_dollars.csv").write_text("\n".join(lines) + "\n")
+    add("prices_dollars.csv", "currency format '$351000.00'", "formatted-numbers", refused=([3], "not a number"))
+    lines = ["y_true,y_pred"] + [f'"{a:.2f}","{b:.2f}"'.replace(".", ",") for a, b in zip(t, p)]
+    path("prices_quoted_decimal_comma.csv").write_text("\n".join(lines) + "\n")
+    add("prices_quoted_decimal_comma.csv", "',' delimiter with quoted decimal commas '\"351000,00\"'",
+        "formatted-numbers", refused=([3], "--decimal"))
+
+
+def multi_output_regression():
+    """Keras-style multi-output export y_true_0,y_true_1,y_pred_0,y_pred_1: means over every cell, which for
+    mse and mae is scikit-learn's uniform average over outputs; rmse is the root of the mean over every cell
+    (Keras RootMeanSquaredError; scikit-learn's root_mean_squared_error averages per-output RMSEs instead)."""
+    data = load_diabetes(scaled=False)
+    x = data.data
+    Y = np.column_stack([data.target, x[:, 2]])
+    rest = np.delete(x, 2, axis=1)
+    xtr, xte, ytr, yte = train_test_split(rest, Y, test_size=150, random_state=SEED)
+    P = r12(Ridge(alpha=0.1).fit(xtr, ytr).predict(xte))
+    f = pd.DataFrame({"y_true_0": yte[:, 0], "y_true_1": yte[:, 1], "y_pred_0": P[:, 0], "y_pred_1": P[:, 1]})
+    check_roundtrip(pd.read_csv(write_csv(f, "multi_output_regression.csv")), f)
+    add("multi_output_regression.csv", "multi-output regression y_true_0,y_true_1 + y_pred_0,y_pred_1",
+        "multi-output-regression",
+        results=[result(["y_true_0", "y_true_1"], ["y_pred_0", "y_pred_1"], "regression",
+                        {"mse": metrics.mean_squared_error(yte, P), "rmse": np.sqrt(metrics.mean_squared_error(yte, P)),
+                         "mae": metrics.mean_absolute_error(yte, P)})])
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> None:
@@ -846,7 +943,9 @@ def main() -> None:
                   iris_species_columns, digits_class_columns, wine_pandas_index, digits_p_k, wine_one_based,
                   prefixed_cases, iris_onehot, wine_logits, iris_hard, multilabel,
                   regression_cases, linnerud_reserved, price_qty,
-                  jsonl_cases, parquet_case, feather_case, arrow_stream_case, xlsx_case):
+                  jsonl_cases, parquet_case, feather_case, arrow_stream_case, xlsx_case,
+                  labels_key_renamed, cp1252_header, tiny_out_of_range, formatted_numbers,
+                  multi_output_regression):
         build()
     files = {c["file"] for c in CASES} | {c["labels"] for c in CASES if c["labels"]}
     on_disk = {f"files/{p.name}" for p in OUT.iterdir()}
