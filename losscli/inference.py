@@ -376,17 +376,22 @@ def _number(label: str) -> float:
 
 
 def _match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
+    """``--positive`` as the labels write it (``1.0`` for labels ``1``, ``true`` for ``True``). When
+    the first rows hold one class, any other value is taken: the positive class may come later."""
     if positive in shown:
         return positive
     if positive.lower() in ("true", "false", "1", "0") and set(shown) <= {"False", "True"}:
         return "True" if positive.lower() in ("true", "1") else "False"
+    number = None
     if numeric:
         try:
             number = _fmt(float(positive))
         except ValueError:
-            number = None
-        if number in shown or (len(shown) == 1 and number in ("0", "1")):
+            pass
+        if number in shown:
             return number
+    if len(shown) == 1 and (number is not None or not numeric):
+        return number or positive
     raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
 
 

@@ -19,7 +19,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .errors import UsageError, closest
 
@@ -299,12 +299,22 @@ def match_classes(names: list[str], classes: list[str]) -> tuple[dict[str, int],
     """Each label name's position among ``classes`` (column suffixes), and how they matched: exactly,
     else ignoring case, else ignoring case and separators, each only when it keeps classes apart
     (``C`` and ``C++`` never fold into one). None when some name matches no class."""
-    for how, fold in (("", lambda n: n.strip()), (" (ignoring case)", lambda n: n.strip().lower()),
-                      (" (ignoring case and separators)", normalise)):
+    folds: tuple[tuple[str, Callable[[str], str]], ...] = (
+        ("", str.strip), (" (ignoring case)", lambda n: n.strip().lower()),
+        (" (ignoring case and separators)", normalise), (" (as numbers: 01 = 1.0 = 1)", as_number))
+    for how, fold in folds:
         lookup = {fold(c): i for i, c in enumerate(classes)}
-        if len(lookup) == len(classes) and all(fold(n) in lookup for n in names):
+        if len(lookup) == len(classes) and "" not in lookup and all(fold(n) in lookup for n in names):
             return {n: lookup[fold(n)] for n in names}, how
     return None
+
+
+def as_number(text: str) -> str:
+    """A class name that is a number, written one way (``01``, ``1.0`` -> ``1.0``); "" otherwise."""
+    try:
+        return repr(float(text))
+    except ValueError:
+        return ""
 
 
 def label_names(frame: "Frame", column: str) -> list[str] | None:
@@ -358,8 +368,8 @@ def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
         names = label_names(frame, label)
         if names is None or len(names) > len(numeric):
             continue
-        named = [c for c in numeric if c != label and c.strip() in names]
-        if len(named) < 2 or not set(names) <= {c.strip() for c in named}:
+        named = [c for c in numeric if c != label and match_classes([c], names) is not None]
+        if len(named) < 2 or match_classes(names, named) is None:
             continue
         rest = [c for c in numeric if c != label and c not in named]
         if rest and not _rows_sum_to_one(frame, named) and _rows_sum_to_one(frame, named + rest):

@@ -219,3 +219,33 @@ def test_text_that_is_not_utf8_is_refused_naming_utf8(write):
     assert "UTF-16" in run("eval", write("u16.csv", "y_true,y_pred\n1,0.8\n".encode("utf-16"))).stderr
     latin = run("eval", write("cp.csv", "y_true,p_café\ncafé,0.8\n".encode("cp1252")))
     assert latin.code == 3 and "UTF-8" in latin.stderr
+
+
+def test_a_first_chunk_of_one_class_takes_the_positive_class_to_come(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+
+    y = ["No"] * 300 + ["Yes"] * 100
+    p = [0.1 + (i % 7) / 10 for i in range(400)]
+    path = tmp_path / "sorted.csv"
+    path.write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    refused = run("eval", path)
+    assert refused.code == 3 and "--positive" in refused.stderr
+    result = run("eval", path, "--positive", "Yes", "--format", "json")
+    assert result.code == 0, result.stderr
+    y01 = [int(v == "Yes") for v in y]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y01, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("labels, columns", [
+    (["0.0", "1.0", "2.0", "0.0"], ["0.0", "1.0", "2.0"]),  # classes_ of a float target
+    (["01", "02", "03", "01"], ["p_01", "p_02", "p_03"]),  # zero-padded codes, read as numbers
+])
+def test_class_names_that_are_the_same_numbers_match(write, labels, columns):
+    text = "target," + ",".join(columns) + "\n" + "".join(
+        f"{labels[i]}," + ",".join(str(v) for v in P3[i]) + "\n" for i in range(4))
+    found = results(write, text)
+    assert found[0]["task"] == "sparse" and len(found[0]["pred"]) == 3
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([0, 1, 2, 0], P3, labels=[0, 1, 2]), rel=1e-12)
