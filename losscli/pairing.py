@@ -19,7 +19,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import UsageError, closest
 
@@ -36,6 +36,8 @@ PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred
               "predicted_label", "pred_label"}
 SOFT_WORDS = {"prob", "probs", "proba", "probability", "probabilities", "y_prob", "y_proba", "p", "score",
               "scores", "y_score", "logit", "logits", "y_logit", "decision", "decision_function"}
+HARD_WORDS = {"predicted_label", "pred_label", "predicted_class", "pred_class", "y_pred_label", "y_pred_class",
+              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred"}  # class ids, not scores
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
@@ -115,6 +117,19 @@ def _word_key(pattern: re.Pattern[str], norm: str) -> str | None:
     return m.group(1) if m and m.group(1) not in (TRUE_WORDS | PRED_WORDS) - {"y"} else None
 
 
+def _preferred(found: list[Any], column: Callable[[Any], str] = lambda s: s.column) -> Any:
+    """Of several prediction columns for one label, the one that says most: the one named as
+    probabilities or scores (``y_prob`` over ``y_pred``), else the one not named as hard classes
+    (``prediction`` over ``predicted_label``); None when that does not single one out."""
+    if len(found) <= 1:
+        return found[0] if found else None
+    for keep in (lambda n: n in SOFT_WORDS, lambda n: n not in HARD_WORDS):
+        chosen = [f for f in found if keep(normalise(column(f)))]
+        if len(chosen) == 1:
+            return chosen[0]
+    return None
+
+
 def is_id_like(name: str) -> bool:
     norm = normalise(name)
     return norm in ID_WORDS or norm.endswith("_id")
@@ -173,7 +188,7 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     pairs: list[Pair] = []
     # 1. NAME_true with NAME_pred.
     for t in list(trues):
-        match = next((p for p in preds if t.key is not None and p.key == t.key), None)
+        match = _preferred([p for p in preds if t.key is not None and p.key == t.key])
         if match:
             pairs.append(Pair(t.key, [t.column], [match.column], how=f"'{t.column}' and '{match.column}' share the name '{t.key}'"))
             trues.remove(t)
@@ -224,10 +239,10 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
         trues.append(_Simple(others.pop(), None))  # the only column left must be the label
     if len(trues) == 1 and len(candidates) > 1 and not pred_groups:
         # label, prediction, probability: the probabilities (or scores) say more than hard classes
-        soft = [c for c in candidates if normalise(c[0][0]) in SOFT_WORDS]
-        if len(soft) == 1:
-            others += [column for c in candidates if c is not soft[0] for column in c[0]]
-            candidates = soft
+        chosen = _preferred(candidates, lambda c: c[0][0])
+        if chosen is not None:
+            others += [column for c in candidates if c is not chosen for column in c[0]]
+            candidates = [chosen]
     if len(trues) == 1 and len(candidates) == 1 and not true_groups:
         t = trues.pop()
         pred_cols, classes, what, prefix = candidates.pop()

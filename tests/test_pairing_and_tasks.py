@@ -50,8 +50,11 @@ def test_a_label_with_hard_predictions_and_probabilities_pairs_the_probabilities
 
 def test_nothing_pairs_and_leftovers_are_reported():
     assert find_pairs(["a", "b"]).pairs == []
+    # of y_pred and y_score for one label, the scores say more than (maybe hard) predictions
     pairing = find_pairs(["y_true", "y_pred", "y_score"])
-    assert [p.pred for p in pairing.pairs] == [["y_pred"]] and pairing.unpaired == ["y_score"]
+    assert [p.pred for p in pairing.pairs] == [["y_score"]] and pairing.unpaired == ["y_pred"]
+    pairing = find_pairs(["label", "prediction", "predicted_label"])
+    assert [p.pred for p in pairing.pairs] == [["prediction"]] and pairing.unpaired == ["predicted_label"]
 
 
 def test_class_names_strip_the_common_prefix():
