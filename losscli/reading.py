@@ -561,6 +561,10 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     if kind != "csv":
         raise DataError(f"{name}: {kind}, not a format losscli reads (CSV/TSV, JSON lines, parquet, Arrow IPC/"
                         "Feather); save it as one of those")
+    skipped = 0  # bytes before the header: Excel's "sep=;" line, which names the delimiter
+    if found := EXCEL_SEP_LINE.match(sample):
+        skipped, sample = found.end(), sample[found.end():]
+        delimiter = delimiter or found.group(1).decode()
     if delimiter is None:
         delimiter = sniff_delimiter(sample, path)
     if decimal is None:
@@ -578,7 +582,7 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
              else f.type for f in head.schema}
     first = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
     mapped = _mapped(raw) if stream is raw and path != "-" else None
-    pieces = _mapped_pieces(mapped, _header_end(sample), first) if mapped is not None \
+    pieces = _mapped_pieces(mapped, skipped + _header_end(sample), first) if mapped is not None \
         else _stream_pieces(stream, sample[_header_end(sample):], first, name)
     rows = 0
     try:
@@ -633,6 +637,7 @@ def text_kind(sample: bytes) -> str:
     return "csv"
 
 
+EXCEL_SEP_LINE = re.compile(rb"(?:\xef\xbb\xbf)?\"?sep=(.)\"?\r?\n")  # Excel's first line naming the delimiter
 DECIMAL_COMMA = re.compile(rb"(?:^|[;\t|])\s*\"?[-+]?\d+,\d+(?:[eE][-+]?\d+)?\"?\s*(?=[;\t|\r\n]|$)", re.M)
 DECIMAL_POINT = re.compile(rb"(?:^|[;\t|])\s*\"?[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\"?\s*(?=[;\t|\r\n]|$)", re.M)
 

@@ -249,3 +249,8 @@ def test_class_names_that_are_the_same_numbers_match(write, labels, columns):
     assert found[0]["task"] == "sparse" and len(found[0]["pred"]) == 3
     assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
         metrics.log_loss([0, 1, 2, 0], P3, labels=[0, 1, 2]), rel=1e-12)
+
+
+def test_excels_sep_line_names_the_delimiter(write):
+    found = results(write, "sep=;\r\ny_true;y_pred\r\n1;0,8\r\n0;0,4\r\n1;0,3\r\n")
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
