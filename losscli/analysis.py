@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import pyarrow as pa
 
 from .inference import Target, _factorize
 from .reading import Frame, is_key_like
@@ -36,27 +37,36 @@ def id_column(names: list[str], used: tuple[str, ...] = ()) -> str | None:
     return next((name for name in names if name not in used and is_key_like(name)), None)
 
 
-def row_ids(frame: Frame, column: str | None, target: Target) -> np.ndarray | None:
-    """Each evaluated row's id as text (None for an empty cell), or None without an id column."""
-    return None if column is None else frame.text(column)[target.positions]
+def row_ids(frame: Frame, column: str | None, target: Target) -> Callable[[np.ndarray], list[Any]] | None:
+    """The ids of evaluated rows (by their index among them) as text, None for an empty cell; read
+    from Arrow for just the rows asked for. None without an id column."""
+    if column is None:
+        return None
+    data = frame.column(column).data
+
+    def ids(indices: np.ndarray) -> list[Any]:
+        return data.take(pa.array(target.positions[indices])).cast(pa.string()).to_pylist()
+
+    return ids
 
 
 def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | None = None,
-                     ids: np.ndarray | None = None) -> list[dict[str, Any]]:
+                     ids: Callable[[np.ndarray], list[Any]] | None = None) -> list[dict[str, Any]]:
     """This chunk's ``count`` rows with the largest contribution w·ℓ, as mergeable candidates
-    (``ids``: each evaluated row's id, from :func:`row_ids`)."""
+    (``ids``: the ids of evaluated rows, from :func:`row_ids`)."""
     contribution = terms if target.inputs.w is None else terms * target.inputs.w
     k = min(count, len(terms))
     if k <= 0:
         return []
     top = np.argpartition(-contribution, k - 1)[:k]
     pred = target.inputs.pred
+    top_ids = ids(top) if ids is not None else None
     found = []
-    for i in top:
+    for j, i in enumerate(top):
         shown_pred = target.classes[int(pred[i])] if target.kind == "class" and target.classes else _plain(pred[i])
         entry: dict[str, Any] = {"row": int(target.rows[i])}
-        if ids is not None:
-            entry["id"] = ids[i]
+        if top_ids is not None:
+            entry["id"] = top_ids[j]
         entry.update({"true": _plain(target.raw_labels[i]), "pred": shown_pred, "loss": float(terms[i]),
                       "contribution": float(contribution[i])})
         if target.inputs.w is not None:
@@ -88,7 +98,6 @@ class PerRowWriter:
 
     def write(self, frame: Frame, columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Write one chunk: ``columns`` maps a column name to (positions, terms)."""
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         from .reading import arrow_numbers, arrow_repeated
@@ -97,7 +106,7 @@ class PerRowWriter:
         if self.with_file:
             data = {"file": arrow_repeated(frame.source, frame.n_rows), **data}
         if self.id_column is not None:
-            data["id"] = pa.array(frame.text(self.id_column), pa.string())
+            data["id"] = frame.column(self.id_column).data.cast(pa.string())
         for name, (positions, terms) in columns.items():
             full = np.zeros(frame.n_rows)
             full[positions] = terms

@@ -228,7 +228,7 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
         if frame.key is None:
             notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
     used = tuple(c for target in targets for c in target.pair.true + target.pair.pred)
-    id_column = frame.key or analysis.id_column(frame.names, used) if options.worst or options.per_row else None
+    id_column = (frame.key or analysis.id_column(frame.names, used)) if options.worst or options.per_row else None
     return State([], labels, 0, pairs, settings_of(options), notes, on=frame.key, joined=frame.join,
                  id_column=id_column), targets
 

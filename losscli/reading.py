@@ -1045,6 +1045,19 @@ def align(base: Frame, new: Frame, on: str | None) -> Frame:
     return Frame(columns, base.n_rows, new.source, new.labels_source, key or new.key, new.roles)
 
 
+ONLY_LABEL_WORDS = {"y_true", "true", "true_label", "ground_truth", "truth", "gt", "gold", "y_actual", "y_test",
+                    "actual", "actuals", "observed"}  # never a prediction's name (unlike target, label, Survived)
+
+
+def _named_as_label(name: str) -> bool:
+    """``y_true``, ``ground_truth``, ``price_true``: a name only labels have (a Kaggle submission's
+    ``target`` or ``Label`` is its prediction)."""
+    from .pairing import normalise
+
+    norm = normalise(name)
+    return norm in ONLY_LABEL_WORDS or norm.endswith("_true")
+
+
 def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
     found = find_join(pred, lab, on, "every prediction needs a label, and every label a prediction")
@@ -1055,7 +1068,10 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
         if name == found.other_key:
             continue
         joined = _taken(col, order)
-        if name in columns:  # the same name in both files: the labels' is the truth
+        if name in columns and _named_as_label(name):  # the predictions file's copy of the label: not a prediction
+            columns[name] = joined
+            roles[name] = "true"
+        elif name in columns:  # the same name in both files: the labels' is the truth
             for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
                 if new in columns or new in lab.columns:
                     raise DataError(f"column '{name}' is in both files and '{new}' exists too; rename one")

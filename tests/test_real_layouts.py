@@ -254,3 +254,12 @@ def test_class_names_that_are_the_same_numbers_match(write, labels, columns):
 def test_excels_sep_line_names_the_delimiter(write):
     found = results(write, "sep=;\r\ny_true;y_pred\r\n1;0,8\r\n0;0,4\r\n1;0,3\r\n")
     assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+
+
+def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
+    preds = write("preds.csv", "id,y_true,y_pred\n2,0,0.3\n1,1,0.8\n3,1,0.6\n")
+    truth = write("truth.csv", "id,y_true\n1,1\n3,1\n2,0\n")
+    result = run("eval", preds, "--labels", truth, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert [(r["true"], r["pred"]) for r in result.json["results"]] == [(["y_true"], ["y_pred"])]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
