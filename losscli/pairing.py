@@ -33,17 +33,18 @@ PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred
               "hat", "score", "scores", "y_score", "output", "outputs", "prob", "probs", "proba",
               "probability", "probabilities", "y_prob", "y_proba", "logit", "logits", "y_logit",
               "estimate", "forecast", "fitted", "decision", "decision_function", "p", "y_predicted",
-              "predicted_label", "pred_label"}
+              "predicted_label", "pred_label", "predict"}
 SOFT_WORDS = {"prob", "probs", "proba", "probability", "probabilities", "y_prob", "y_proba", "p", "score",
               "scores", "y_score", "logit", "logits", "y_logit", "decision", "decision_function"}
 HARD_WORDS = {"predicted_label", "pred_label", "predicted_class", "pred_class", "y_pred_label", "y_pred_class",
-              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred"}  # class ids, not scores
+              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred", "predict"}  # class ids, not scores
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
 CLASS_PRED = re.compile(r"^(?:y_)?(p|prob|probs|proba|probas|probability|probabilities|predict_proba|"
                         r"pred|preds|prediction|predicted|predict|logit|logits|score|scores|output|yhat|hat)_(.+)$")
 CLASS_TRUE = re.compile(r"^(?:y_)?(true|label|target|actual|truth|gold|onehot|one_hot)_(.+)$")
+NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
 ID_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample",
@@ -161,6 +162,8 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
             trues.append(_Simple(column, _word_key(NAME_TRUE, norm)))
         elif role != "true" and norm in PRED_WORDS:
             preds.append(_Simple(column, _word_key(NAME_PRED, norm)))
+        elif role != "true" and (m := NUMBERED_PROBABILITY.match(norm)):  # H2O: p0, p1
+            _add_member(pred_groups, "p", m.group(1), column)
         elif role != "true" and (m := CLASS_PRED.match(norm)):
             _add_member(pred_groups, m.group(1), _written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
@@ -237,7 +240,7 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
          for prefix, g in pred_groups.items()]
     if len(candidates) == 1 and len(trues) + len(true_groups) == 0 and len(others) == 1:
         trues.append(_Simple(others.pop(), None))  # the only column left must be the label
-    if len(trues) == 1 and len(candidates) > 1 and not pred_groups:
+    if len(trues) == 1 and len(candidates) > 1:
         # label, prediction, probability: the probabilities (or scores) say more than hard classes
         chosen = _preferred(candidates, lambda c: c[0][0])
         if chosen is not None:

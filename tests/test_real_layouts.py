@@ -263,3 +263,10 @@ def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
     assert result.code == 0, result.stderr
     assert [(r["true"], r["pred"]) for r in result.json["results"]] == [(["y_true"], ["y_pred"])]
     assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
+
+
+def test_an_h2o_export_scores_the_class_probabilities_not_the_hard_column(write):
+    found = results(write, "y,predict,p0,p1\n1,1,0.2,0.8\n0,0,0.6,0.4\n1,0,0.7,0.3\n")
+    assert [(r["pred"], r["task"]) for r in found] == [(["p0", "p1"], "sparse")]
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]), rel=1e-12)
