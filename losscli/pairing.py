@@ -387,11 +387,13 @@ def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
         if names is None or len(names) > len(numeric):
             continue
         named = [c for c in numeric if c != label and match_classes([c], names) is not None]
-        if len(named) < 2 or match_classes(names, named) is None:
+        if not named or match_classes(names, named) is None:
             continue
         rest = [c for c in numeric if c != label and c not in named]
         if rest and not _rows_sum_to_one(frame, named) and _rows_sum_to_one(frame, named + rest):
             named = [c for c in numeric if c != label]  # classes absent from these rows, in file order
+        if len(named) < 2:
+            continue
         classes = [c.strip() for c in named]
         pair = Pair(label, [label], named, classes,
                     how=f"label '{label}' with the columns named by its values: {', '.join(named)}")

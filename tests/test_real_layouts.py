@@ -270,3 +270,19 @@ def test_an_h2o_export_scores_the_class_probabilities_not_the_hard_column(write)
     assert [(r["pred"], r["task"]) for r in found] == [(["p0", "p1"], "sparse")]
     assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
         metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]), rel=1e-12)
+
+
+def test_columns_named_by_classes_when_the_first_rows_hold_one_class(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+
+    species = ["setosa"] * 200 + ["versicolor"] * 100 + ["virginica"] * 100
+    rows = [(s, *P3[i % 4]) for i, s in enumerate(species)]
+    path = tmp_path / "sorted.csv"
+    path.write_text("species,setosa,versicolor,virginica\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    result = run("eval", path, "--format", "json")
+    assert result.code == 0, result.stderr
+    y = [["setosa", "versicolor", "virginica"].index(s) for s in species]
+    assert result.losses()["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss(y, [r[1:] for r in rows], labels=[0, 1, 2]), rel=1e-12)
