@@ -16,14 +16,14 @@ from .errors import LossCliError, UsageError, closest
 from .evaluation import EvalOptions, evaluate as _evaluate, parse_param_flags
 
 # the CLI flag -> the keyword of evaluate(); flags without a value are booleans (shown as =True)
-KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "true": "true", "pred": "pred",
+KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true", "pred": "pred",
             "task": "task", "positive": "positive", "predictions": "predictions_kind", "weight": "weight",
             "loss": "loss", "param": "params", "dropna": "dropna", "plugin": "plugin", "worst": "worst",
             "group-by": "group_by", "ci": "ci", "bootstrap": "bootstrap", "seed": "seed"}
 BOOLEAN_FLAGS = ("dropna",)
 _NOT_A_VALUE = r"(?:was|joins|file|to|or|and|so|if|with|too|for|takes|is|are|in|of)\b"  # prose after a flag
 _PARAM = re.compile(r"(?P<loss>\w+)\.(?P<key>\w+)(?:=(?P<value>.+))?$")  # --param focal.gamma[=3]
-_FLAG = re.compile(rf"--(?P<flag>[a-z][a-z-]*)(?: (?!{_NOT_A_VALUE})(?P<value>[^\s:;,()/]+))?")
+_FLAG = re.compile(rf"--(?P<flag>[a-z][a-z-]*)(?: (?!{_NOT_A_VALUE})(?P<value>[^\s:;,()/]+|[,.](?=\s|$)))?")
 
 
 def keywords_for_flags(message: str) -> str:
@@ -97,6 +97,7 @@ def evaluate(
     *,
     on: str | None = None,
     delimiter: str | None = None,
+    decimal: str | None = None,
     true: str | Iterable[str] | None = None,
     pred: str | Iterable[str] | None = None,
     task: str | None = None,
@@ -129,7 +130,7 @@ def evaluate(
         if predictions is None:
             hint = " (pred= names prediction columns)" if pred is not None else ""
             raise UsageError(f"evaluate() needs predictions: a file path or a pandas DataFrame{hint}")
-        strings = {"on": on, "delimiter": delimiter, "task": task, "positive": positive,
+        strings = {"on": on, "delimiter": delimiter, "decimal": decimal, "task": task, "positive": positive,
                    "predictions_kind": predictions_kind, "weight": weight, "group_by": group_by}
         for keyword, value in strings.items():
             _check(keyword, value, (str,), "a string")
@@ -141,7 +142,7 @@ def evaluate(
 
         load(_names("plugin", plugin))
         options = EvalOptions(
-            labels=None if labels is None else _source("labels", labels), on=on, delimiter=delimiter,
+            labels=None if labels is None else _source("labels", labels), on=on, delimiter=delimiter, decimal=decimal,
             true=_names("true", true), pred=_names("pred", pred), task=task, positive=positive,
             predictions=predictions_kind, weight=weight, losses=_names("loss", loss), params=_params(params),
             dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,

@@ -179,18 +179,18 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     ok = False
     try:
         used = ColumnChoice()
-        chunks = frames(predictions, options, used)
-        # the classic bootstrap (each row its own group) needs the whole input in one chunk
-        ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
-        classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
-        for frame in itertools.chain(ahead, chunks):
-            planned = state is not None
-            state = update(state, frame, options, params, writer, classic=classic, explain=explain,
-                           several_files=len(shards) > 1)
-            if not planned:
-                used.keep(columns_used(state, options))
-            if progress is not None:
-                progress(frame.n_rows)
+        with closing(frames(predictions, options, used)) as chunks:  # (closed now on an error, not at exit)
+            # the classic bootstrap (each row its own group) needs the whole input in one chunk
+            ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
+            classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
+            for frame in itertools.chain(ahead, chunks):
+                planned = state is not None
+                state = update(state, frame, options, params, writer, classic=classic, explain=explain,
+                               several_files=len(shards) > 1)
+                if not planned:
+                    used.keep(columns_used(state, options))
+                if progress is not None:
+                    progress(frame.n_rows)
         ok = True
     finally:
         if writer is not None:

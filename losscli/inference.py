@@ -275,7 +275,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     if positive is not None:
         pos_value = _match_positive(positive, shown, numeric, true)
         how = "--positive"
-    elif len(shown) == 2 and (named := named_class(pair.pred[0], shown)) is not None:
+    elif (named := named_class(pair.pred[0], shown, numeric)) is not None:
         pos_value = named
         how = f"the prediction column '{pair.pred[0]}' names it"
     elif len(shown) == 1 and numeric:
@@ -308,16 +308,29 @@ INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
 INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
 
 
-def named_class(column: str, classes: list[str]) -> str | None:
+def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
     """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
-    ``bad_proba``, ``proba_good``), when exactly one of ``classes`` matches; else None."""
+    ``bad_proba``, ``proba_good``): the label value it matches; with one value seen so far, what it
+    names even if that value is still to come (``prob_1`` over labels all 0). Else None."""
     from .pairing import match_classes, named_part
 
     part = named_part(column)
     if not part:
         return None
-    found = match_classes([part], classes)
-    return classes[found[0][part]] if found else None
+    found = match_classes([part], shown)
+    if found:
+        return shown[found[0][part]]
+    if len(shown) == 1 and not (numeric and as_label_number(part) is None):
+        return as_label_number(part) if numeric else part
+    return None
+
+
+def as_label_number(text: str) -> str | None:
+    """A numeric label as labels are shown (``1.0`` -> ``1``), None when ``text`` is no number."""
+    try:
+        return _fmt(float(text))
+    except ValueError:
+        return None
 
 
 def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
@@ -356,7 +369,7 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
         others = [_number(c) for c in classes if c != positive]
         known = np.count_nonzero(is_positive) + (np.count_nonzero(y == others[0]) if others else 0)
         if known == len(y):
-            return y if (float(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
+            return y if (_number(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
     shown, inverse = _label_codes(frame, true, y, keep)
     unseen = [v for v in shown if v not in classes]
     if unseen:
@@ -382,14 +395,9 @@ def _match_positive(positive: str, shown: list[str], numeric: bool, column: str)
         return positive
     if positive.lower() in ("true", "false", "1", "0") and set(shown) <= {"False", "True"}:
         return "True" if positive.lower() in ("true", "1") else "False"
-    number = None
-    if numeric:
-        try:
-            number = _fmt(float(positive))
-        except ValueError:
-            pass
-        if number in shown:
-            return number
+    number = as_label_number(positive) if numeric else None
+    if number in shown:
+        return number
     if len(shown) == 1 and (number is not None or not numeric):
         return number or positive
     raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")

@@ -411,8 +411,9 @@ def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
     several models, one result each: ``y_true`` with ``pred_lr, pred_rf``.
 
     They stay one pair of classes when the label's values name the columns, when the rows sum to 1
-    (class probabilities; integer labels are then positions), or when more than two classes meet
-    columns named as class scores (``logit_a``…; a label matching none is reported by inference).
+    (class probabilities; integer labels are then positions), when the columns are logits
+    (``logit_neg, logit_pos``), or when more than two classes meet columns named as class scores
+    (``score_a``…; a label matching none is reported by inference).
     """
     if len(pair.true) != 1 or len(pair.pred) < 2 or pair.classes is None or pair.model is not None:
         return [pair]
@@ -420,7 +421,8 @@ def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
     names = label_names(frame, label)
     if names is not None and match_classes(names, pair.classes) is not None:
         return [pair]
-    if _rows_sum_to_one(frame, pair.pred) or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
+    if _rows_sum_to_one(frame, pair.pred) or pair.prefix in ("logit", "logits") \
+            or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
         return [pair]
     suffixes = ", ".join(pair.classes)
     return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",

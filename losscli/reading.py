@@ -84,6 +84,7 @@ class Frame:
     _range_cache: dict[str, tuple[float, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _text_cache: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict, init=False, repr=False,
                                                                 compare=False)
+    _text_kind: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -96,13 +97,20 @@ class Frame:
         return self.columns[name]
 
     def is_text(self, name: str) -> bool:
-        """A column of text: not one of numbers read as text because of a bad cell, in this chunk
-        or an earlier one, or in the first rows (:func:`broken_numbers`)."""
+        """A column of text: not numbers that the reader read as text because of a bad cell
+        (``Column.numbers``), nor numbers whose values say so (:func:`broken_numbers`)."""
         col = self.column(name)
         if not _is_string_type(col.data.type) or col.numbers:
             return False
-        col.numbers = broken_numbers([value for value in self._encoded(name)[0] if value])  # distinct values
-        return not col.numbers
+        found = self._text_kind.get(name)
+        if found is None:
+            names, codes = self._encoded(name)
+            counts: dict[str, int] = {}
+            for value, count in zip(names, np.bincount(codes[codes >= 0], minlength=len(names)).tolist()):
+                if value and count:
+                    counts[value] = counts.get(value, 0) + count
+            found = self._text_kind[name] = not broken_numbers(counts)
+        return found
 
     def is_boolean(self, name: str) -> bool:
         """A column of booleans (``True``/``False`` cells)."""
@@ -248,15 +256,19 @@ def _is_number(value: str) -> bool:
     return True
 
 
-def broken_numbers(values: list[str]) -> bool:
-    """Whether a text column's distinct values are numbers, not class names: numbers with a few
-    broken cells (``0.4"``, ``1x``: at most two, each with a digit, fewer than the numbers), or
-    numbers written for display (thousands separators, currency signs, decimal commas). Its bad
-    cells are reported with their rows (:func:`_text_to_numbers`)."""
-    bad = [v for v in values if not _is_number(v)]
-    if len(values) >= 2 and bad and all(FORMATTED_NUMBER.match(v) for v in values):
+BROKEN_CELLS = 2  # a numeric column read as text holds at most this many cells that are not numbers
+
+
+def broken_numbers(counts: dict[str, int]) -> bool:
+    """Whether a text column (its distinct values and their cell counts) holds numbers, not class
+    names: numbers with a few broken cells (``0.4"``, ``1x``: at most two cells, each with a digit,
+    among at least two distinct numbers), or numbers written for display (thousands separators,
+    currency signs, decimal commas). Its bad cells are reported with their rows
+    (:func:`_text_to_numbers`); a class like ``3+`` in many rows stays a class."""
+    bad = [v for v in counts if not _is_number(v)]
+    if len(counts) >= 2 and bad and all(FORMATTED_NUMBER.match(v) for v in counts):
         return True
-    return len(values) - len(bad) >= 2 and len(bad) <= 2 and len(bad) < len(values) - len(bad) \
+    return len(counts) - len(bad) >= 2 and sum(counts[v] for v in bad) <= BROKEN_CELLS \
         and all(any(ch.isdigit() for ch in v) for v in bad)
 
 
@@ -932,7 +944,7 @@ def _ids(frame: Frame, key: str) -> Any:
     return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
 
 
-def _key_problem(first: Frame, second: Frame, key: str, other_key: str,
+def _key_order(first: Frame, second: Frame, key: str, other_key: str,
                  hint: str) -> tuple[np.ndarray | None, str | None]:
     """For each row of ``first`` its row in ``second`` by ``key`` (``other_key`` there); or None and
     why they cannot join."""
@@ -984,7 +996,7 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         key, _, other = on.partition("=")
         other = other or key
         _key_column(first, key)
-        order, problem = _key_problem(first, second, key, other, hint)
+        order, problem = _key_order(first, second, key, other, hint)
         if problem:
             raise DataError(problem)
         return Join(key, other, order, f"on '{on}' (--on)")
@@ -993,13 +1005,13 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     shared = [(a, b) for a in first.columns for b in second.columns
               if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
     keys: dict[tuple[str, str], np.ndarray] = {}
-    problems: dict[str, str] = {}
+    problems: dict[tuple[str, str], str | None] = {}  # shared id columns that cannot join, and why
     for a, b in shared:
-        order, problem = _key_problem(first, second, a, b, hint)
+        order, problem = _key_order(first, second, a, b, hint)
         if order is not None:
             keys[a, b] = order
         elif is_key_like(a):
-            problems[a] = problem or ""
+            problems[a, b] = problem
     if len(keys) > 1 and any(not np.array_equal(order, next(iter(keys.values()))) for order in keys.values()):
         names = ", ".join(f"'{a}'" for a, _ in keys)
         raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
@@ -1009,9 +1021,12 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         named = f"'{a}'" if a == b else f"'{a}' ('{b}' in {second.source})"
         return Join(a, b, keys[a, b], f"on {named}, the shared column whose values are unique in both files "
                                       "and match one to one")
+    for a, b in problems:
+        if first.n_rows == second.n_rows and _ids(first, a).equals(_ids(second, b)):
+            return Join(None, b, None, f"row by row: '{a}' cannot join (its ids repeat), and both files list "
+                                       "the same ids in the same order")
     if problems:
-        key, problem = next(iter(problems.items()))
-        raise DataError(f"{problem} (to join on another column: --on COL)")
+        raise DataError(f"{next(iter(problems.values()))} (to join on another column: --on COL)")
     ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)]
            for frame in (first, second)}
     if any(ids.values()):
@@ -1025,12 +1040,6 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     return Join(None, None, None, "row by row: the files share no id column (pass --on COL to join on one)")
 
 
-def row_order(first: Frame, second: Frame, on: str | None, hint: str) -> tuple[str | None, np.ndarray | None]:
-    """The join key, and for each row of ``first`` its row in ``second`` (None: row by row)."""
-    found = find_join(first, second, on, hint)
-    return found.key, found.order
-
-
 def _taken(column: Column, order: np.ndarray | None) -> Column:
     if order is None:
         return column
@@ -1040,9 +1049,10 @@ def _taken(column: Column, order: np.ndarray | None) -> Column:
 
 def align(base: Frame, new: Frame, on: str | None) -> Frame:
     """``new`` with its rows in ``base``'s order (by id, or row by row), for paired comparisons."""
-    key, order = row_order(base, new, on, "compare needs both models' predictions for the same rows")
-    columns = {name: _taken(col, order) for name, col in new.columns.items()}
-    return Frame(columns, base.n_rows, new.source, new.labels_source, key or new.key, new.roles)
+    key = on.partition("=")[0] if on else None  # (--on PRED=LABELS: both models' files name it PRED)
+    found = find_join(base, new, key, "compare needs both models' predictions for the same rows")
+    columns = {name: _taken(col, found.order) for name, col in new.columns.items()}
+    return Frame(columns, base.n_rows, new.source, new.labels_source, found.key or new.key, new.roles)
 
 
 ONLY_LABEL_WORDS = {"y_true", "true", "true_label", "ground_truth", "truth", "gt", "gold", "y_actual", "y_test",

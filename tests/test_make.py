@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 def planned(target: str, venv: Path) -> list[str]:
     """The commands `make TARGET` would run with VENV at ``venv`` (a dry run: nothing is installed)."""
-    out = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=ROOT,
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}  # (under make test)
+    out = subprocess.run(["make", "--no-print-directory", "-n", target, f"VENV={venv}"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout
     return [line for line in out.splitlines() if line.strip()]
 

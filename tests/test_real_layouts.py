@@ -286,3 +286,71 @@ def test_columns_named_by_classes_when_the_first_rows_hold_one_class(tmp_path, m
     y = [["setosa", "versicolor", "virginica"].index(s) for s in species]
     assert result.losses()["sparse_categorical_crossentropy"] == pytest.approx(
         metrics.log_loss(y, [r[1:] for r in rows], labels=[0, 1, 2]), rel=1e-12)
+
+
+def test_a_repeated_id_listed_alike_in_both_files_joins_row_by_row(write):
+    preds = write("preds.csv", "user_id,y_pred\n1,0.8\n1,0.4\n2,0.3\n")
+    result = run("eval", preds, "--labels", write("truth.csv", "user_id,y_true\n1,1\n1,0\n2,1\n"), "--format", "json")
+    assert result.code == 0 and "row by row" in result.stderr
+    assert [r["pair"] for r in result.json["results"]] == ["y"]  # user_id never pairs
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+    shuffled = run("eval", preds, "--labels", write("truth.csv", "user_id,y_true\n2,1\n1,0\n1,1\n"))
+    assert shuffled.code == 3 and "appears more than once" in shuffled.stderr
+
+
+def test_true_false_labels_across_chunks_and_a_named_class_to_come(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    y = [True, False] * 150
+    p = [0.8 if v else 0.3 for v in y]
+    (tmp_path / "b.csv").write_text("y_true,y_prob\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
+    result = run("eval", tmp_path / "b.csv", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y, p), rel=1e-12)
+    # sorted: the first rows are all 0, and prob_0 names class 0 as the positive one
+    labels = [0] * 200 + [1] * 200
+    q = [0.9] * 200 + [0.2] * 200
+    (tmp_path / "s.csv").write_text("label,prob_0\n" + "".join(f"{a},{b}\n" for a, b in zip(labels, q)))
+    result = run("eval", tmp_path / "s.csv", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["positive"] == "0"
+    assert result.losses()["binary_crossentropy"] == pytest.approx(
+        metrics.log_loss([1 - v for v in labels], q), rel=1e-12)
+
+
+def test_a_class_like_3_plus_in_many_rows_stays_a_class(write):
+    text = "Dependents,p_0,p_1,p_2,p_3+\n" + "".join(f"{c},0.1,0.2,0.3,0.4\n" for c in ["0", "1", "2", "3+"] * 3)
+    found = results(write, text)
+    assert found[0]["classes"] == ["0", "1", "2", "3+"]
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        -(np.log(0.1) + np.log(0.2) + np.log(0.3) + np.log(0.4)) / 4, rel=1e-12)
+
+
+def test_two_logit_columns_of_a_binary_label_are_classes_by_position(write):
+    z = np.array([[0.5, 2.0], [1.0, -1.0], [-0.5, 0.25]])
+    found = results(write, {"y_true": [1, 0, 1], "logit_neg": list(z[:, 0]), "logit_pos": list(z[:, 1])})
+    assert len(found) == 1 and found[0]["task"] == "sparse" and found[0]["predictions"] == "logits"
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    assert found[0]["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([1, 0, 1], p), rel=1e-12)
+
+
+def test_compare_takes_on_pred_col_equals_labels_col(write):
+    base = write("base.csv", "cid,y_pred\n2,0.3\n1,0.8\n")
+    new = write("new.csv", "cid,y_pred\n1,0.7\n2,0.2\n")
+    truth = write("truth.csv", "CUST,y_true\n1,1\n2,0\n")
+    result = run("compare", base, new, "--labels", truth, "--on", "cid=CUST", "--format", "json")
+    assert result.code == 0, result.stderr
+
+
+def test_the_python_api_takes_decimal(tmp_path):
+    import losscli
+
+    path = tmp_path / "excel.csv"
+    path.write_text("y_true;y_pred\n1;0,8\n0;0,4\n")
+    with pytest.raises(losscli.errors.DataError, match="decimal=,"):
+        losscli.evaluate(str(path), decimal=".")
+    report = losscli.evaluate(str(path), decimal=",")
+    assert report["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.4]))
