@@ -549,9 +549,11 @@ def _parquet_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | Non
 
 def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, decimal: str | None,
                  chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
-    """A text file (decompressed): JSON lines (:func:`_json_lines_chunks`), or a CSV as tables, cut at line ends: a first chunk of about FIRST_CHUNK_ROWS rows whole (it
-    decides the plan), then pieces of CHUNK_BYTES parsed on all cores and handed on block by block
-    (about BLOCK_BYTES of text each), holding just the ``columns`` chosen once they are.
+    """A text file, decompressed: JSON lines (:func:`_json_lines_chunks`), or a CSV as tables cut at
+    line ends: a first chunk of about FIRST_CHUNK_ROWS rows whole (it decides the plan), then pieces
+    of CHUNK_BYTES parsed on all cores and handed on block by block (about BLOCK_BYTES of text
+    each), holding just the ``columns`` chosen once they are. Anything else is refused
+    (:func:`text_kind`); the delimiter and decimal mark are sniffed unless given.
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
