@@ -272,7 +272,7 @@ def _read_like(frame: Frame, pair: PairState, options: EvalOptions) -> Target:
                         "every shard needs the same columns")
     kind = None if pair.kind == "values" else pair.kind
     return infer(frame, pair.pair, task=pair.task, predictions=kind, positive=pair.positive, weight=options.weight,
-                 dropna=options.dropna, classes=pair.classes if pair.task == "binary" and kind != "class" else None)
+                 dropna=options.dropna, classes=pair.classes if pair.task == "binary" else None)
 
 
 def fingerprint(inputs: Inputs) -> int:

@@ -191,13 +191,16 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     (true,), (pred,) = pair.true, pair.pred
     y = target.raw_labels = _labels(frame, true, keep)
     text_labels = y.dtype == object
-    if (frame.is_text(pred) and text_labels and task in (None, "binary", "sparse")) or predictions == "class":
+    if (frame.is_text(pred) and text_labels and task in (None, "binary", "sparse")) or predictions == "class" \
+            or task == "sparse":  # (one column of a sparse task: hard class ids)
         p = frame.text(pred, keep) if frame.is_text(pred) else frame.numeric(pred, keep)
         if p.dtype != object and not _is_integral(p):
             i = int(np.flatnonzero(p != np.round(p))[0])
             raise DataError(f"{frame.locate(pred, _orig(keep, i))}{p[i]:g} is not a class id, though the rows before "
                             "it held hard class ids; pass --task regression, or --task binary/sparse with "
                             "probability columns")
+        if classes is not None and task == "binary":  # a later chunk: no class beyond the first rows' two
+            _refuse_new_classes(frame, pair, y, p, keep, classes)
         return _hard_classes(y, p, target, task)
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
@@ -428,6 +431,19 @@ def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
             return [_fmt(float(low + v)) for v in present], rank[codes]
     uniques = _distinct(values)
     return [_fmt(float(u)) for u in uniques], np.searchsorted(uniques, values)
+
+
+def _refuse_new_classes(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, keep: np.ndarray | None,
+                        classes: list[str]) -> None:
+    """Hard class ids of a binary task read after the first rows hold only its two classes."""
+    for column, values in ((pair.true[0], y), (pair.pred[0], p)):
+        names, codes = _factorize(values)
+        new = [i for i, name in enumerate(names) if name not in classes]
+        if new:
+            i = int(np.flatnonzero(codes == new[0])[0])
+            raise DataError(f"{frame.locate(column, _orig(keep, i))}class '{names[new[0]]}' is not one of the two "
+                            f"classes of the rows before it ({', '.join(classes)}); pass --task sparse to read "
+                            "hard class ids of more than two classes")
 
 
 def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:

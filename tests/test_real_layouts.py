@@ -354,3 +354,19 @@ def test_the_python_api_takes_decimal(tmp_path):
         losscli.evaluate(str(path), decimal=".")
     report = losscli.evaluate(str(path), decimal=",")
     assert report["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.4]))
+
+
+def test_a_third_hard_class_after_the_first_rows_is_refused_naming_task_sparse(tmp_path, monkeypatch):
+    from losscli import reading as reading_module
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    y = [i % 2 for i in range(300)] + [2, 2]
+    p = [(i // 3) % 2 for i in range(300)] + [2, 1]
+    (tmp_path / "h.csv").write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
+    refused = run("eval", tmp_path / "h.csv")
+    assert refused.code == 3 and "row 301" in refused.stderr and "--task sparse" in refused.stderr
+    result = run("eval", tmp_path / "h.csv", "--task", "sparse", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["task"] == "sparse"
+    assert result.losses() == {"zero_one": pytest.approx(1 - metrics.accuracy_score(y, p), rel=1e-12)}
