@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from .inference import Target, _factorize
+from .escape import spreadsheet
 from .reading import Frame, is_key_like
 
 MISSING_GROUP = "(missing)"
@@ -84,6 +85,18 @@ def group_codes(frame: Frame, column: str, target: Target) -> tuple[list[str], n
     return _factorize(np.where(missing, MISSING_GROUP, values).astype(object))
 
 
+def _no_formulas(ids: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text ids as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow);
+    numbers stay numbers."""
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        return ids
+    import pyarrow.compute as pc
+
+    risky = pc.and_(pc.match_substring_regex(ids, r"^[=+\-@\t\r]"),
+                    pc.invert(pc.match_substring_regex(ids, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")))
+    return pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
+
+
 class PerRowWriter:
     """``--per-row FILE``: a ``row`` column (and ``id``, the file's ``id_column``), then one column
     per pair and loss, written chunk by chunk to a temporary file that replaces FILE only when the
@@ -104,15 +117,15 @@ class PerRowWriter:
 
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
         if self.with_file:
-            data = {"file": arrow_repeated(frame.source, frame.n_rows), **data}
+            data = {"file": arrow_repeated(spreadsheet(frame.source), frame.n_rows), **data}
         if self.id_column is not None:
-            data["id"] = frame.column(self.id_column).data.cast(pa.string())
+            data["id"] = _no_formulas(frame.column(self.id_column).data)
         for name, (positions, terms) in columns.items():
             full = np.zeros(frame.n_rows)
             full[positions] = terms
             evaluated = np.zeros(frame.n_rows, dtype=bool)
             evaluated[positions] = True
-            data[name] = arrow_numbers(full, evaluated)  # rows not evaluated (--dropna) stay empty
+            data[spreadsheet(name)] = arrow_numbers(full, evaluated)  # rows not evaluated (--dropna) stay empty
         table = pa.Table.from_arrays(list(data.values()), names=list(data))
         if self._writer is None:
             target = Path(self.path)

@@ -34,8 +34,11 @@ def _stderr(message: str, style: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from .escape import one_line
+
     label = {"red": "error", "yellow": "warning", "dim": "note"}.get(style, "note")
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(message)}")
+    # on one line: a data value in a message never starts a line (a GitHub workflow command)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(one_line(message))}")
 
 
 def _quiet_stdout() -> None:
@@ -138,12 +141,13 @@ def _github(report: dict[str, Any]) -> None:
     """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
+    from .escape import workflow
     from .gates import describe
     from .report import to_markdown
 
     for entry in report["gates"]:
         if not entry["passed"]:
-            sys.stderr.write(f"::error title=losscli gate failed::{describe(entry)}\n")
+            sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(entry))}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:

@@ -579,6 +579,9 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     if found := EXCEL_SEP_LINE.match(sample):
         skipped, sample = found.end(), sample[found.end():]
         delimiter = delimiter or found.group(1).decode()
+    if sample[:_header_end(sample)].count(b'"') % 2:
+        raise DataError(f"{name}: a column name in the header holds a line break (inside quotes); rename the column "
+                        "so that the header is one line")
     if delimiter is None:
         delimiter = sniff_delimiter(sample, path)
     if decimal is None:

@@ -11,7 +11,9 @@ import csv
 import io
 import json
 import math
-from typing import Any
+from typing import Any, Callable
+
+from .escape import markdown, one_line, spreadsheet
 
 MARKDOWN_MARKER = "<!-- losscli-report -->"
 FORMATS = ("table", "json", "csv", "markdown")
@@ -97,14 +99,14 @@ def to_csv(report: dict[str, Any]) -> str:
                      "diff", "p_value", "skipped"])
     number = lambda v: "" if v is None else repr(v)  # noqa: E731
     for result in report["results"]:
+        text = [spreadsheet(value) for value in (result["pair"], _group(result), result["task"], result["predictions"])]
         for name, value in result["losses"].items():
             low, high = result["ci"].get(name) or (None, None)
-            writer.writerow([result["pair"], _group(result), result["task"], result["predictions"], result["n"], name, number(value),
+            writer.writerow([*text, result["n"], name, number(value),
                              number(low), number(high), number(result.get("base", {}).get(name)),
                              number(result.get("diff", {}).get(name)), number(result.get("p_value", {}).get(name)), ""])
         for name, reason in result["skipped"].items():
-            writer.writerow([result["pair"], _group(result), result["task"], result["predictions"], result["n"], name,
-                             "", "", "", "", "", "", reason])
+            writer.writerow([*text, result["n"], name, "", "", "", "", "", "", spreadsheet(reason)])
     return out.getvalue()
 
 
@@ -117,17 +119,17 @@ def _markdown_table(headers: list[str], rows: list[list[str]]) -> list[str]:
             + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def heading(result: dict[str, Any]) -> str:
+def heading(result: dict[str, Any], quote: Callable[[object], str] = one_line) -> str:
     """What a result is: ``binary · probability · positive=malignant · n=171`` (the model, the
-    positive class and the weight when they apply)."""
+    positive class and the weight when they apply, each a data value written by ``quote``)."""
     parts = [result["task"], result["predictions"]]
     if result.get("model"):
-        parts.append(f"model={result['model']}")
+        parts.append(f"model={quote(result['model'])}")
     if result.get("positive") is not None and result["task"] == "binary":
-        parts.append(f"positive={result['positive']}")
+        parts.append(f"positive={quote(result['positive'])}")
     parts.append(f"n={result['n']}")
     if result.get("weight"):
-        parts.append(f"weight={result['weight']}")
+        parts.append(f"weight={quote(result['weight'])}")
     return " · ".join(parts)
 
 
@@ -138,20 +140,23 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
     for result in _overall(report):
         headers, rows = loss_rows(report, result)
-        lines += [f"**{result['pair']}** · {heading(result)}", ""]
+        lines += [f"**{markdown(result['pair'])}** · {heading(result, markdown)}", ""]
         lines += _markdown_table(headers, rows)
-        lines += [f"| {name} | skipped: {reason} |" + " |" * (len(headers) - 2) for name, reason in result["skipped"].items()]
+        lines += [f"| {name} | skipped: {markdown(reason)} |" + " |" * (len(headers) - 2)
+                  for name, reason in result["skipped"].items()]
         lines.append("")
         headers, rows, hidden = group_rows(report, result, 50)
         if rows:
-            lines += [f"by {headers[0]}, the worst first:", ""] + _markdown_table(headers, rows)
+            rows = [[markdown(row[0])] + row[1:] for row in rows]
+            lines += [f"by {markdown(headers[0])}, the worst first:", ""]
+            lines += _markdown_table([markdown(headers[0])] + headers[1:], rows)
             lines += [f"… and {hidden} more groups (all of them in --format json or csv)"] if hidden else []
             lines.append("")
     if report["gates"]:
         lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
         for e in report["gates"]:
-            lines.append(f"| {e['pair']} {e.get('loss') or ''} ({e['source']}) | {fmt(e.get('value'))} | "
-                         f"{_gate_limit(e) if 'reason' not in e else e['reason']} | "
+            lines.append(f"| {markdown(e['pair'])} {e.get('loss') or ''} ({markdown(e['source'])}) | {fmt(e.get('value'))} | "
+                         f"{_gate_limit(e) if 'reason' not in e else markdown(e['reason'])} | "
                          f"{'✅ pass' if e['passed'] else '❌ fail'} |")
         lines.append("")
     lines += [f"`{report['signature']}`", ""]
@@ -176,10 +181,14 @@ def print_rows(console: Any, headers: list[str], rows: list[list[Any]], names: t
     from rich.table import Table
     from rich.text import Text
 
+    # data values (names of groups, columns, classes) are literal text on one line, never rich markup
+    headers = [one_line(h) for h in headers]
+    rows = [[cell if isinstance(cell, Text) else Text(one_line(cell)) for cell in row] for row in rows]
+    title_text = Text(one_line(title), style="italic") if title else None
     widths = [max([_longest_word(h)] + [len(str(row[i])) for row in rows]) for i, h in enumerate(headers)]
     needed = sum(min(w, NAME_WIDTH) if i in names else w for i, w in enumerate(widths)) + 3 * len(headers) + 1
     if needed <= console.width:
-        table = Table(title=title, title_justify="left")
+        table = Table(title=title_text, title_justify="left")
         for i, header in enumerate(headers):
             if i in names:
                 table.add_column(header, overflow="fold")
@@ -189,8 +198,8 @@ def print_rows(console: Any, headers: list[str], rows: list[list[Any]], names: t
             table.add_row(*row)
         console.print(table)
         return
-    if title:
-        console.print(Text(title, style="italic"))
+    if title_text:
+        console.print(title_text)
     for row in rows:
         console.print(Text(str(row[0]), style="bold"), overflow="fold")
         block = Table.grid(padding=(0, 2))
@@ -207,7 +216,7 @@ def _note(text: str, console: Any) -> None:
 
     from rich.text import Text
 
-    console.print(Text(textwrap.fill(text, max(console.width, 20), initial_indent="  ", subsequent_indent="    ",
+    console.print(Text(textwrap.fill(one_line(text), max(console.width, 20), initial_indent="  ", subsequent_indent="    ",
                                      break_long_words=False, break_on_hyphens=False), style="dim"), soft_wrap=True)
 
 
@@ -218,9 +227,9 @@ def print_table(report: dict[str, Any], console: Any) -> None:
 
     for result in _overall(report):
         console.print(Text.assemble(
-            (result["pair"], "bold"),
+            (one_line(result["pair"]), "bold"),
             f"  {heading(result)}",
-            (f"   {', '.join(result['true'])} ← {_columns(result['pred'])}", "dim"),
+            (one_line(f"   {', '.join(result['true'])} ← {_columns(result['pred'])}"), "dim"),
         ))
         headers, rows = loss_rows(report, result)
         print_rows(console, headers, rows)

@@ -258,7 +258,7 @@ def test_github_actions_annotations_and_step_summary(tmp_path, monkeypatch):
 def test_markdown_shows_gates_and_the_marker():
     text = run("eval", BINARY, "--max", "brier=0.05", "--format", "markdown").stdout
     assert text.splitlines()[0] == "<!-- losscli-report -->"
-    assert "✅ all gates passed" in text and "| y brier (--max) | 0.0227976 | 0.05 | ✅ pass |" in text
+    assert "✅ all gates passed" in text and "| `y` brier (`--max`) | 0.0227976 | 0.05 | ✅ pass |" in text
 
 
 def test_an_explicit_config_file(tmp_path):

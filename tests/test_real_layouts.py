@@ -165,7 +165,7 @@ def test_the_positive_class_is_shown_in_the_table_and_markdown_headers(write):
     path = write("p.csv", "diagnosis,p_benign\nbenign,0.9\nmalignant,0.2\nbenign,0.7\n")
     table = run("eval", path, "--format", "table")
     assert "binary · probability · positive=benign · n=3" in table.stdout
-    assert "**diagnosis** · binary · probability · positive=benign · n=3" in run("eval", path, "--format", "markdown").stdout
+    assert "**`diagnosis`** · binary · probability · positive=`benign` · n=3" in run("eval", path, "--format", "markdown").stdout
     report = run("eval", path, "--format", "json").json["results"][0]
     # benign is positive because the column names it, although 'malignant' sorts last
     assert report["positive"] == "benign"

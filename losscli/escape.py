@@ -1,0 +1,44 @@
+"""Data values (labels, column, group and model names) as plain text in every output.
+
+losscli prints values it read from files it did not write. Each output gets them in a form that
+stays text there: never the start of a new line (so never a GitHub workflow command such as
+``::add-mask::``), never markdown or HTML in a pull-request comment, never a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+import re
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")  # line breaks and other control characters
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet (OWASP)
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def one_line(value: object) -> str:
+    r"""``value`` as text on one line: control characters written as escapes (``a\nb`` -> ``a\\nb``)."""
+    return CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
+
+
+def markdown(value: object) -> str:
+    """``value`` as a markdown code span: links, HTML, @mentions, emphasis and comment markers stay
+    literal text, and a ``|`` stays inside its table cell (GitHub-flavoured markdown). A zero-width
+    space follows each ``<``, so a value never spells the report's ``<!-- losscli-report -->``
+    marker that a CI step looks for."""
+    text = one_line(value).replace("|", "\\|").replace("<", "<\u200b")  # (no <!-- marker, no tag)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def spreadsheet(value: object) -> str:
+    """A text cell of a CSV file that a spreadsheet will not run: one starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's advice); numbers stay numbers."""
+    text = one_line(value)
+    return "'" + text if text.startswith(FORMULA_START) and not NUMBER.fullmatch(text) else text
+
+
+def workflow(value: object, *, property: bool = False) -> str:
+    """Text inside a GitHub Actions workflow command (``::error title=P::MESSAGE``), escaped as
+    GitHub requires: ``%``, CR and LF in a message; also ``:`` and ``,`` in a property."""
+    text = str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
