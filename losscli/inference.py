@@ -212,9 +212,11 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             labels, predicted = _distinct(y), _distinct(p)
             if _look_like_classes(labels, predicted):
                 return _hard_classes(y, p, target, task)
-            target.evidence.append(f"labels and predictions are integers, but {len(labels)} distinct labels and "
-                                   f"predictions outside them ({_fmt(float(np.setdiff1d(predicted, labels)[0]))}) are "
-                                   "not class ids: regression (--task sparse if they are classes)")
+            outside = np.setdiff1d(predicted, labels)
+            why = f"predictions outside them ({_fmt(float(outside[0]))})" if len(outside) else \
+                f"more than {MAX_HARD_CLASSES} of them"
+            target.evidence.append(f"labels and predictions are integers, but {len(labels)} distinct labels and {why} "
+                                   "are not class ids: regression (--task sparse if they are classes)")
         elif task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
             target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(_distinct(y))} distinct values: regression")
         else:
@@ -478,6 +480,8 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
                         f"labels must be integers or class names ({', '.join(classes)})")
     names, inverse = _factorize(y)
+    if frame.is_boolean(true):  # True/False labels name the columns False and True
+        names = [BOOLEAN_NAMES[name] for name in names]
     return _names_to_positions(frame, pair, target, keep, names, inverse, y)
 
 
@@ -497,7 +501,8 @@ def _names_to_positions(frame: Frame, pair: Pair, target: Target, keep: np.ndarr
         i = int(np.flatnonzero(idx < 0)[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{names[inverse[i]]}' matches no prediction "
                         f"column (classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
-                        f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns")
+                        f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns, or say "
+                        "which columns pair: --true COL --pred COL,COL...")
     target.evidence.append("labels match the column suffixes" + how)
     return idx
 

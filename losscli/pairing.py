@@ -44,6 +44,7 @@ PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|p
 CLASS_PRED = re.compile(r"^(?:y_)?(p|prob|probs|proba|probas|probability|probabilities|predict_proba|"
                         r"pred|preds|prediction|predicted|predict|logit|logits|score|scores|output|yhat|hat)_(.+)$")
 CLASS_TRUE = re.compile(r"^(?:y_)?(true|label|target|actual|truth|gold|onehot|one_hot)_(.+)$")
+INTERVAL_BOUND = re.compile(r"^(.+)_(lower|upper|lo|hi)$")  # yhat_lower, yhat_upper (Prophet)
 NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
@@ -133,7 +134,7 @@ def _preferred(found: list[Any], column: Callable[[Any], str] = lambda s: s.colu
 
 def is_id_like(name: str) -> bool:
     norm = normalise(name)
-    return norm in ID_WORDS or norm.endswith("_id")
+    return norm in ID_WORDS or norm.endswith("_id") or norm.startswith("index_level_")  # (pandas' __index_level_0__)
 
 
 @dataclass
@@ -158,7 +159,9 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
         if column in exclude or (is_id_like(column) and norm not in predicted):  # Weight with Weight_pred pairs
             continue
         role = roles.get(column)
-        if role != "pred" and norm in TRUE_WORDS:
+        if (m := INTERVAL_BOUND.match(norm)) and m.group(1) in PRED_WORDS:  # Prophet's yhat_lower: not a prediction
+            others.append(column)
+        elif role != "pred" and norm in TRUE_WORDS:
             trues.append(_Simple(column, _word_key(NAME_TRUE, norm)))
         elif role != "true" and norm in PRED_WORDS:
             preds.append(_Simple(column, _word_key(NAME_PRED, norm)))
@@ -343,6 +346,8 @@ def label_names(frame: "Frame", column: str) -> list[str] | None:
     if frame.is_text(column):
         return frame.distinct_text(column)
     values = frame.numeric_or_none(column)
+    if frame.is_boolean(column) and values is not None:
+        return [name for value, name in ((0.0, "False"), (1.0, "True")) if (values == value).any()]
     if values is None or not np.all(values == np.round(values)):
         return None
     ordered = np.sort(values)
@@ -421,8 +426,13 @@ def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
     names = label_names(frame, label)
     if names is not None and match_classes(names, pair.classes) is not None:
         return [pair]
-    if _rows_sum_to_one(frame, pair.pred) or pair.prefix in ("logit", "logits") \
-            or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
+    if _rows_sum_to_one(frame, pair.pred):
+        return [pair]
+    if pair.prefix in ("logit", "logits") or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
+        if names is not None and all(n.isdigit() for n in names) and int(max(names, key=int)) + 1 < len(pair.pred):
+            raise UsageError(f"label '{label}' holds classes 0…{max(names, key=int)} but there are {len(pair.pred)} "
+                             f"columns {', '.join(pair.pred[:4])}…, not one per class and not summing to 1 (several "
+                             "models' class columns?); say which columns pair: --true COL --pred COL,COL... (repeatable)")
         return [pair]
     suffixes = ", ".join(pair.classes)
     return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",

@@ -493,9 +493,9 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
     try:
         head = _peek(raw, 8)
         if head.startswith(b"PAR1"):
-            chunks = _parquet_chunks(raw, path, name, chunk_cells, columns)
+            chunks = _first_rows_apart(_parquet_chunks(raw, path, name, chunk_cells, columns), chunk_cells)
         elif head.startswith((ARROW_FILE, ARROW_STREAM, FEATHER_V1)):
-            chunks = _arrow_chunks(raw, path, name, chunk_cells)
+            chunks = _first_rows_apart(_arrow_chunks(raw, path, name, chunk_cells), chunk_cells)
         else:
             chunks = _text_chunks(raw, path, name, delimiter, decimal, chunk_cells, columns)
         rows = 0
@@ -510,6 +510,19 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
     finally:
         if raw is not sys.stdin.buffer:
             raw.close()
+
+
+def _first_rows_apart(tables: Iterator[pa.Table], chunk_cells: int | None) -> Iterator[pa.Table]:
+    """``tables`` with the first FIRST_CHUNK_ROWS rows as a chunk of their own (when read in chunks),
+    as CSV reads them: the first rows decide the plan, and the rows after are held to it (a file of
+    probabilities that turns to logits is refused at the row where it turns, whatever its format)."""
+    first = True
+    for table in tables:
+        if first and chunk_cells is not None and table.num_rows > FIRST_CHUNK_ROWS:
+            yield table.slice(0, FIRST_CHUNK_ROWS)
+            table = table.slice(FIRST_CHUNK_ROWS)
+        first = False
+        yield table
 
 
 def _check_header(table: pa.Table, name: str) -> None:
@@ -680,8 +693,8 @@ def _json_lines_chunks(stream: IO[bytes], sample: bytes, name: str, chunk_cells:
         raise DataError(f"{name}: not readable JSON lines ({error}); every line must be one JSON object "
                         "with the same keys and value types") from None
     size = _rows_per_chunk(table.num_columns, chunk_cells) or max(table.num_rows, 1)
-    for start in range(0, max(table.num_rows, 1), size):
-        yield table.slice(start, size)
+    yield from _first_rows_apart((table.slice(start, size) for start in range(0, max(table.num_rows, 1), size)),
+                                 chunk_cells)
 
 
 ARROW_FILE = b"ARROW1"  # Arrow IPC file format (Feather v2)
@@ -882,7 +895,7 @@ def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str 
     if isinstance(source, (str, Path)):
         return frame_from_table(read_table(str(source), delimiter, decimal), display_name(str(source)))
     try:
-        table = pa.Table.from_pandas(source, preserve_index=False)
+        table = pa.Table.from_pandas(source, preserve_index=None)  # an index other than 0…n−1 is a column
     except (TypeError, AttributeError, pa.ArrowException) as error:
         raise UsageError(f"{name}: expected a file path or a pandas DataFrame, not {type(source).__name__} "
                          f"({error})") from None
@@ -909,6 +922,7 @@ def _key_column(frame: Frame, on: str) -> Column:
     return frame.columns[on]
 
 
+PANDAS_INDEX = "index_level_"  # pandas stores a DataFrame's index as __index_level_0__ (normalised: index_level_0)
 KEY_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample", "sample_id",
              "unnamed_0", ""}  # column names (normalised) that are row identifiers
 
@@ -918,7 +932,8 @@ def is_key_like(name: str) -> bool:
     from .pairing import normalise
 
     norm = normalise(name)
-    return norm in KEY_WORDS or norm.endswith("_id") or (norm.endswith("id") and name[-2:] == "Id")
+    return norm in KEY_WORDS or norm.endswith("_id") or (norm.endswith("id") and name[-2:] == "Id") \
+        or norm.startswith(PANDAS_INDEX)
 
 
 def _could_be_key(frame: Frame, name: str) -> bool:
@@ -929,7 +944,8 @@ def _could_be_key(frame: Frame, name: str) -> bool:
     if is_key_like(name):
         return True
     kind = frame.column(name).data.type
-    return (pa.types.is_integer(kind) or _is_string_type(kind)) and normalise(name) not in TRUE_WORDS | PRED_WORDS
+    return (pa.types.is_integer(kind) or _is_string_type(kind) or pa.types.is_temporal(kind)) \
+        and normalise(name) not in TRUE_WORDS | PRED_WORDS
 
 
 @dataclass
@@ -1032,7 +1048,8 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
                                        "the same ids in the same order")
     if problems:
         raise DataError(f"{next(iter(problems.values()))} (to join on another column: --on COL)")
-    ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)]
+    ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)
+                          and not normalise(c).startswith(PANDAS_INDEX)]  # (a DataFrame's index beside a 0…n−1 one)
            for frame in (first, second)}
     if any(ids.values()):
         found = "; ".join(f"{source}: {', '.join(repr(c) for c in names) or 'none'}" for source, names in ids.items())

@@ -370,3 +370,36 @@ def test_a_third_hard_class_after_the_first_rows_is_refused_naming_task_sparse(t
     assert result.code == 0, result.stderr
     assert result.json["results"][0]["task"] == "sparse"
     assert result.losses() == {"zero_one": pytest.approx(1 - metrics.accuracy_score(y, p), rel=1e-12)}
+
+
+def test_python_api_joins_dataframes_on_their_index(write):
+    import pandas as pd
+
+    import losscli
+
+    p = pd.DataFrame({"y_pred": [0.3, 0.8, 0.6]}, index=[12, 5, 40])  # a test split keeps its index
+    y = pd.DataFrame({"y_true": [1, 1, 0]}, index=[5, 40, 12])
+    report = losscli.evaluate(p, y)
+    # by index: 12 -> (0, 0.3), 5 -> (1, 0.8), 40 -> (1, 0.6)
+    assert report["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(
+        metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]), rel=1e-12)
+    # one side with 0…n−1: by position, as before
+    by_position = losscli.evaluate(pd.DataFrame({"y_pred": [0.3, 0.8, 0.6]}), y)
+    assert by_position["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(
+        metrics.log_loss([1, 1, 0], [0.3, 0.8, 0.6]), rel=1e-12)
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "jsonl", "feather"])
+def test_the_first_rows_decide_in_every_format(tmp_path, monkeypatch, suffix):
+    import pandas as pd
+
+    from losscli import reading as reading_module
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_ROWS", 100)
+    p = [0.2, 0.7] * 100 + [2.5, -1.0] * 50  # probabilities, then logits from row 201
+    frame = pd.DataFrame({"y_true": [0, 1] * 150, "y_pred": p})
+    path = tmp_path / f"mixed.{suffix}"
+    {"parquet": frame.to_parquet, "feather": frame.to_feather,
+     "jsonl": lambda f: frame.to_json(f, orient="records", lines=True)}[suffix](path)
+    result = run("eval", path)
+    assert result.code == 3 and "row 201" in result.stderr and "--predictions logits" in result.stderr

@@ -926,6 +926,82 @@ def multi_output_regression():
                          "mae": metrics.mean_absolute_error(yte, P)})])
 
 
+# --------------------------------------------------------------------------- found by probing, second hunt
+
+def models_per_class_columns():
+    """Two models' predict_proba side by side, p_<class>_<model>: the 6 columns are not 6 classes
+    (labels 0..2, rows sum to 2); until the models are told apart, a refusal naming --pred."""
+    data = load_iris()
+    xtr, xte, ytr, yte = split(data.data, data.target, 60)
+    lr = r12(logreg().fit(xtr, ytr).predict_proba(xte))
+    rf = r12(RandomForestClassifier(n_estimators=7, random_state=SEED).fit(xtr, ytr).predict_proba(xte))
+    f = pd.DataFrame({"y_true": yte, **{f"p_{k}_lr": lr[:, k] for k in range(3)},
+                      **{f"p_{k}_rf": rf[:, k] for k in range(3)}})
+    check_roundtrip(pd.read_csv(write_csv(f, "models_p_k_model.csv")), f)
+    add("models_p_k_model.csv", "y_true + p_0_lr..p_2_lr, p_0_rf..p_2_rf (two models' per-class columns)",
+        "several-models-class-columns", refused=([2, 3], "--pred"))
+
+
+def prophet_cases():
+    """Prophet's forecast frame: ds, y, yhat, yhat_lower, yhat_upper (the interval columns pair with nothing)."""
+    y, yhat = diabetes()
+    ds = pd.date_range("2021-01-01", periods=len(y), freq="D").strftime("%Y-%m-%d")
+    f = pd.DataFrame({"ds": ds, "y": y, "yhat": yhat, "yhat_lower": r12(yhat - 50), "yhat_upper": r12(yhat + 50)})
+    check_roundtrip(pd.read_csv(write_csv(f, "prophet_forecast.csv")), f, ["y", "yhat"])
+    add("prophet_forecast.csv", "Prophet forecast ds,y,yhat,yhat_lower,yhat_upper", "prophet",
+        results=[result(["y"], ["yhat"], "regression", ref_regression(y, yhat))])
+    rng = np.random.default_rng(SEED + 20)
+    fc = f.drop(columns="y").iloc[rng.permutation(len(y))]
+    truth = pd.DataFrame({"ds": ds, "y": y}).iloc[rng.permutation(len(y))]
+    write_csv(fc, "prophet_fc_preds.csv")
+    write_csv(truth, "prophet_fc_truth.csv")
+    add("prophet_fc_preds.csv", "--labels: Prophet forecast ds,yhat,yhat_lower,yhat_upper + truth ds,y (shuffled)",
+        "prophet", labels="prophet_fc_truth.csv",
+        results=[result(["y"], ["yhat"], "regression", ref_regression(y, yhat))])
+
+
+def bool_classes_columns():
+    """A model fitted on a boolean target: pd.DataFrame(predict_proba, columns=clf.classes_) has columns
+    False, True, beside the label y written as False/True."""
+    d = bc()
+    P = np.column_stack([d["p0"], d["p1"]])
+    f = pd.DataFrame(P, columns=[False, True])
+    f["y"] = d["y"] == 1
+    write_csv(f, "bool_classes_columns.csv")
+    assert path("bool_classes_columns.csv").read_text().startswith("False,True,y\n")
+    back = pd.read_csv(path("bool_classes_columns.csv"))
+    assert np.array_equal(back[["False", "True"]].to_numpy(), P)
+    add("bool_classes_columns.csv", "predict_proba DataFrame columns=clf.classes_ = False,True + label y True/False",
+        "class-named-columns",
+        results=[result(["y"], ["False", "True"], "sparse", ref_sparse_two(d["y"], P))])
+
+
+def ref_sparse_two(y01, P):
+    """ref_sparse for K = 2: scikit-learn's brier_score_loss (scale_by_half="auto") halves the sum over
+    classes when K = 2, so that it equals the binary Brier score, and so does losscli (`losscli explain brier`)."""
+    y01, P = np.asarray(y01, dtype=int), np.asarray(P, dtype=float)
+    no_ties_argmax(P)
+    brier = float(np.mean(np.sum((P - np.eye(2)[y01]) ** 2, axis=1))) / 2
+    assert abs(brier - metrics.brier_score_loss(y01, P[:, 1])) < 1e-12
+    return {"sparse_categorical_crossentropy": metrics.log_loss(y01, P, labels=[0, 1]), "brier": brier,
+            "zero_one": 1 - metrics.accuracy_score(y01, P.argmax(axis=1))}
+
+
+def integer_regression_many_values():
+    """Leave-fold-out 1-nearest-neighbour regression: every prediction is another row's integer target,
+    so every prediction is one of the labels, but there are 1255 distinct labels (> 1000): a quantity."""
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.model_selection import KFold
+    x, _ = load_digits(return_X_y=True)
+    y = (x[:, :32] * np.arange(1, 33)).sum(axis=1).astype(int)
+    p = cross_val_predict(KNeighborsRegressor(n_neighbors=1), x[:, 32:], y,
+                          cv=KFold(5, shuffle=True, random_state=SEED)).astype(int)
+    assert len(np.unique(y)) > 1000 and np.isin(p, y).all()
+    write_csv(pd.DataFrame({"y_true": y, "y_pred": p}), "knn_integer_targets.csv")
+    add("knn_integer_targets.csv", "integer target with 1255 distinct values, 1-NN predictions (all among the labels)",
+        "regression-integers", results=[result(["y_true"], ["y_pred"], "regression", ref_regression(y, p))])
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> None:
@@ -945,7 +1021,8 @@ def main() -> None:
                   regression_cases, linnerud_reserved, price_qty,
                   jsonl_cases, parquet_case, feather_case, arrow_stream_case, xlsx_case,
                   labels_key_renamed, cp1252_header, tiny_out_of_range, formatted_numbers,
-                  multi_output_regression):
+                  multi_output_regression,
+                  models_per_class_columns, prophet_cases, bool_classes_columns, integer_regression_many_values):
         build()
     files = {c["file"] for c in CASES} | {c["labels"] for c in CASES if c["labels"]}
     on_disk = {f"files/{p.name}" for p in OUT.iterdir()}
