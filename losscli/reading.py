@@ -606,7 +606,7 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
                               convert_options=pacsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal,
                                                                    null_values=NULL_VALUES))
     except pa.ArrowInvalid as error:
-        raise _parse_error(error, name, delimiter) from None
+        raise _parse_error(error, name, delimiter, whole_lines[_header_end(whole_lines):]) from None
     _check_header(head, name)
     types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
              else f.type for f in head.schema}
@@ -619,7 +619,8 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
         for piece in pieces:
             if _blank(piece):
                 continue
-            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal)
+            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal,
+                                 rows)
             for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
                 if pa.types.is_integer(types[column]):
                     types[column] = pa.float64()
@@ -833,16 +834,23 @@ def _header_end(sample: bytes) -> int:
 
 
 def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
-                 name: str, delimiter: str, wanted: list[str] | None = None, decimal: str = ".") -> pa.Table:
-    """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given).
+                 name: str, delimiter: str, wanted: list[str] | None = None, decimal: str = ".",
+                 first_row: int = 0) -> pa.Table:
+    """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given);
+    ``first_row`` rows of the file come before it.
 
     A numeric column with a cell that is not a number is read as text instead: where the column is
     used, the cell is reported with its row (``Frame.numeric``); a column no pair uses costs nothing.
+
+    Every line must be a row. pyarrow cuts a piece into blocks at line ends and parses them apart, so
+    a quote that opens a value and never closes loses the rest of its block with no error; when the
+    rows do not match the lines, the piece is parsed again as one block, which reports the quote.
     """
-    def read(column_types: dict[str, pa.DataType]) -> pa.Table:
+    def read(column_types: dict[str, pa.DataType], one_block: bool = False) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(piece),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_BYTES),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=not one_block,
+                                           block_size=piece.size + 1 if one_block else BLOCK_BYTES),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  column_types=column_types, include_columns=wanted or [],
@@ -851,19 +859,50 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
     while True:
         try:
             table = read(column_types)
+            if table.num_rows != _lines(piece):  # rows lost, or blank lines: pyarrow's single block tells
+                table = read(column_types, one_block=True)
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
             found = re.search(r"column #(\d+)", str(error))
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
             if column is None or column_types[column] == pa.string():
-                raise _parse_error(error, name, delimiter) from None
+                raise _parse_error(error, name, delimiter, piece, first_row) from None
             column_types[column] = pa.string()
 
 
-def _parse_error(error: Exception, name: str, delimiter: str) -> DataError:
+NEWLINE = b"\n"
+
+
+def _lines(piece: pa.Buffer) -> int:
+    """The lines of a piece of whole lines (its line ends, and a last line without one)."""
+    text = np.frombuffer(piece, dtype=np.uint8)
+    return int(np.count_nonzero(text == 10)) + int(len(text) > 0 and text[-1] != 10)
+
+
+def _parse_error(error: Exception, name: str, delimiter: str, text: pa.Buffer | bytes | None = None,
+                 first_row: int = 0) -> DataError:
+    """pyarrow's parse error as one line naming the row (``text`` holds it; ``first_row`` rows come
+    before ``text``, whose first line is a data row) and the likely cause: a quote that does not
+    close, or another delimiter."""
+    from .escape import one_line
+
     message = str(error).replace("CSV parse error: ", "")
-    return DataError(f"{name}: not a readable CSV ({message}); delimiter {delimiter!r} — check it or pass --delimiter")
+    found = re.match(r"(?:Row #(\d+): )?Expected (\d+) columns, got (\d+): (.*)", message, re.S)
+    if found is None or text is None:
+        return DataError(f"{name}: not a readable CSV ({one_line(message)[:200]}); delimiter {delimiter!r} — check "
+                         "it or pass --delimiter")
+    line = found.group(4).split("\n")[0]
+    if found.group(1):  # pyarrow counts the rows of the piece
+        row = f"row {first_row + int(found.group(1))}"
+    else:
+        data = bytes(text)
+        at = data.find(line.encode()) if line else -1
+        row = f"row {first_row + data.count(NEWLINE, 0, at) + 1}" if at >= 0 else "a row"
+    cause = ("a quote (\") opens a value there and does not close it; quote the whole value or remove the quote"
+             if line.count('"') % 2 else f"check the delimiter (now {delimiter!r}) or pass --delimiter")
+    return DataError(f"{name}, {row}: {found.group(3)} field(s) where the header has {found.group(2)} "
+                     f"({one_line(line)[:60]!r}); {cause}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ BAD_FILES = [
     ("classinf.csv", "y_true,p_0,p_1\n0,0.5,0.5\n1,0.2,inf\n", "column 'p_1', row 2: inf"),
     ("label.csv", "y_true,p_a,p_b\na,0.5,0.5\nc,0.2,0.8\n", "row 2: label 'c' matches no prediction column"),
     ("intlabel.csv", "y_true,p_0,p_1\n0,0.5,0.5\n7,0.2,0.8\n", "label '7' matches no prediction column"),
-    ("ragged.csv", "y_true,y_pred\n1,0.5\n0,0.2,9\n", "Expected 2 columns"),
+    ("ragged.csv", "y_true,y_pred\n1,0.5\n0,0.2,9\n", "row 2: 3 field(s) where the header has 2"),
     ("dup.csv", "y,y\n1,2\n", "more than once"),
     ("manystrings.csv", "y_true,y_pred\na,0.5\nb,0.2\nc,0.1\n", "3 label values"),
     ("textregression.csv", "y_true,y_pred\na,0.5\nb,0.2\n", None),

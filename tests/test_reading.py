@@ -348,3 +348,22 @@ def test_every_piece_reaches_pyarrow_in_memory_arrow_owns(tmp_path, monkeypatch)
     for name in ("plain.csv", "packed.csv.gz"):
         assert sum(t.num_rows for t in reading_module.iter_tables(str(tmp_path / name))) == 6000
     assert len(parsed) > 10 and all(any(piece is mine for mine in owned) for piece in parsed)
+
+
+def test_a_quote_that_never_closes_is_named_never_a_silent_loss_of_rows(tmp_path, monkeypatch):
+    """pyarrow parses a piece in blocks; an unterminated quote lost the rest of its block, silently."""
+    from losscli import reading as reading_module
+
+    from .conftest import run
+
+    monkeypatch.setattr(reading_module, "BLOCK_BYTES", 200)  # several blocks in one piece
+    lines = ["note,y_true,y_pred"] + [f"ok,{i % 2},0.{i % 9 + 1}" for i in range(300)]
+    lines[120] = '"unterminated,0,0.2'
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run("eval", path)
+    assert result.code == 3 and "row 120" in result.stderr and "does not close" in result.stderr
+    lines[120] = 'bad "quote,0,0.2'  # a quote inside a value is a character like another
+    path.write_text("\n".join(lines) + "\n")
+    result = run("eval", path, "--format", "json")
+    assert result.code == 0 and result.json["input"]["rows"] == 300
