@@ -126,12 +126,21 @@ def load_baseline(path: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise DataError(f"baseline {path}: not valid JSON (line {error.lineno}, column {error.colno}: "
                         f"{error.msg}); save it again with --format json --output {path}") from None
+    except RecursionError:
+        raise DataError(f"baseline {path}: not a losscli report (JSON nested too deep)") from None
     results = report.get("results") if isinstance(report, dict) else None
     if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("losses"), dict)
-                                                and "pair" in r and "task" in r for r in results):
+                                                and "pair" in r and "task" in r and _numbers(r["losses"])
+                                                for r in results):
         raise DataError(f"baseline {path}: not a losscli report (no results with pair, task and losses); "
                         f"save one with `losscli eval … --format json --output {path}`")
     return report
+
+
+def _numbers(losses: dict[str, Any]) -> bool:
+    """Every loss of a baseline result is a number or null (JSON's NaN)."""
+    return all(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+               for value in losses.values())
 
 
 def _signature_parts(signature: str | None) -> dict[str, str]:

@@ -95,6 +95,12 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
 
 
+def _cannot_be_negative(name: str, task: str) -> bool:
+    """Built-in losses have terms ≥ 0, but for the KL divergence of rows that do not sum to 1."""
+    spec = registry.lookup(name, task)
+    return spec is not None and spec.origin == "built-in" and name != "kl_divergence"
+
+
 def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
     """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
     if not paths:
@@ -112,6 +118,12 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
             if unknown:
                 raise UsageError(f"{path}: loss(es) {', '.join(unknown)} are not registered here; load the plugin "
                                  "that defines them with --plugin FILE")
+            negative = [name for name, ls in pair.losses.items() if _cannot_be_negative(name, pair.task)
+                        and (ls.partial.weighted_sum < 0 or (ls.partial.class_sums is not None
+                                                             and (ls.partial.class_sums < 0).any()))]
+            if negative:
+                raise DataError(f"{path}: a damaged state file (pair '{pair.pair.name}': negative sums of "
+                                f"{', '.join(negative)}, whose terms are never negative)")
         merged = state if merged is None else merged.merge(state, f"{path}: ")  # (settings and pairs first)
         for state_id in state.identity():
             if state_id in seen:

@@ -136,6 +136,29 @@ class State:
                      {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
                      self.settings, notes, self.identity() + other.identity(), self.on, self.joined)
 
+    def check(self) -> None:
+        """A state read from a file holds what an evaluation could have made: counts that are
+        whole and not negative, sums that are finite numbers of the right shape, at most GROUPS
+        bootstrap groups and MAX_RESAMPLES resamples (sizes read from a file never size memory
+        unchecked). Raises ValueError naming what is wrong."""
+        from .bootstrap import GROUPS
+
+        resamples = self.settings.get("bootstrap", 0)
+        if not isinstance(resamples, int) or not 0 <= resamples <= MAX_RESAMPLES:
+            raise ValueError(f"bootstrap resamples {resamples!r}: expected a count up to {MAX_RESAMPLES}")
+        _count(self.rows, "rows")
+        for name, pair in self.pairs.items():
+            _count(pair.rows, f"pair '{name}': rows")
+            if not 0 <= _count(pair.boot_groups, f"pair '{name}': bootstrap groups") <= GROUPS:
+                raise ValueError(f"pair '{name}': {pair.boot_groups} bootstrap groups; at most {GROUPS}")
+            classes = len(pair.classes) if pair.classes else None
+            for loss, ls in pair.losses.items():
+                for group, partial in [(None, ls.partial), *ls.groups.items()]:
+                    _check_partial(partial, classes, f"pair '{name}', {loss}" + (f", group {group}" if group else ""))
+                if ls.boot is not None:
+                    for sums in (ls.boot.weighted_sum, ls.boot.weight):
+                        _finite(sums, f"pair '{name}', {loss}: bootstrap sums", (pair.boot_groups,))
+
     # ---------------------------------------------------------------------------------------
     # JSON
 
@@ -152,6 +175,8 @@ class State:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise DataError(f"{path}: not a state file (JSON error at line {error.lineno}: {error.msg})") from None
+        except RecursionError:
+            raise DataError(f"{path}: not a state file (JSON nested too deep)") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DataError(f"{path}: not a losscli state file; make one with `losscli eval … --state {path}`")
         if data.get("version") not in READS:
@@ -160,10 +185,39 @@ class State:
         try:
             pairs = [_pair_from_dict(p) for p in data["pairs"]]
             ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
-            return cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
-                       dict(data["settings"]), list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
-        except (KeyError, TypeError, ValueError) as error:
+            state = cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
+                        dict(data["settings"]), list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
+            state.check()
+            return state
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise DataError(f"{path}: a damaged state file ({type(error).__name__}: {error})") from None
+
+
+MAX_RESAMPLES = 100_000  # bootstrap resamples a state may ask for
+
+
+def _count(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{what} {value!r}: expected a whole number ≥ 0")
+    return value
+
+
+def _finite(values: np.ndarray | None, what: str, shape: tuple[int, ...] | None = None) -> None:
+    if values is None:
+        return
+    if shape is not None and values.shape[:len(shape)] != shape:
+        raise ValueError(f"{what}: shape {values.shape}, expected {shape}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{what}: not finite numbers")
+
+
+def _check_partial(partial: Partial, classes: int | None, what: str) -> None:
+    """Finite sums, a weight ≥ 0, whole rows ≥ 0, per-class sums one per class."""
+    _count(partial.rows, f"{what}: rows")
+    if not (np.isfinite(partial.weighted_sum) and np.isfinite(partial.weight)) or partial.weight < 0:
+        raise ValueError(f"{what}: sums {partial.weighted_sum!r}, weight {partial.weight!r}")
+    for sums in (partial.class_sums, partial.class_weights):
+        _finite(sums, f"{what}: class sums", (classes,) if classes is not None and sums is not None else None)
 
 
 def _array(values: np.ndarray | None) -> list[Any] | None:
