@@ -272,6 +272,8 @@ def eval_command(
         from .evaluation import evaluate
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
+        if explain and settings.plugins:
+            _stderr(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
         flags = dict(locals())
         options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
@@ -346,11 +348,12 @@ def merge_command(
     states: List[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
     fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, max_: List[str] = MAX,
     baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE, plugin: List[str] = PLUGIN,
+    no_config: bool = NO_CONFIG,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
     with handled():
         _choice(fmt, FORMATS, "--format")
-        _plugins(plugin, _config(None, False))
+        _plugins(plugin, _config(None, no_config))
         from . import gates
         from .shards import merge_states
 
@@ -397,6 +400,7 @@ def history_command(
     fail_on_diverge: bool = typer.Option(False, "--fail-on-diverge", help="Exit 1 when the run diverged (a NaN or infinite loss)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
     output: Optional[str] = OUTPUT,
+    no_config: bool = typer.Option(False, "--no-config", help="Ignore configuration files (history reads none)."),
 ) -> None:
     """A training log's curve, best epoch, overfitting, divergence and generalisation gap."""
     with handled():
@@ -465,12 +469,12 @@ def _num(value: Optional[float]) -> str:
 def list_command(
     task: Optional[str] = typer.Option(None, "--task", help="Only the losses of this task."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal)."),
-    plugin: List[str] = PLUGIN,
+    plugin: List[str] = PLUGIN, no_config: bool = NO_CONFIG,
 ) -> None:
     """The registered losses: names, tasks, parameters, aliases, and where each comes from."""
     with handled():
         _choice(fmt, ("table", "json"), "--format")
-        _plugins(plugin, _config(None, False))
+        _plugins(plugin, _config(None, no_config))
         from . import catalogue
 
         entries = catalogue.entries(task)
@@ -486,12 +490,12 @@ def list_command(
 def explain_command(
     name: str = typer.Argument(..., metavar="LOSS", help="A loss name or alias (e.g. log_loss, BCELoss)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json."),
-    plugin: List[str] = PLUGIN,
+    plugin: List[str] = PLUGIN, no_config: bool = NO_CONFIG,
 ) -> None:
     """A loss's formula, conventions, parameters and reference."""
     with handled():
         _choice(fmt, ("table", "json"), "--format")
-        _plugins(plugin, _config(None, False))
+        _plugins(plugin, _config(None, no_config))
         from . import catalogue
 
         entries = catalogue.explain(name)

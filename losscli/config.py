@@ -7,6 +7,7 @@ or has an unknown key or a value of the wrong type, is a data error naming the f
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,24 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
         raise DataError(f"config {path}: {error}") from None
 
 
+def _check_may_run_code(path: Path) -> None:
+    """A config file names plugins (code that losscli imports) only when it is owned by the running
+    user or root and no one else may write it, as git's ``safe.directory`` trusts a repository: a
+    downloaded folder's losscli.toml, or one that others can change, never runs code."""
+    import stat
+
+    if not hasattr(os, "getuid"):  # (no POSIX owners: Windows)
+        return
+    info = path.stat()
+    if info.st_uid not in (os.getuid(), 0):
+        raise DataError(f"names plugins, but the file belongs to another user (uid {info.st_uid}); losscli imports "
+                        "a config file's plugins only from files you own. Pass --no-config, or --plugin FILE")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise DataError(f"names plugins, but others may write the file (mode {stat.filemode(info.st_mode)}); "
+                        "losscli imports a config file's plugins only when no one else can change it "
+                        f"(chmod go-w {path}), or pass --no-config")
+
+
 def _bad(key: str, message: str) -> DataError:
     """A bad key; :func:`load` puts the file's name in front (once, as for every error inside the file)."""
     return DataError(f"key '{key}' {message}")
@@ -109,6 +128,8 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
         plugins = [plugins]
     if not isinstance(plugins, list) or not all(isinstance(x, str) for x in plugins):
         raise _bad("plugins", "must be a list of Python files, e.g. plugins = [\"losses/my_losses.py\"]")
+    if plugins:
+        _check_may_run_code(path)
     loss = table.get("loss", [])
     if isinstance(loss, str):
         loss = [loss]

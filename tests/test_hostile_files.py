@@ -49,3 +49,48 @@ def test_json_nested_too_deep_is_refused_not_a_crash(write, tmp_path):
     assert "nested too deep" in run("merge", tmp_path / "deep.json").stderr
     result = run("eval", write("p.csv", MODELS), "--baseline", tmp_path / "deep.json")
     assert result.code == 3 and "nested too deep" in result.stderr
+
+
+PLUGIN = '''
+import numpy as np
+from losscli import loss
+
+@loss("cube_error", tasks=["regression"])
+def cube_error(y_true, y_pred):
+    """Mean of |y - ŷ|³."""
+    return np.abs(y_true - y_pred) ** 3
+'''
+
+
+@pytest.mark.parametrize("unsafe", ["owner", "writable"])
+def test_a_config_file_runs_plugins_only_when_it_is_yours_and_no_one_elses(tmp_path, monkeypatch, unsafe):
+    import os
+
+    (tmp_path / "mine.py").write_text(PLUGIN)
+    config = tmp_path / "losscli.toml"
+    config.write_text('plugins = ["mine.py"]\n')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.csv").write_text("y_true,y_pred\n1.0,1.5\n2.0,2.0\n")
+    assert run("list", "--format", "json").code == 0  # the file is the user's: its plugin loads
+    if unsafe == "owner":
+        if os.getuid() != 0:
+            pytest.skip("giving a file to another user needs root (CI runs as root)")
+        os.chown(config, 12345, 12345)  # another user's file
+    else:
+        config.chmod(0o666)
+    for command in (["list"], ["explain", "mse"], ["eval", "p.csv"], ["merge", "x.json"]):
+        result = run(*command)
+        assert result.code == 3 and "losscli.toml" in result.stderr and "--no-config" in result.stderr, command
+    assert run("list", "--no-config", "--format", "json").code == 0
+    assert run("eval", "p.csv", "--no-config", "--format", "json").code == 0
+    assert run("history", "--help").stdout.count("--no-config") == 1
+
+
+def test_explain_names_the_plugins_a_config_file_loads(tmp_path, monkeypatch):
+    (tmp_path / "mine.py").write_text(PLUGIN)
+    (tmp_path / "losscli.toml").write_text('plugins = ["mine.py"]\n')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.csv").write_text("y_true,y_pred\n1.0,1.5\n2.0,2.0\n")
+    result = run("eval", "p.csv", "--explain", "--format", "json", "--loss", "cube_error")
+    assert result.code == 0 and "plugins of" in result.stderr and "mine.py" in result.stderr
+    assert result.losses() == {"cube_error": pytest.approx(0.5 ** 3 / 2)}
