@@ -8,15 +8,14 @@ worst rows carry their ``id`` and the per-row file has an ``id`` column after ``
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
 
-from .inference import Target, _factorize
 from .escape import spreadsheet
+from .inference import Target, _factorize
 from .reading import Frame, is_key_like
 
 MISSING_GROUP = "(missing)"
@@ -100,19 +99,22 @@ def _no_formulas(ids: pa.ChunkedArray) -> pa.ChunkedArray:
 class PerRowWriter:
     """``--per-row FILE``: a ``row`` column (and ``id``, the file's ``id_column``), then one column
     per pair and loss, written chunk by chunk to a temporary file that replaces FILE only when the
-    run succeeds. Every chunk must then hold ``id_column``."""
+    run succeeds. The columns are those of the first chunk: a loss skipped from a later chunk on
+    has empty cells from there (its report lists it as skipped)."""
 
     def __init__(self, path: str, with_file: bool, id_column: str | None = None) -> None:
         self.path = path
         self.with_file = with_file
         self.id_column = id_column
         self._writer: Any = None
-        self._tmp: str | None = None
+        self._files = ExitStack()  # the temporary file, replacing FILE on success
+        self._schema: pa.Schema | None = None
 
     def write(self, frame: Frame, columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Write one chunk: ``columns`` maps a column name to (positions, terms)."""
         import pyarrow.csv as pacsv
 
+        from .atomic import replacing
         from .reading import arrow_numbers, arrow_repeated
 
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
@@ -126,21 +128,22 @@ class PerRowWriter:
             evaluated = np.zeros(frame.n_rows, dtype=bool)
             evaluated[positions] = True
             data[spreadsheet(name)] = arrow_numbers(full, evaluated)  # rows not evaluated (--dropna) stay empty
-        table = pa.Table.from_arrays(list(data.values()), names=list(data))
-        if self._writer is None:
-            target = Path(self.path)
-            import tempfile  # (here: only --per-row needs it, and it brings random and hashing)
-
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            os.close(fd)
-            self._writer = pacsv.CSVWriter(self._tmp, table.schema)
+        if self._schema is None:
+            table = pa.Table.from_arrays(list(data.values()), names=list(data))
+            self._schema = table.schema
+            tmp = self._files.enter_context(replacing(self.path, "--per-row"))
+            self._writer = pacsv.CSVWriter(tmp, self._schema)
+        else:  # the first chunk's columns, in its order (a loss skipped since: empty cells)
+            empty = pa.nulls(frame.n_rows, pa.float64())
+            table = pa.Table.from_arrays([data.get(field.name, empty) for field in self._schema],
+                                         schema=self._schema)
         self._writer.write_table(table)
 
     def close(self, ok: bool) -> None:
+        """Replace FILE with what was written (``ok``), or remove it."""
         if self._writer is not None:
             self._writer.close()
-        if self._tmp is not None:
-            if ok:
-                os.replace(self._tmp, self.path)
-            else:
-                Path(self._tmp).unlink(missing_ok=True)
+        if ok:
+            self._files.close()
+        else:
+            self._files.__exit__(RuntimeError, RuntimeError("the evaluation failed"), None)

@@ -1,25 +1,57 @@
-"""Writing a file atomically: a temporary file beside it, then a rename."""
+"""Writing a file atomically: a temporary file beside it, then a rename.
+
+A reader sees the old file or the new one, never a part; a failed run leaves the old file and no
+temporary one (but after ``kill -9``, which nothing can catch). The new file gets the mode the old
+one had, or the one the umask gives a new file (``mkstemp`` alone would make it 0600).
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .errors import UsageError
 
 
 def write_atomically(path: str, data: str | bytes, flag: str = "--output") -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a part."""
+    """Write ``data`` to ``path`` atomically (``flag`` names the option in messages)."""
+    with replacing(path, flag) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextmanager
+def replacing(path: str, flag: str) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` when the block ends without
+    an error, and is removed otherwise. A folder, a place that cannot be written or a full disk is
+    a usage error naming ``flag``."""
     target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. {flag} {target / 'report.json'}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as error:
         raise UsageError(f"{flag} {path}: cannot write there ({error.strerror})") from None
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, target)
-    except BaseException:
+        try:
+            yield tmp
+            os.chmod(tmp, _mode(target))
+            os.replace(tmp, target)
+        except OSError as error:
+            raise UsageError(f"{flag} {path}: cannot write it ({error.strerror})") from None
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def _mode(target: Path) -> int:
+    """The mode of the file replaced, or of a new file under the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

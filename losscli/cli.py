@@ -150,8 +150,11 @@ def _github(report: dict[str, Any]) -> None:
             sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(entry))}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(to_markdown(report) + "\n")
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(report) + "\n")
+        except OSError as error:  # the verdict (exit 0 or 1) stands
+            _stderr(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
 
 
 def _finish(report: dict[str, Any], notes: list[str], fmt: Optional[str], output: Optional[str]) -> None:

@@ -17,7 +17,23 @@ NOT_STREAMED = ("--delimiter", "--decimal", "--labels", "--engine", "--help", "-
 
 
 def main() -> None:
-    """Console-script entry point (and ``python -m losscli``)."""
+    """Console-script entry point (and ``python -m losscli``): Ctrl-C ends with 130 and no
+    traceback, even while modules load; SIGTERM ends like it, with 143, after the files being
+    written are cleaned up (their ``finally`` blocks run)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _main()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
+def _main() -> None:
     _reuse_freed_memory()
     # numpy's OpenBLAS would start a thread per core at import, which spin; losscli's products are
     # matrix-vector ones, as fast on one thread, and the parse needs the cores (before numpy loads)

@@ -94,3 +94,70 @@ def test_explain_names_the_plugins_a_config_file_loads(tmp_path, monkeypatch):
     result = run("eval", "p.csv", "--explain", "--format", "json", "--loss", "cube_error")
     assert result.code == 0 and "plugins of" in result.stderr and "mine.py" in result.stderr
     assert result.losses() == {"cube_error": pytest.approx(0.5 ** 3 / 2)}
+
+
+def test_per_row_with_a_loss_skipped_on_a_later_chunk_keeps_its_columns(tmp_path, monkeypatch):
+    """A zero prediction after the first chunk skips the deviances: the file keeps its columns
+    (was a segmentation fault of the CSV writer)."""
+    from losscli import reading as reading_module
+
+    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    rows = [(1.0 + i % 5, 1.5 + i % 4) for i in range(300)] + [(2.0, 0.0)]
+    (tmp_path / "r.csv").write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in rows))
+    result = run("eval", tmp_path / "r.csv", "--per-row", tmp_path / "terms.csv", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert "gamma_deviance" in result.json["results"][0]["skipped"]
+    lines = (tmp_path / "terms.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert len(lines) == 302 and all(len(line.split(",")) == len(header) for line in lines)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+@pytest.mark.parametrize("flag", ["--output", "--per-row", "--state"])
+def test_a_folder_where_a_file_belongs_is_refused(write, tmp_path, flag):
+    result = run("eval", write("p.csv", MODELS), flag, tmp_path)
+    assert result.code == 2 and "is a folder" in result.stderr
+
+
+def test_written_files_keep_the_mode_of_the_file_they_replace_or_follow_the_umask(write, tmp_path):
+    import os
+
+    path = write("p.csv", MODELS)
+    old = os.umask(0o022)
+    try:
+        assert run("eval", path, "--output", tmp_path / "new.json").code == 0
+        assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "kept.json").write_text("{}")
+        (tmp_path / "kept.json").chmod(0o640)
+        assert run("eval", path, "--output", tmp_path / "kept.json").code == 0
+        assert (tmp_path / "kept.json").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_an_unwritable_step_summary_keeps_the_gates_verdict(write, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
+    result = run("eval", write("p.csv", MODELS), "--max", "log_loss=0.01")
+    assert result.code == 1 and "GITHUB_STEP_SUMMARY" in result.stderr
+
+
+def test_sigterm_cleans_up_the_file_being_written(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = "".join(f"{i % 2},0.{i % 9 + 1}\n" for i in range(3_000_000))
+    (tmp_path / "big.csv").write_text("y_true,y_pred\n" + rows)
+    process = subprocess.Popen([sys.executable, "-m", "losscli", "eval", str(tmp_path / "big.csv"), "--per-row",
+                                str(tmp_path / "terms.csv"), "--format", "json"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):  # until the temporary file is there
+        if any(p.name.startswith(".terms.csv.") for p in tmp_path.iterdir()):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) in (143, 0)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
