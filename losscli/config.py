@@ -66,6 +66,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise DataError(f"config {path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"config {path}: not UTF-8 text; save it as UTF-8") from None
     except OSError as error:
         raise DataError(f"config {path}: cannot be read ({error.strerror})") from None
 

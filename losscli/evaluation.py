@@ -333,12 +333,18 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
             ls.partial = ls.partial + Partial(rows=n, skipped=reason)
             continue
         terms = registry.terms(spec, inputs, ls.params)
-        if codes is not None:
-            sums = registry.sum_terms(spec, inputs, terms, codes, m)
+        try:
+            sums = registry.sum_terms(spec, inputs, terms, codes, m) if codes is not None else None
+            whole = sums.total(n) if sums is not None else registry.sum_terms(spec, inputs, terms).partial(0, n)
+        except registry.NonFiniteTerms as error:
+            if spec.origin != "built-in":  # a plugin's NaN is its bug, named with its row
+                raise
+            row = "" if error.position is None else f" ({error.value} at row {int(target.rows[error.position])})"
+            ls.partial = ls.partial + Partial(rows=n, skipped=f"overflows float64{row}: values too large for it")
+            continue
+        if sums is not None:
             ls.boot = sums if ls.boot is None else ls.boot + sums
-            ls.partial = ls.partial + sums.total(n)
-        else:
-            ls.partial = ls.partial + registry.sum_terms(spec, inputs, terms).partial(0, n)
+        ls.partial = ls.partial + whole
         if groups is not None:
             names, group_codes, counts = groups
             sums = registry.sum_terms(spec, inputs, terms, group_codes, len(names))

@@ -354,6 +354,7 @@ def _text_to_numbers(col: Column) -> np.ndarray:
     import pyarrow.compute as pc
 
     stripped = pc.utf8_trim_whitespace(col.data)
+    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)  # blank: empty
     try:
         return to_numpy(stripped.cast(pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

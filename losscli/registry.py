@@ -358,13 +358,24 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
     return out
 
 
+class NonFiniteTerms(DataError):
+    """A loss gave NaN or ±inf (``position``: the first such row of the chunk, from 0; None when
+    only the sum overflows). The evaluation skips a built-in loss for it (its inputs were finite,
+    so the numbers are past float64); a plugin's is an error."""
+
+    def __init__(self, message: str, value: float, position: int | None) -> None:
+        super().__init__(message)
+        self.value, self.position = value, position
+
+
 def _check_finite(spec: LossSpec, t: np.ndarray) -> None:
-    """A term that is NaN or infinite is a DataError naming the loss and the row."""
+    """A term that is NaN or infinite, or a sum that overflows, is an error naming the loss and the row."""
     bad = ~np.isfinite(t)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0]) + 1
-        raise DataError(f"loss '{spec.name}' ({spec.origin}) gave {t[row - 1]} at row {row} "
-                        f"({int(bad.sum())} rows in all); check the loss or its inputs")
+    if not bad.any():
+        raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}): its sum overflows float64", np.inf, None)
+    row = int(np.flatnonzero(bad)[0]) + 1
+    raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}) gave {t[row - 1]} at row {row} "
+                         f"({int(bad.sum())} rows in all); check the loss or its inputs", float(t[row - 1]), row - 1)
 
 
 @dataclass(frozen=True)

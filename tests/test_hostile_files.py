@@ -161,3 +161,25 @@ def test_sigterm_cleans_up_the_file_being_written(tmp_path):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) in (143, 0)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_loss_that_overflows_float64_is_skipped_and_the_others_reported(write):
+    result = run("eval", write("p.csv", "y_true,y_pred\n1e200,1\n2,3\n"), "--format", "json")
+    assert result.code == 0, result.stderr
+    found = result.json["results"][0]
+    assert "overflows float64" in found["skipped"]["mse"] and "row 1" in found["skipped"]["mse"]
+    assert found["losses"]["mae"] == pytest.approx((1e200 - 1 + 1) / 2, rel=1e-12)  # (|1e200 − 1| + |2 − 3|) / 2
+
+
+def test_a_blank_cell_is_an_empty_one_and_dropna_drops_it(write):
+    result = run("eval", write("p.csv", "y_true,y_pred\n1,0.5\n   ,0.2\n0,0.3\n"), "--dropna", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["dropped"] == 1
+    assert run("eval", write("p.csv", "y_true,y_pred\n1,0.5\n   ,0.2\n0,0.3\n")).code == 3
+
+
+def test_a_config_file_that_is_not_utf8_is_a_data_error(tmp_path, monkeypatch):
+    (tmp_path / "losscli.toml").write_bytes('loss = ["café"]\n'.encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    result = run("list")
+    assert result.code == 3 and "not UTF-8" in result.stderr
