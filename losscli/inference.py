@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import DataError, UsageError, closest, where
 from .pairing import Pair
-from .reading import Frame
+from .reading import Frame, cut
 from .registry import TASKS, Inputs, PredKind, Task
 
 SUM_TOLERANCE = 1e-3
@@ -287,7 +287,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         pos_value = "True" if boolean else "1"
         how = f"only one label value present; {pos_value} is positive"
     elif len(shown) == 1:
-        raise DataError(f"{frame.where(true)}every label is '{shown[0]}'; pass --positive "
+        raise DataError(f"{frame.where(true)}every label is {cut(shown[0])}; pass --positive "
                         "to say whether it is the positive class")
     else:
         pos_value = shown[-1]
@@ -379,7 +379,7 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
     unseen = [v for v in shown if v not in classes]
     if unseen:
         i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
-        raise DataError(f"{frame.locate(true, i)}label '{unseen[0]}' is not one of the two labels seen in the "
+        raise DataError(f"{frame.locate(true, i)}label {cut(unseen[0])} is not one of the two labels seen in the "
                         f"rows before it ({', '.join(classes)}); a binary task has two labels. If these are "
                         "values, pass --task regression")
     return (inverse == shown.index(positive)).astype(np.float64) if positive in shown else np.zeros(len(y))
@@ -443,7 +443,7 @@ def _refuse_new_classes(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, 
         new = [i for i, name in enumerate(names) if name not in classes]
         if new:
             i = int(np.flatnonzero(codes == new[0])[0])
-            raise DataError(f"{frame.locate(column, _orig(keep, i))}class '{names[new[0]]}' is not one of the two "
+            raise DataError(f"{frame.locate(column, _orig(keep, i))}class {cut(names[new[0]])} is not one of the two "
                             f"classes of the rows before it ({', '.join(classes)}); pass --task sparse to read "
                             "hard class ids of more than two classes")
 
@@ -499,7 +499,7 @@ def _names_to_positions(frame: Frame, pair: Pair, target: Target, keep: np.ndarr
     idx = np.asarray([lookup.get(n, -1) for n in names], dtype=np.int64)[inverse]
     if (idx < 0).any():
         i = int(np.flatnonzero(idx < 0)[0])
-        raise DataError(f"{frame.locate(true, _orig(keep, i))}label '{names[inverse[i]]}' matches no prediction "
+        raise DataError(f"{frame.locate(true, _orig(keep, i))}label {cut(names[inverse[i]])} matches no prediction "
                         f"column (classes: {', '.join(classes)} from {', '.join(pair.pred[:3])}…); "
                         f"{int((idx < 0).sum())} rows in all. Check the label or the prediction columns, or say "
                         "which columns pair: --true COL --pred COL,COL...")

@@ -349,6 +349,14 @@ def _dictionary(data: pa.Array) -> tuple[list[str], np.ndarray]:
     return encoded.dictionary.to_pylist(), codes
 
 
+def cut(value: object, size: int = 60) -> str:
+    """A cell's text for a message: quoted, on one line, at most ``size`` characters."""
+    from .escape import one_line
+
+    text = one_line(value)
+    return repr(text if len(text) <= size else text[:size] + "…")
+
+
 def _text_to_numbers(col: Column) -> np.ndarray:
     """Parse a text column; the first cell that is not a number is reported with its row."""
     import pyarrow.compute as pc
@@ -372,7 +380,7 @@ def _text_to_numbers(col: Column) -> np.ndarray:
         advice = "a number written for display (thousands separators, currency): save plain numbers"
     else:
         advice = "this column holds numbers: fix the cell (or leave it empty and pass --dropna)"
-    raise DataError(f"{where(col.source, col.shown, col.row(i))}'{cell}' is not a number "
+    raise DataError(f"{where(col.source, col.shown, col.row(i))}{cut(cell)} is not a number "
                     f"({int(bad.sum())} cell(s) in all); {advice}")
 
 
@@ -1000,9 +1008,13 @@ class Join:
 
 
 def _ids(frame: Frame, key: str) -> Any:
+    """A key column's values as text (a pandas Index)."""
     import pandas as pd
 
-    return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+    try:
+        return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+    except pa.ArrowInvalid:
+        raise DataError(f"{where(frame.source, key)}ids that are not valid UTF-8 text; save the file as UTF-8") from None
 
 
 def _key_order(first: Frame, second: Frame, key: str, other_key: str,
@@ -1018,17 +1030,17 @@ def _key_order(first: Frame, second: Frame, key: str, other_key: str,
         if not values.is_unique:
             dup = values[values.duplicated()][0]
             rows = np.flatnonzero(values == dup)[:3] + 1
-            return None, (f"{where(frame.source, name)}id '{dup}' appears more than once (rows "
+            return None, (f"{where(frame.source, name)}id {cut(dup)} appears more than once (rows "
                           f"{', '.join(map(str, rows))}); ids must be unique to join")
         keys.append(values)
     order = keys[1].get_indexer(keys[0])
     if (order < 0).any():
         i = int(np.flatnonzero(order < 0)[0])
-        return None, (f"{where(first.source, key, i + 1)}id '{keys[0][i]}' has no row in {second.source} "
+        return None, (f"{where(first.source, key, i + 1)}id {cut(keys[0][i])} has no row in {second.source} "
                       f"({int((order < 0).sum())} ids in all); {hint}")
     if second.n_rows > first.n_rows:
         extra = keys[1].difference(keys[0])
-        return None, f"{second.source}: {len(extra)} ids are not in {first.source} (first: '{extra[0]}'); {hint}"
+        return None, f"{second.source}: {len(extra)} ids are not in {first.source} (first: {cut(extra[0])}); {hint}"
     return order, None
 
 

@@ -183,3 +183,17 @@ def test_a_config_file_that_is_not_utf8_is_a_data_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("list")
     assert result.code == 3 and "not UTF-8" in result.stderr
+
+
+def test_ids_that_are_not_utf8_are_a_data_error(write):
+    preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
+    truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")
+    for command in (["eval", preds], ["compare", preds, preds]):
+        result = run(*command, "--labels", truth)
+        assert result.code == 3 and "UTF-8" in result.stderr
+
+
+def test_a_long_or_multi_line_cell_is_cut_and_kept_on_one_line_in_messages(write):
+    cell = "x" * 100_000
+    result = run("eval", write("p.csv", f'y_true,y_pred\n1,0.5\n0,"{cell}\nmore"\n'))
+    assert result.code == 3 and len(result.stderr) < 500 and result.stderr.count("\n") == 1
