@@ -258,7 +258,8 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
         pred_groups.clear()
     unpaired = [t.column for t in trues] + [c for g in true_groups.values() for c in g.values()]
     unpaired += [c for cols, *_ in candidates for c in cols] + others
-    return Pairing(pairs, [c for c in columns if c in set(unpaired)])
+    leftover = set(unpaired)
+    return Pairing(pairs, [c for c in columns if c in leftover])
 
 
 def class_names(columns: list[str]) -> list[str]:
@@ -320,10 +321,7 @@ def match_classes(names: list[str], classes: list[str]) -> tuple[dict[str, int],
     """Each label name's position among ``classes`` (column suffixes), and how they matched: exactly,
     else ignoring case, else ignoring case and separators, each only when it keeps classes apart
     (``C`` and ``C++`` never fold into one). None when some name matches no class."""
-    folds: tuple[tuple[str, Callable[[str], str]], ...] = (
-        ("", str.strip), (" (ignoring case)", lambda n: n.strip().lower()),
-        (" (ignoring case and separators)", normalise), (" (as numbers: 01 = 1.0 = 1)", as_number))
-    for how, fold in folds:
+    for how, fold in FOLDS:
         lookup = {fold(c): i for i, c in enumerate(classes)}
         if len(lookup) == len(classes) and "" not in lookup and all(fold(n) in lookup for n in names):
             return {n: lookup[fold(n)] for n in names}, how
@@ -336,6 +334,11 @@ def as_number(text: str) -> str:
         return repr(float(text))
     except ValueError:
         return ""
+
+
+FOLDS: tuple[tuple[str, Callable[[str], str]], ...] = (  # how class names may meet column names, strictest first
+    ("", str.strip), (" (ignoring case)", lambda n: n.strip().lower()),
+    (" (ignoring case and separators)", normalise), (" (as numbers: 01 = 1.0 = 1)", as_number))
 
 
 def label_names(frame: "Frame", column: str) -> list[str] | None:
@@ -387,12 +390,15 @@ def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
     ``target`` with ``0, 1, 2`` beside a pandas index. Columns of classes absent from these rows join
     when the named columns' rows do not sum to 1 and theirs make them."""
     numeric = [c for c in pairing.unpaired if frame.is_number(c)]
+    numbers = {as_number(c) for c in numeric} - {""}  # column names that are numbers (0 … 9)
     for label in pairing.unpaired:
+        if frame.is_number(label) and not frame.is_boolean(label) and len(numbers) < 2:
+            continue  # numeric labels can name no columns here: their values are not read
         names = label_names(frame, label)
         if names is None or len(names) > len(numeric):
             continue
-        named = [c for c in numeric if c != label and match_classes([c], names) is not None]
-        if not named or match_classes(names, named) is None:
+        named = _columns_named(names, [c for c in numeric if c != label])
+        if not named:
             continue
         rest = [c for c in numeric if c != label and c not in named]
         if rest and not _rows_sum_to_one(frame, named) and _rows_sum_to_one(frame, named + rest):
@@ -405,6 +411,17 @@ def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
         used = {label, *named}
         return Pairing(pairing.pairs + [pair], [c for c in pairing.unpaired if c not in used])
     return pairing
+
+
+def _columns_named(names: list[str], columns: list[str]) -> list[str]:
+    """The columns named by ``names`` (every name one column), by the first fold of :data:`FOLDS`
+    that finds them all; [] when none does. Set lookups: wide files stay linear."""
+    for _, fold in FOLDS:
+        wanted = {fold(name) for name in names}
+        named = [c for c in columns if fold(c) in wanted]
+        if "" not in wanted and {fold(c) for c in named} == wanted and len(named) == len(wanted):
+            return named
+    return []
 
 
 CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",

@@ -32,6 +32,7 @@ DELIMITERS = ",;\t|"
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 SNIFF_BYTES = 64 * 1024
+MAX_LINE_BYTES = 64 << 20  # a line (a header, a row) longer than this is refused: memory stays bounded
 BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losses take it as one chunk
 FIRST_CHUNK_BYTES = 1 << 22  # at most this much text in the first chunk, which decides the plan:
 FIRST_CHUNK_ROWS = 10_000  # about this many rows (at least a block): nothing overlaps the planning
@@ -535,7 +536,9 @@ def _first_rows_apart(tables: Iterator[pa.Table], chunk_cells: int | None) -> It
 
 
 def _check_header(table: pa.Table, name: str) -> None:
-    duplicated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    from collections import Counter
+
+    duplicated = sorted(name for name, count in Counter(table.column_names).items() if count > 1)
     if duplicated:
         raise DataError(f"{name}: the header names column(s) {', '.join(map(repr, duplicated))} more than "
                         "once; rename them")
@@ -586,8 +589,16 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     try:
         stream = _decompressed(raw, path)
         sample = stream.read(SNIFF_BYTES)
+        while sample.count(b"\n") < 2 and len(sample) < MAX_LINE_BYTES:  # a wide header, or a long first row
+            more = stream.read(len(sample))
+            if not more:
+                break
+            sample += more
     except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
         raise DataError(f"{name}: cannot be decompressed ({error})") from None
+    if sample.count(b"\n") < 2 and len(sample) >= MAX_LINE_BYTES:
+        raise DataError(f"{name}: no line break in the first {MAX_LINE_BYTES >> 20} MiB; not a CSV of rows "
+                        "(lines longer than that are not read)")
     if not sample.strip():
         raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
     kind = text_kind(sample)
@@ -612,6 +623,7 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     whole_lines = sample if len(sample) < SNIFF_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
     try:
         head = pacsv.read_csv(pa.BufferReader(_arrow_owned(memoryview(whole_lines))), parse_options=parse,
+                              read_options=pacsv.ReadOptions(block_size=len(whole_lines) + 1),
                               convert_options=pacsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal,
                                                                    null_values=NULL_VALUES))
     except pa.ArrowInvalid as error:
@@ -774,6 +786,9 @@ def _mapped_pieces(mapped: mmap.mmap, start: int, first: int | None) -> Iterator
         size, at, end, kept = first, start, len(mapped), 0  # pages from ``kept`` on may still be in memory
         while at < end:
             cut = end if size is None or at + size >= end else (_line_end(mapped, size, at) or end)
+            if cut - at > (size or 0) + MAX_LINE_BYTES:
+                raise DataError(f"a line longer than {MAX_LINE_BYTES >> 20} MiB after byte {at}; lines that long "
+                                "are not read")
             piece = _arrow_owned(view[at:cut])
             copied = cut - cut % mmap.PAGESIZE
             if let_go is not None and copied > kept:
@@ -803,6 +818,9 @@ def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: s
     while not (eof and not text):
         try:
             while not eof and (size is None or len(text) < size or _line_end(text, size) is None):
+                if size is not None and len(text) > size + MAX_LINE_BYTES:
+                    raise DataError(f"{name}: a line longer than {MAX_LINE_BYTES >> 20} MiB; lines that long are "
+                                    "not read")
                 more = stream.read(max(size or 0, 1 << 20) if size is None else size)
                 eof = not more
                 text += more
@@ -865,6 +883,7 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
                                                  column_types=column_types, include_columns=wanted or [],
                                                  decimal_point=decimal, null_values=NULL_VALUES))
     column_types = dict(types)
+    one_block_tried = False
     while True:
         try:
             table = read(column_types)
@@ -873,6 +892,11 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
+            if "straddl" in str(error) and not one_block_tried:  # a row longer than a block
+                one_block_tried = True
+                table = read(column_types, one_block=True)
+                fallen = [c for c in column_types if column_types[c] != types[c]]
+                return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
             found = re.search(r"column #(\d+)", str(error))
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
             if column is None or column_types[column] == pa.string():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 from .conftest import run
@@ -197,3 +199,23 @@ def test_a_long_or_multi_line_cell_is_cut_and_kept_on_one_line_in_messages(write
     cell = "x" * 100_000
     result = run("eval", write("p.csv", f'y_true,y_pred\n1,0.5\n0,"{cell}\nmore"\n'))
     assert result.code == 3 and len(result.stderr) < 500 and result.stderr.count("\n") == 1
+
+
+def test_a_header_over_64_kib_and_a_cell_over_a_block_are_read(write):
+    names = [f"feature_{i}" for i in range(8000)]  # a header of ~100 KiB
+    rows = "".join(",".join(["1"] * 8000 + [str(y), str(p)]) + "\n" for y, p in ((1, 0.8), (0, 0.3)))
+    result = run("eval", write("wide.csv", ",".join(names + ["y_true", "y_pred"]) + "\n" + rows), "--format", "json")
+    assert result.code == 0, result.stderr[:300]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2, rel=1e-12)
+    big = "z" * 2_500_000  # one cell of an unused column, longer than pyarrow's 1 MiB block
+    text = "note,y_true,y_pred\nok,1,0.8\n" + f"{big},0,0.3\n" + "ok,1,0.6\n"
+    result = run("eval", write("big.csv", text), "--format", "json")
+    assert result.code == 0 and result.json["input"]["rows"] == 3
+
+
+def test_a_line_past_the_cap_is_refused_memory_stays_bounded(write, monkeypatch):
+    from losscli import reading as reading_module
+
+    monkeypatch.setattr(reading_module, "MAX_LINE_BYTES", 1 << 16)
+    result = run("eval", write("one.csv", "y_true,y_pred" + ",x" * 100_000))  # one line, no line break
+    assert result.code == 3 and "no line break" in result.stderr
