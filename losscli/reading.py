@@ -882,6 +882,8 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  column_types=column_types, include_columns=wanted or [],
                                                  decimal_point=decimal, null_values=NULL_VALUES))
+    if _has_hex(piece):  # pyarrow reads 0x10 as the integer 16; as a float it is not a number
+        types = {c: pa.float64() if pa.types.is_integer(t) else t for c, t in types.items()}
     column_types = dict(types)
     one_block_tried = False
     while True:
@@ -905,6 +907,12 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
 
 
 NEWLINE = b"\n"
+
+
+def _has_hex(piece: pa.Buffer) -> bool:
+    """Whether the text holds ``0x``/``0X`` anywhere (a byte search; rare in prediction files)."""
+    text = memoryview(piece).tobytes()
+    return b"0x" in text or b"0X" in text
 
 
 def _lines(piece: pa.Buffer) -> int:

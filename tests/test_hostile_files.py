@@ -219,3 +219,11 @@ def test_a_line_past_the_cap_is_refused_memory_stays_bounded(write, monkeypatch)
     monkeypatch.setattr(reading_module, "MAX_LINE_BYTES", 1 << 16)
     result = run("eval", write("one.csv", "y_true,y_pred" + ",x" * 100_000))  # one line, no line break
     assert result.code == 3 and "no line break" in result.stderr
+
+
+def test_a_hexadecimal_cell_is_not_a_number(write):
+    """pyarrow's integer reader takes 0x10 for 16."""
+    result = run("eval", write("p.csv", "y_true,y_pred\n0x10,16\n2,2\n3,4.5\n"))
+    assert result.code == 3 and "'0x10' is not a number" in result.stderr and "row 1" in result.stderr
+    ids = run("eval", write("q.csv", "id,y_true,y_pred\n0x1f,1,0.8\n0x2a,0,0.3\n"), "--format", "json")
+    assert ids.code == 0 and ids.losses()["binary_crossentropy"] == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
