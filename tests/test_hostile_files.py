@@ -227,3 +227,27 @@ def test_a_hexadecimal_cell_is_not_a_number(write):
     assert result.code == 3 and "'0x10' is not a number" in result.stderr and "row 1" in result.stderr
     ids = run("eval", write("q.csv", "id,y_true,y_pred\n0x1f,1,0.8\n0x2a,0,0.3\n"), "--format", "json")
     assert ids.code == 0 and ids.losses()["binary_crossentropy"] == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
+
+
+def test_per_row_text_ids_never_start_a_formula(write, tmp_path):
+    path = write("p.csv", 'id,y_true,y_pred\n=HYPERLINK("x"),1,0.8\n-5,0,0.4\n@SUM(1),1,0.3\n')
+    assert run("eval", path, "--per-row", tmp_path / "rows.csv", "--loss", "log_loss").code == 0
+    lines = (tmp_path / "rows.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', '"-5"', '"\'@SUM(1)"']
+
+
+def test_a_place_that_cannot_be_written_is_a_usage_error(write, tmp_path):
+    result = run("eval", write("p.csv", MODELS), "--output", tmp_path / "missing" / "report.json")
+    assert result.code == 2 and "cannot write there" in result.stderr
+
+
+def test_ctrl_c_while_modules_load_ends_with_130_and_no_traceback(monkeypatch):
+    from losscli import launch
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launch, "_main", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 130
