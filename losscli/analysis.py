@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
+from .errors import UsageError
 from .escape import spreadsheet
 from .inference import Target, _factorize
 from .reading import Frame, is_key_like
@@ -137,7 +138,10 @@ class PerRowWriter:
             empty = pa.nulls(frame.n_rows, pa.float64())
             table = pa.Table.from_arrays([data.get(field.name, empty) for field in self._schema],
                                          schema=self._schema)
-        self._writer.write_table(table)
+        try:
+            self._writer.write_table(table)
+        except OSError as error:  # a full disk: the temporary file is removed when the run ends
+            raise UsageError(f"--per-row {self.path}: cannot write it ({error})") from None
 
     def close(self, ok: bool) -> None:
         """Replace FILE with what was written (``ok``), or remove it."""
