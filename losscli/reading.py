@@ -250,11 +250,9 @@ DECIMAL_COMMA_CELL = re.compile(r"^[-+]?\d+,\d+$")
 
 
 def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+    from .pairing import as_number
+
+    return as_number(value) != ""
 
 
 BROKEN_CELLS = 2  # a numeric column read as text holds at most this many cells that are not numbers
@@ -885,20 +883,19 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
     if _has_hex(piece):  # pyarrow reads 0x10 as the integer 16; as a float it is not a number
         types = {c: pa.float64() if pa.types.is_integer(t) else t for c, t in types.items()}
     column_types = dict(types)
-    one_block_tried = False
+    one_block = False  # parse the piece as one block: rows lost by blocks, or a row longer than a block
     while True:
         try:
-            table = read(column_types)
-            if table.num_rows != _lines(piece):  # rows lost, or blank lines: pyarrow's single block tells
-                table = read(column_types, one_block=True)
+            table = read(column_types, one_block)
+            if not one_block and table.num_rows != _lines(piece):  # rows lost, or blank lines
+                one_block = True
+                continue
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
-            if "straddl" in str(error) and not one_block_tried:  # a row longer than a block
-                one_block_tried = True
-                table = read(column_types, one_block=True)
-                fallen = [c for c in column_types if column_types[c] != types[c]]
-                return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
+            if "straddl" in str(error) and not one_block:  # a row longer than a block
+                one_block = True
+                continue
             found = re.search(r"column #(\d+)", str(error))
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
             if column is None or column_types[column] == pa.string():
