@@ -8,8 +8,9 @@ worst rows carry their ``id`` and the per-row file has an ``id`` column after ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa

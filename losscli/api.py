@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .errors import LossCliError, UsageError, closest
-from .evaluation import EvalOptions, evaluate as _evaluate, parse_param_flags
+from .evaluation import EvalOptions, parse_param_flags
+from .evaluation import evaluate as _evaluate
 
 # the CLI flag -> the keyword of evaluate(); flags without a value are booleans (shown as =True)
 KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true", "pred": "pred",

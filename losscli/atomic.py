@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .errors import UsageError
 
 
 def write_atomically(path: str, data: str | bytes, flag: str = "--output") -> None:
     """Write ``data`` to ``path`` atomically (``flag`` names the option in messages)."""
-    with replacing(path, flag) as tmp:
-        with open(tmp, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+    with replacing(path, flag) as tmp, open(tmp, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 @contextmanager

@@ -57,7 +57,7 @@ class Resampler:
     level: float
 
     @classmethod
-    def make(cls, n: int, resamples: int, seed: int, level: float, source: str = "") -> "Resampler":
+    def make(cls, n: int, resamples: int, seed: int, level: float, source: str = "") -> Resampler:
         if n <= GROUPS:
             codes, m = np.arange(n), n
         else:

@@ -16,7 +16,6 @@ from . import losses as _builtin_losses  # noqa: F401  (registers the built-in l
 from . import registry
 from .errors import UsageError
 
-
 _ROLE = re.compile(r":[A-Za-z:_-]+:`([^`]*)`")  # :math:`a`, :func:`f` -> a, f
 _LITERAL = re.compile(r"``([^`]*)``")  # ``x`` -> x
 _INTERPRETED = re.compile(r"`([^`]*)`")  # `x` -> x

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any
 
 import typer
 
@@ -103,13 +104,13 @@ def _root(
     """Every loss that applies to a predictions file."""
 
 
-def _choice(value: Optional[str], choices: tuple[str, ...], flag: str) -> Optional[str]:
+def _choice(value: str | None, choices: tuple[str, ...], flag: str) -> str | None:
     if value is None or value in choices:
         return value
     raise UsageError(f"{flag} {value}: expected one of {', '.join(choices)}{closest(value, choices)}")
 
 
-def _delimiter(value: Optional[str]) -> Optional[str]:
+def _delimiter(value: str | None) -> str | None:
     if value is None:
         return None
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
@@ -119,7 +120,7 @@ def _delimiter(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def _emit(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
+def _emit(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
     from . import report as render
 
     if output:
@@ -157,7 +158,7 @@ def _github(report: dict[str, Any]) -> None:
             _stderr(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
 
 
-def _finish(report: dict[str, Any], notes: list[str], fmt: Optional[str], output: Optional[str]) -> None:
+def _finish(report: dict[str, Any], notes: list[str], fmt: str | None, output: str | None) -> None:
     """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
     from .gates import describe
 
@@ -175,7 +176,7 @@ def _finish(report: dict[str, Any], notes: list[str], fmt: Optional[str], output
         raise typer.Exit(ExitCode.GATE_FAILED)
 
 
-def _config(config_file: Optional[str], no_config: bool) -> Any:
+def _config(config_file: str | None, no_config: bool) -> Any:
     from . import config
 
     return config.Config() if no_config else config.load(config_file)
@@ -208,14 +209,14 @@ TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline
 PLUGIN = typer.Option([], "--plugin", help="A Python file of @loss functions to register (repeatable).")
 
 
-def _plugins(files: List[str], settings: Any = None) -> None:
+def _plugins(files: list[str], settings: Any = None) -> None:
     """Installed plugins (entry points), the config file's plugins, then --plugin files."""
     from . import plugins
 
     plugins.load(list(getattr(settings, "plugins", ())) + list(files))
 
 
-def _setup(config_file: Optional[str], no_config: bool, plugin: List[str], max_: List[str]) -> tuple[Any, list[Any]]:
+def _setup(config_file: str | None, no_config: bool, plugin: list[str], max_: list[str]) -> tuple[Any, list[Any]]:
     """The config file's settings (plugins loaded) and the --max gates over the file's gates."""
     from . import gates
 
@@ -243,22 +244,22 @@ def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
 @app.command("eval")
 def eval_command(
     pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), JSON lines, parquet, Arrow IPC/Feather (told by content), or - for stdin."),
-    labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
-    decimal: Optional[str] = DECIMAL,
-    true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
-    predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
-    param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
-    explain: bool = EXPLAIN, max_: List[str] = MAX,
-    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE,
-    ci: Optional[float] = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
-    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
+    labels: str | None = LABELS, on: str | None = ON, delimiter: str | None = DELIMITER,
+    decimal: str | None = DECIMAL,
+    true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
+    predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
+    param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
+    explain: bool = EXPLAIN, max_: list[str] = MAX,
+    baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE,
+    ci: float | None = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
+    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     worst: int = typer.Option(0, "--worst", help="Show the N rows that add most to each pair's main loss."),
-    per_row: Optional[str] = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
-    group_by: Optional[str] = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
-    state: Optional[str] = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
+    per_row: str | None = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
+    group_by: str | None = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
+    state: str | None = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
     engine: str = typer.Option("local", "--engine", help="local, or dask: each shard of a PRED glob as a Dask task."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the address of an existing cluster."),
-    plugin: List[str] = PLUGIN,
+    scheduler: str | None = typer.Option(None, "--scheduler", help="With --engine dask: the address of an existing cluster."),
+    plugin: list[str] = PLUGIN,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled(), ExitStack() as stack:
@@ -313,17 +314,17 @@ _FLAGS = ("labels", "on", "delimiter", "decimal", "true", "pred", "task", "posit
 def compare_command(
     base: str = typer.Argument(..., metavar="BASE", help="The baseline model's predictions."),
     new: str = typer.Argument(..., metavar="NEW", help="The new model's predictions on the same rows."),
-    labels: Optional[str] = LABELS, on: Optional[str] = ON, delimiter: Optional[str] = DELIMITER,
-    decimal: Optional[str] = DECIMAL,
-    true: List[str] = TRUE, pred: List[str] = PRED, task: Optional[str] = TASK, positive: Optional[str] = POSITIVE,
-    predictions: Optional[str] = PREDICTIONS, weight: Optional[str] = WEIGHT, loss: List[str] = LOSS,
-    param: List[str] = PARAM, fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, dropna: bool = DROPNA,
-    explain: bool = EXPLAIN, max_: List[str] = MAX,
-    max_increase: List[str] = typer.Option([], "--max-increase", help="Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."),
+    labels: str | None = LABELS, on: str | None = ON, delimiter: str | None = DELIMITER,
+    decimal: str | None = DECIMAL,
+    true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
+    predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
+    param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
+    explain: bool = EXPLAIN, max_: list[str] = MAX,
+    max_increase: list[str] = typer.Option([], "--max-increase", help="Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."),
     significant: bool = typer.Option(False, "--significant", help="Fail an increase gate only when the whole interval of the increase is above the limit."),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
-    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: Optional[str] = CONFIG, no_config: bool = NO_CONFIG,
-    plugin: List[str] = PLUGIN,
+    bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
+    plugin: list[str] = PLUGIN,
 ) -> None:
     """The same losses for two models on the same rows, with the paired bootstrap of each difference."""
     with handled():
@@ -348,9 +349,9 @@ def compare_command(
 
 @app.command("merge")
 def merge_command(
-    states: List[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
-    fmt: Optional[str] = FORMAT, output: Optional[str] = OUTPUT, max_: List[str] = MAX,
-    baseline: Optional[str] = BASELINE, tolerance: Optional[str] = TOLERANCE, plugin: List[str] = PLUGIN,
+    states: list[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
+    fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX,
+    baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE, plugin: list[str] = PLUGIN,
     no_config: bool = NO_CONFIG,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
@@ -394,15 +395,15 @@ def _progress(source: str) -> Any:
 @app.command("history")
 def history_command(
     log: str = typer.Argument(..., metavar="LOG", help="A training log: Keras/Lightning CSV, trainer_state.json, CSV or JSON lines."),
-    train: Optional[str] = typer.Option(None, "--train", help="The training-loss column (default: loss, train_loss, …)."),
-    val: Optional[str] = typer.Option(None, "--val", help="The validation-loss column (default: val_loss, eval_loss, …)."),
-    epoch: Optional[str] = typer.Option(None, "--epoch", help="The epoch column (default: epoch)."),
+    train: str | None = typer.Option(None, "--train", help="The training-loss column (default: loss, train_loss, …)."),
+    val: str | None = typer.Option(None, "--val", help="The validation-loss column (default: val_loss, eval_loss, …)."),
+    epoch: str | None = typer.Option(None, "--epoch", help="The epoch column (default: epoch)."),
     patience: int = typer.Option(3, "--patience", help="Epochs without a better validation loss that count as overfitting."),
-    plot: Optional[str] = typer.Option(None, "--plot", help="Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."),
+    plot: str | None = typer.Option(None, "--plot", help="Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."),
     fail_on_overfit: bool = typer.Option(False, "--fail-on-overfit", help="Exit 1 when overfitting is detected."),
     fail_on_diverge: bool = typer.Option(False, "--fail-on-diverge", help="Exit 1 when the run diverged (a NaN or infinite loss)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
-    output: Optional[str] = OUTPUT,
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
+    output: str | None = OUTPUT,
     no_config: bool = typer.Option(False, "--no-config", help="Ignore configuration files (history reads none)."),
 ) -> None:
     """A training log's curve, best epoch, overfitting, divergence and generalisation gap."""
@@ -433,7 +434,7 @@ def history_command(
             raise typer.Exit(ExitCode.GATE_FAILED)
 
 
-def _emit_history(report: dict[str, Any], fmt: Optional[str], output: Optional[str]) -> None:
+def _emit_history(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
     from .atomic import write_atomically
     from .report import to_json
 
@@ -464,15 +465,15 @@ def _emit_history(report: dict[str, Any], fmt: Optional[str], output: Optional[s
         console.print(f"No overfitting detected (patience {over['patience']}); {gap}.")
 
 
-def _num(value: Optional[float]) -> str:
+def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
 
 
 @app.command("list")
 def list_command(
-    task: Optional[str] = typer.Option(None, "--task", help="Only the losses of this task."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal)."),
-    plugin: List[str] = PLUGIN, no_config: bool = NO_CONFIG,
+    task: str | None = typer.Option(None, "--task", help="Only the losses of this task."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal)."),
+    plugin: list[str] = PLUGIN, no_config: bool = NO_CONFIG,
 ) -> None:
     """The registered losses: names, tasks, parameters, aliases, and where each comes from."""
     with handled():
@@ -492,8 +493,8 @@ def list_command(
 @app.command("explain")
 def explain_command(
     name: str = typer.Argument(..., metavar="LOSS", help="A loss name or alias (e.g. log_loss, BCELoss)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table or json."),
-    plugin: List[str] = PLUGIN, no_config: bool = NO_CONFIG,
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table or json."),
+    plugin: list[str] = PLUGIN, no_config: bool = NO_CONFIG,
 ) -> None:
     """A loss's formula, conventions, parameters and reference."""
     with handled():

@@ -8,7 +8,8 @@ serves both models, so every resample evaluates the two on the same rows.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -7,8 +7,9 @@ error and an exit code; any other exception is a bug (exit 4).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 
 class ExitCode(IntEnum):

@@ -12,15 +12,15 @@ from __future__ import annotations
 import glob as globbing
 import hashlib
 import itertools
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, analysis, registry
 from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
-from . import analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer

@@ -18,8 +18,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest
 
@@ -341,7 +342,7 @@ FOLDS: tuple[tuple[str, Callable[[str], str]], ...] = (  # how class names may m
     (" (ignoring case and separators)", normalise), (" (as numbers: 01 = 1.0 = 1)", as_number))
 
 
-def label_names(frame: "Frame", column: str) -> list[str] | None:
+def label_names(frame: Frame, column: str) -> list[str] | None:
     """The distinct values of a label column as text (``3.0`` -> ``3``), or None when it holds
     numbers that are not integers (a regression target, not classes)."""
     import numpy as np
@@ -358,7 +359,7 @@ def label_names(frame: "Frame", column: str) -> list[str] | None:
     return [str(int(v)) for v in distinct]
 
 
-def _rows_sum_to_one(frame: "Frame", columns: list[str]) -> bool:
+def _rows_sum_to_one(frame: Frame, columns: list[str]) -> bool:
     import numpy as np
 
     total = np.zeros(frame.n_rows)
@@ -384,7 +385,7 @@ def named_part(column: str) -> str | None:
     return None
 
 
-def pair_by_values(frame: "Frame", pairing: Pairing) -> Pairing:
+def pair_by_values(frame: Frame, pairing: Pairing) -> Pairing:
     """Prediction columns named exactly by a label's values: ``species`` with ``setosa, versicolor,
     virginica``, ``digit`` with ``0 … 9`` (``pd.DataFrame(clf.predict_proba(X), columns=clf.classes_)``),
     ``target`` with ``0, 1, 2`` beside a pandas index. Columns of classes absent from these rows join
@@ -428,7 +429,7 @@ CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "proba
                   "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
 
 
-def split_models(frame: "Frame", pair: Pair) -> list[Pair]:
+def split_models(frame: Frame, pair: Pair) -> list[Pair]:
     """A label with per-<suffix> prediction columns whose suffixes are not the label's values is
     several models, one result each: ``y_true`` with ``pred_lr, pred_rf``.
 

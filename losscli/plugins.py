@@ -14,8 +14,9 @@ import sys
 import time
 import traceback
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import losses as _builtin_losses  # noqa: F401  (built-ins first: plugins cannot take their names)
 from .errors import LossCliError, UsageError

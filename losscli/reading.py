@@ -17,10 +17,11 @@ import mmap
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -469,7 +470,7 @@ class ColumnChoice:
         for other in self._also:
             other.keep(self.names)
 
-    def also(self, other: "ColumnChoice") -> None:
+    def also(self, other: ColumnChoice) -> None:
         self._also.append(other)
         if self.names is not None:
             other.keep(self.names)
@@ -725,8 +726,7 @@ FEATHER_V1 = b"FEA1"
 def _arrow_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
     """An Arrow IPC file (Feather) or stream, a record batch at a time, in chunks of about
     ``chunk_cells`` cells. Arrow opens a file itself; standard input is read whole first."""
-    import pyarrow.feather as feather
-    import pyarrow.ipc as ipc
+    from pyarrow import feather, ipc
 
     try:
         head = _peek(raw, 8)
@@ -1224,7 +1224,7 @@ class Prefetched:
         except BaseException as error:  # handed to the consumer, raised there
             self._box.put((self._done, error))
 
-    def __iter__(self) -> "Prefetched":
+    def __iter__(self) -> Prefetched:
         return self
 
     def __next__(self) -> Any:

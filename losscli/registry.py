@@ -11,9 +11,10 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class Partial:
     class_weights: np.ndarray | None = None
     skipped: str | None = None
 
-    def __add__(self, other: "Partial") -> "Partial":
+    def __add__(self, other: Partial) -> Partial:
         return Partial(
             self.weighted_sum + other.weighted_sum,
             self.weight + other.weight,
@@ -391,11 +392,11 @@ class GroupSums:
     class_sums: np.ndarray | None = None  # (m, K)
     class_weights: np.ndarray | None = None  # (m, K)
 
-    def __add__(self, other: "GroupSums") -> "GroupSums":
+    def __add__(self, other: GroupSums) -> GroupSums:
         return GroupSums(self.weighted_sum + other.weighted_sum, self.weight + other.weight,
                          _add(self.class_sums, other.class_sums), _add(self.class_weights, other.class_weights))
 
-    def combine(self, counts: np.ndarray) -> "GroupSums":
+    def combine(self, counts: np.ndarray) -> GroupSums:
         cs, cw = self.class_sums, self.class_weights
         return GroupSums(counts @ self.weighted_sum, counts @ self.weight,
                          None if cs is None else counts @ cs, None if cw is None else counts @ cw)

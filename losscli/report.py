@@ -11,7 +11,8 @@ import csv
 import io
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .escape import markdown, one_line, spreadsheet
 

@@ -7,8 +7,9 @@ are clipped to ``[eps, 1 − eps]`` before a logarithm, as scikit-learn does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

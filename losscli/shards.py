@@ -7,9 +7,10 @@ each other shard as a Dask task that sums its rows into a copy of that plan, and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import registry
 from .errors import DataError, UsageError

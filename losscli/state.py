@@ -40,7 +40,7 @@ class LossState:
     boot: GroupSums | None = None
     groups: dict[str, Partial] = field(default_factory=dict)
 
-    def merge(self, other: "LossState") -> "LossState":
+    def merge(self, other: LossState) -> LossState:
         groups = dict(self.groups)
         for name, partial in other.groups.items():
             groups[name] = groups[name] + partial if name in groups else partial
@@ -74,7 +74,7 @@ class PairState:
         return (self.pair.true, self.pair.pred, self.task, self.kind, self.classes, self.positive, self.weight,
                 list(self.losses), [ls.params for ls in self.losses.values()], self.boot_groups)
 
-    def merge(self, other: "PairState", worst: int) -> "PairState":
+    def merge(self, other: PairState, worst: int) -> PairState:
         group_rows = dict(self.group_rows)
         for name, rows in other.group_rows.items():
             group_rows[name] = group_rows.get(name, 0) + rows
@@ -117,7 +117,7 @@ class State:
         """The ids of the runs this state holds: its own content id, or those of the states merged."""
         return self.ids or [self.content_id()]
 
-    def merge(self, other: "State", where: str = "") -> "State":
+    def merge(self, other: State, where: str = "") -> State:
         if self.settings != other.settings:
             changed = [k for k in self.settings if self.settings.get(k) != other.settings.get(k)]
             raise DataError(f"{where}states were made with different settings ({', '.join(changed)}); "
@@ -170,7 +170,7 @@ class State:
                            "pairs": [_pair_to_dict(p) for p in self.pairs.values()]}) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, path: str) -> "State":
+    def from_json(cls, text: str, path: str) -> State:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:

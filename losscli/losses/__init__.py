@@ -1,3 +1,3 @@
 """Built-in losses; importing this package registers them all."""
 
-from . import regression, binary, classes  # noqa: F401  (registration side effects)
+from . import binary, classes, regression  # noqa: F401  (registration side effects)

@@ -6,7 +6,8 @@ shape (n, K), where the registry averages over the K labels (the mean over cells
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
