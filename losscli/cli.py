@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -262,14 +262,8 @@ def eval_command(
     plugin: list[str] = PLUGIN,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
-    with handled(), ExitStack() as stack:
+    with handled():
         _choice(fmt, FORMATS, "--format")
-        from .reading import is_glob, reading_ahead
-
-        if engine == "local" and labels is None and not is_glob(pred_file):
-            # the file streams in while plugins, settings and losses load
-            stack.enter_context(reading_ahead(pred_file, _delimiter(delimiter), decimal))
-
         from dataclasses import replace
 
         from . import gates
@@ -511,16 +505,8 @@ def explain_command(
             catalogue.print_explain(entries, stdout_console(highlight=False))
 
 
-def _build_only_the_command_run(args: list[str]) -> None:
-    """Typer turns every command's signature into click options at each start (8 ms for all six);
-    when the first argument names a command, only that one is built (help and errors are the same)."""
-    if args and args[0] in {command.name for command in app.registered_commands}:
-        app.registered_commands = [command for command in app.registered_commands if command.name == args[0]]
-
-
 def main() -> None:
     """Run the command line (the console script enters through :func:`losscli.launch.main`)."""
-    _build_only_the_command_run(sys.argv[1:2])
     try:
         app()
     except BrokenPipeError:

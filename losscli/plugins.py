@@ -9,11 +9,7 @@ a function of the wrong shape is a usage error naming its file and line.
 from __future__ import annotations
 
 import importlib.util
-import os
-import sys
-import time
 import traceback
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,7 +19,6 @@ from .errors import LossCliError, UsageError
 from .registry import registering_as
 
 GROUP = "losscli.losses"
-SETTLED_NS = 2_000_000_000  # a folder changed less than this ago (ns) is not trusted to show the next change
 _LOADED: set[str] = set()
 _FILES: list[str] = []  # plugin files loaded, in order: a Dask worker loads them too
 
@@ -78,19 +73,8 @@ def entry_points(group: str) -> Any:
 
 
 def load_entry_points() -> None:
-    """Import every installed package that declares the ``losscli.losses`` entry point group.
-
-    The scan costs 10 ms and more (importlib.metadata's import, then a file read per installed
-    distribution), at every start. An environment where it finds none is remembered as such (see
-    :func:`_plugin_free_marker`) and not scanned again until a folder on ``sys.path`` changes.
-    """
-    marker = _plugin_free_marker()
-    if marker is not None and _read(marker[0]) == marker[1]:
-        return
-    points = entry_points(group=GROUP)
-    if not points and marker is not None:
-        _remember(*marker)
-    for point in points:
+    """Import every installed package that declares the ``losscli.losses`` entry point group."""
+    for point in entry_points(group=GROUP):
         key = f"entry point {point.name} = {point.value}"
         if key in _LOADED:
             continue
@@ -104,53 +88,6 @@ def load_entry_points() -> None:
             raise UsageError(f"{key} (package {package}) failed to import ({type(error).__name__}: {error}); "
                              "fix or uninstall the package") from None
         _LOADED.add(key)
-
-
-def _plugin_free_marker() -> tuple[Path, str] | None:
-    """Where the plugin-free mark of this environment lives, and what it must say to hold.
-
-    The file is named after the interpreter and ``sys.path``, in ``$XDG_CACHE_HOME/losscli`` (by
-    default ``~/.cache/losscli``), and holds each ``sys.path`` folder with its modification time:
-    installing or removing a distribution adds or removes an entry in the folder it goes to, which
-    changes that time, and with it the text, so the next start scans again. ``None`` when there is
-    no home folder to keep it in, or when a folder changed in the last two seconds (a file system
-    may give a change made within its clock's step the same time).
-    """
-    try:
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "losscli"
-    except RuntimeError:  # no home folder
-        return None
-    folders = [sys.executable, *sys.path]
-    lines = []
-    settled = time.time_ns() - SETTLED_NS
-    for folder in folders:
-        try:
-            changed = os.stat(folder or ".").st_mtime_ns
-        except OSError:
-            changed = -1
-        if changed > settled:  # changed a moment ago: the same time may yet be given to a later change
-            return None
-        lines.append(f"{folder}\t{changed}")
-    name = f"no-plugins-{zlib.crc32(chr(0).join(folders).encode()):08x}"
-    return cache / name, "\n".join(lines) + "\n"
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _remember(path: Path, text: str) -> None:
-    """Write the plugin-free mark; a cache folder that cannot be written to is no error."""
-    from .atomic import write_atomically
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(str(path), text)
-    except (OSError, LossCliError):
-        pass
 
 
 def load(files: Iterable[str] = ()) -> None:

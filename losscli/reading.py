@@ -13,12 +13,10 @@ import csv
 import gzip
 import io
 import lzma
-import mmap
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -607,9 +605,8 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     if kind != "csv":
         raise DataError(f"{name}: {kind}, not a format losscli reads (CSV/TSV, JSON lines, parquet, Arrow IPC/"
                         "Feather); save it as one of those")
-    skipped = 0  # bytes before the header: Excel's "sep=;" line, which names the delimiter
-    if found := EXCEL_SEP_LINE.match(sample):
-        skipped, sample = found.end(), sample[found.end():]
+    if found := EXCEL_SEP_LINE.match(sample):  # Excel's "sep=;" line before the header names the delimiter
+        sample = sample[found.end():]
         delimiter = delimiter or found.group(1).decode()
     if sample[:_header_end(sample)].count(b'"') % 2:
         raise DataError(f"{name}: a column name in the header holds a line break (inside quotes); rename the column "
@@ -631,29 +628,20 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
              else f.type for f in head.schema}
     first = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
-    mapped = _mapped(raw) if stream is raw and path != "-" else None
-    pieces = _mapped_pieces(mapped, skipped + _header_end(sample), first) if mapped is not None \
-        else _stream_pieces(stream, sample[_header_end(sample):], first, name)
     rows = 0
-    try:
-        for piece in pieces:
-            if _blank(piece):
-                continue
-            table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal,
-                                 rows)
-            for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
-                if pa.types.is_integer(types[column]):
-                    types[column] = pa.float64()
-            if first is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
-                yield table
-            else:  # one table per parsed block: numpy reads its columns in place, no concatenation
-                for batch in table.to_batches():
-                    yield pa.Table.from_batches([batch])
-            rows += table.num_rows
-    finally:
-        if mapped is not None:
-            pieces.close()
-            _unmap(mapped)
+    for piece in _stream_pieces(stream, sample[_header_end(sample):], first, name):
+        if _blank(piece):
+            continue
+        table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal, rows)
+        for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
+            if pa.types.is_integer(types[column]):
+                types[column] = pa.float64()
+        if first is None or rows == 0:  # the whole file, or the first chunk (it decides the plan)
+            yield table
+        else:  # one table per parsed block: numpy reads its columns in place, no concatenation
+            for batch in table.to_batches():
+                yield pa.Table.from_batches([batch])
+        rows += table.num_rows
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
 
@@ -754,48 +742,6 @@ def _arrow_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None)
         raise DataError(f"{name}: not a readable Arrow IPC/Feather file ({error})") from None
 
 
-def _mapped(raw: IO[bytes]) -> mmap.mmap | None:
-    """A read-only map of a plain file, or None (an empty file, or one that cannot be mapped): its
-    pieces are cut with no read call and no growing buffer, and copied once, straight into Arrow's
-    memory (polars and ``pandas.read_csv(memory_map=True)`` map files too); a pipe or a compressed
-    file is read instead."""
-    try:
-        if os.fstat(raw.fileno()).st_size == 0:
-            return None
-        return mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return None
-
-
-def _unmap(mapped: mmap.mmap) -> None:
-    try:
-        mapped.close()
-    except BufferError:  # a view of it is still held somewhere: it is unmapped when that goes
-        pass
-
-
-def _mapped_pieces(mapped: mmap.mmap, start: int, first: int | None) -> Iterator[pa.Buffer]:
-    """The mapped file's text from ``start`` in whole lines: ``first`` bytes' worth, then
-    CHUNK_BYTES at a time (``first`` None: all of it at once), each copied into memory Arrow owns.
-    The pages of a piece already copied are let go, so that memory stays bounded by a piece
-    (mapped pages count as the process's)."""
-    let_go = getattr(mmap, "MADV_DONTNEED", None)
-    with memoryview(mapped) as view:
-        size, at, end, kept = first, start, len(mapped), 0  # pages from ``kept`` on may still be in memory
-        while at < end:
-            cut = end if size is None or at + size >= end else (_line_end(mapped, size, at) or end)
-            if cut - at > (size or 0) + MAX_LINE_BYTES:
-                raise DataError(f"a line longer than {MAX_LINE_BYTES >> 20} MiB after byte {at}; lines that long "
-                                "are not read")
-            piece = _arrow_owned(view[at:cut])
-            copied = cut - cut % mmap.PAGESIZE
-            if let_go is not None and copied > kept:
-                mapped.madvise(let_go, kept, copied - kept)
-                kept = copied
-            yield piece
-            at, size = cut, CHUNK_BYTES if size is not None else None
-
-
 def _arrow_owned(text: memoryview) -> pa.Buffer:
     """``text`` copied into a buffer Arrow owns. pyarrow's CSV reader drops its input on one of
     its own threads, sometimes after ``read_csv`` has returned; dropping a buffer that Python owns
@@ -843,7 +789,7 @@ def _blank(piece: pa.Buffer) -> bool:
     return not bytes(piece[:64]).strip() and not bytes(piece).strip()
 
 
-def _line_end(buffer: bytes | bytearray | mmap.mmap, size: int, start: int = 0) -> int | None:
+def _line_end(buffer: bytes | bytearray, size: int, start: int = 0) -> int | None:
     """Where to cut ``buffer`` near ``size`` bytes past ``start``: after the last line end before
     that, or after the first one past it (a longer line); None when there is no line end past start."""
     at = buffer.rfind(b"\n", start, start + size)
@@ -1254,34 +1200,8 @@ def is_glob(path: str) -> bool:
     return path != "-" and any(c in path for c in "*?[") and not os.path.exists(path)
 
 
-_STARTED: dict[tuple[str, str | None, str | None], Prefetched] = {}
-
-
-@contextmanager
-def reading_ahead(path: str, delimiter: str | None = None, decimal: str | None = None) -> Iterator[None]:
-    """Stream ``path`` in the background from now on; :func:`tables` takes the stream up. The CLI
-    enters this before it loads plugins, settings and losses, so the first chunks are parsed by
-    then. Begun already (by the console entry point), the stream is left as it is. On exit, a
-    stream nobody took is closed."""
-    key = (path, delimiter, decimal)
-    if key not in _STARTED:
-        _STARTED[key] = _stream(path, delimiter, decimal)
-    try:
-        yield
-    finally:
-        left = _STARTED.pop(key, None)
-        if left is not None:
-            left.close()
-
-
 def tables(path: str, delimiter: str | None = None, decimal: str | None = None) -> Prefetched:
-    """The file's chunks, parsed ahead in a background thread (begun by :func:`reading_ahead`, if
-    it was). Close it when done early."""
-    started = _STARTED.pop((path, delimiter, decimal), None)
-    return started if started is not None else _stream(path, delimiter, decimal)
-
-
-def _stream(path: str, delimiter: str | None, decimal: str | None = None) -> Prefetched:
-    """The file's chunks from a background thread, with the column choice its reader follows."""
+    """The file's chunks from a background thread (close it when done early), with the column
+    choice its reader follows."""
     choice = ColumnChoice()
     return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal), columns=choice)

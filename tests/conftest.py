@@ -15,12 +15,6 @@ from losscli.cli import app
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
 
-@pytest.fixture(autouse=True)
-def _own_cache_folder(tmp_path_factory, monkeypatch):
-    """Every test gets an empty cache folder (losscli remembers plugin-free environments there)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
 @dataclass
 class Run:
     code: int

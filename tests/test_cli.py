@@ -423,31 +423,6 @@ def test_the_console_entry_point_builds_the_command_run_and_still_knows_the_othe
     assert all(name in top for name in ("eval", "compare", "merge", "history", "list", "explain"))
 
 
-def test_the_console_entry_point_reads_the_file_early_only_when_sure(write):
-    """``eval FILE`` streams FILE before typer loads, unless an option changes what eval reads."""
-    from losscli.launch import file_read_early
-
-    path = str(write("p.csv", BINARY))
-    assert file_read_early(["eval", path]) == path
-    assert file_read_early(["eval", path, "--loss", "brier", "--max", "brier=0.3"]) == path
-    for args in (["eval"], ["compare", path], ["eval", "-"], ["eval", "--loss", "brier", path],
-                 ["eval", path + ".missing"], ["eval", path, "--delimiter", ";"], ["eval", path, "--labels=l.csv"],
-                 ["eval", path, "--engine", "dask"], ["eval", path, "-h"], ["eval", os.path.dirname(path)]):
-        assert file_read_early(args) is None, args
-
-
-def test_a_file_read_early_gives_the_same_report_and_the_same_errors(write):
-    path = write("p.csv", BINARY)
-    early = _losscli("eval", path, "--format", "json")
-    assert early.returncode == 0 and json.loads(early.stdout) == run("eval", path, "--format", "json").json
-    wrong = _losscli("eval", path, "--loss", "no_such_loss")
-    assert wrong.returncode == 2 and "no_such_loss" in wrong.stderr and "Traceback" not in wrong.stderr
-    typo = _losscli("eval", path, "--no-such-flag")
-    assert typo.returncode == 2 and "No such option" in typo.stderr
-    bad = _losscli("eval", write("bad.csv", "y_true,y_pred\n1,0.5\n0,abc\n"), "--task", "regression")
-    assert bad.returncode == 3 and "row 2" in bad.stderr and "Traceback" not in bad.stderr
-
-
 def test_an_eval_of_text_labels_never_imports_pandas(write):
     """pandas costs a fifth of a second to import, and pyarrow imports it for any pa.array or
     pa.scalar built from Python values: the eval path reads Arrow buffers instead."""

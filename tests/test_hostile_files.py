@@ -242,12 +242,12 @@ def test_a_place_that_cannot_be_written_is_a_usage_error(write, tmp_path):
 
 
 def test_ctrl_c_while_modules_load_ends_with_130_and_no_traceback(monkeypatch):
-    from losscli import launch
+    from losscli import cli, launch
 
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(launch, "_main", interrupted)
+    monkeypatch.setattr(cli, "main", interrupted)
     with pytest.raises(SystemExit) as ended:
         launch.main()
     assert ended.value.code == 130

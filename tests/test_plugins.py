@@ -115,67 +115,6 @@ def test_a_broken_entry_point_is_a_usage_error(monkeypatch):
     assert result.code == 2 and "entry point ghost" in result.stderr and "ModuleNotFoundError" in result.stderr
 
 
-def _settled_sys_path(tmp_path, monkeypatch) -> Path:
-    """sys.path of one folder last changed an hour ago; entry_points counts its calls."""
-    import os
-    import sys
-    import time
-
-    folder = tmp_path / "site"
-    folder.mkdir()
-    hour_ago = time.time() - 3600
-    os.utime(folder, (hour_ago, hour_ago))
-    monkeypatch.setattr(sys, "path", [str(folder)])
-    return folder
-
-
-def test_an_environment_without_plugin_packages_is_scanned_once_until_a_sys_path_folder_changes(tmp_path, monkeypatch):
-    import os
-
-    folder = _settled_sys_path(tmp_path, monkeypatch)
-    scans = []
-    monkeypatch.setattr(plugins, "entry_points", lambda group: scans.append(group) or [])
-    plugins.load_entry_points()
-    plugins.load_entry_points()
-    assert scans == [plugins.GROUP]  # the second start trusts the mark
-    marks = list(Path(os.environ["XDG_CACHE_HOME"], "losscli").glob("no-plugins-*"))
-    assert len(marks) == 1 and str(folder) in marks[0].read_text()
-    (folder / "acme-1.0.dist-info").mkdir()  # a distribution installed: the folder's time moves
-    os.utime(folder, (os.stat(folder).st_atime - 10, os.stat(folder).st_mtime - 10))
-    plugins.load_entry_points()
-    assert len(scans) == 2
-
-
-def test_no_plugin_free_mark_when_plugins_are_installed_or_a_folder_just_changed(tmp_path, monkeypatch):
-    import os
-
-    folder = _settled_sys_path(tmp_path, monkeypatch)
-    point = EntryPoint(name="ghost", value="no_such_module_anywhere", group=plugins.GROUP)
-    monkeypatch.setattr(plugins, "entry_points", lambda group: [point])
-    for _ in range(2):  # scanned, and refused, at every start
-        with pytest.raises(losscli.errors.UsageError, match="entry point ghost"):
-            plugins.load_entry_points()
-    scans = []
-    monkeypatch.setattr(plugins, "entry_points", lambda group: scans.append(group) or [])
-    os.utime(folder)  # changed just now: its time may not show the next change, so nothing is remembered
-    plugins.load_entry_points()
-    plugins.load_entry_points()
-    assert len(scans) == 2
-    assert not Path(os.environ["XDG_CACHE_HOME"], "losscli").exists()
-
-
-def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):
-    _settled_sys_path(tmp_path, monkeypatch)
-    blocked = tmp_path / "not_a_folder"
-    blocked.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    scans = []
-    monkeypatch.setattr(plugins, "entry_points", lambda group: scans.append(group) or [])
-    plugins.load_entry_points()
-    plugins.load_entry_points()
-    assert len(scans) == 2
-
-
 def test_the_python_api_with_a_loss_decorated_in_code():
     @losscli.loss("api_half_squared", tasks=["regression"], params={"scale": 0.5}, default=False)
     def half_squared(y_true, y_pred, *, scale):

@@ -147,21 +147,6 @@ def test_a_number_too_large_to_sum_is_still_finite(tmp_path):
     assert result.json["results"][0]["losses"]["mae"] == 0.0
 
 
-def test_a_stream_begun_ahead_and_not_taken_is_dropped(tmp_path):
-    """The CLI begins reading PRED before it checks the other flags; when a flag is wrong, that stream
-    must not be left for the next run on the same path (which may hold other rows by then)."""
-    from losscli import reading as reading_module
-
-    from .conftest import run
-
-    path = tmp_path / "p.csv"
-    path.write_text("y_true,y_pred\n1,0.9\n0,0.2\n")
-    assert run("eval", path, "--loss", "no_such_loss").code == 2
-    assert reading_module._STARTED == {}
-    path.write_text("y_true,y_pred\n1,0.5\n0,0.5\n")
-    assert run("eval", path, "--loss", "brier").json["results"][0]["losses"]["brier"] == 0.25
-
-
 def test_prefetched_passes_items_and_errors_on_and_stops():
     from losscli.reading import Prefetched
 
@@ -285,10 +270,10 @@ def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monke
 @given(lines=st.lists(st.tuples(st.integers(0, 9), st.text("0123456789", min_size=1, max_size=60)), min_size=1,
                       max_size=80),
        ending=st.sampled_from(["", "\n", "\n\n\n", "\r\n"]), first=st.integers(1, 300), later=st.integers(1, 200))
-def test_a_mapped_file_and_the_same_text_streamed_read_alike(tmp_path_factory, monkeypatch, lines, ending, first,
+def test_a_plain_file_and_the_same_text_compressed_read_alike(tmp_path_factory, monkeypatch, lines, ending, first,
                                                             later):
-    """A plain file is read through a memory map, a compressed one as a stream: the same pieces
-    (lines longer than a piece, no line end at the end, blank lines after it) give the same tables."""
+    """A plain file and a compressed one, read in pieces of any size (lines longer than a piece, no
+    line end at the end, blank lines after it), give the same tables."""
     from losscli import reading as reading_module
 
     text = "y_true,y_pred\n" + "\n".join(f"{y},{digits}" for y, digits in lines) + ending
@@ -298,42 +283,17 @@ def test_a_mapped_file_and_the_same_text_streamed_read_alike(tmp_path_factory, m
     with monkeypatch.context() as patch:
         patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
         patch.setattr(reading_module, "CHUNK_BYTES", later)
-        mapped = list(reading_module.iter_tables(str(folder / "plain.csv")))
+        plain = list(reading_module.iter_tables(str(folder / "plain.csv")))
         streamed = list(reading_module.iter_tables(str(folder / "packed.csv.gz")))
-    assert [t.num_rows for t in mapped] == [t.num_rows for t in streamed]
-    assert all(a.equals(b) for a, b in zip(mapped, streamed))
-    assert sum(t.num_rows for t in mapped) == len(lines)
-
-
-def test_a_mapped_file_lets_go_of_the_pages_it_has_parsed(tmp_path, monkeypatch):
-    """Pages of a memory map count as the process's memory: each parsed piece's are given back."""
-    import mmap
-
-    from losscli import reading as reading_module
-
-    path = tmp_path / "p.csv"
-    path.write_text("y_true,y_pred\n" + "1,0.25\n" * 20_000)
-    advised = []
-    real = mmap.mmap
-
-    class Watched(real):
-        def madvise(self, option, start=0, length=None):
-            advised.append((option, start, length))
-            return super().madvise(option, start, length)
-
-    monkeypatch.setattr(reading_module.mmap, "mmap", Watched)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 16_384)
-    assert sum(t.num_rows for t in reading_module.iter_tables(str(path))) == 20_000
-    assert advised and all(option == mmap.MADV_DONTNEED for option, _, _ in advised)
-    starts = [start for _, start, _ in advised]
-    assert starts == sorted(starts) and starts[0] == 0  # each range once, in order
-    assert sum(length for _, _, length in advised) >= path.stat().st_size - 2 * 16_384
+    assert [t.num_rows for t in plain] == [t.num_rows for t in streamed]
+    assert all(a.equals(b) for a, b in zip(plain, streamed))
+    assert sum(t.num_rows for t in plain) == len(lines)
 
 
 def test_every_piece_reaches_pyarrow_in_memory_arrow_owns(tmp_path, monkeypatch):
     """pyarrow's reader may drop its input on one of its threads after read_csv returns; were that
     a buffer Python owns, an exit at that moment aborts the process (exit 134). So every piece,
-    mapped or streamed, is handed over in a buffer Arrow allocated."""
+    plain or compressed, is handed over in a buffer Arrow allocated."""
     from losscli import reading as reading_module
 
     text = "y_true,y_pred\n" + "1,0.25\n0,0.5\n" * 3000
