@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import LossCliError, UsageError, closest
-from .evaluation import EvalOptions, parse_param_flags
 from .evaluation import evaluate as _evaluate
+from .options import EvalOptions, parse_param_flags, typed_params
 
 # the CLI flag -> the keyword of evaluate(); flags without a value are booleans (shown as =True)
 KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true", "pred": "pred",
@@ -82,14 +82,14 @@ def _source(keyword: str, value: Any) -> Any:
     raise UsageError(f"{keyword}: expected a file path or a pandas DataFrame, not {type(value).__name__}")
 
 
-def _params(value: Any) -> dict[str, dict[str, str]]:
-    """``{"focal": {"gamma": 3}}`` or ``["focal.gamma=3"]`` -> ``{"focal": {"gamma": "3"}}``."""
+def _params(value: Any) -> Mapping[str, Mapping[str, Any]]:
+    """``{"focal": {"gamma": 3}}`` or ``["focal.gamma=3"]`` -> parameters by loss name (typed later)."""
     if value is None:
         return {}
     if isinstance(value, Mapping):
         if not all(isinstance(values, Mapping) for values in value.values()):
             raise UsageError(f"params={value!r}: expected a mapping of mappings, e.g. {{'focal': {{'gamma': 3}}}}")
-        return {name: {k: str(v) for k, v in values.items()} for name, values in value.items()}
+        return value
     return parse_param_flags(list(_names("params", value)))
 
 
@@ -146,7 +146,7 @@ def evaluate(
         options = EvalOptions(
             labels=None if labels is None else _source("labels", labels), on=on, delimiter=delimiter, decimal=decimal,
             true=_names("true", true), pred=_names("pred", pred), task=task, positive=positive,
-            predictions=predictions_kind, weight=weight, losses=_names("loss", loss), params=_params(params),
+            predictions=predictions_kind, weight=weight, losses=_names("loss", loss), params=typed_params(_params(params)),
             dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,
         )
         return _evaluate(_source("predictions", predictions), options).report

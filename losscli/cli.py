@@ -225,19 +225,19 @@ def _setup(config_file: str | None, no_config: bool, plugin: list[str], max_: li
     return settings, gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
 
 
-def _options(settings: Any, thresholds: list[Any], **flags: Any) -> Any:
-    """EvalOptions from flags over the config file: --loss replaces, --param merges key by key."""
-    from .evaluation import EvalOptions, parse_param_flags
+def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: str | None, delimiter: str | None,
+             decimal: str | None, true: list[str], pred: list[str], task: str | None, positive: str | None,
+             predictions: str | None, weight: str | None, loss: list[str], param: list[str], dropna: bool,
+             ci: float | None, bootstrap: int, seed: int) -> Any:
+    """The options of eval and compare: flags over the config file (--loss replaces the file's list,
+    --param its values key by key)."""
+    from .options import EvalOptions, parse_param_flags, typed_params
 
-    params = {name: dict(values) for name, values in settings.params.items()}
-    for name, values in parse_param_flags(flags.pop("param")).items():
-        params.setdefault(name, {}).update(values)
     return EvalOptions(
-        labels=flags["labels"], on=flags["on"], delimiter=_delimiter(flags["delimiter"]),
-        decimal=_choice(flags["decimal"], (".", ","), "--decimal"), true=tuple(flags["true"]),
-        pred=tuple(flags["pred"]), task=flags["task"], positive=flags["positive"], predictions=flags["predictions"],
-        weight=flags["weight"], losses=tuple(flags["loss"]) or settings.loss, params=params, dropna=flags["dropna"],
-        also=tuple(t.loss for t in thresholds), ci=flags["ci"], bootstrap=flags["bootstrap"], seed=flags["seed"],
+        labels=labels, on=on, delimiter=_delimiter(delimiter), decimal=_choice(decimal, (".", ","), "--decimal"),
+        true=tuple(true), pred=tuple(pred), task=task, positive=positive, predictions=predictions, weight=weight,
+        losses=tuple(loss) or settings.loss, params=typed_params(settings.params, parse_param_flags(param)),
+        dropna=dropna, also=tuple(t.loss for t in thresholds), ci=ci, bootstrap=bootstrap, seed=seed,
     )
 
 
@@ -272,8 +272,10 @@ def eval_command(
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         if explain and settings.plugins:
             _stderr(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
-        flags = dict(locals())
-        options = replace(_options(settings, thresholds, **{k: flags[k] for k in _FLAGS}),
+        options = replace(_options(settings, thresholds, labels=labels, on=on, delimiter=delimiter, decimal=decimal,
+                                   true=true, pred=pred, task=task, positive=positive, predictions=predictions,
+                                   weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
+                                   bootstrap=bootstrap, seed=seed),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
         if engine not in ("local", "dask"):
             raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
@@ -298,10 +300,6 @@ def eval_command(
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
         _finish(result.report, notes, fmt, output)
-
-
-_FLAGS = ("labels", "on", "delimiter", "decimal", "true", "pred", "task", "positive", "predictions", "weight", "loss", "param",
-          "dropna", "ci", "bootstrap", "seed")
 
 
 @app.command("compare")
@@ -329,8 +327,10 @@ def compare_command(
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
-        flags = dict(locals())
-        options = _options(settings, thresholds + increases, **{k: flags[k] for k in _FLAGS})
+        options = _options(settings, thresholds + increases, labels=labels, on=on, delimiter=delimiter,
+                           decimal=decimal, true=true, pred=pred, task=task, positive=positive,
+                           predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
+                           bootstrap=bootstrap, seed=seed)
         report, notes, lines = compare(base, new, options)
         if explain:
             for line in lines:

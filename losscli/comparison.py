@@ -9,6 +9,7 @@ serves both models, so every resample evaluates the two on the same rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,16 +17,17 @@ import numpy as np
 from . import __version__, registry
 from .bootstrap import Resampler, p_value
 from .errors import DataError, UsageError
-from .evaluation import EvalOptions, _selected, data_hash, prepare, targets_of
+from .evaluation import _selected, fingerprint, targets_of
 from .gates import Threshold, _matching
 from .inference import Target
+from .options import EvalOptions
 from .reading import align, load
+from .signature import signature
 
 
 def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str], list[str]]:
     """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's), notes, and the
     ``--explain`` lines (how BASE's pairs were read)."""
-    params = prepare(options)
     base_frame = load(base, options.labels, options.on, options.delimiter, options.decimal)
     new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter, options.decimal), options.on)
     base_targets, notes = targets_of(base_frame, options)
@@ -41,19 +43,15 @@ def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], 
             continue
         _check_same_rows(target, other, base_frame.source, new_frame.source)
         resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, level)
-        results.append(_result(target, other, options, params, resampler))
+        results.append(_result(target, other, options, resampler))
     notes += [f"pair '{name}' of {new_frame.source} is not in {base_frame.source}; not compared" for name in by_name]
     if not results:
         raise UsageError(f"{base_frame.source} and {new_frame.source} have no pair in common; name the columns "
                          "alike, or pass --true/--pred")
-    targets = base_targets + new_targets
+    rows = sum(fingerprint(t.inputs) for t in base_targets + new_targets)
     report = {
         "losscli": __version__,
-        "signature": "|".join([f"losscli:{__version__}", "compare",
-                               f"task:{'+'.join(dict.fromkeys(r['task'] for r in results))}",
-                               f"ci:{level:g}|boot:{options.bootstrap}|seed:{options.seed}",
-                               f"w:{options.weight or 'none'}", f"n:{base_frame.n_rows}",
-                               f"data:sha256:{data_hash(targets)}"]),
+        "signature": signature(results, replace(options, ci=level), rows, compare=True),
         "input": {"base": base_frame.source, "new": new_frame.source, "labels": base_frame.labels_source,
                   "rows": base_frame.n_rows},
         "results": results,
@@ -82,8 +80,7 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
                             f"{row}); compare needs both models scored on the same rows")
 
 
-def _result(base: Target, new: Target, options: EvalOptions, params: dict[str, dict[str, str]],
-            resampler: Resampler) -> dict[str, Any]:
+def _result(base: Target, new: Target, options: EvalOptions, resampler: Resampler) -> dict[str, Any]:
     chosen, skipped = _selected(base, options.losses, options.also)
     n = base.inputs.n
     before: dict[str, float | None] = {}
@@ -91,9 +88,12 @@ def _result(base: Target, new: Target, options: EvalOptions, params: dict[str, d
     diff: dict[str, float] = {}
     intervals: dict[str, list[float] | None] = {}
     p_values: dict[str, float] = {}
+    params: dict[str, dict[str, Any]] = {}
     for name in chosen:
         spec = registry.lookup(name, base.task)
-        values = registry.parse_params(spec.params, name, params.get(name, {}))
+        values = options.params_of(spec)
+        if values:
+            params[name] = values
         sums = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
                 for t in (base, new)]
         reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), sums) if isinstance(s, str)]
@@ -111,7 +111,7 @@ def _result(base: Target, new: Target, options: EvalOptions, params: dict[str, d
         "pair": base.pair.name, "true": base.pair.true, "pred": base.pair.pred, "task": base.task,
         "predictions": new.kind, "n": n, "weight": base.weight, "group": None,
         "losses": after, "base": before, "diff": diff, "ci": intervals, "p_value": p_values,
-        "params": {}, "skipped": skipped, "classes": base.classes, "positive": base.positive,
+        "params": params, "skipped": skipped, "classes": base.classes, "positive": base.positive,
         "dropped": base.dropped,
     }
 

@@ -24,7 +24,7 @@ COMPARE_KEYS = ("max_increase", "significant")
 class Config:
     path: str | None = None
     loss: tuple[str, ...] = ()
-    params: dict[str, dict[str, str]] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # as written: typed by options.typed_params
     gates: tuple[Threshold, ...] = ()
     baseline: str | None = None
     tolerance: str | None = None
@@ -140,8 +140,6 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     params = table.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise _bad("params", "must be a table of tables, e.g. params = { focal = { gamma = 3.0 } }")
-    params = {name: {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
-              for name, values in params.items()}
     gates = tuple(_thresholds(path, table.get("gates", {}), "gates", "max", allow_percent=False))
     baseline = table.get("baseline", {})
     if isinstance(baseline, str):

@@ -10,51 +10,24 @@ what ``--format json`` prints; renderers only format it. Joins (``--labels``) re
 from __future__ import annotations
 
 import glob as globbing
-import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from . import __version__, analysis, registry
-from . import losses as _builtin_losses  # noqa: F401  (registers the built-in losses)
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .errors import DataError, UsageError
 from .inference import Target, infer
+from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
 from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
 from .registry import Inputs, Partial
+from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows
-
-
-@dataclass(frozen=True)
-class EvalOptions:
-    """Every option of ``losscli eval`` that changes what is read or computed."""
-
-    labels: Any = None  # a path or a pandas DataFrame
-    on: str | None = None
-    delimiter: str | None = None
-    decimal: str | None = None  # the decimal mark of a CSV (None: sniffed)
-    true: tuple[str, ...] = ()
-    pred: tuple[str, ...] = ()
-    task: str | None = None
-    positive: str | None = None
-    predictions: str | None = None
-    weight: str | None = None
-    losses: tuple[str, ...] = ()
-    params: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    dropna: bool = False
-    also: tuple[str, ...] = ()  # losses gates need, computed even when --loss leaves them out
-    ci: float | None = None  # bootstrap confidence level
-    bootstrap: int = 1000
-    seed: int = 0
-    worst: int = 0  # the N rows contributing most to each pair's main loss
-    group_by: str | None = None
-    per_row: str | None = None  # a CSV file for every row's loss terms
-    for_merge: bool = False  # the state will be merged with others (--state): no classic bootstrap
 
 
 @dataclass
@@ -63,44 +36,6 @@ class Evaluation:
     state: State
     notes: list[str]  # warnings for standard error
     explain: list[str]  # --explain: how each pair, task and prediction kind was decided
-
-
-def parse_param_flags(flags: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """``["focal.gamma=3"]`` -> ``{"focal": {"gamma": "3"}}`` (loss names resolved later)."""
-    params: dict[str, dict[str, str]] = {}
-    for flag in flags:
-        name_key, sep, value = flag.partition("=")
-        loss_name, dot, key = name_key.partition(".")
-        if not sep or not dot or not loss_name or not key:
-            raise UsageError(f"--param {flag}: expected LOSS.KEY=VALUE, e.g. --param focal.gamma=3")
-        params.setdefault(loss_name.strip(), {})[key.strip()] = value.strip()
-    return params
-
-
-def _canonical_params(given: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    """Resolve the loss names of ``--param`` and check each key exists (usage errors up front)."""
-    out: dict[str, dict[str, str]] = {}
-    for name, values in given.items():
-        for canonical in registry.resolve(name):
-            known = {k: None for spec in registry.specs(canonical) for k in spec.params}
-            registry.check_param_keys(canonical, values, known)
-            out.setdefault(canonical, {}).update(values)
-    return out
-
-
-def check_bootstrap(options: EvalOptions) -> None:
-    if options.ci is not None and not 0 < options.ci < 1:
-        raise UsageError(f"--ci {options.ci}: the confidence level is a fraction between 0 and 1, e.g. 0.95")
-    if options.bootstrap < 10:
-        raise UsageError(f"--bootstrap {options.bootstrap}: use at least 10 resamples (1000 is the default)")
-
-
-def prepare(options: EvalOptions) -> dict[str, dict[str, str]]:
-    """Check every name and number in ``options`` before reading; the --param values by canonical loss."""
-    for name in options.losses + options.also:
-        registry.resolve(name)  # unknown names fail before any reading
-    check_bootstrap(options)
-    return _canonical_params(options.params)
 
 
 def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[str]]:
@@ -169,9 +104,6 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
 
 def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None) -> Evaluation:
     """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes."""
-    params = prepare(options)
-    if options.worst < 0:
-        raise UsageError(f"--worst {options.worst}: give a number of rows, e.g. --worst 10")
     shards = sources(predictions) if isinstance(predictions, str) else [predictions]
     writer = analysis.PerRowWriter(options.per_row, len(shards) > 1) if options.per_row else None
     state: State | None = None
@@ -185,7 +117,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
             classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
             for frame in itertools.chain(ahead, chunks):
                 planned = state is not None
-                state = update(state, frame, options, params, writer, classic=classic, explain=explain,
+                state = update(state, frame, options, writer, classic=classic, explain=explain,
                                several_files=len(shards) > 1)
                 if not planned:
                     used.keep(columns_used(state, options))
@@ -204,8 +136,7 @@ def columns_used(state: State, options: EvalOptions) -> list[str]:
     return names + [c for c in (options.weight, options.group_by, state.id_column) if c]
 
 
-def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]], classic: bool,
-          explain: list[str]) -> tuple[State, list[Target]]:
+def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str]) -> tuple[State, list[Target]]:
     """The first chunk decides the pairs, each pair's task, kind, classes and losses."""
     targets, notes = targets_of(frame, options)
     pairs = {}
@@ -213,8 +144,7 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
         chosen, not_applicable = _selected(target, options.losses, options.also)
         losses = {}
         for name in chosen:
-            spec = registry.lookup(name, target.task)
-            losses[name] = LossState(registry.parse_params(spec.params, name, params.get(name, {})))
+            losses[name] = LossState(options.params_of(registry.lookup(name, target.task)))
         boot = 0
         if options.ci is not None:
             boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
@@ -229,23 +159,15 @@ def _plan(frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, 
             notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
     used = tuple(c for target in targets for c in target.pair.true + target.pair.pred)
     id_column = (frame.key or analysis.id_column(frame.names, used)) if options.worst or options.per_row else None
-    return State([], labels, 0, pairs, settings_of(options), notes, on=frame.key, joined=frame.join,
+    return State([], labels, 0, pairs, options.settings(), notes, on=frame.key, joined=frame.join,
                  id_column=id_column), targets
 
 
-def settings_of(options: EvalOptions) -> dict[str, Any]:
-    """The options a state must share with the states it merges with (and that ``merge`` reports with)."""
-    return {"ci": options.ci, "bootstrap": options.bootstrap, "seed": options.seed, "worst": options.worst,
-            "group_by": options.group_by, "weight": options.weight, "dropna": options.dropna,
-            "params": {name: dict(values) for name, values in options.params.items()}}
-
-
-def update(state: State | None, frame: Frame, options: EvalOptions, params: Mapping[str, Mapping[str, str]],
-           writer: analysis.PerRowWriter | None = None, *, classic: bool = False, explain: list[str] | None = None,
+def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *, classic: bool = False, explain: list[str] | None = None,
            several_files: bool = False) -> State:
     """Add one chunk to ``state`` (the first chunk creates it)."""
     if state is None:
-        state, targets = _plan(frame, options, params, classic, explain if explain is not None else [])
+        state, targets = _plan(frame, options, classic, explain if explain is not None else [])
     else:
         targets = [_read_like(frame, pair, options) for pair in state.pairs.values()]
         warned = {note.split(":")[0] for note in state.notes}
@@ -368,7 +290,8 @@ def finish(state: State, options: EvalOptions) -> dict[str, Any]:
         group_results += _group_results(pair, result)
     report = {
         "losscli": __version__,
-        "signature": results[0]["signature"] if len(results) == 1 else _signature(state.pairs.values(), results, options),
+        "signature": results[0]["signature"] if len(results) == 1 else
+        signature(results, options, sum(pair.fingerprint for pair in state.pairs.values())),
         "input": {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
                   "labels": state.labels, "rows": state.rows},
         "results": results + group_results,
@@ -409,7 +332,7 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
     }
     if options.worst:
         result["worst"] = [{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst]
-    result["signature"] = _signature([pair], [result], options)
+    result["signature"] = signature([result], options, pair.fingerprint)
     return result
 
 
@@ -461,39 +384,3 @@ def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], d
         elif canonical not in chosen:
             chosen.append(canonical)
     return chosen, not_applicable
-
-
-def data_hash(pairs: Any) -> str:
-    """8 hex digits of SHA-256 over the order-free fingerprint of every row evaluated (labels,
-    predictions, weights): the same for one file, its chunks, or its shards merged."""
-    total = 0
-    for pair in pairs:
-        total = (total + (pair.fingerprint if isinstance(pair, PairState) else fingerprint(pair.inputs))) & MASK64
-    return hashlib.sha256(f"{total:016x}".encode()).hexdigest()[:8]
-
-
-def _eps(results: list[dict[str, Any]]) -> float | None:
-    for result in results:
-        for name, values in result["params"].items():
-            if "eps" in values and name.endswith("crossentropy"):
-                return values["eps"]
-    return None
-
-
-def _signature(pairs: Any, results: list[dict[str, Any]], options: EvalOptions) -> str:
-    """``losscli:V|task:T|pred:K|eps:E|w:W|n:N|data:sha256:H`` — every setting that moves a number."""
-    unique = lambda items: "+".join(dict.fromkeys(items))  # noqa: E731
-    parts = [f"losscli:{__version__}", f"task:{unique(r['task'] for r in results)}",
-             f"pred:{unique(r['predictions'] for r in results)}"]
-    eps = _eps(results)
-    if eps is not None:
-        parts.append(f"eps:{eps:.2g}")
-    changed = sorted(f"{loss}.{key}={value}" for loss, values in options.params.items()
-                     for key, value in values.items() if key != "eps")
-    if changed:
-        parts.append("params:" + ",".join(changed))
-    if options.ci is not None:
-        parts.append(f"ci:{options.ci:g}|boot:{options.bootstrap}|seed:{options.seed}")
-    parts += [f"w:{options.weight or 'none'}", f"n:{sum(r['n'] for r in results) if len(results) == 1 else '+'.join(str(r['n']) for r in results)}",
-              f"data:sha256:{data_hash(pairs)}"]
-    return "|".join(parts)

@@ -283,45 +283,6 @@ def resolve_for_task(name: str, task: str) -> str | None:
     return None
 
 
-def parse_params(spec_params: Mapping[str, Any], loss_name: str, given: Mapping[str, str]) -> dict[str, Any]:
-    """Defaults overridden by ``--param LOSS.KEY=VALUE`` strings, parsed to the default's type."""
-    check_param_keys(loss_name, given, spec_params)
-    values = dict(spec_params)
-    for key, text in given.items():
-        values[key] = _parse_value(loss_name, key, text, spec_params[key])
-    return values
-
-
-def check_param_keys(loss_name: str, given: Iterable[str], known: Iterable[str]) -> None:
-    """A usage error, suggesting the closest key, for a parameter ``loss_name`` does not have."""
-    known = list(known)
-    for key in given:
-        if key not in known:
-            raise UsageError(f"--param {loss_name}.{key}: '{loss_name}' has no parameter '{key}'"
-                             f"{closest(key, known)}; its parameters: {', '.join(known) or 'none'}")
-
-
-def _parse_value(loss_name: str, key: str, text: str, default: Any) -> Any:
-    if isinstance(default, bool):
-        if text.lower() in ("1", "true", "yes"):
-            return True
-        if text.lower() in ("0", "false", "no"):
-            return False
-    elif isinstance(default, (int, float)) or default is None:
-        try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is not None and np.isfinite(number):
-            return int(number) if isinstance(default, int) and number.is_integer() else number
-        if default is None and text.lower() in ("none", "auto"):
-            return None
-    elif isinstance(default, str):
-        return text
-    kind = "true/false" if isinstance(default, bool) else "a number"
-    raise UsageError(f"--param {loss_name}.{key}={text}: expected {kind}")
-
-
 def _with_params(domain: Callable[..., str | None] | None) -> Callable[[Inputs, Mapping[str, Any]], str | None] | None:
     """A domain check as ``check(inputs, params)``; one written as ``check(inputs)`` is wrapped
     (once, here: every chunk asks)."""

@@ -7,26 +7,18 @@ each other shard as a Dask task that sums its rows into a copy of that plan, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import registry
 from .errors import DataError, UsageError
-from .evaluation import EvalOptions, Evaluation, columns_used, finish, frames, prepare, sources, update
+from .evaluation import Evaluation, columns_used, finish, frames, sources, update
+from .options import EvalOptions, from_settings
 from .reading import ColumnChoice, display_name, frame_from_table, iter_tables
 from .state import LossState, PairState, State
 
 CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler
-
-
-def options_of(settings: dict[str, Any]) -> EvalOptions:
-    """The EvalOptions that finish a merged state the way its runs were made."""
-    return EvalOptions(ci=settings.get("ci"), bootstrap=settings.get("bootstrap", 1000), seed=settings.get("seed", 0),
-                       worst=settings.get("worst") or 0, group_by=settings.get("group_by"),
-                       weight=settings.get("weight"), dropna=bool(settings.get("dropna")),
-                       params=settings.get("params") or {})
 
 
 def empty_like(state: State) -> State:
@@ -39,8 +31,7 @@ def empty_like(state: State) -> State:
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 
 
-def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mapping[str, str]], template: State,
-                   plugin_files: tuple[str, ...] = ()) -> State:
+def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_files: tuple[str, ...] = ()) -> State:
     """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``). A worker
     of a cluster is another process: it loads the same plugins first (once; they must be readable at
     the same paths there, like the shards)."""
@@ -50,8 +41,7 @@ def evaluate_shard(source: str, options: EvalOptions, params: Mapping[str, Mappi
     state = empty_like(template)
     offset = 0
     for table in iter_tables(source, options.delimiter, decimal=options.decimal, columns=ColumnChoice(columns_used(template, options))):
-        state = update(state, frame_from_table(table, display_name(source), offset), options, params,
-                       several_files=True)
+        state = update(state, frame_from_table(table, display_name(source), offset), options, several_files=True)
         offset += table.num_rows
     return state
 
@@ -65,17 +55,16 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
         raise UsageError("--engine dask needs dask, an optional extra: pip install 'losscli[dask]'") from None
     if options.per_row:
         raise UsageError("--per-row writes one file in row order; it does not run on --engine dask")
-    params = prepare(options)
     options = replace(options, for_merge=True)
     files = sources(predictions)
     explain: list[str] = []
     first = None
     for frame in frames(files[0], options):
-        first = update(first, frame, options, params, explain=explain, classic=False, several_files=len(files) > 1)
+        first = update(first, frame, options, explain=explain, classic=False, several_files=len(files) > 1)
     from .plugins import loaded_files
 
     plugin_files = tuple(loaded_files())
-    tasks = [dask.delayed(evaluate_shard)(f, options, params, first, plugin_files) for f in files[1:]]
+    tasks = [dask.delayed(evaluate_shard)(f, options, first, plugin_files) for f in files[1:]]
     if scheduler:
         try:
             from dask.distributed import Client
@@ -131,6 +120,6 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
                 raise DataError(f"{seen[state_id]} and {path} hold the same rows (state {state_id}); merging both "
                                 "would count them twice: give each shard's state once")
             seen[state_id] = path
-    return finish(merged, options_of(merged.settings)), merged
+    return finish(merged, from_settings(merged.settings)), merged
 
 

@@ -192,11 +192,11 @@ def test_per_row_terms_of_confident_rows_keep_their_relative_precision():
     """Per-row terms feed --per-row and --worst: a confident row's tiny term must not drown in the
     rounding of a formula that cancels (e.g. Σp² − 2p_y + 1, or log(1-p) + y(log p − log(1-p))).
     By hand: −log(1 − 1e−10) = 1e−10 + 5e−21; (1e−9)² + (1e−9)² = 2e−18."""
-    from losscli.registry import Inputs, lookup, parse_params, terms
+    from losscli.registry import Inputs, lookup, terms
 
     def row_terms(name, inputs):
         spec = lookup(name, inputs.task)
-        return terms(spec, inputs, parse_params(spec.params, name, {}))
+        return terms(spec, inputs, spec.params)
 
     binary = Inputs("binary", "probability", np.array([1.0, 0.0]), np.array([1 - 1e-10, 1e-10]))
     assert row_terms("binary_crossentropy", binary) == pytest.approx([1e-10, 1e-10], rel=1e-6, abs=0)

@@ -9,7 +9,8 @@ from hypothesis.extra import numpy as hnp
 
 from losscli import losses  # noqa: F401
 from losscli.errors import UsageError
-from losscli.registry import Inputs, Partial, accumulate, for_task, loss, lookup, parse_params, resolve, resolve_for_task
+from losscli.options import typed_params
+from losscli.registry import Inputs, Partial, accumulate, for_task, loss, lookup, resolve, resolve_for_task
 
 rng = np.random.default_rng(2)
 N, K = 101, 7
@@ -105,13 +106,16 @@ def test_unknown_loss_suggests_the_closest_name():
 
 
 def test_params_are_parsed_to_the_default_type_and_unknown_keys_suggest():
-    spec = lookup("focal", "binary")
-    assert parse_params(spec.params, "focal", {"gamma": "3"})["gamma"] == 3.0
-    assert parse_params(lookup("top_k_error", "sparse").params, "top_k_error", {"k": "3"})["k"] == 3
+    assert typed_params({"focal": {"gamma": "3"}}) == {"focal": {"gamma": 3.0}}
+    assert typed_params({"top_k": {"k": "3"}})["top_k_error"]["k"] == 3
+    # one setting, one value: a later layer (the flags) wins over an earlier one (the config file) by canonical name
+    assert typed_params({"focal": {"gamma": 2}}, {"focal_loss": {"gamma": "3.0"}}) == {"focal": {"gamma": 3.0}}
     with pytest.raises(UsageError, match="did you mean 'gamma'"):
-        parse_params(spec.params, "focal", {"gama": "3"})
+        typed_params({"focal": {"gama": "3"}})
     with pytest.raises(UsageError, match="expected a number"):
-        parse_params(spec.params, "focal", {"gamma": "lots"})
+        typed_params({"focal": {"gamma": "lots"}})
+    with pytest.raises(UsageError, match="expected a number"):
+        typed_params({"focal": {"gamma": True}})
 
 
 def test_registering_a_clashing_name_is_refused():
