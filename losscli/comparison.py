@@ -96,10 +96,10 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
             params[name] = values
         sums = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
                 for t in (base, new)]
-        reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), sums) if isinstance(s, str)]
+        reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), sums) if isinstance(s, registry.Skip)]
         if reasons:
             same = len(reasons) == 2 and sums[0] == sums[1]
-            skipped[name] = sums[0] if same else "; ".join(reasons)
+            skipped[name] = str(sums[0]) if same else "; ".join(reasons)
             continue
         before[name], after[name] = (spec.value(s.total(n)) for s in sums)
         diff[name] = after[name] - before[name]

@@ -25,7 +25,7 @@ from .inference import Target, infer
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
 from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
-from .registry import Inputs, Partial
+from .registry import Inputs, Partial, Skip
 from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows
 
@@ -227,58 +227,83 @@ def fingerprint(inputs: Inputs) -> int:
         return int(splitmix64(rows).sum(dtype=np.uint64))
 
 
+@dataclass(frozen=True)
+class ChunkGroups:
+    """The ``--group-by`` groups of one chunk's rows: their names, each row's group, their sizes."""
+
+    names: list[str]
+    codes: np.ndarray
+    counts: np.ndarray
+
+
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
                per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None,
                id_column: str | None = None) -> None:
+    """Add one chunk of one pair: its row counts and fingerprint, then every loss's sums (and the
+    --worst rows and --per-row terms of those computed)."""
     inputs = target.inputs
-    n = inputs.n
-    pair.rows += n
+    pair.rows += inputs.n
     pair.dropped += target.dropped
     pair.fingerprint = (pair.fingerprint + fingerprint(inputs)) & MASK64
-    m = pair.boot_groups
-    codes = None
-    if m:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups
-        codes = row_groups(target.rows, options.seed, frame.source) if m == GROUPS else np.arange(n)
-    groups: tuple[list[str], np.ndarray, np.ndarray] | None = None
-    if options.group_by:
-        names, group_codes = analysis.group_codes(frame, options.group_by, target)
-        counts = np.bincount(group_codes, minlength=len(names))
-        for name, count in zip(names, counts):
-            pair.group_rows[name] = pair.group_rows.get(name, 0) + int(count)
-        groups = (names, group_codes, counts)
+    boot_codes = None
+    if pair.boot_groups:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups
+        boot_codes = row_groups(target.rows, options.seed, frame.source) if pair.boot_groups == GROUPS \
+            else np.arange(inputs.n)
+    groups = _groups(pair, target, frame, options.group_by) if options.group_by else None
     # the main loss (for --worst): the first listed that takes this kind of prediction, the same in every chunk
     main = next((name for name in pair.losses if pair.kind in registry.lookup(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.lookup(name, pair.task)
-        reason = registry.skip_reason(spec, inputs, ls.params)  # (every chunk: the reason counts all rows)
-        if reason is not None or ls.partial.skipped:  # skipped for some rows: skipped for all, no terms
-            ls.partial = ls.partial + Partial(rows=n, skipped=reason)
+        terms = _add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
+        if terms is None:
             continue
-        terms = registry.terms(spec, inputs, ls.params)
-        try:
-            sums = registry.sum_terms(spec, inputs, terms, codes, m) if codes is not None else None
-            whole = sums.total(n) if sums is not None else registry.sum_terms(spec, inputs, terms).partial(0, n)
-        except registry.NonFiniteTerms as error:
-            if spec.origin != "built-in":  # a plugin's NaN is its bug, named with its row
-                raise
-            row = "" if error.position is None else f" ({error.value} at row {int(target.rows[error.position])})"
-            ls.partial = ls.partial + Partial(rows=n, skipped=f"overflows float64{row}: values too large for it")
-            continue
-        if sums is not None:
-            ls.boot = sums if ls.boot is None else ls.boot + sums
-        ls.partial = ls.partial + whole
-        if groups is not None:
-            names, group_codes, counts = groups
-            sums = registry.sum_terms(spec, inputs, terms, group_codes, len(names))
-            for g, group in enumerate(names):
-                part = sums.partial(g, int(counts[g]))
-                ls.groups[group] = ls.groups[group] + part if group in ls.groups else part
         if options.worst and name == main:
             ids = analysis.row_ids(frame, id_column, target)
             pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file, ids),
                                   options.worst)
         if options.per_row and spec.finish is None:
             per_row[prefix + name] = (target.positions, terms)
+
+
+def _groups(pair: PairState, target: Target, frame: Frame, column: str) -> ChunkGroups:
+    """The chunk's ``--group-by`` groups, their rows counted into ``pair``."""
+    names, codes = analysis.group_codes(frame, column, target)
+    counts = np.bincount(codes, minlength=len(names))
+    for name, count in zip(names, counts):
+        pair.group_rows[name] = pair.group_rows.get(name, 0) + int(count)
+    return ChunkGroups(names, codes, counts)
+
+
+def _add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
+              boot_groups: int, groups: ChunkGroups | None) -> np.ndarray | None:
+    """Add one chunk's sums of one loss (overall, per bootstrap group, per --group-by group) to
+    ``ls``; its per-row terms, or None when the loss is skipped (for these rows, and so for all)."""
+    inputs, n = target.inputs, target.inputs.n
+    reason = registry.skip_reason(spec, inputs, ls.params)  # (every chunk: the reason counts all rows)
+    if reason is not None or ls.partial.skipped:  # skipped for some rows: skipped for all, no terms
+        ls.partial = ls.partial + Partial(rows=n, skipped=reason)
+        return None
+    terms = registry.terms(spec, inputs, ls.params)
+    try:
+        if boot_codes is not None:
+            sums = registry.sum_terms(spec, inputs, terms, boot_codes, boot_groups, rows=target.rows)
+            ls.boot = sums if ls.boot is None else ls.boot + sums
+            whole = sums.total(n)
+        else:
+            whole = registry.sum_terms(spec, inputs, terms, rows=target.rows).partial(0, n)
+    except registry.NonFiniteTerms as error:
+        if spec.origin != "built-in":  # a plugin's NaN is its bug, named with its row
+            raise
+        row = "" if error.position is None else f" ({error.value} at row {int(target.rows[error.position])})"
+        ls.partial = ls.partial + Partial(rows=n, skipped=Skip(f"overflows float64{row}: values too large for it"))
+        return None
+    ls.partial = ls.partial + whole
+    if groups is not None:
+        sums = registry.sum_terms(spec, inputs, terms, groups.codes, len(groups.names), rows=target.rows)
+        for g, group in enumerate(groups.names):
+            part = sums.partial(g, int(groups.counts[g]))
+            ls.groups[group] = ls.groups[group] + part if group in ls.groups else part
+    return terms
 
 
 def finish(state: State, options: EvalOptions) -> dict[str, Any]:
@@ -317,7 +342,7 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
     for name, ls in pair.losses.items():
         spec = registry.lookup(name, pair.task)
         if ls.partial.skipped is not None or ls.partial.weight <= 0:
-            skipped[name] = ls.partial.skipped or "the weights of every row are 0; there is nothing to average"
+            skipped[name] = str(ls.partial.skipped or "the weights of every row are 0; there is nothing to average")
             continue
         losses[name] = spec.value(ls.partial)
         if counts is not None and ls.boot is not None:

@@ -64,6 +64,24 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """Why a loss was not computed: ``message``, after ``count`` rows when it counts rows (``Skip("zero
+    label(s); mape divides by the label", 3)`` reads "3 zero label(s); …"). Two parts of the data
+    skipped for the same reason add their counts."""
+
+    message: str
+    count: int | None = None
+
+    def __str__(self) -> str:
+        return self.message if self.count is None else f"{self.count} {self.message}"
+
+    def __add__(self, other: Skip) -> Skip:
+        if self.count is not None and other.count is not None and self.message == other.message:
+            return Skip(self.message, self.count + other.count)
+        return self
+
+
+@dataclass(frozen=True)
 class Partial:
     """Summable statistics of one loss over some rows: merge by adding, finish by dividing.
 
@@ -76,7 +94,7 @@ class Partial:
     rows: int = 0
     class_sums: np.ndarray | None = None
     class_weights: np.ndarray | None = None
-    skipped: str | None = None
+    skipped: Skip | None = None
 
     def __add__(self, other: Partial) -> Partial:
         return Partial(
@@ -85,7 +103,8 @@ class Partial:
             self.rows + other.rows,
             _add(self.class_sums, other.class_sums),
             _add(self.class_weights, other.class_weights),
-            _merge_reasons(self.skipped, other.skipped),
+            self.skipped if other.skipped is None else other.skipped if self.skipped is None
+            else self.skipped + other.skipped,
         )
 
     @property
@@ -95,18 +114,6 @@ class Partial:
             present = self.class_weights > 0
             return float(np.mean(self.class_sums[present] / self.class_weights[present]))
         return self.weighted_sum / self.weight
-
-
-def _merge_reasons(a: str | None, b: str | None) -> str | None:
-    """The skip reason of two parts of the data: the first, with the counts added when both say
-    the same of a count of cells ("3 zero label(s); …" and "2 zero label(s); …" make 5)."""
-    if a is None or b is None:
-        return a if b is None else b
-    count_a, _, rest_a = a.partition(" ")
-    count_b, _, rest_b = b.partition(" ")
-    if rest_a == rest_b and count_a.isdigit() and count_b.isdigit():
-        return f"{int(count_a) + int(count_b)} {rest_a}"
-    return a
 
 
 def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
@@ -128,7 +135,7 @@ class LossSpec:
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True
     reduction: Reduction = "mean"
     finish: Callable[[float], float] | None = None
-    domain: Callable[[Inputs, Mapping[str, Any]], str | None] | None = None  # why it cannot apply, or None
+    domain: Callable[[Inputs, Mapping[str, Any]], Skip | str | None] | None = None  # why it cannot apply, or None
     inputs: Literal["arrays", "scores"] = "arrays"
     reference: str = ""
     origin: str = "built-in"
@@ -291,15 +298,17 @@ def _with_params(domain: Callable[..., str | None] | None) -> Callable[[Inputs, 
     return lambda inputs, params: domain(inputs)
 
 
-def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> str | None:
-    """Why ``spec`` cannot be computed on ``inputs``, or ``None``."""
+def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> Skip | None:
+    """Why ``spec`` cannot be computed on ``inputs``, or ``None`` (a plugin's domain check may
+    give its reason as text)."""
     if inputs.kind not in spec.kinds:
         if inputs.kind == "probability" and spec.kinds == {"logits"}:
-            return f"predictions are probabilities; {spec.name} needs decision scores"
+            return Skip(f"predictions are probabilities; {spec.name} needs decision scores")
         if inputs.kind == "class":
-            return f"predictions are hard class ids; {spec.name} needs probabilities or scores"
-        return f"{spec.name} does not take {inputs.kind} predictions"
-    return spec.domain(inputs, params) if spec.domain is not None else None
+            return Skip(f"predictions are hard class ids; {spec.name} needs probabilities or scores")
+        return Skip(f"{spec.name} does not take {inputs.kind} predictions")
+    reason = spec.domain(inputs, params) if spec.domain is not None else None
+    return Skip(reason) if isinstance(reason, str) else reason
 
 
 def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray:
@@ -321,8 +330,8 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
 
 
 class NonFiniteTerms(DataError):
-    """A loss gave NaN or ±inf (``position``: the first such row of the chunk, from 0; None when
-    only the sum overflows). The evaluation skips a built-in loss for it (its inputs were finite,
+    """A loss gave NaN or ±inf (``position``: the first such row of the chunk, from 0, named in the
+    message by its row number in the file; None when only the sum overflows). The evaluation skips a built-in loss for it (its inputs were finite,
     so the numbers are past float64); a plugin's is an error."""
 
     def __init__(self, message: str, value: float, position: int | None) -> None:
@@ -330,14 +339,16 @@ class NonFiniteTerms(DataError):
         self.value, self.position = value, position
 
 
-def _check_finite(spec: LossSpec, t: np.ndarray) -> None:
-    """A term that is NaN or infinite, or a sum that overflows, is an error naming the loss and the row."""
+def _check_finite(spec: LossSpec, t: np.ndarray, rows: np.ndarray | None) -> None:
+    """A term that is NaN or infinite, or a sum that overflows, is an error naming the loss and the
+    row (``rows``: the file's row number of each term; None: they count from 1)."""
     bad = ~np.isfinite(t)
     if not bad.any():
         raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}): its sum overflows float64", np.inf, None)
-    row = int(np.flatnonzero(bad)[0]) + 1
-    raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}) gave {t[row - 1]} at row {row} "
-                         f"({int(bad.sum())} rows in all); check the loss or its inputs", float(t[row - 1]), row - 1)
+    position = int(np.flatnonzero(bad)[0])
+    row = position + 1 if rows is None else int(rows[position])
+    raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}) gave {t[position]} at row {row} "
+                         f"({int(bad.sum())} rows in all); check the loss or its inputs", float(t[position]), position)
 
 
 @dataclass(frozen=True)
@@ -373,7 +384,7 @@ class GroupSums:
 
 
 def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None,
-                      codes: np.ndarray | None = None, m: int = 1) -> GroupSums | str:
+                      codes: np.ndarray | None = None, m: int = 1) -> GroupSums | Skip:
     """Sums of ``spec`` per group (``codes[i]`` in 0…m−1 is row i's group), or the skip reason.
 
     One pass: the per-row terms are computed once and summed per group with ``np.bincount``.
@@ -385,9 +396,11 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
     return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m)
 
 
-def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1) -> GroupSums:
+def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1,
+              rows: np.ndarray | None = None) -> GroupSums:
     """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them; a term that is
-    not finite is a DataError (found through the sums: finite sums have finite terms)."""
+    not finite is a :class:`NonFiniteTerms` naming its row (``rows``: each term's row number in the
+    file), found through the sums: finite sums have finite terms."""
     w = inputs.w
     wt = t if w is None else w * t
 
@@ -400,7 +413,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
     with np.errstate(over="ignore", invalid="ignore"):
         total, weight = per_group(wt), per_group(w)
     if not np.isfinite(total).all():
-        _check_finite(spec, t)
+        _check_finite(spec, t, rows)
     if spec.reduction != "class_balanced":
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
@@ -423,7 +436,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
 def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
     """The :class:`Partial` of ``spec`` over ``inputs`` (one chunk, shard or whole file)."""
     sums = accumulate_groups(spec, inputs, params)
-    if isinstance(sums, str):
+    if isinstance(sums, Skip):
         return Partial(rows=inputs.n, skipped=sums)
     return sums.partial(0, inputs.n)
 

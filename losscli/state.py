@@ -23,11 +23,11 @@ import numpy as np
 
 from .errors import DataError
 from .pairing import Pair
-from .registry import GroupSums, Partial
+from .registry import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
-VERSION = 2
-READS = (1, 2)  # the versions this losscli reads (1: before ids)
+VERSION = 3  # 3: typed parameters, skip reasons as {message, count}
+READS = (1, 2, 3)  # the versions this losscli reads (1: before ids)
 MASK64 = (1 << 64) - 1
 
 
@@ -226,13 +226,17 @@ def _array(values: np.ndarray | None) -> list[Any] | None:
 
 def _partial_to_dict(p: Partial) -> dict[str, Any]:
     return {"weighted_sum": p.weighted_sum, "weight": p.weight, "rows": p.rows,
-            "class_sums": _array(p.class_sums), "class_weights": _array(p.class_weights), "skipped": p.skipped}
+            "class_sums": _array(p.class_sums), "class_weights": _array(p.class_weights),
+            "skipped": None if p.skipped is None else {"message": p.skipped.message, "count": p.skipped.count}}
 
 
 def _partial_from_dict(d: dict[str, Any]) -> Partial:
     arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
+    skipped = d["skipped"]  # (versions 1 and 2: the reason's text)
+    reason = Skip(skipped) if isinstance(skipped, str) else None if skipped is None else \
+        Skip(str(skipped["message"]), None if skipped["count"] is None else int(skipped["count"]))
     return Partial(float(d["weighted_sum"]), float(d["weight"]), int(d["rows"]), arr(d["class_sums"]),
-                   arr(d["class_weights"]), d["skipped"])
+                   arr(d["class_weights"]), reason)
 
 
 def _sums_to_dict(g: GroupSums | None) -> dict[str, Any] | None:

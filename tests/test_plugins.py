@@ -156,3 +156,19 @@ def merge_abs(y_true, y_pred):
     assert result.code == 2 and "--plugin" in result.stderr
     merged = run("merge", state, "--plugin", path)
     assert merged.code == 0 and merged.losses()["merge_abs"] == pytest.approx(np.mean(np.abs(Y - V)), rel=1e-12)
+
+
+def test_a_plugins_nan_is_named_by_its_row_in_the_file_not_in_its_chunk(write):
+    """The NaN is at data row 350,001: past the first chunk (a MiB of text, 175k of these rows) and
+    in a later block of its own."""
+    rows = 400_000
+    labels = np.arange(rows) % 7 + 1.0
+    labels[350_000] = -1.0  # data row 350,001 (rows count from 1 after the header)
+    data = write("big.csv", "y_true,y_pred\n" + "".join(f"{y:g},0.5\n" for y in labels))
+    path = _plugin(write, "sqrt_loss", '''
+@loss("sqrt_loss", tasks=["regression"], default=False)
+def sqrt_loss(y_true, y_pred):
+    return np.sqrt(y_true) * y_pred
+''')
+    result = run("eval", data, "--plugin", path, "--loss", "sqrt_loss")
+    assert result.code == 3 and "gave nan at row 350001 (1 rows in all)" in result.stderr, result.stderr

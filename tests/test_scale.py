@@ -149,7 +149,7 @@ def test_merge_refuses_the_same_state_twice(tmp_path, write):
         assert run("eval", write(name, text), "--state", tmp_path / f"{name}.json").code == 0
     a, b = tmp_path / "a.csv.json", tmp_path / "b.csv.json"
     ids = [json.loads(path.read_text())["ids"] for path in (a, b)]
-    assert json.loads(a.read_text())["version"] == 2 and len(ids[0]) == 1 and ids[0] != ids[1]
+    assert json.loads(a.read_text())["version"] == 3 and len(ids[0]) == 1 and ids[0] != ids[1]
     # (-ln 0.8 - ln 0.7 - ln 0.6 - ln 0.9) / 4: the two shards once each
     merged = run("merge", a, b)
     assert merged.code == 0 and merged.losses()["binary_crossentropy"] == pytest.approx(

@@ -6,10 +6,11 @@ References are scikit-learn's ``sklearn.metrics`` functions unless a docstring s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from ..registry import Inputs, loss
+from ..registry import Inputs, Skip, loss
 
 REG = ["regression"]
 
@@ -19,11 +20,11 @@ def _count(mask: np.ndarray) -> int:
     return int(mask.any(axis=1).sum()) if mask.ndim == 2 else int(mask.sum())
 
 
-def _any_at_most(limit: float, what: str, labels: bool = True, preds: bool = True):
-    def check(inputs: Inputs) -> str | None:
+def _any_at_most(limit: float, what: str, labels: bool = True, preds: bool = True) -> Callable[[Inputs], Skip | None]:
+    def check(inputs: Inputs) -> Skip | None:
         for name, values, wanted in (("label", inputs.y, labels), ("prediction", inputs.pred, preds)):
             if wanted and (values <= limit).any():
-                return f"{_count(values <= limit)} {name}(s) ≤ {limit:g}; {what}"
+                return Skip(f"{name}(s) ≤ {limit:g}; {what}", _count(values <= limit))
         return None
     return check
 
@@ -83,9 +84,9 @@ def msle(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (np.log1p(y) - np.log1p(v)) ** 2
 
 
-def _zero_label(inputs: Inputs) -> str | None:
+def _zero_label(inputs: Inputs) -> Skip | None:
     if (inputs.y == 0).any():
-        return f"{_count(inputs.y == 0)} zero label(s); mape divides by the label"
+        return Skip("zero label(s); mape divides by the label", _count(inputs.y == 0))
     return None
 
 
@@ -121,12 +122,11 @@ def pinball(y: np.ndarray, v: np.ndarray, *, alpha: float) -> np.ndarray:
     return r * (alpha - (r < 0))  # α r above the prediction, (α − 1) r below: the same numbers
 
 
-def _poisson_domain(inputs: Inputs) -> str | None:
+def _poisson_domain(inputs: Inputs) -> Skip | None:
     if (inputs.y < 0).any():
-        return f"{_count(inputs.y < 0)} negative label(s); poisson_deviance needs labels ≥ 0"
+        return Skip("negative label(s); poisson_deviance needs labels ≥ 0", _count(inputs.y < 0))
     if (inputs.pred <= 0).any():
-        return (f"{_count(inputs.pred <= 0)} prediction(s) ≤ 0; "
-                "poisson_deviance needs predictions > 0")
+        return Skip("prediction(s) ≤ 0; poisson_deviance needs predictions > 0", _count(inputs.pred <= 0))
     return None
 
 
