@@ -137,8 +137,8 @@ def evaluate(
         for keyword, value in strings.items():
             _check(keyword, value, (str,), "a string")
         _check("dropna", dropna, (bool,), "True or False")
-        for keyword, value in {"worst": worst, "bootstrap": bootstrap, "seed": seed}.items():
-            _check(keyword, value, (int,), "an integer")
+        for keyword, number in {"worst": worst, "bootstrap": bootstrap, "seed": seed}.items():
+            _check(keyword, number, (int,), "an integer")
         _check("ci", ci, (int, float), "a confidence level, e.g. 0.95")
         from .plugins import load
 

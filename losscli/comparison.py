@@ -69,11 +69,11 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
     if base.task != new.task:
         raise DataError(f"pair '{name}' is {base.task} in {base_source} but {new.task} in {new_source}; "
                         "compare needs the same task (use --task)")
-    if not np.array_equal(base.rows, new.rows):
+    if not np.array_equal(base.rows, np.asarray(new.rows)):
         raise DataError(f"pair '{name}': {base_source} and {new_source} have empty cells in different rows; "
                         "compare needs the same rows (fill them, or drop them from both files)")
     for what, a, b in (("labels", base.inputs.y, new.inputs.y), ("weights", base.inputs.w, new.inputs.w)):
-        if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+        if (a is None) != (b is None) or (a is not None and b is not None and not np.array_equal(a, b)):
             differ = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a is not None and b is not None else [0]
             row = int(base.rows[differ[0]]) if len(differ) else 1
             raise DataError(f"pair '{name}': {base_source} and {new_source} disagree on the {what} (first at row "
@@ -90,19 +90,22 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
     p_values: dict[str, float] = {}
     params: dict[str, dict[str, Any]] = {}
     for name in chosen:
-        spec = registry.lookup(name, base.task)
+        spec = registry.spec_for(name, base.task)
         values = options.params_of(spec)
         if values:
             params[name] = values
-        sums = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
-                for t in (base, new)]
-        reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), sums) if isinstance(s, registry.Skip)]
-        if reasons:
-            same = len(reasons) == 2 and sums[0] == sums[1]
-            skipped[name] = str(sums[0]) if same else "; ".join(reasons)
+        found = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
+                 for t in (base, new)]
+        sums = [s for s in found if isinstance(s, registry.GroupSums)]
+        if len(sums) < 2:
+            reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), found) if isinstance(s, registry.Skip)]
+            skipped[name] = str(found[0]) if found[0] == found[1] else "; ".join(reasons)
             continue
-        before[name], after[name] = (spec.value(s.total(n)) for s in sums)
-        diff[name] = after[name] - before[name]
+        old, now = (spec.value(s.total(n)) for s in sums)
+        if old is None or now is None:
+            skipped[name] = "the weights of every row are 0; there is nothing to average"
+            continue
+        before[name], after[name], diff[name] = old, now, now - old
         resampled = [registry.group_values(spec, s.combine(resampler.counts)) for s in sums]
         differences = resampled[1] - resampled[0]
         intervals[name] = resampler.interval(differences)

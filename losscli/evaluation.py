@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import glob as globbing
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from typing import Any
@@ -84,7 +84,7 @@ def sources(predictions: Any) -> list[Any]:
     return [predictions]
 
 
-def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None) -> Iterator[Frame]:
+def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None) -> Generator[Frame, None, None]:
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those."""
     if options.labels is not None or not isinstance(predictions, str):
@@ -127,6 +127,8 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     finally:
         if writer is not None:
             writer.close(ok)
+    if state is None:  # (a reader yields at least one chunk, empty when the file has no rows)
+        raise DataError(f"{predictions}: nothing to evaluate")
     return Evaluation(finish(state, options), state, state.notes, explain)
 
 
@@ -144,7 +146,7 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         chosen, not_applicable = _selected(target, options.losses, options.also)
         losses = {}
         for name in chosen:
-            losses[name] = LossState(options.params_of(registry.lookup(name, target.task)))
+            losses[name] = LossState(options.params_of(registry.spec_for(name, target.task)))
         boot = 0
         if options.ci is not None:
             boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
@@ -205,7 +207,7 @@ def fingerprint(inputs: Inputs) -> int:
     distinct odd constant K_c per cell position.
     """
     n = inputs.n
-    rows: np.ndarray | None = None
+    rows = np.zeros(n, dtype=np.uint64)
     product = np.empty(n, dtype=np.uint64)
     labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
     position = 0
@@ -218,10 +220,7 @@ def fingerprint(inputs: Inputs) -> int:
             for k in range(matrix.shape[1]):
                 bits = np.ascontiguousarray(matrix[:, k], dtype=np.float64).view(np.uint64)
                 factor = np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
-                if rows is None:
-                    rows = bits * factor
-                else:
-                    rows += np.multiply(bits, factor, out=product)
+                rows += np.multiply(bits, factor, out=product)
                 position += 1
             position += 1000 - matrix.shape[1]
         return int(splitmix64(rows).sum(dtype=np.uint64))
@@ -251,9 +250,9 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
             else np.arange(inputs.n)
     groups = _groups(pair, target, frame, options.group_by) if options.group_by else None
     # the main loss (for --worst): the first listed that takes this kind of prediction, the same in every chunk
-    main = next((name for name in pair.losses if pair.kind in registry.lookup(name, pair.task).kinds), None)
+    main = next((name for name in pair.losses if pair.kind in registry.spec_for(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
-        spec = registry.lookup(name, pair.task)
+        spec = registry.spec_for(name, pair.task)
         terms = _add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
         if terms is None:
             continue
@@ -313,7 +312,7 @@ def finish(state: State, options: EvalOptions) -> dict[str, Any]:
         result = _result(pair, options)
         results.append(result)
         group_results += _group_results(pair, result)
-    report = {
+    report: dict[str, Any] = {
         "losscli": __version__,
         "signature": results[0]["signature"] if len(results) == 1 else
         signature(results, options, sum(pair.fingerprint for pair in state.pairs.values())),
@@ -340,12 +339,12 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
     skipped = dict(pair.not_applicable)
     counts = resample_counts(options.seed, options.bootstrap, pair.boot_groups) if pair.boot_groups else None
     for name, ls in pair.losses.items():
-        spec = registry.lookup(name, pair.task)
+        spec = registry.spec_for(name, pair.task)
         if ls.partial.skipped is not None or ls.partial.weight <= 0:
             skipped[name] = str(ls.partial.skipped or "the weights of every row are 0; there is nothing to average")
             continue
         losses[name] = spec.value(ls.partial)
-        if counts is not None and ls.boot is not None:
+        if counts is not None and ls.boot is not None and options.ci is not None:
             intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts)), options.ci)
     result = {
         "pair": pair.pair.name, "true": pair.pair.true, "pred": pair.pair.pred, "task": pair.task,
@@ -368,7 +367,7 @@ def _group_results(pair: PairState, overall: dict[str, Any]) -> list[dict[str, A
         losses = {}
         for name in overall["losses"]:
             partial = pair.losses[name].groups.get(group)
-            value = registry.lookup(name, pair.task).value(partial) if partial is not None and partial.weight > 0 \
+            value = registry.spec_for(name, pair.task).value(partial) if partial is not None and partial.weight > 0 \
                 else None
             losses[name] = value if value is None or np.isfinite(value) else None
         result = dict(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None)

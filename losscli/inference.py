@@ -263,7 +263,7 @@ def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray, predictions: str | None,
             positive: str | None, keep: np.ndarray | None, classes: list[str] | None = None) -> Inputs:
     true = pair.true[0]
-    if classes is not None:  # a later chunk: the labels must be the classes seen first
+    if classes is not None and positive is not None:  # a later chunk: the labels must be the classes seen first
         target.classes, target.positive = classes, positive
         target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
         kind = _kind_from_range(p, predictions, frame, pair.pred, target)
@@ -452,11 +452,13 @@ def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None
     """Hard class predictions: both columns are class ids or names; only zero_one applies."""
     classes, codes = _factorize(np.concatenate([y, p]))
     task = task or ("binary" if len(classes) <= 2 else "sparse")
+    assert task in ("binary", "sparse"), task  # (the callers ask for hard classes of these tasks only)
     target.classes = classes
     target.evidence.append(f"labels and predictions are both class ids/names ({len(classes)} classes): "
                            f"hard class predictions, {task}; only zero_one applies (--task regression "
                            "if these are numbers)")
-    return Inputs(task, "class", codes[: len(y)].astype(np.float64), codes[len(y):].astype(np.float64))
+    return Inputs("binary" if task == "binary" else "sparse", "class", codes[: len(y)].astype(np.float64),
+                  codes[len(y):].astype(np.float64))
 
 
 def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None) -> np.ndarray:

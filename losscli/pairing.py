@@ -19,6 +19,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +146,8 @@ class _Simple:
     suffix: str = ""
 
 
-def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: dict[str, str] | None = None) -> Pairing:
+def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
+               roles: dict[str, str] | None = None) -> Pairing:
     """Pair ``columns`` by their names (and, for two files, by the file they came from)."""
     roles = roles or {}
     trues: list[_Simple] = []
@@ -195,17 +197,18 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     pairs: list[Pair] = []
     # 1. NAME_true with NAME_pred.
     for t in list(trues):
-        match = _preferred([p for p in preds if t.key is not None and p.key == t.key])
-        if match:
-            pairs.append(Pair(t.key, [t.column], [match.column], how=f"'{t.column}' and '{match.column}' share the name '{t.key}'"))
+        preferred = _preferred([p for p in preds if t.key is not None and p.key == t.key])
+        if preferred is not None and t.key is not None:
+            pairs.append(Pair(t.key, [t.column], [preferred.column],
+                              how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))
             trues.remove(t)
-            preds.remove(match)
+            preds.remove(preferred)
     # 1b. NAME with NAME_pred: sales / sales_forecast.
     for p in list(preds):
-        match = next((c for c in others if p.key is not None and normalise(c) == p.key), None)
-        if match:
-            pairs.append(Pair(match, [match], [p.column], how=f"'{p.column}' is named after '{match}'"))
-            others.remove(match)
+        label = next((c for c in others if p.key is not None and normalise(c) == p.key), None)
+        if label is not None:
+            pairs.append(Pair(label, [label], [p.column], how=f"'{p.column}' is named after '{label}'"))
+            others.remove(label)
             preds.remove(p)
     # 2. One-hot label columns with prediction columns of the same classes.
     for tprefix, tmembers in list(true_groups.items()):
@@ -223,12 +226,11 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
     for p in preds:
         if p.key is not None:
             by_suffix.setdefault(p.suffix, []).append(p)
-    for suffix, members in by_suffix.items():
-        if len(members) >= 2 and not any(t.key in {m.key for m in members} for t in trues):
-            for m in members:
-                _add_member(pred_groups, f"<class>_{suffix}", _written_prefix(m.column, suffix), m.column)
-            for m in members:
-                preds.remove(m)
+    for suffix, same_suffix in by_suffix.items():
+        if len(same_suffix) >= 2 and not any(t.key in {s.key for s in same_suffix} for t in trues):
+            for simple in same_suffix:
+                _add_member(pred_groups, f"<class>_{suffix}", _written_prefix(simple.column, suffix), simple.column)
+                preds.remove(simple)
     # 4. With two files, the predictions file's leftover columns are one prediction set.
     if roles and len(trues) == 1 and not preds and not pred_groups:
         rest = [c for c in others if roles.get(c) == "pred"]
@@ -252,9 +254,9 @@ def find_pairs(columns: list[str], *, exclude: set[str] = frozenset(), roles: di
             candidates = [chosen]
     if len(trues) == 1 and len(candidates) == 1 and not true_groups:
         t = trues.pop()
-        pred_cols, classes, what, prefix = candidates.pop()
-        name = t.key or t.column
-        pairs.append(Pair(name, [t.column], pred_cols, classes, how=f"label '{t.column}' with {what}", prefix=prefix))
+        pred_cols, pred_classes, what, prefix = candidates.pop()
+        pairs.append(Pair(t.key or t.column, [t.column], pred_cols, pred_classes, how=f"label '{t.column}' with {what}",
+                          prefix=prefix))
         preds.clear()
         pred_groups.clear()
     unpaired = [t.column for t in trues] + [c for g in true_groups.values() for c in g.values()]

@@ -110,7 +110,7 @@ class Partial:
     @property
     def mean(self) -> float:
         """Σ w·ℓ / Σ w; with class sums, the mean over present classes of the per-class means."""
-        if self.class_weights is not None:
+        if self.class_weights is not None and self.class_sums is not None:
             present = self.class_weights > 0
             return float(np.mean(self.class_sums[present] / self.class_weights[present]))
         return self.weighted_sum / self.weight
@@ -188,7 +188,7 @@ def loss(
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True,
     reduction: Reduction = "mean",
     finish: Callable[[float], float] | None = None,
-    domain: Callable[..., str | None] | None = None,  # check(inputs) or check(inputs, params)
+    domain: Callable[..., Skip | str | None] | None = None,  # check(inputs) or check(inputs, params)
     inputs: Literal["arrays", "scores"] = "arrays",
     reference: str = "",
     origin: str | None = None,
@@ -270,6 +270,11 @@ def lookup(name: str, task: str) -> LossSpec | None:
     return _SPECS.get(name, {}).get(task)
 
 
+def spec_for(name: str, task: str) -> LossSpec:
+    """The spec of a canonical ``name`` already chosen for ``task`` (a KeyError would be a bug)."""
+    return _SPECS[name][task]
+
+
 def resolve(name: str) -> list[str]:
     """Canonical names for a name or alias (``log_loss`` -> every task's cross-entropy).
 
@@ -290,7 +295,8 @@ def resolve_for_task(name: str, task: str) -> str | None:
     return None
 
 
-def _with_params(domain: Callable[..., str | None] | None) -> Callable[[Inputs, Mapping[str, Any]], str | None] | None:
+def _with_params(domain: Callable[..., Skip | str | None] | None,
+                 ) -> Callable[[Inputs, Mapping[str, Any]], Skip | str | None] | None:
     """A domain check as ``check(inputs, params)``; one written as ``check(inputs)`` is wrapped
     (once, here: every chunk asks)."""
     if domain is None or len(inspect.signature(domain).parameters) != 1:
@@ -445,10 +451,10 @@ def group_values(spec: LossSpec, sums: GroupSums) -> np.ndarray:
     """The finished loss of every row of ``sums`` (vectorised :meth:`LossSpec.value`); NaN where a
     group has no weight."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        if sums.class_weights is not None:
+        if sums.class_weights is not None and sums.class_sums is not None:
             present = sums.class_weights > 0
             ratio = np.where(present, sums.class_sums / np.where(present, sums.class_weights, 1.0), 0.0)
             mean = ratio.sum(axis=-1) / present.sum(axis=-1)
         else:
             mean = sums.weighted_sum / sums.weight
-    return spec.finish(mean) if spec.finish else mean
+    return np.asarray(spec.finish(mean)) if spec.finish else mean

@@ -291,6 +291,6 @@ def render(report: dict[str, Any], fmt_: str, width: int = 100) -> str:
         return to_markdown(report)
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-    print_table(report, console)
-    return console.file.getvalue()
+    text = io.StringIO()
+    print_table(report, Console(file=text, width=width, color_system=None, force_terminal=False))
+    return text.getvalue()

@@ -101,7 +101,7 @@ class Scores:
         the gathered log-softmax, one exponential per row)."""
         if self.is_logits:
             return np.exp(self.log_p_true(0.0))
-        return gather(self.p, self.index)
+        return gather(self.p, self._sparse_index())
 
     def log_p_true(self, eps: float) -> np.ndarray:
         """Sparse labels: log p of each row's true class, as ``log_p`` gives it but with one logarithm
@@ -109,7 +109,7 @@ class Scores:
         key = ("p_true", 0.0 if self.is_logits else eps)
         if key not in self._logs:
             if self.is_logits:
-                self._logs[key] = gather(self.log_p(eps), self.index)
+                self._logs[key] = gather(self.log_p(eps), self._sparse_index())
             else:
                 self._logs[key] = np.log(np.clip(self.p_true, eps, 1.0 - eps))
         return self._logs[key]
@@ -177,6 +177,11 @@ class Scores:
             return np.negative(nll, out=nll)
         return self.shared(("nll_t", 0.0 if self.is_logits else eps), y, compute)
 
+    def _sparse_index(self) -> np.ndarray:
+        if self.index is None:
+            raise ValueError("p_true and log_p_true are for sparse labels, which have an index")
+        return self.index
+
     def true_class(self, y: np.ndarray) -> np.ndarray:
         """Each row's true class: the sparse label, or the first largest of the label columns."""
         if self.index is not None:
@@ -192,8 +197,8 @@ class Scores:
             true_score = gather(self.raw, self.true_class(y))
             n, k = self.raw.shape
             small = k < 256  # counts fit a byte: booleans are added as bytes, with no conversion
-            higher = np.zeros(n, dtype=np.uint8 if small else np.int32)
-            same = np.zeros_like(higher)
+            higher: np.ndarray = np.zeros(n, dtype=np.uint8 if small else np.int32)
+            same: np.ndarray = np.zeros_like(higher)
             found = np.empty(n, dtype=bool)
             for column in self.raw.T:
                 np.greater(column, true_score, out=found)

@@ -58,7 +58,7 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     options = replace(options, for_merge=True)
     files = sources(predictions)
     explain: list[str] = []
-    first = None
+    first: State | None = None
     for frame in frames(files[0], options):
         first = update(first, frame, options, explain=explain, classic=False, several_files=len(files) > 1)
     from .plugins import loaded_files
@@ -79,6 +79,8 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
             states = client.gather(client.compute(tasks))
     else:
         states = dask.compute(*tasks, scheduler="threads")
+    if first is None:  # (a reader yields at least one chunk, empty when the file has no rows)
+        raise DataError(f"{files[0]}: nothing to evaluate")
     merged = first
     for state in states:
         merged = merged.merge(state)
@@ -95,7 +97,7 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
     """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
     if not paths:
         raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
-    merged = None
+    merged: State | None = None
     seen: dict[str, str] = {}  # state id -> the file it came from
     for path in paths:
         try:
@@ -120,6 +122,7 @@ def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
                 raise DataError(f"{seen[state_id]} and {path} hold the same rows (state {state_id}); merging both "
                                 "would count them twice: give each shard's state once")
             seen[state_id] = path
+    assert merged is not None  # (paths is not empty)
     return finish(merged, from_settings(merged.settings)), merged
 
 

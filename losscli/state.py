@@ -250,7 +250,8 @@ def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
     if d is None:
         return None
     arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
-    return GroupSums(arr(d["weighted_sum"]), arr(d["weight"]), arr(d["class_sums"]), arr(d["class_weights"]))
+    return GroupSums(np.asarray(d["weighted_sum"], dtype=np.float64), np.asarray(d["weight"], dtype=np.float64),
+                     arr(d["class_sums"]), arr(d["class_weights"]))
 
 
 def _pair_to_dict(p: PairState) -> dict[str, Any]:
