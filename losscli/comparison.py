@@ -19,7 +19,7 @@ from .errors import DataError, UsageError
 from .evaluation import EvalOptions, _selected, data_hash, prepare, targets_of
 from .gates import Threshold, _matching
 from .inference import Target
-from .reading import align, load
+from .joins import align, load
 
 
 def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str], list[str]]:
