@@ -219,7 +219,7 @@ def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_pat
 def test_a_first_chunk_with_one_label_value(write, monkeypatch):
     from sklearn.metrics import log_loss
 
-    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 30)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 18)  # three rows, all of label 1
     monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 10)
     path = write("sorted.csv", "y_true,y_pred\n1,0.5\n1,0.4\n1,0.3\n0,0.2\n0,0.1\n")
     result = run("eval", path)
