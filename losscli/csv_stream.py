@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import lzma
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from . import opening
 from .errors import DataError
 from .frame import NUMBERS_AS_TEXT, _numbers_as_text
-from .opening import EXCEL_SEP_LINE, _header_end, sniff_decimal, sniff_delimiter
+from .opening import EXCEL_SEP_LINE, ByteStream, _header_end, sniff_decimal, sniff_delimiter
 
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
 MAX_LINE_BYTES = 64 << 20  # a line (a header, a row) longer than this is refused: memory stays bounded
@@ -59,15 +59,13 @@ def _chosen(columns: ColumnChoice | None, available: Iterable[str]) -> list[str]
 
 
 def _check_header(table: pa.Table, name: str) -> None:
-    from collections import Counter
-
-    duplicated = sorted(name for name, count in Counter(table.column_names).items() if count > 1)
+    duplicated = sorted(column for column, count in Counter(table.column_names).items() if count > 1)
     if duplicated:
         raise DataError(f"{name}: the header names column(s) {', '.join(map(repr, duplicated))} more than "
                         "once; rename them")
 
 
-def _csv_chunks(stream: IO[bytes], sample: bytes, path: str, name: str, delimiter: str | None, decimal: str | None,
+def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimiter: str | None, decimal: str | None,
                 chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """A CSV (``sample``: its first bytes, already read from ``stream``) as tables cut at line ends:
     a first chunk of about FIRST_CHUNK_ROWS rows whole (it decides the plan), then pieces of
@@ -132,7 +130,7 @@ def _arrow_owned(text: memoryview) -> pa.Buffer:
     return buffer
 
 
-def _stream_pieces(stream: IO[bytes], pending: bytes, first: int | None, name: str) -> Iterator[pa.Buffer]:
+def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: str) -> Iterator[pa.Buffer]:
     """The stream's text after ``pending`` (what the sample read of it) in whole lines: ``first``
     bytes' worth, then CHUNK_BYTES at a time (``first`` None: all of it at once), each copied into
     memory Arrow owns (see :func:`_arrow_owned`)."""

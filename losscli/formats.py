@@ -14,7 +14,7 @@ import pyarrow as pa
 from . import csv_stream
 from .csv_stream import ColumnChoice, _chosen
 from .errors import DataError
-from .opening import _peek
+from .opening import ByteStream, _peek
 
 
 def _first_rows_apart(tables: Iterator[pa.Table], chunk_cells: int | None) -> Iterator[pa.Table]:
@@ -25,9 +25,10 @@ def _first_rows_apart(tables: Iterator[pa.Table], chunk_cells: int | None) -> It
     for table in tables:
         if first and chunk_cells is not None and table.num_rows > csv_stream.FIRST_CHUNK_ROWS:
             yield table.slice(0, csv_stream.FIRST_CHUNK_ROWS)
-            table = table.slice(csv_stream.FIRST_CHUNK_ROWS)
+            yield table.slice(csv_stream.FIRST_CHUNK_ROWS)
+        else:
+            yield table
         first = False
-        yield table
 
 
 def _rows_per_chunk(columns: int, chunk_cells: int | None) -> int | None:
@@ -58,7 +59,7 @@ def _parquet_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | Non
         raise DataError(f"{name}: not a readable parquet file ({error})") from None
 
 
-def _json_lines_chunks(stream: IO[bytes], sample: bytes, name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
+def _json_lines_chunks(stream: ByteStream, sample: bytes, name: str, chunk_cells: int | None) -> Iterator[pa.Table]:
     """JSON lines (one object per line), read whole by pyarrow's JSON reader and handed on in chunks
     of about ``chunk_cells`` cells (the plan still comes from the first)."""
     import pyarrow.json as pajson

@@ -97,7 +97,8 @@ def _ids(frame: Frame, key: str) -> Any:
     try:
         return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
     except pa.ArrowInvalid:
-        raise DataError(f"{where(frame.source, key)}ids that are not valid UTF-8 text; save the file as UTF-8") from None
+        raise DataError(f"{where(frame.source, key)}ids that are not valid UTF-8 text; save the file as UTF-8") \
+            from None
 
 
 def _key_order(first: Frame, second: Frame, key: str, other_key: str,

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyarrow as pa
 
@@ -29,6 +29,7 @@ MAGIC = {  # first bytes -> compression
     b"\xfd7zXZ\x00": "xz",
     b"\x28\xb5\x2f\xfd": "zstd",
 }
+ByteStream = IO[bytes] | io.BufferedIOBase  # a file, or a stream that decompresses it (GzipFile is no IO)
 
 
 def display_name(path: str) -> str:
@@ -38,7 +39,9 @@ def display_name(path: str) -> str:
 def _open_raw(path: str) -> IO[bytes]:
     """The file (or standard input) as a buffered binary stream that can ``peek``."""
     if path == "-":
-        return sys.stdin.buffer if hasattr(sys.stdin.buffer, "peek") else io.BufferedReader(sys.stdin.buffer)
+        # (BinaryIO does not declare the readinto that BufferedReader needs; stdin's buffer has it)
+        return sys.stdin.buffer if hasattr(sys.stdin.buffer, "peek") else \
+            io.BufferedReader(cast(io.RawIOBase, sys.stdin.buffer))
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -58,7 +61,7 @@ def _peek(raw: IO[bytes], size: int) -> bytes:
     return head
 
 
-def _decompressed(raw: IO[bytes], path: str) -> IO[bytes]:
+def _decompressed(raw: IO[bytes], path: str) -> ByteStream:
     """``raw`` itself, or a stream that decompresses it, chosen by its magic bytes."""
     head = _peek(raw, 8)
     for magic, codec in MAGIC.items():
@@ -89,7 +92,7 @@ def sniff_delimiter(sample: bytes, path: str) -> str:
     except csv.Error:
         pass
     counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 
@@ -114,7 +117,8 @@ def text_kind(sample: bytes) -> str:
     try:
         header.decode("utf-8") if header.endswith(b"\n") else header[:-4].decode("utf-8")  # (may end mid-character)
     except UnicodeDecodeError:
-        return "a header that is not UTF-8 text (Windows-1252, as Excel's 'CSV (Comma delimited)'? save it as 'CSV UTF-8')"
+        return ("a header that is not UTF-8 text (Windows-1252, as Excel's 'CSV (Comma delimited)'? save it as "
+                "'CSV UTF-8')")
     text = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "json lines"

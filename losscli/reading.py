@@ -124,7 +124,7 @@ class Prefetched:
                     return
                 self._box.put((item, None))
             self._box.put((self._done, None))
-        except BaseException as error:  # handed to the consumer, raised there
+        except BaseException as error:  # noqa: BLE001  (every error, Ctrl-C too: handed to the consumer, raised there)
             self._box.put((self._done, error))
 
     def __iter__(self) -> Prefetched:
