@@ -17,8 +17,9 @@ import pyarrow as pa
 
 from .errors import UsageError
 from .escape import spreadsheet
+from .frame import Frame
 from .inference import Target, _factorize
-from .reading import Frame, is_key_like
+from .joins import is_key_like
 
 MISSING_GROUP = "(missing)"
 
@@ -117,7 +118,7 @@ class PerRowWriter:
         import pyarrow.csv as pacsv
 
         from .atomic import replacing
-        from .reading import arrow_numbers, arrow_repeated
+        from .frame import arrow_numbers, arrow_repeated
 
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
         if self.with_file:

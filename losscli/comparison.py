@@ -20,8 +20,8 @@ from .errors import DataError, UsageError
 from .evaluation import _selected, fingerprint, targets_of
 from .gates import Threshold, _matching
 from .inference import Target
+from .joins import align, load
 from .options import EvalOptions
-from .reading import align, load
 from .signature import signature
 
 

@@ -20,11 +20,15 @@ import numpy as np
 
 from . import __version__, analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
+from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
+from .frame import Frame, frame_from_table
 from .inference import Target, infer
+from .joins import load
+from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
-from .reading import ColumnChoice, Frame, display_name, frame_from_table, is_glob, load, tables
+from .reading import tables
 from .registry import Inputs, Partial, Skip
 from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows

@@ -20,8 +20,8 @@ from functools import cached_property
 import numpy as np
 
 from .errors import DataError, UsageError, closest, where
+from .frame import Frame, cut
 from .pairing import Pair
-from .reading import Frame, cut
 from .registry import TASKS, Inputs, PredKind, Task
 
 SUM_TOLERANCE = 1e-3

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import UsageError, closest
 
 if TYPE_CHECKING:
-    from .reading import Frame
+    from .frame import Frame
 
 TRUE_WORDS = {"y", "true", "y_true", "label", "labels", "target", "targets", "actual", "actuals",
               "truth", "ground_truth", "gt", "gold", "y_test", "observed", "obs", "class",

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
+from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .evaluation import Evaluation, columns_used, finish, frames, sources, update
+from .frame import frame_from_table
+from .opening import display_name
 from .options import EvalOptions, from_settings
-from .reading import ColumnChoice, display_name, frame_from_table, iter_tables
+from .reading import iter_tables
 from .state import LossState, PairState, State
 
 CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler

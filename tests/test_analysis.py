@@ -113,7 +113,7 @@ def _passengers():
     import pyarrow as pa
 
     from losscli.evaluation import EvalOptions, targets_of
-    from losscli.reading import frame_from_table
+    from losscli.frame import frame_from_table
 
     frame = frame_from_table(pa.table({"PassengerId": [7, 8, 9], "y_true": [1.0, 2.0, 3.0],
                                        "y_pred": [1.5, 2.0, 5.0]}), "f.csv")

@@ -101,10 +101,10 @@ def test_explain_names_the_plugins_a_config_file_loads(tmp_path, monkeypatch):
 def test_per_row_with_a_loss_skipped_on_a_later_chunk_keeps_its_columns(tmp_path, monkeypatch):
     """A zero prediction after the first chunk skips the deviances: the file keeps its columns
     (was a segmentation fault of the CSV writer)."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     rows = [(1.0 + i % 5, 1.5 + i % 4) for i in range(300)] + [(2.0, 0.0)]
     (tmp_path / "r.csv").write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in rows))
     result = run("eval", tmp_path / "r.csv", "--per-row", tmp_path / "terms.csv", "--format", "json")
@@ -214,9 +214,9 @@ def test_a_header_over_64_kib_and_a_cell_over_a_block_are_read(write):
 
 
 def test_a_line_past_the_cap_is_refused_memory_stays_bounded(write, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
-    monkeypatch.setattr(reading_module, "MAX_LINE_BYTES", 1 << 16)
+    monkeypatch.setattr(csv_stream, "MAX_LINE_BYTES", 1 << 16)
     result = run("eval", write("one.csv", "y_true,y_pred" + ",x" * 100_000))  # one line, no line break
     assert result.code == 3 and "no line break" in result.stderr
 

@@ -222,13 +222,13 @@ def test_class_ids_are_factorised_by_a_table_with_gaps_and_negatives(labels):
 
 
 def test_a_later_chunk_with_a_third_label_names_its_row(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     rows = "".join(f"{i % 2},0.{i % 9 + 1}\n" for i in range(300)) + "2,0.5\n"
     path = tmp_path / "p.csv"
     path.write_text("y_true,y_pred\n" + rows)
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     result = run("eval", path)
     assert result.code == 3
     assert "row 301" in result.stderr and "label '2'" in result.stderr

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from losscli.errors import DataError
-from losscli.reading import load, sniff_delimiter
+from losscli.joins import load
+from losscli.opening import sniff_delimiter
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 COMPRESSORS = {"": lambda b: b, ".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
@@ -71,7 +72,7 @@ def test_dataframes_are_accepted():
        first=st.integers(40, 400), later=st.integers(20, 300), block=st.integers(64, 300), data=st.data())
 def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, monkeypatch, rows, first, later, block,
                                                            data):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     from .conftest import run
 
@@ -83,9 +84,9 @@ def test_chunk_sizes_and_row_order_do_not_change_the_report(tmp_path_factory, mo
     shuffled.write_text("y_true,y_pred\n" + "".join(f"{rows[i][0]},{rows[i][1]!r}\n" for i in order))
     one = run("eval", whole, "--task", "binary").json
     with monkeypatch.context() as patch:
-        patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
-        patch.setattr(reading_module, "CHUNK_BYTES", later)
-        patch.setattr(reading_module, "BLOCK_BYTES", block)
+        patch.setattr(csv_stream, "FIRST_CHUNK_BYTES", first)
+        patch.setattr(csv_stream, "CHUNK_BYTES", later)
+        patch.setattr(csv_stream, "BLOCK_BYTES", block)
         chunked = run("eval", shuffled, "--task", "binary").json
     for name, value in one["results"][0]["losses"].items():
         assert chunked["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12, abs=1e-15)
@@ -119,7 +120,7 @@ def test_arrow_columns_to_numpy_without_pyarrow_compute():
     other widths (parquet's float32, int32) and slices (offsets) convert too."""
     import pyarrow as pa
 
-    from losscli.reading import frame_from_table, to_numpy
+    from losscli.frame import frame_from_table, to_numpy
 
     ints = pa.array([1, None, 3], type=pa.int64())
     assert np.array_equal(to_numpy(ints), [1.0, np.nan, 3.0], equal_nan=True)
@@ -171,12 +172,12 @@ def test_prefetched_passes_items_and_errors_on_and_stops():
 def test_columns_no_pair_uses_are_not_parsed_after_the_first_chunk(tmp_path, monkeypatch):
     """A wide file: after the first chunk only the used columns are converted, so a bad cell in an
     unused column is no error, while one in a used column is still reported at its row."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     from .conftest import run
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 300)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     lines = [f"{i % 2},0.{i % 8 + 1},{i},feature {i}" for i in range(200)]
     lines[150] = "1,0.5,not a number,free text"  # an unused numeric column, after the first chunk
     path = tmp_path / "wide.csv"
@@ -194,11 +195,12 @@ def test_columns_no_pair_uses_are_not_parsed_after_the_first_chunk(tmp_path, mon
 
 
 def test_a_column_choice_narrows_the_pieces_parsed_after_it(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
-    from losscli.reading import ColumnChoice, iter_tables
+    from losscli import csv_stream
+    from losscli.csv_stream import ColumnChoice
+    from losscli.reading import iter_tables
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 200)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 200)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 200)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 200)
     path = tmp_path / "w.csv"
     path.write_text("a,b,c\n" + "".join(f"{i},{i * 2},{i * 3}\n" for i in range(300)))
     choice = ColumnChoice()
@@ -232,7 +234,8 @@ def test_parquet_row_groups_read_after_the_choice_hold_just_those_columns(tmp_pa
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from losscli.reading import ColumnChoice, iter_tables
+    from losscli.csv_stream import ColumnChoice
+    from losscli.reading import iter_tables
 
     path = tmp_path / "p.parquet"
     pq.write_table(pa.table({"a": list(range(100)), "b": [0.5] * 100, "c": ["x"] * 100}), path, row_group_size=25)
@@ -247,13 +250,13 @@ def test_parquet_row_groups_read_after_the_choice_hold_just_those_columns(tmp_pa
 def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monkeypatch):
     """Types come from the first 64 KiB: a target that is whole there and fractional later is read
     as text where it changes, then as float64; every value counts (MAE by numpy)."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     from .conftest import run
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 70_000)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 5_000)
-    monkeypatch.setattr(reading_module, "BLOCK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 70_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 5_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 2_000)
     rng = np.random.default_rng(5)
     y = rng.integers(0, 100, 12_000).astype(float)
     y[9_000:] += 0.25  # whole numbers for the first 9,000 rows (over 64 KiB), then quarters
@@ -274,17 +277,18 @@ def test_a_plain_file_and_the_same_text_compressed_read_alike(tmp_path_factory, 
                                                             later):
     """A plain file and a compressed one, read in pieces of any size (lines longer than a piece, no
     line end at the end, blank lines after it), give the same tables."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
+    from losscli.reading import iter_tables
 
     text = "y_true,y_pred\n" + "\n".join(f"{y},{digits}" for y, digits in lines) + ending
     folder = tmp_path_factory.mktemp("m")
     (folder / "plain.csv").write_text(text, newline="")
     (folder / "packed.csv.gz").write_bytes(gzip.compress(text.encode()))
     with monkeypatch.context() as patch:
-        patch.setattr(reading_module, "FIRST_CHUNK_BYTES", first)
-        patch.setattr(reading_module, "CHUNK_BYTES", later)
-        plain = list(reading_module.iter_tables(str(folder / "plain.csv")))
-        streamed = list(reading_module.iter_tables(str(folder / "packed.csv.gz")))
+        patch.setattr(csv_stream, "FIRST_CHUNK_BYTES", first)
+        patch.setattr(csv_stream, "CHUNK_BYTES", later)
+        plain = list(iter_tables(str(folder / "plain.csv")))
+        streamed = list(iter_tables(str(folder / "packed.csv.gz")))
     assert [t.num_rows for t in plain] == [t.num_rows for t in streamed]
     assert all(a.equals(b) for a, b in zip(plain, streamed))
     assert sum(t.num_rows for t in plain) == len(lines)
@@ -294,29 +298,30 @@ def test_every_piece_reaches_pyarrow_in_memory_arrow_owns(tmp_path, monkeypatch)
     """pyarrow's reader may drop its input on one of its threads after read_csv returns; were that
     a buffer Python owns, an exit at that moment aborts the process (exit 134). So every piece,
     plain or compressed, is handed over in a buffer Arrow allocated."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
+    from losscli.reading import iter_tables
 
     text = "y_true,y_pred\n" + "1,0.25\n0,0.5\n" * 3000
     (tmp_path / "plain.csv").write_text(text)
     (tmp_path / "packed.csv.gz").write_bytes(gzip.compress(text.encode()))
     owned, parsed = [], []
-    real_owned, real_parse = reading_module._arrow_owned, reading_module._parse_piece
-    monkeypatch.setattr(reading_module, "_arrow_owned", lambda view: owned.append(real_owned(view)) or owned[-1])
-    monkeypatch.setattr(reading_module, "_parse_piece", lambda piece, *rest: parsed.append(piece) or real_parse(piece, *rest))
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 4_096)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 4_096)
+    real_owned, real_parse = csv_stream._arrow_owned, csv_stream._parse_piece
+    monkeypatch.setattr(csv_stream, "_arrow_owned", lambda view: owned.append(real_owned(view)) or owned[-1])
+    monkeypatch.setattr(csv_stream, "_parse_piece", lambda piece, *rest: parsed.append(piece) or real_parse(piece, *rest))
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_096)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 4_096)
     for name in ("plain.csv", "packed.csv.gz"):
-        assert sum(t.num_rows for t in reading_module.iter_tables(str(tmp_path / name))) == 6000
+        assert sum(t.num_rows for t in iter_tables(str(tmp_path / name))) == 6000
     assert len(parsed) > 10 and all(any(piece is mine for mine in owned) for piece in parsed)
 
 
 def test_a_quote_that_never_closes_is_named_never_a_silent_loss_of_rows(tmp_path, monkeypatch):
     """pyarrow parses a piece in blocks; an unterminated quote lost the rest of its block, silently."""
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     from .conftest import run
 
-    monkeypatch.setattr(reading_module, "BLOCK_BYTES", 200)  # several blocks in one piece
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 200)  # several blocks in one piece
     lines = ["note,y_true,y_pred"] + [f"ok,{i % 2},0.{i % 9 + 1}" for i in range(300)]
     lines[120] = '"unterminated,0,0.2'
     path = tmp_path / "q.csv"

@@ -222,14 +222,14 @@ def test_text_that_is_not_utf8_is_refused_naming_utf8(write):
 
 
 def test_a_first_chunk_of_one_class_takes_the_positive_class_to_come(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     y = ["No"] * 300 + ["Yes"] * 100
     p = [0.1 + (i % 7) / 10 for i in range(400)]
     path = tmp_path / "sorted.csv"
     path.write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     refused = run("eval", path)
     assert refused.code == 3 and "--positive" in refused.stderr
     result = run("eval", path, "--positive", "Yes", "--format", "json")
@@ -273,14 +273,14 @@ def test_an_h2o_export_scores_the_class_probabilities_not_the_hard_column(write)
 
 
 def test_columns_named_by_classes_when_the_first_rows_hold_one_class(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
     species = ["setosa"] * 200 + ["versicolor"] * 100 + ["virginica"] * 100
     rows = [(s, *P3[i % 4]) for i, s in enumerate(species)]
     path = tmp_path / "sorted.csv"
     path.write_text("species,setosa,versicolor,virginica\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     result = run("eval", path, "--format", "json")
     assert result.code == 0, result.stderr
     y = [["setosa", "versicolor", "virginica"].index(s) for s in species]
@@ -299,10 +299,10 @@ def test_a_repeated_id_listed_alike_in_both_files_joins_row_by_row(write):
 
 
 def test_true_false_labels_across_chunks_and_a_named_class_to_come(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     y = [True, False] * 150
     p = [0.8 if v else 0.3 for v in y]
     (tmp_path / "b.csv").write_text("y_true,y_prob\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
@@ -357,10 +357,10 @@ def test_the_python_api_takes_decimal(tmp_path):
 
 
 def test_a_third_hard_class_after_the_first_rows_is_refused_naming_task_sparse(tmp_path, monkeypatch):
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_BYTES", 400)
-    monkeypatch.setattr(reading_module, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     y = [i % 2 for i in range(300)] + [2, 2]
     p = [(i // 3) % 2 for i in range(300)] + [2, 1]
     (tmp_path / "h.csv").write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
@@ -393,9 +393,9 @@ def test_python_api_joins_dataframes_on_their_index(write):
 def test_the_first_rows_decide_in_every_format(tmp_path, monkeypatch, suffix):
     import pandas as pd
 
-    from losscli import reading as reading_module
+    from losscli import csv_stream
 
-    monkeypatch.setattr(reading_module, "FIRST_CHUNK_ROWS", 100)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_ROWS", 100)
     p = [0.2, 0.7] * 100 + [2.5, -1.0] * 50  # probabilities, then logits from row 201
     frame = pd.DataFrame({"y_true": [0, 1] * 150, "y_pred": p})
     path = tmp_path / f"mixed.{suffix}"

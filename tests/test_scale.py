@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from losscli import reading
+from losscli import csv_stream
 
 from .conftest import csv_text, run
 
@@ -84,9 +84,9 @@ def test_chunks_shards_dask_and_merge_equal_one_piece(dataset, monkeypatch, tmp_
     assert one.code == 0, one.stderr
     one = one.json
     # many small chunks
-    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
-    monkeypatch.setattr(reading, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 7_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
     chunked = run("eval", whole, *args).json
     _same(one, chunked)
     assert chunked["signature"].split("|")[-1] == one["signature"].split("|")[-1]  # the same data hash
@@ -194,8 +194,8 @@ def test_a_glob_that_matches_nothing_and_shards_missing_columns(tmp_path, write)
 
 
 def test_later_rows_that_break_the_first_rows_decisions(write, monkeypatch):
-    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 2_000)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 1_000)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
     text = "y_true,y_pred\n" + "1,0.5\n0,0.25\n" * 300 + "2,0.5\n"
     result = run("eval", write("p.csv", text))
     assert result.code == 3 and "row 601" in result.stderr and "--task regression" in result.stderr
@@ -209,9 +209,9 @@ def test_later_rows_that_break_the_first_rows_decisions(write, monkeypatch):
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
     task, folder, whole = dataset
     run("eval", whole, "--per-row", tmp_path / "one.csv")
-    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 20_000)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 7_000)
-    monkeypatch.setattr(reading, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 7_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 2_000)  # each piece handed on in blocks
     run("eval", whole, "--per-row", tmp_path / "chunked.csv")
     assert (tmp_path / "one.csv").read_text() == (tmp_path / "chunked.csv").read_text()
 
@@ -219,8 +219,8 @@ def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_pat
 def test_a_first_chunk_with_one_label_value(write, monkeypatch):
     from sklearn.metrics import log_loss
 
-    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 30)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 10)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 18)  # three rows, all of label 1
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 10)
     path = write("sorted.csv", "y_true,y_pred\n1,0.5\n1,0.4\n1,0.3\n0,0.2\n0,0.1\n")
     result = run("eval", path)
     assert result.code == 0, result.stderr
@@ -276,9 +276,9 @@ def test_a_skip_reason_counts_the_rows_of_every_chunk_and_shard(tmp_path, monkey
     expected = f"{int((labels <= -1).sum())} label(s) ≤ -1; msle needs values > −1"
     args = ["--task", "regression", "--loss", "msle", "--loss", "mae"]
     assert run("eval", whole, *args).json["results"][0]["skipped"]["msle"] == expected
-    monkeypatch.setattr(reading, "FIRST_CHUNK_BYTES", 4_000)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 3_000)
-    monkeypatch.setattr(reading, "BLOCK_BYTES", 1_000)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 3_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 1_000)
     assert run("eval", whole, *args).json["results"][0]["skipped"]["msle"] == expected
     states = [tmp_path / "a.json", tmp_path / "b.json"]
     for shard, state in zip(("a.csv", "b.csv"), states):

@@ -1,0 +1,253 @@
+"""Joins: the predictions and, when they came apart, the labels, as one :class:`~losscli.frame.Frame`
+(:func:`load`; each a path, ``-`` or a pandas DataFrame). The two meet on an id column (given with
+``--on``, or the one they share whose ids match one to one) or row by row (:func:`find_join`); a
+second model's predictions are aligned to the first's the same way (:func:`align`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import DataError, UsageError, closest, where
+from .frame import Column, Frame, _is_string_type, cut, frame_from_table, to_numpy
+from .opening import display_name
+from .reading import read_table
+
+
+def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str | None = None) -> Frame:
+    """A path (or ``-``), a pandas DataFrame or a Frame, as a :class:`Frame`."""
+    if isinstance(source, Frame):
+        return source
+    if isinstance(source, (str, Path)):
+        return frame_from_table(read_table(str(source), delimiter, decimal), display_name(str(source)))
+    try:
+        table = pa.Table.from_pandas(source, preserve_index=None)  # an index other than 0…n−1 is a column
+    except (TypeError, AttributeError, pa.ArrowException) as error:
+        raise UsageError(f"{name}: expected a file path or a pandas DataFrame, not {type(source).__name__} "
+                         f"({error})") from None
+    if table.num_rows == 0:
+        raise DataError(f"{name}: the DataFrame has no rows")
+    return frame_from_table(table, f"<{name} DataFrame>")
+
+
+def load(predictions: Any, labels: Any = None, on: str | None = None,
+         delimiter: str | None = None, decimal: str | None = None) -> Frame:
+    """The predictions (a path, ``-`` or a DataFrame), joined to labels on ``on``/``id`` or by row."""
+    pred = as_frame(predictions, "predictions", delimiter, decimal)
+    if labels is None:
+        if on is not None:
+            raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
+        return pred
+    return join(pred, as_frame(labels, "labels", delimiter, decimal), on)
+
+
+def _key_column(frame: Frame, on: str) -> Column:
+    if on not in frame.columns:
+        raise UsageError(f"--on {on}: {frame.source} has no column '{on}'{closest(on, frame.columns)}; "
+                         f"columns: {', '.join(frame.columns)}")
+    return frame.columns[on]
+
+
+PANDAS_INDEX = "index_level_"  # pandas stores a DataFrame's index as __index_level_0__ (normalised: index_level_0)
+KEY_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample", "sample_id",
+             "unnamed_0", ""}  # column names (normalised) that are row identifiers
+
+
+def is_key_like(name: str) -> bool:
+    """A row identifier by its name: ``id``, ``PassengerId``, ``customer_id``, the pandas index."""
+    from .pairing import normalise
+
+    norm = normalise(name)
+    return norm in KEY_WORDS or norm.endswith("_id") or (norm.endswith("id") and name[-2:] == "Id") \
+        or norm.startswith(PANDAS_INDEX)
+
+
+def _could_be_key(frame: Frame, name: str) -> bool:
+    """Id-like by its name, or integers or text not named as labels or predictions (floats and
+    label/prediction columns are data, even when their values happen to be unique)."""
+    from .pairing import PRED_WORDS, TRUE_WORDS, normalise
+
+    if is_key_like(name):
+        return True
+    kind = frame.column(name).data.type
+    return (pa.types.is_integer(kind) or _is_string_type(kind) or pa.types.is_temporal(kind)) \
+        and normalise(name) not in TRUE_WORDS | PRED_WORDS
+
+
+@dataclass
+class Join:
+    """How a labels file meets the predictions: on ``key`` (``other_key`` in the labels file;
+    ``order``: each row's row there), or row by row (``key`` None); ``how`` says why."""
+
+    key: str | None
+    other_key: str | None
+    order: np.ndarray | None
+    how: str
+
+
+def _ids(frame: Frame, key: str) -> Any:
+    """A key column's values as text (a pandas Index)."""
+    import pandas as pd
+
+    try:
+        return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+    except pa.ArrowInvalid:
+        raise DataError(f"{where(frame.source, key)}ids that are not valid UTF-8 text; save the file as UTF-8") \
+            from None
+
+
+def _key_order(first: Frame, second: Frame, key: str, other_key: str,
+                 hint: str) -> tuple[np.ndarray | None, str | None]:
+    """For each row of ``first`` its row in ``second`` by ``key`` (``other_key`` there); or None and
+    why they cannot join."""
+    keys = []
+    for frame, name in ((first, key), (second, other_key)):
+        values = _ids(frame, name)
+        if values.hasnans:
+            i = int(np.flatnonzero(values.isna())[0])
+            return None, f"{where(frame.source, name, i + 1)}empty join id; every row needs an id"
+        if not values.is_unique:
+            dup = values[values.duplicated()][0]
+            rows = np.flatnonzero(values == dup)[:3] + 1
+            return None, (f"{where(frame.source, name)}id {cut(dup)} appears more than once (rows "
+                          f"{', '.join(map(str, rows))}); ids must be unique to join")
+        keys.append(values)
+    order = keys[1].get_indexer(keys[0])
+    if (order < 0).any():
+        i = int(np.flatnonzero(order < 0)[0])
+        return None, (f"{where(first.source, key, i + 1)}id {cut(keys[0][i])} has no row in {second.source} "
+                      f"({int((order < 0).sum())} ids in all); {hint}")
+    if second.n_rows > first.n_rows:
+        extra = keys[1].difference(keys[0])
+        return None, f"{second.source}: {len(extra)} ids are not in {first.source} (first: {cut(extra[0])}); {hint}"
+    return order, None
+
+
+def _counts_rows(frame: Frame, name: str) -> bool:
+    """Whether a column holds 0, 1, 2 … or 1, 2, 3 … in file order (a saved RangeIndex, a row number)."""
+    data = frame.column(name).data
+    if not pa.types.is_integer(data.type) or data.null_count:
+        return False
+    values = to_numpy(data)
+    return bool(len(values)) and values[0] in (0, 1) and bool((np.diff(values) == 1).all())
+
+
+def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
+    """The key two files join on.
+
+    1. ``--on COL`` (or ``--on COL=OTHER`` when the labels file names it OTHER);
+    2. else the one column both files have (names compared as normalised: ``Id``/``id``,
+       ``PassengerId``/``passenger_id``) whose values are unique in both and match one to one
+       (``id``, ``PassengerId``, the pandas index). Several that order the rows differently are
+       refused naming ``--on``, and so is a shared id column that cannot join;
+    3. else row by row, when the files have as many rows and no id column tells otherwise (an id
+       column in one file, or in each under different names, is refused naming ``--on``, unless it
+       only counts the rows in order).
+    """
+    if on is not None:
+        key, _, other = on.partition("=")
+        other = other or key
+        _key_column(first, key)
+        order, problem = _key_order(first, second, key, other, hint)
+        if problem:
+            raise DataError(problem)
+        return Join(key, other, order, f"on '{on}' (--on)")
+    from .pairing import normalise
+
+    shared = [(a, b) for a in first.columns for b in second.columns
+              if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
+    keys: dict[tuple[str, str], np.ndarray] = {}
+    problems: dict[tuple[str, str], str | None] = {}  # shared id columns that cannot join, and why
+    for a, b in shared:
+        order, problem = _key_order(first, second, a, b, hint)
+        if order is not None:
+            keys[a, b] = order
+        elif is_key_like(a):
+            problems[a, b] = problem
+    if len(keys) > 1 and any(not np.array_equal(order, next(iter(keys.values()))) for order in keys.values()):
+        names = ", ".join(f"'{a}'" for a, _ in keys)
+        raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
+                         f"files, and they order the rows differently; say which one joins them: --on COL")
+    if keys:
+        a, b = next((k for k in keys if is_key_like(k[0])), next(iter(keys)))
+        named = f"'{a}'" if a == b else f"'{a}' ('{b}' in {second.source})"
+        return Join(a, b, keys[a, b], f"on {named}, the shared column whose values are unique in both files "
+                                      "and match one to one")
+    for a, b in problems:
+        if first.n_rows == second.n_rows and _ids(first, a).equals(_ids(second, b)):
+            return Join(None, b, None, f"row by row: '{a}' cannot join (its ids repeat), and both files list "
+                                       "the same ids in the same order")
+    if problems:
+        raise DataError(f"{next(iter(problems.values()))} (to join on another column: --on COL)")
+    ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)
+                          and not normalise(c).startswith(PANDAS_INDEX)]  # (a DataFrame's index beside a 0…n−1 one)
+           for frame in (first, second)}
+    if any(ids.values()):
+        found = "; ".join(f"{source}: {', '.join(repr(c) for c in names) or 'none'}" for source, names in ids.items())
+        raise DataError(f"the files share no id column, but have id columns ({found}); join them with --on COL "
+                        f"(or --on PRED_COL=LABELS_COL when they are named differently)")
+    if first.n_rows != second.n_rows:
+        raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}, and "
+                        "they share no id column; join them on an id column with --on COL, or give files of equal "
+                        "length")
+    return Join(None, None, None, "row by row: the files share no id column (pass --on COL to join on one)")
+
+
+def _taken(column: Column, order: np.ndarray | None) -> Column:
+    if order is None:
+        return column
+    rows = order if column.rows is None else column.rows[order]
+    return replace(column, data=column.data.take(pa.array(order)), rows=rows)
+
+
+def align(base: Frame, new: Frame, on: str | None) -> Frame:
+    """``new`` with its rows in ``base``'s order (by id, or row by row), for paired comparisons."""
+    key = on.partition("=")[0] if on else None  # (--on PRED=LABELS: both models' files name it PRED)
+    found = find_join(base, new, key, "compare needs both models' predictions for the same rows")
+    columns = {name: _taken(col, found.order) for name, col in new.columns.items()}
+    return Frame(columns, base.n_rows, new.source, new.labels_source, found.key or new.key, new.roles)
+
+
+ONLY_LABEL_WORDS = {"y_true", "true", "true_label", "ground_truth", "truth", "gt", "gold", "y_actual", "y_test",
+                    "actual", "actuals", "observed"}  # never a prediction's name (unlike target, label, Survived)
+
+
+def _named_as_label(name: str) -> bool:
+    """``y_true``, ``ground_truth``, ``price_true``: a name only labels have (a Kaggle submission's
+    ``target`` or ``Label`` is its prediction)."""
+    from .pairing import normalise
+
+    norm = normalise(name)
+    return norm in ONLY_LABEL_WORDS or norm.endswith("_true")
+
+
+def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
+    """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
+    found = find_join(pred, lab, on, "every prediction needs a label, and every label a prediction")
+    key, order = found.key, found.order
+    columns = {name: col for name, col in pred.columns.items()}
+    roles = {name: "pred" for name in columns if name != key}
+    for name, col in lab.columns.items():
+        if name == found.other_key:
+            continue
+        joined = _taken(col, order)
+        if name in columns and _named_as_label(name):  # the predictions file's copy of the label: not a prediction
+            columns[name] = joined
+            roles[name] = "true"
+        elif name in columns:  # the same name in both files: the labels' is the truth
+            for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
+                if new in columns or new in lab.columns:
+                    raise DataError(f"column '{name}' is in both files and '{new}' exists too; rename one")
+                old.written, old.name = name, new
+                columns[new] = old
+                roles.pop(name, None)
+                roles[new] = role
+        else:
+            columns[name] = joined
+            roles[name] = "true"
+    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles, join=found.how)
