@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 TESTING := $(VENV)/.test
 
-.PHONY: demo test fuzz bench sample-data clean
+.PHONY: demo test lint fuzz bench sample-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: $(RUNTIME)
 
 test: $(TESTING)
 	$(BIN)/python -m pytest
+
+lint: $(TESTING)  # ruff and mypy, configured in pyproject.toml; CI runs it before the tests
+	$(BIN)/ruff check losscli tests
+	$(BIN)/mypy
 
 fuzz: $(TESTING)  # the long run of the mutated-input test (make test runs 200 of them)
 	FUZZ_INPUTS=$${FUZZ_INPUTS:-5000} $(BIN)/python -m pytest -q tests/test_fuzz.py

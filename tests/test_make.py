@@ -49,3 +49,11 @@ def test_test_after_demo_adds_only_the_test_extras(tmp_path):
     commands = planned("test", venv)
     assert not any("-m venv" in c for c in commands)
     assert installs(commands) == ["-e '.[test]'"]
+
+
+def test_lint_runs_ruff_and_mypy_after_installing_the_test_extras_and_ci_runs_it(tmp_path):
+    commands = planned("lint", tmp_path / "venv")
+    assert installs(commands) == ["-e .", "-e '.[test]'"]
+    assert commands[-2].endswith("ruff check losscli tests") and commands[-1].endswith("mypy")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.index("make lint") < ci.index("make test")
