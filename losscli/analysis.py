@@ -70,8 +70,8 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
         entry: dict[str, Any] = {"row": int(target.rows[i])}
         if top_ids is not None:
             entry["id"] = top_ids[j]
-        entry.update({"true": _plain(target.raw_labels[i] if target.raw_labels is not None else target.inputs.y[i]), "pred": shown_pred, "loss": float(terms[i]),
-                      "contribution": float(contribution[i])})
+        entry.update({"true": _plain(target.raw_labels[i] if target.raw_labels is not None else target.inputs.y[i]),
+                      "pred": shown_pred, "loss": float(terms[i]), "contribution": float(contribution[i])})
         if target.inputs.w is not None:
             entry["weight"] = float(target.inputs.w[i])
         if file is not None:

@@ -18,10 +18,10 @@ from .evaluation import evaluate as _evaluate
 from .options import EvalOptions, parse_param_flags, typed_params
 
 # the CLI flag -> the keyword of evaluate(); flags without a value are booleans (shown as =True)
-KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true", "pred": "pred",
-            "task": "task", "positive": "positive", "predictions": "predictions_kind", "weight": "weight",
-            "loss": "loss", "param": "params", "dropna": "dropna", "plugin": "plugin", "worst": "worst",
-            "group-by": "group_by", "ci": "ci", "bootstrap": "bootstrap", "seed": "seed"}
+KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true",
+            "pred": "pred", "task": "task", "positive": "positive", "predictions": "predictions_kind",
+            "weight": "weight", "loss": "loss", "param": "params", "dropna": "dropna", "plugin": "plugin",
+            "worst": "worst", "group-by": "group_by", "ci": "ci", "bootstrap": "bootstrap", "seed": "seed"}
 BOOLEAN_FLAGS = ("dropna",)
 _NOT_A_VALUE = r"(?:was|joins|file|to|or|and|so|if|with|too|for|takes|is|are|in|of)\b"  # prose after a flag
 _PARAM = re.compile(r"(?P<loss>\w+)\.(?P<key>\w+)(?:=(?P<value>.+))?$")  # --param focal.gamma[=3]
@@ -146,7 +146,8 @@ def evaluate(
         options = EvalOptions(
             labels=None if labels is None else _source("labels", labels), on=on, delimiter=delimiter, decimal=decimal,
             true=_names("true", true), pred=_names("pred", pred), task=task, positive=positive,
-            predictions=predictions_kind, weight=weight, losses=_names("loss", loss), params=typed_params(_params(params)),
+            predictions=predictions_kind, weight=weight, losses=_names("loss", loss),
+            params=typed_params(_params(params)),
             dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,
         )
         return _evaluate(_source("predictions", predictions), options).report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 SERIES = (("train", "●", "cyan"), ("val", "◆", "magenta"))
@@ -13,7 +14,7 @@ def _cells(values: list[float | None], width: int, height: int, low: float, high
     points = [(round(i * (width - 1) / max(len(values) - 1, 1)), round((high - v) / span * (height - 1)))
               for i, v in enumerate(values) if v is not None]
     cells: dict[tuple[int, int], bool] = {}
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in pairwise(points):
         for x in range(x0 + 1, x1):
             cells[(round(y0 + (y1 - y0) * (x - x0) / (x1 - x0)), x)] = False
     for x, y in points:
@@ -78,7 +79,8 @@ def save_plot(report: dict[str, Any], path: str) -> None:
         if report[name] is not None:
             axes.plot(epochs, [row[name] if row[name] is not None else float("nan") for row in curve],
                       marker="o", markersize=3, label=report[name])
-    axes.axvline(report["best"]["epoch"], color="goldenrod", linestyle="--", label=f"best epoch {report['best']['epoch']}")
+    axes.axvline(report["best"]["epoch"], color="goldenrod", linestyle="--",
+                 label=f"best epoch {report['best']['epoch']}")
     if report["overfitting"]["detected"]:
         axes.axvspan(report["overfitting"]["from_epoch"], epochs[-1], color="red", alpha=0.08, label="overfitting")
     axes.set_xlabel("epoch")

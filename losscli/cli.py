@@ -183,28 +183,46 @@ def _config(config_file: str | None, no_config: bool) -> Any:
 
 
 # Options shared by eval and compare (typer reads these defaults; one definition, two commands).
-LABELS = typer.Option(None, "--labels", help="Labels in a separate file, joined on --on, or on the shared column unique in both files (id, PassengerId, the pandas index), else row by row.")
-ON = typer.Option(None, "--on", help="Join column (id) shared by the files; PRED_COL=LABELS_COL when they name it differently.")
+LABELS = typer.Option(None, "--labels", help=(
+    "Labels in a separate file, joined on --on, or on the shared column unique in both files (id, "
+    "PassengerId, the pandas index), else row by row."
+))
+ON = typer.Option(None, "--on", help=(
+    "Join column (id) shared by the files; PRED_COL=LABELS_COL when they name it differently."
+))
 DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
-DECIMAL = typer.Option(None, "--decimal", help="Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters).")
+DECIMAL = typer.Option(None, "--decimal", help=(
+    "Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters)."
+))
 TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
 PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
 TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
-POSITIVE = typer.Option(None, "--positive", help="The positive label of a binary task (default: the class the prediction column names, as p_benign, else the larger).")
+POSITIVE = typer.Option(None, "--positive", help=(
+    "The positive label of a binary task (default: the class the prediction column names, as p_benign, else "
+    "the larger)."
+))
 PREDICTIONS = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values).")
 WEIGHT = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw.")
 LOSS = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted).")
 PARAM = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable).")
-FORMAT = typer.Option(None, "--format", "-f", help="table, json, csv or markdown (default: table on a terminal, else json).")
+FORMAT = typer.Option(None, "--format", "-f", help=(
+    "table, json, csv or markdown (default: table on a terminal, else json)."
+))
 OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails).")
 DROPNA = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many).")
 EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided.")
-MAX = typer.Option([], "--max", help="Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable).")
+MAX = typer.Option([], "--max", help=(
+    "Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable)."
+))
 BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
 SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
-CONFIG = typer.Option(None, "--config", help="Settings file (default: the nearest losscli.toml or pyproject.toml \\[tool.losscli]).")
+CONFIG = typer.Option(None, "--config", help=(
+    "Settings file (default: the nearest losscli.toml or pyproject.toml \\[tool.losscli])."
+))
 NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
-BASELINE = typer.Option(None, "--baseline", help="Gate: fail when a loss rose past --tolerance over this saved JSON report.")
+BASELINE = typer.Option(None, "--baseline", help=(
+    "Gate: fail when a loss rose past --tolerance over this saved JSON report."
+))
 TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%).")
 PLUGIN = typer.Option([], "--plugin", help="A Python file of @loss functions to register (repeatable).")
 
@@ -243,7 +261,10 @@ def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: st
 
 @app.command("eval")
 def eval_command(
-    pred_file: str = typer.Argument(..., metavar="PRED", help="Predictions: CSV/TSV (.gz .bz2 .xz .zst), JSON lines, parquet, Arrow IPC/Feather (told by content), or - for stdin."),
+    pred_file: str = typer.Argument(..., metavar="PRED", help=(
+        "Predictions: CSV/TSV (.gz .bz2 .xz .zst), JSON lines, parquet, Arrow IPC/Feather (told by content), "
+        "or - for stdin."
+    )),
     labels: str | None = LABELS, on: str | None = ON, delimiter: str | None = DELIMITER,
     decimal: str | None = DECIMAL,
     true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
@@ -255,10 +276,16 @@ def eval_command(
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     worst: int = typer.Option(0, "--worst", help="Show the N rows that add most to each pair's main loss."),
     per_row: str | None = typer.Option(None, "--per-row", help="Write every row's loss terms to this CSV file."),
-    group_by: str | None = typer.Option(None, "--group-by", help="One result per value of this column, plus the overall one."),
-    state: str | None = typer.Option(None, "--state", help="Also save the partial sums to this file, for `losscli merge`."),
+    group_by: str | None = typer.Option(None, "--group-by", help=(
+        "One result per value of this column, plus the overall one."
+    )),
+    state: str | None = typer.Option(None, "--state", help=(
+        "Also save the partial sums to this file, for `losscli merge`."
+    )),
     engine: str = typer.Option("local", "--engine", help="local, or dask: each shard of a PRED glob as a Dask task."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="With --engine dask: the address of an existing cluster."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=(
+        "With --engine dask: the address of an existing cluster."
+    )),
     plugin: list[str] = PLUGIN,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
@@ -312,8 +339,12 @@ def compare_command(
     predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
     param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
     explain: bool = EXPLAIN, max_: list[str] = MAX,
-    max_increase: list[str] = typer.Option([], "--max-increase", help="Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."),
-    significant: bool = typer.Option(False, "--significant", help="Fail an increase gate only when the whole interval of the increase is above the limit."),
+    max_increase: list[str] = typer.Option([], "--max-increase", help=(
+        "Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."
+    )),
+    significant: bool = typer.Option(False, "--significant", help=(
+        "Fail an increase gate only when the whole interval of the increase is above the limit."
+    )),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     plugin: list[str] = PLUGIN,
@@ -343,7 +374,9 @@ def compare_command(
 
 @app.command("merge")
 def merge_command(
-    states: list[str] = typer.Argument(..., metavar="STATE...", help="Files saved by `losscli eval SHARD --state FILE`."),
+    states: list[str] = typer.Argument(..., metavar="STATE...", help=(
+        "Files saved by `losscli eval SHARD --state FILE`."
+    )),
     fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX,
     baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE, plugin: list[str] = PLUGIN,
     no_config: bool = NO_CONFIG,
@@ -388,15 +421,25 @@ def _progress(source: str) -> Any:
 
 @app.command("history")
 def history_command(
-    log: str = typer.Argument(..., metavar="LOG", help="A training log: Keras/Lightning CSV, trainer_state.json, CSV or JSON lines."),
+    log: str = typer.Argument(..., metavar="LOG", help=(
+        "A training log: Keras/Lightning CSV, trainer_state.json, CSV or JSON lines."
+    )),
     train: str | None = typer.Option(None, "--train", help="The training-loss column (default: loss, train_loss, …)."),
     val: str | None = typer.Option(None, "--val", help="The validation-loss column (default: val_loss, eval_loss, …)."),
     epoch: str | None = typer.Option(None, "--epoch", help="The epoch column (default: epoch)."),
-    patience: int = typer.Option(3, "--patience", help="Epochs without a better validation loss that count as overfitting."),
-    plot: str | None = typer.Option(None, "--plot", help="Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."),
+    patience: int = typer.Option(3, "--patience", help=(
+        "Epochs without a better validation loss that count as overfitting."
+    )),
+    plot: str | None = typer.Option(None, "--plot", help=(
+        "Also draw the curves to FILE.png or FILE.svg (needs matplotlib)."
+    )),
     fail_on_overfit: bool = typer.Option(False, "--fail-on-overfit", help="Exit 1 when overfitting is detected."),
-    fail_on_diverge: bool = typer.Option(False, "--fail-on-diverge", help="Exit 1 when the run diverged (a NaN or infinite loss)."),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="table or json (default: table on a terminal, else json)."),
+    fail_on_diverge: bool = typer.Option(False, "--fail-on-diverge", help=(
+        "Exit 1 when the run diverged (a NaN or infinite loss)."
+    )),
+    fmt: str | None = typer.Option(None, "--format", "-f", help=(
+        "table or json (default: table on a terminal, else json)."
+    )),
     output: str | None = OUTPUT,
     no_config: bool = typer.Option(False, "--no-config", help="Ignore configuration files (history reads none)."),
 ) -> None:

@@ -74,7 +74,8 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
                         "compare needs the same rows (fill them, or drop them from both files)")
     for what, a, b in (("labels", base.inputs.y, new.inputs.y), ("weights", base.inputs.w, new.inputs.w)):
         if (a is None) != (b is None) or (a is not None and b is not None and not np.array_equal(a, b)):
-            differ = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a is not None and b is not None else [0]
+            differ = (np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1))
+                      if a is not None and b is not None else [0])
             row = int(base.rows[differ[0]]) if len(differ) else 1
             raise DataError(f"pair '{name}': {base_source} and {new_source} disagree on the {what} (first at row "
                             f"{row}); compare needs both models scored on the same rows")

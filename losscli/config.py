@@ -176,10 +176,11 @@ def _thresholds(path: Path, table: Any, key: str, field_: str, allow_percent: bo
     if not isinstance(table, dict):
         raise _bad(key, f"must be a table, e.g. [{key}] binary_crossentropy = {{ {field_} = 0.2 }}")
     found = []
-    for name, spec in table.items():
-        if isinstance(spec, dict):
-            _check_keys(spec, (field_,), f"{key}.{name}.")
-            spec = spec.get(field_)
+    for name, entry in table.items():
+        spec = entry
+        if isinstance(entry, dict):
+            _check_keys(entry, (field_,), f"{key}.{name}.")
+            spec = entry.get(field_)
         if isinstance(spec, bool) or not isinstance(spec, (int, float, str)):
             raise _bad(f"{key}.{name}", f"needs a number: {field_} = 0.2")
         found.append(parse_threshold(f"{name}={spec}", key, allow_percent, source=str(path)))

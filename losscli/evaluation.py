@@ -169,8 +169,8 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
                  id_column=id_column), targets
 
 
-def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *, classic: bool = False, explain: list[str] | None = None,
-           several_files: bool = False) -> State:
+def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *,
+           classic: bool = False, explain: list[str] | None = None, several_files: bool = False) -> State:
     """Add one chunk to ``state`` (the first chunk creates it)."""
     if state is None:
         state, targets = _plan(frame, options, classic, explain if explain is not None else [])
@@ -380,7 +380,8 @@ def _group_results(pair: PairState, overall: dict[str, Any]) -> list[dict[str, A
     return found
 
 
-def _selected(target: Target, requested: tuple[str, ...], also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
+def _selected(target: Target, requested: tuple[str, ...],
+              also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
     """The canonical loss names to compute for ``target``, and those that do not apply.
 
     ``also`` (losses named by gates) is added to the selection when it applies to the task.

@@ -52,7 +52,8 @@ def parse_amount(text: str, what: str, allow_percent: bool) -> tuple[float, bool
     return (value / 100 if relative else value), relative
 
 
-def parse_threshold(text: str, flag: str = "--max", allow_percent: bool = False, source: str | None = None) -> Threshold:
+def parse_threshold(text: str, flag: str = "--max", allow_percent: bool = False,
+                    source: str | None = None) -> Threshold:
     """``[PAIR:]LOSS=VALUE`` (VALUE may be ``PCT%`` where ``allow_percent``)."""
     name, sep, amount = text.rpartition("=")
     if not sep or not name:
@@ -201,7 +202,8 @@ def check_baseline(report: dict[str, Any], baseline: dict[str, Any], path: str, 
 def describe(entry: dict[str, Any]) -> str:
     """``y binary_crossentropy = 0.31 > max 0.2 (--max)`` — one failed (or passed) gate in words."""
     if entry.get("loss") is None or entry.get("value") is None:
-        return f"{entry['pair']} {entry.get('loss') or ''}: {entry.get('reason', 'not computed')} ({entry['source']})".replace("  ", " ")
+        return (f"{entry['pair']} {entry.get('loss') or ''}: {entry.get('reason', 'not computed')} "
+                f"({entry['source']})").replace("  ", " ")
     relation = "≤" if entry["passed"] else ">"
     if entry["source"] == "--max-increase":
         interval = entry.get("interval")
@@ -210,7 +212,8 @@ def describe(entry: dict[str, Any]) -> str:
         return (f"{entry['pair']} {entry['loss']} rose by {entry['value']:+.6g} ({entry['base']:.6g} → "
                 f"{entry['new']:.6g}) {relation} max increase {entry['max']:.6g} ({entry['source']}{extra})")
     extra = f", baseline {entry['baseline']:.6g} + tolerance {entry['tolerance']}" if "baseline" in entry else ""
-    return f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} max {entry['max']:.6g} ({entry['source']}{extra})"
+    return (f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} max {entry['max']:.6g} "
+            f"({entry['source']}{extra})")
 
 
 def apply(report: dict[str, Any], thresholds: Iterable[Threshold], baseline: str | None = None,

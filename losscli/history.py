@@ -52,7 +52,7 @@ def _frame_from_text(path: str, text: str):
     import pandas as pd
 
     stripped = text.lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
+    if stripped.startswith(("{", "[")):
         try:
             document = json.loads(text)
         except json.JSONDecodeError:
@@ -76,8 +76,8 @@ def _frame_from_text(path: str, text: str):
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
     except (pd.errors.ParserError, ValueError, csv.Error) as error:
         raise DataError(f"{path}: not a readable CSV log ({error})") from None
-    fmt = "lightning" if "step" in frame.columns and any(c.endswith(("_epoch", "_step")) or c.startswith(("val", "train"))
-                                                        for c in frame.columns) else "csv"
+    fmt = "lightning" if "step" in frame.columns and any(
+        c.endswith(("_epoch", "_step")) or c.startswith(("val", "train")) for c in frame.columns) else "csv"
     if "epoch" in frame.columns and "loss" in frame.columns and fmt == "csv":
         fmt = "keras"
     return frame, fmt
@@ -92,7 +92,8 @@ def _numbers(frame: Any, column: str, path: str) -> tuple[np.ndarray, np.ndarray
         text = raw.astype(str).str.strip()
         empty = (text == "") | raw.isna() | (text.str.lower() == "none")
         values = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.isnan(values) & ~empty.to_numpy() & ~text.str.lower().isin(["nan", "-nan", "inf", "-inf", "infinity"]).to_numpy()
+        spelled = text.str.lower().isin(["nan", "-nan", "inf", "-inf", "infinity"]).to_numpy()
+        bad = np.isnan(values) & ~empty.to_numpy() & ~spelled
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{path}, column '{column}', row {i + 1}: '{text.iloc[i]}' is not a number")

@@ -218,9 +218,11 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
             target.evidence.append(f"labels and predictions are integers, but {len(labels)} distinct labels and {why} "
                                    "are not class ids: regression (--task sparse if they are classes)")
         elif task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
-            target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(_distinct(y))} distinct values: regression")
+            target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(_distinct(y))} "
+                                   "distinct values: regression")
         else:
-            target.evidence.append(f"label '{frame.column(true).shown}' is numeric: regression (--task regression, or the first rows)")
+            target.evidence.append(f"label '{frame.column(true).shown}' is numeric: regression "
+                                   "(--task regression, or the first rows)")
         return Inputs("regression", "values", y, p)
     if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y) \
             and _look_like_classes(_distinct(y), _distinct(p)):
@@ -255,7 +257,7 @@ def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
     """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
     values = set(_distinct(y).tolist())
     in_unit = bool(((p >= 0) & (p <= 1)).all())
-    if values == {0.0, 1.0} or values == {-1.0, 1.0} or (len(values) == 1 and values <= {0.0, 1.0} and in_unit):
+    if values in ({0.0, 1.0}, {-1.0, 1.0}) or (len(values) == 1 and values <= {0.0, 1.0} and in_unit):
         return True
     return len(values) == 2 and _is_integral(np.array(list(values))) and in_unit
 
@@ -580,4 +582,5 @@ def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predi
         target.evidence.append(f"{k} numeric label columns that are not class indicators: multi-output "
                                "regression (each loss the mean over every cell; rmse its root, as Keras)")
         return Inputs("regression", "values", y, p)
-    raise UsageError(f"--task {task}: pair '{pair.name}' has {k} label columns; use multiclass, multilabel or regression")
+    raise UsageError(f"--task {task}: pair '{pair.name}' has {k} label columns; "
+                     "use multiclass, multilabel or regression")

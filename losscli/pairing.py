@@ -38,8 +38,9 @@ PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred
               "predicted_label", "pred_label", "predict"}
 SOFT_WORDS = {"prob", "probs", "proba", "probability", "probabilities", "y_prob", "y_proba", "p", "score",
               "scores", "y_score", "logit", "logits", "y_logit", "decision", "decision_function"}
+# class ids, not scores
 HARD_WORDS = {"predicted_label", "pred_label", "predicted_class", "pred_class", "y_pred_label", "y_pred_class",
-              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred", "predict"}  # class ids, not scores
+              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred", "predict"}
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
@@ -267,7 +268,7 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
 
 def class_names(columns: list[str]) -> list[str]:
     """Class names of per-class columns: the suffixes after their common prefix (p_0 -> 0)."""
-    prefix = os.path.commonprefix(columns)
+    prefix = os.path.commonprefix(columns)  # noqa: RUF071 - character-wise on purpose
     cut = max(prefix.rfind(sep) for sep in "_-.: ")
     prefix = prefix[: cut + 1] if cut >= 0 else ""
     names = [c[len(prefix):] for c in columns]
@@ -307,7 +308,7 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> li
             if set(true_classes) == set(classes):  # one-hot columns: order the predictions like the labels
                 pred = [pred[classes.index(c)] for c in true_classes]
                 classes = true_classes
-        name = true[0] if len(true) == 1 else (os.path.commonprefix(true).rstrip("_-. ") or true[0])
+        name = true[0] if len(true) == 1 else (os.path.commonprefix(true).rstrip("_-. ") or true[0])  # noqa: RUF071 - character-wise on purpose
         m = NAME_TRUE.match(normalise(name))
         pairs.append(Pair(m.group(1) if m and len(true) == 1 else name, true, pred, classes,
                           how=f"--true {true_spec} --pred {pred_spec}"))
@@ -452,7 +453,8 @@ def split_models(frame: Frame, pair: Pair) -> list[Pair]:
         if names is not None and all(n.isdigit() for n in names) and int(max(names, key=int)) + 1 < len(pair.pred):
             raise UsageError(f"label '{label}' holds classes 0…{max(names, key=int)} but there are {len(pair.pred)} "
                              f"columns {', '.join(pair.pred[:4])}…, not one per class and not summing to 1 (several "
-                             "models' class columns?); say which columns pair: --true COL --pred COL,COL... (repeatable)")
+                             "models' class columns?); say which columns pair: "
+                             "--true COL --pred COL,COL... (repeatable)")
         return [pair]
     suffixes = ", ".join(pair.classes)
     return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",
@@ -469,8 +471,9 @@ def unique_names(pairs: list[Pair]) -> list[Pair]:
     for pair in pairs:
         if names.count(pair.name) > 1:
             model = pair.model or ",".join(pair.pred)
-            pair = replace(pair, name=f"{pair.name}/{model}", model=model)
-        unique.append(pair)
+            unique.append(replace(pair, name=f"{pair.name}/{model}", model=model))
+        else:
+            unique.append(pair)
     return unique
 
 

@@ -58,7 +58,7 @@ def load_file(path: str) -> None:
         raise UsageError(f"{_line(error, path)}: {error}") from None
     except SyntaxError as error:
         raise UsageError(f"{path}:{error.lineno}: the plugin is not valid Python ({error.msg})") from None
-    except Exception as error:  # the plugin's own bug: say where, never a traceback
+    except Exception as error:  # noqa: BLE001 - the plugin's own bug: say where, never a traceback
         raise UsageError(f"{_line(error, path)}: the plugin failed to import ({type(error).__name__}: {error}); "
                          "fix it, or leave out --plugin") from None
     _LOADED.add(resolved)
@@ -84,7 +84,7 @@ def load_entry_points() -> None:
                 point.load()
         except LossCliError as error:
             raise UsageError(f"{key} (package {package}): {error}") from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the package's own bug is a usage error, never a traceback
             raise UsageError(f"{key} (package {package}) failed to import ({type(error).__name__}: {error}); "
                              "fix or uninstall the package") from None
         _LOADED.add(key)

@@ -337,8 +337,8 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
 
 class NonFiniteTerms(DataError):
     """A loss gave NaN or ±inf (``position``: the first such row of the chunk, from 0, named in the
-    message by its row number in the file; None when only the sum overflows). The evaluation skips a built-in loss for it (its inputs were finite,
-    so the numbers are past float64); a plugin's is an error."""
+    message by its row number in the file; None when only the sum overflows). The evaluation skips a built-in loss
+    for it (its inputs were finite, so the numbers are past float64); a plugin's is an error."""
 
     def __init__(self, message: str, value: float, position: int | None) -> None:
         super().__init__(message)

@@ -156,7 +156,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     if report["gates"]:
         lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
         for e in report["gates"]:
-            lines.append(f"| {markdown(e['pair'])} {e.get('loss') or ''} ({markdown(e['source'])}) | {fmt(e.get('value'))} | "
+            lines.append(f"| {markdown(e['pair'])} {e.get('loss') or ''} ({markdown(e['source'])}) | "
+                         f"{fmt(e.get('value'))} | "
                          f"{_gate_limit(e) if 'reason' not in e else markdown(e['reason'])} | "
                          f"{'✅ pass' if e['passed'] else '❌ fail'} |")
         lines.append("")
@@ -217,8 +218,9 @@ def _note(text: str, console: Any) -> None:
 
     from rich.text import Text
 
-    console.print(Text(textwrap.fill(one_line(text), max(console.width, 20), initial_indent="  ", subsequent_indent="    ",
-                                     break_long_words=False, break_on_hyphens=False), style="dim"), soft_wrap=True)
+    console.print(Text(textwrap.fill(one_line(text), max(console.width, 20), initial_indent="  ",
+                                     subsequent_indent="    ", break_long_words=False, break_on_hyphens=False),
+                       style="dim"), soft_wrap=True)
 
 
 def print_table(report: dict[str, Any], console: Any) -> None:

@@ -43,7 +43,8 @@ def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_fi
     plugins.load(plugin_files)
     state = empty_like(template)
     offset = 0
-    for table in iter_tables(source, options.delimiter, decimal=options.decimal, columns=ColumnChoice(columns_used(template, options))):
+    columns = ColumnChoice(columns_used(template, options))
+    for table in iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns):
         state = update(state, frame_from_table(table, display_name(source), offset), options, several_files=True)
         offset += table.num_rows
     return state

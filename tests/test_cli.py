@@ -8,7 +8,6 @@ import io
 import json
 import lzma
 import math
-import os
 import subprocess
 import sys
 

@@ -9,7 +9,8 @@ import lzma
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from losscli.errors import DataError
 from losscli.joins import load

@@ -121,7 +121,9 @@ def test_percentages_are_refused_naming_predictions(write):
 
 def test_decimal_commas_are_sniffed_with_semicolons_and_can_be_set(write):
     path = write("excel.csv", "\ufeffy_true;y_pred\r\n1;0,8\r\n0;0,4\r\n1;0,3\r\n")
-    found = results(write, open(path, encoding="utf-8").read())
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    found = results(write, text)
     assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
     result = run("eval", path, "--decimal", ".")
     assert result.code == 3 and "'0,8' is not a number" in result.stderr
@@ -140,7 +142,7 @@ def test_files_that_are_not_csv_are_refused_never_parsed_as_csv(write, content, 
 
 def test_json_lines_and_arrow_files_are_read_by_content_whatever_their_name(tmp_path):
     import pyarrow as pa
-    import pyarrow.feather as feather
+    from pyarrow import feather
 
     y, p = [1, 0, 1], [0.8, 0.4, 0.3]
     (tmp_path / "a.csv").write_text("".join(f'{{"y_true": {a}, "y_pred": {b}}}\n' for a, b in zip(y, p)))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from losscli import losses  # noqa: F401
 from losscli.errors import UsageError
 from losscli.options import typed_params
-from losscli.registry import Inputs, Partial, accumulate, for_task, loss, lookup, resolve, resolve_for_task
+from losscli.registry import Inputs, Partial, accumulate, for_task, lookup, loss, resolve, resolve_for_task
 
 rng = np.random.default_rng(2)
 N, K = 101, 7
@@ -135,9 +136,9 @@ def test_a_loss_returning_the_wrong_shape_or_nan_is_a_clear_error():
         return np.log(v - 10)
 
     inputs = Inputs("regression", "values", np.ones(5), np.ones(5))
-    with pytest.raises(DataError, match="test_bad_shape.*shape"):
+    with pytest.raises(DataError, match=r"test_bad_shape.*shape"):
         accumulate(lookup("test_bad_shape", "regression"), inputs)
-    with pytest.raises(DataError, match="test_nan.*row 1"):
+    with pytest.raises(DataError, match=r"test_nan.*row 1"):
         accumulate(lookup("test_nan", "regression"), inputs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -57,7 +58,7 @@ def dataset(request, tmp_path):
     whole.write_text(csv_text(columns))
     names = list(columns)
     cuts = [0, 700, 1500, 2300, N]
-    for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(cuts)):
         (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: columns[c][a:b] for c in names}))
     return request.param, tmp_path, whole
 
@@ -78,7 +79,7 @@ def _same(a, b):
 
 
 def test_chunks_shards_dask_and_merge_equal_one_piece(dataset, monkeypatch, tmp_path):
-    task, folder, whole = dataset
+    _task, folder, whole = dataset
     args = ["--weight", "w", "--group-by", "g", "--worst", "3"]
     one = run("eval", whole, *args)
     assert one.code == 0, one.stderr
@@ -207,7 +208,7 @@ def test_later_rows_that_break_the_first_rows_decisions(write, monkeypatch):
 
 
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
-    task, folder, whole = dataset
+    _task, _folder, whole = dataset
     run("eval", whole, "--per-row", tmp_path / "one.csv")
     monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 20_000)
     monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 7_000)

@@ -15,9 +15,9 @@ random_state=0) and deterministic: a re-run writes byte-identical files.
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
-import bz2
 import io
 import json
 import zipfile
@@ -990,8 +990,8 @@ def ref_sparse_two(y01, P):
 def integer_regression_many_values():
     """Leave-fold-out 1-nearest-neighbour regression: every prediction is another row's integer target,
     so every prediction is one of the labels, but there are 1255 distinct labels (> 1000): a quantity."""
-    from sklearn.neighbors import KNeighborsRegressor
     from sklearn.model_selection import KFold
+    from sklearn.neighbors import KNeighborsRegressor
     x, _ = load_digits(return_X_y=True)
     y = (x[:, :32] * np.arange(1, 33)).sum(axis=1).astype(int)
     p = cross_val_predict(KNeighborsRegressor(n_neighbors=1), x[:, 32:], y,
