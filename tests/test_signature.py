@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from .conftest import SAMPLE_DATA, run
 
 BINARY = SAMPLE_DATA / "binary_probabilities.csv"
@@ -37,7 +35,6 @@ def test_the_spellings_name_one_loss_and_one_value():
         assert report["results"][0]["params"]["focal"]["gamma"] == 3.0, spelling
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: one signature for one setting")
 def test_one_setting_gives_one_signature():
     reports = _reports()
     signatures = {spelling: r["signature"] for spelling, r in zip(SPELLINGS, reports)}
