@@ -2,8 +2,7 @@
 
 ``focal.gamma=3``, ``focal.gamma=3.0`` and ``focal_loss.gamma=3`` (``focal_loss`` is an alias of
 ``focal`` in ``losscli list``) are the same setting, so they should give the same report, signature
-included. Today the signature keeps the spelling; the refactor is to fix it, and then the strict
-xfail turns into a failure that says to drop the mark.
+included: ``params:focal.gamma=3.0`` (the value typed, the loss under its canonical name).
 """
 
 from __future__ import annotations
