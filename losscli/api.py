@@ -150,6 +150,6 @@ def evaluate(
             params=typed_params(_params(params)),
             dropna=dropna, worst=worst, group_by=group_by, ci=ci, bootstrap=bootstrap, seed=seed,
         )
-        return _evaluate(_source("predictions", predictions), options).report
+        return _evaluate(_source("predictions", predictions), options).report.to_dict()
     except LossCliError as error:  # messages from the modules below name CLI flags
         raise type(error)(keywords_for_flags(str(error))) from None

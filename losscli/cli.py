@@ -17,6 +17,7 @@ import typer
 
 from . import __version__
 from .errors import ExitCode, LossCliError, UsageError, closest
+from .results import Report
 
 app = typer.Typer(
     name="losscli",
@@ -120,7 +121,7 @@ def _delimiter(value: str | None) -> str | None:
     return value
 
 
-def _emit(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
+def _emit(report: Report, fmt: str | None, output: str | None) -> None:
     from . import report as render
 
     if output:
@@ -138,7 +139,7 @@ def _emit(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _github(report: dict[str, Any]) -> None:
+def _github(report: Report) -> None:
     """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
@@ -146,9 +147,9 @@ def _github(report: dict[str, Any]) -> None:
     from .gates import describe
     from .report import to_markdown
 
-    for entry in report["gates"]:
-        if not entry["passed"]:
-            sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(entry))}\n")
+    for gate in report.gates:
+        if not gate.passed:
+            sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         try:
@@ -158,21 +159,21 @@ def _github(report: dict[str, Any]) -> None:
             _stderr(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
 
 
-def _finish(report: dict[str, Any], notes: list[str], fmt: str | None, output: str | None) -> None:
+def _finish(report: Report, notes: list[str], fmt: str | None, output: str | None) -> None:
     """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
     from .gates import describe
 
     for note in notes:
         _stderr(note, "yellow")
-    if output and not report["passed"]:
+    if output and not report.passed:
         _stderr(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
         output = None
     _emit(report, fmt, output)
-    for entry in report["gates"]:
-        if not entry["passed"]:
-            _stderr(f"gate failed: {describe(entry)}", "red")
+    for gate in report.gates:
+        if not gate.passed:
+            _stderr(f"gate failed: {describe(gate)}", "red")
     _github(report)
-    if not report["passed"]:
+    if not report.passed:
         raise typer.Exit(ExitCode.GATE_FAILED)
 
 
@@ -353,7 +354,7 @@ def compare_command(
     with handled():
         _choice(fmt, FORMATS, "--format")
         from . import gates
-        from .comparison import check_increase, compare
+        from .comparison import compare
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
@@ -367,8 +368,7 @@ def compare_command(
             for line in lines:
                 _stderr(line, "dim")
         gates.apply(report, thresholds)
-        report["gates"] += check_increase(report, increases, significant or settings.significant)
-        report["passed"] = all(entry["passed"] for entry in report["gates"])
+        report.gates += gates.check_increase(report, increases, significant or settings.significant)
         _finish(report, notes, fmt, output)
 
 

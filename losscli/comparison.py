@@ -8,24 +8,23 @@ serves both models, so every resample evaluates the two on the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from . import __version__, registry
+from . import registry
 from .bootstrap import Resampler, p_value
 from .errors import DataError, UsageError
 from .evaluation import _selected, fingerprint, targets_of
-from .gates import Threshold, _matching
 from .inference import Target
 from .joins import align, load
 from .options import EvalOptions
+from .results import Report, Result
 from .signature import signature
 
 
-def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], list[str], list[str]]:
+def compare(base: Any, new: Any, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
     """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's), notes, and the
     ``--explain`` lines (how BASE's pairs were read)."""
     base_frame = load(base, options.labels, options.on, options.delimiter, options.decimal)
@@ -49,17 +48,11 @@ def compare(base: Any, new: Any, options: EvalOptions) -> tuple[dict[str, Any], 
         raise UsageError(f"{base_frame.source} and {new_frame.source} have no pair in common; name the columns "
                          "alike, or pass --true/--pred")
     rows = sum(fingerprint(t.inputs) for t in base_targets + new_targets)
-    report = {
-        "losscli": __version__,
-        "signature": signature(results, replace(options, ci=level), rows, compare=True),
-        "input": {"base": base_frame.source, "new": new_frame.source, "labels": base_frame.labels_source,
-                  "rows": base_frame.n_rows},
-        "results": results,
-        "bootstrap": {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
-                      "method": "paired percentile bootstrap of NEW − BASE"},
-        "gates": [],
-        "passed": True,
-    }
+    report = Report(signature(results, replace(options, ci=level), rows, compare=True),
+                    {"base": base_frame.source, "new": new_frame.source, "labels": base_frame.labels_source,
+                     "rows": base_frame.n_rows}, results,
+                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
+                     "method": "paired percentile bootstrap of NEW − BASE"})
     explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
     return report, notes, explain
 
@@ -81,7 +74,7 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
                             f"{row}); compare needs both models scored on the same rows")
 
 
-def _result(base: Target, new: Target, options: EvalOptions, resampler: Resampler) -> dict[str, Any]:
+def _result(base: Target, new: Target, options: EvalOptions, resampler: Resampler) -> Result:
     chosen, skipped = _selected(base, options.losses, options.also)
     n = base.inputs.n
     before: dict[str, float | None] = {}
@@ -111,31 +104,7 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
         differences = resampled[1] - resampled[0]
         intervals[name] = resampler.interval(differences)
         p_values[name] = p_value(differences[np.isfinite(differences)])
-    return {
-        "pair": base.pair.name, "true": base.pair.true, "pred": base.pair.pred, "task": base.task,
-        "predictions": new.kind, "n": n, "weight": base.weight, "group": None,
-        "losses": after, "base": before, "diff": diff, "ci": intervals, "p_value": p_values,
-        "params": params, "skipped": skipped, "classes": base.classes, "positive": base.positive,
-        "dropped": base.dropped,
-    }
-
-
-def check_increase(report: dict[str, Any], gates: Iterable[Threshold], significant: bool) -> list[dict[str, Any]]:
-    """``--max-increase``: NEW − BASE at most VALUE (or PCT% of BASE). With ``significant``, a gate fails
-    only when the whole interval of the increase lies above the allowed value."""
-    entries = []
-    for gate in gates:
-        for result, loss in _matching(report["results"], gate, "--max-increase"):
-            before, increase = result["base"].get(loss), result["diff"].get(loss)
-            entry = {"pair": result["pair"], "loss": loss, "max": None, "value": increase, "passed": False,
-                     "source": "--max-increase", "base": before, "new": result["losses"].get(loss),
-                     "interval": result["ci"].get(loss), "significant": significant}
-            if increase is None:
-                entry["reason"] = result["skipped"].get(loss, "not computed")
-            else:
-                allowed = gate.value * abs(before) if gate.relative else gate.value
-                interval = entry["interval"]
-                judged = interval[0] if significant and interval else increase
-                entry.update(max=allowed, passed=judged <= allowed)
-            entries.append(entry)
-    return entries
+    return Result(pair=base.pair.name, true=base.pair.true, pred=base.pair.pred, task=base.task,
+                  predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
+                  skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
+                  base=before, diff=diff, p_value=p_values)

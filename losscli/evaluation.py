@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, analysis, registry
+from . import analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
@@ -30,13 +30,14 @@ from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
 from .reading import tables
 from .registry import Inputs, Partial, Skip
+from .results import Report, Result
 from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows
 
 
 @dataclass
 class Evaluation:
-    report: dict[str, Any]
+    report: Report
     state: State
     notes: list[str]  # warnings for standard error
     explain: list[str]  # --explain: how each pair, task and prediction kind was decided
@@ -309,35 +310,25 @@ def _add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes
     return terms
 
 
-def finish(state: State, options: EvalOptions) -> dict[str, Any]:
+def finish(state: State, options: EvalOptions) -> Report:
     """The report of a state: every pair's losses, intervals, worst rows and groups."""
-    results, group_results = [], []
-    for pair in state.pairs.values():
-        result = _result(pair, options)
-        results.append(result)
-        group_results += _group_results(pair, result)
-    report: dict[str, Any] = {
-        "losscli": __version__,
-        "signature": results[0]["signature"] if len(results) == 1 else
-        signature(results, options, sum(pair.fingerprint for pair in state.pairs.values())),
-        "input": {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
-                  "labels": state.labels, "rows": state.rows},
-        "results": results + group_results,
-        "gates": [],
-        "passed": True,
-    }
+    results = [_result(pair, options) for pair in state.pairs.values()]
+    groups = [group for pair, result in zip(state.pairs.values(), results) for group in _group_results(pair, result)]
+    inputs: dict[str, Any] = {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
+                              "labels": state.labels, "rows": state.rows}
     if state.labels is not None:
-        report["input"]["on"] = state.on
-        report["input"]["joined"] = state.joined
+        inputs.update(on=state.on, joined=state.joined)
     if options.group_by:
-        report["input"]["group_by"] = options.group_by
-    if options.ci is not None:
-        report["bootstrap"] = {"ci": options.ci, "resamples": options.bootstrap, "seed": options.seed,
-                               "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
-    return report
+        inputs["group_by"] = options.group_by
+    bootstrap = None if options.ci is None else {
+        "ci": options.ci, "resamples": options.bootstrap, "seed": options.seed,
+        "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
+    whole = results[0].signature if len(results) == 1 else \
+        signature(results, options, sum(pair.fingerprint for pair in state.pairs.values()))
+    return Report(str(whole), inputs, results + groups, bootstrap)
 
 
-def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
+def _result(pair: PairState, options: EvalOptions) -> Result:
     losses: dict[str, float | None] = {}
     intervals: dict[str, list[float] | None] = {}
     skipped = dict(pair.not_applicable)
@@ -350,33 +341,30 @@ def _result(pair: PairState, options: EvalOptions) -> dict[str, Any]:
         losses[name] = spec.value(ls.partial)
         if counts is not None and ls.boot is not None and options.ci is not None:
             intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts)), options.ci)
-    result = {
-        "pair": pair.pair.name, "true": pair.pair.true, "pred": pair.pair.pred, "task": pair.task,
-        "predictions": pair.kind, "n": pair.rows, "weight": pair.weight, "group": None, "losses": losses,
-        "params": {name: dict(ls.params) for name, ls in pair.losses.items() if ls.params},
-        "ci": intervals, "skipped": skipped, "classes": pair.classes, "positive": pair.positive,
-        "model": pair.pair.model, "dropped": pair.dropped,
-        "decisions": {"pairing": pair.pair.how, "evidence": pair.evidence},
-    }
-    if options.worst:
-        result["worst"] = [{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst]
-    result["signature"] = signature([result], options, pair.fingerprint)
+    result = Result(
+        pair=pair.pair.name, true=pair.pair.true, pred=pair.pair.pred, task=pair.task, predictions=pair.kind,
+        n=pair.rows, losses=losses, weight=pair.weight,
+        params={name: dict(ls.params) for name, ls in pair.losses.items() if ls.params},
+        ci=intervals, skipped=skipped, classes=pair.classes, positive=pair.positive, dropped=pair.dropped,
+        model=pair.pair.model, decisions={"pairing": pair.pair.how, "evidence": pair.evidence},
+        worst=[{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst] if options.worst else None,
+    )
+    result.signature = signature([result], options, pair.fingerprint)
     return result
 
 
-def _group_results(pair: PairState, overall: dict[str, Any]) -> list[dict[str, Any]]:
+def _group_results(pair: PairState, overall: Result) -> list[Result]:
     """One result per group value, shaped like the overall result (``group`` set, its own ``n``)."""
     found = []
     for group in sorted(pair.group_rows):
         losses = {}
-        for name in overall["losses"]:
+        for name in overall.losses:
             partial = pair.losses[name].groups.get(group)
             value = registry.spec_for(name, pair.task).value(partial) if partial is not None and partial.weight > 0 \
                 else None
             losses[name] = value if value is None or np.isfinite(value) else None
-        result = dict(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None)
-        result.pop("worst", None)
-        found.append(result)
+        found.append(replace(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None,
+                             worst=None))
     return found
 
 

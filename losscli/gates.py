@@ -1,7 +1,7 @@
 """Gates: thresholds (``--max``), baselines (``--baseline``) and increases (``compare``) -> verdicts.
 
-A gate never raises on a bad model: it adds an entry ``{"pair", "loss", "max", "value", "passed"}``
-to the report's ``gates`` and the CLI exits 1 when any entry failed. A gate that names an unknown
+A gate never raises on a bad model: it adds a :class:`~losscli.results.Gate` verdict to the report's
+``gates`` and the CLI exits 1 when any verdict failed. A gate that names an unknown
 pair or a loss no pair has is a usage error; a broken baseline file is a data error.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from . import registry
 from .errors import DataError, UsageError, closest
+from .results import Gate, Report, Result
 
 
 @dataclass(frozen=True)
@@ -71,51 +72,63 @@ def merge(file_gates: Iterable[Threshold], flag_gates: Iterable[Threshold]) -> l
     return list(merged.values())
 
 
-def overall(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The results over all rows (not those of one ``--group-by`` value): what gates judge."""
-    return [r for r in results if r.get("group") is None]
-
-
-def _matching(results: list[dict[str, Any]], gate: Threshold, flag: str) -> list[tuple[dict[str, Any], str]]:
+def _matching(report: Report, gate: Threshold, flag: str) -> list[tuple[Result, str]]:
     """(result, canonical loss) for every overall result the gate applies to; a usage error if none."""
-    results = overall(results)
-    pairs = [r["pair"] for r in results]
+    results = report.overall()
+    pairs = [r.pair for r in results]
     if gate.pair is not None and gate.pair not in pairs:
         raise UsageError(f"{flag} {gate.shown}: no pair '{gate.pair}'{closest(gate.pair, pairs)}; "
                          f"pairs: {', '.join(dict.fromkeys(pairs))}")
     found = []
     for result in results:
-        if gate.pair is not None and result["pair"] != gate.pair:
+        if gate.pair is not None and result.pair != gate.pair:
             continue
-        canonical = registry.resolve_for_task(gate.loss, result["task"])
+        canonical = registry.resolve_for_task(gate.loss, result.task)
         if canonical is not None:
             found.append((result, canonical))
     if not found:
-        tasks = ", ".join(sorted({r["task"] for r in results if gate.pair in (None, r["pair"])}))
+        tasks = ", ".join(sorted({r.task for r in results if gate.pair in (None, r.pair)}))
         raise UsageError(f"{flag} {gate.shown} ({gate.source}): '{gate.loss}' applies to no pair here "
                          f"(tasks: {tasks}); `losscli list` shows which losses each task has")
     return found
 
 
-def check_max(report: dict[str, Any], gates: Iterable[Threshold]) -> list[dict[str, Any]]:
-    """One entry per gate and matching pair: passed when the loss is at most ``max``."""
-    entries = []
+def check_max(report: Report, gates: Iterable[Threshold]) -> list[Gate]:
+    """One verdict per gate and matching pair: passed when the loss is at most ``max``."""
+    verdicts = []
     for gate in gates:
-        for result, loss in _matching(report["results"], gate, "--max"):
-            value = result["losses"].get(loss)
-            entry = {"pair": result["pair"], "loss": loss, "max": gate.value, "value": value,
-                     "passed": value is not None and value <= gate.value, "source": gate.source}
-            if value is None:
-                entry["reason"] = result["skipped"].get(loss, "not computed")
-            entries.append(entry)
-    return entries
+        for result, loss in _matching(report, gate, "--max"):
+            value = result.losses.get(loss)
+            verdicts.append(Gate(result.pair, loss, gate.value, value, value is not None and value <= gate.value,
+                                 gate.source, reason=None if value is not None else
+                                 result.skipped.get(loss, "not computed")))
+    return verdicts
+
+
+def check_increase(report: Report, gates: Iterable[Threshold], significant: bool) -> list[Gate]:
+    """``--max-increase`` (compare): NEW − BASE at most VALUE (or PCT% of BASE). With ``significant``,
+    a gate fails only when the whole interval of the increase lies above the allowed value."""
+    verdicts = []
+    for gate in gates:
+        for result, loss in _matching(report, gate, "--max-increase"):
+            before, increase = (result.base or {}).get(loss), (result.diff or {}).get(loss)
+            verdict = Gate(result.pair, loss, None, increase, False, "--max-increase", base=before,
+                           new=result.losses.get(loss), interval=result.ci.get(loss), significant=significant)
+            if increase is None or before is None:
+                verdict.reason = result.skipped.get(loss, "not computed")
+            else:
+                verdict.max = gate.value * abs(before) if gate.relative else gate.value
+                judged = verdict.interval[0] if significant and verdict.interval else increase
+                verdict.passed = judged <= verdict.max
+            verdicts.append(verdict)
+    return verdicts
 
 
 # --------------------------------------------------------------------------------------------
 # Baselines
 
 
-def load_baseline(path: str) -> dict[str, Any]:
+def load_baseline(path: str) -> Report:
     """A report saved with ``--format json --output FILE``; anything else is a data error."""
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -136,7 +149,10 @@ def load_baseline(path: str) -> dict[str, Any]:
                                                 for r in results):
         raise DataError(f"baseline {path}: not a losscli report (no results with pair, task and losses); "
                         f"save one with `losscli eval … --format json --output {path}`")
-    return report
+    try:
+        return Report(str(report.get("signature") or ""), {}, [Result.from_dict(r) for r in results])
+    except (TypeError, ValueError) as error:
+        raise DataError(f"baseline {path}: not a losscli report ({error})") from None
 
 
 def _numbers(losses: dict[str, Any]) -> bool:
@@ -153,77 +169,73 @@ def _signature_parts(signature: str | None) -> dict[str, str]:
     return parts
 
 
-def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def _differences(old: Result, new: Result) -> list[str]:
     """What differs between two results' signatures, in words."""
-    a, b = _signature_parts(old.get("signature")), _signature_parts(new.get("signature"))
+    a, b = _signature_parts(old.signature), _signature_parts(new.signature)
     words = {"losscli": "losscli version", "pred": "prediction kind", "eps": "eps", "w": "weights",
              "n": "row count", "data": "data", "params": "parameters"}
     return [f"{words[k]} {a.get(k) or 'none'} → {b.get(k) or 'none'}" for k in words if a.get(k) != b.get(k)]
 
 
-def check_baseline(report: dict[str, Any], baseline: dict[str, Any], path: str, tolerance: str | None,
-                   losses: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
+def check_baseline(report: Report, baseline: Report, path: str, tolerance: str | None,
+                   losses: Iterable[str] = ()) -> tuple[list[Gate], list[str]]:
     """Gates that fail when a loss rose past ``tolerance`` (absolute, or ``PCT%`` of the baseline).
 
-    Returns the entries and notes explaining what was not compared or differs (version, data, task).
+    Returns the verdicts and notes explaining what was not compared or differs (version, data, task).
     """
     amount, relative = parse_amount(tolerance or "0", f"--tolerance {tolerance}", allow_percent=True)
     if amount < 0:
         raise UsageError(f"--tolerance {tolerance}: must not be negative")
     wanted = {registry.resolve(name)[0] for name in losses}
-    old_by_pair = {r["pair"]: r for r in overall(baseline["results"])}
-    entries, notes = [], []
-    for result in overall(report["results"]):
-        old = old_by_pair.get(result["pair"])
+    old_by_pair = {r.pair: r for r in baseline.overall()}
+    verdicts: list[Gate] = []
+    notes: list[str] = []
+    for result in report.overall():
+        old = old_by_pair.get(result.pair)
         if old is None:
-            notes.append(f"baseline {path} has no pair '{result['pair']}'; it is not compared")
+            notes.append(f"baseline {path} has no pair '{result.pair}'; it is not compared")
             continue
-        if old["task"] != result["task"]:
-            entries.append({"pair": result["pair"], "loss": None, "max": None, "value": None, "passed": False,
-                            "source": "baseline", "reason": f"the task changed from {old['task']} to "
-                                                            f"{result['task']}; the baseline cannot be compared"})
+        if old.task != result.task:
+            verdicts.append(Gate(result.pair, None, None, None, False, "baseline",
+                                 reason=f"the task changed from {old.task} to {result.task}; the baseline cannot "
+                                        "be compared"))
             continue
         changed = _differences(old, result)
         if changed:
-            notes.append(f"pair '{result['pair']}' differs from baseline {path}: {'; '.join(changed)}")
-        for loss, value in result["losses"].items():
-            before = old["losses"].get(loss)
+            notes.append(f"pair '{result.pair}' differs from baseline {path}: {'; '.join(changed)}")
+        for loss, value in result.losses.items():
+            before = old.losses.get(loss)
             if before is None or value is None or (wanted and loss not in wanted):
                 continue
             allowed = before + (abs(before) * amount if relative else amount)
-            entries.append({"pair": result["pair"], "loss": loss, "max": allowed, "value": value,
-                            "passed": value <= allowed, "source": "baseline", "baseline": before,
-                            "tolerance": tolerance or "0"})
-    for pair in old_by_pair.keys() - {r["pair"] for r in overall(report["results"])}:
+            verdicts.append(Gate(result.pair, loss, allowed, value, value <= allowed, "baseline", baseline=before,
+                                 tolerance=tolerance or "0"))
+    for pair in old_by_pair.keys() - {r.pair for r in report.overall()}:
         notes.append(f"baseline {path} has pair '{pair}', which this report does not")
-    return entries, notes
+    return verdicts, notes
 
 
-def describe(entry: dict[str, Any]) -> str:
+def describe(gate: Gate) -> str:
     """``y binary_crossentropy = 0.31 > max 0.2 (--max)`` — one failed (or passed) gate in words."""
-    if entry.get("loss") is None or entry.get("value") is None:
-        return (f"{entry['pair']} {entry.get('loss') or ''}: {entry.get('reason', 'not computed')} "
-                f"({entry['source']})").replace("  ", " ")
-    relation = "≤" if entry["passed"] else ">"
-    if entry["source"] == "--max-increase":
-        interval = entry.get("interval")
-        extra = f"; interval [{interval[0]:.6g}, {interval[1]:.6g}]" if interval else ""
-        extra += ", judged on its lower end (--significant)" if entry.get("significant") else ""
-        return (f"{entry['pair']} {entry['loss']} rose by {entry['value']:+.6g} ({entry['base']:.6g} → "
-                f"{entry['new']:.6g}) {relation} max increase {entry['max']:.6g} ({entry['source']}{extra})")
-    extra = f", baseline {entry['baseline']:.6g} + tolerance {entry['tolerance']}" if "baseline" in entry else ""
-    return (f"{entry['pair']} {entry['loss']} = {entry['value']:.6g} {relation} max {entry['max']:.6g} "
-            f"({entry['source']}{extra})")
+    if gate.loss is None or gate.value is None or gate.max is None:
+        return f"{gate.pair} {gate.loss or ''}: {gate.reason or 'not computed'} ({gate.source})".replace("  ", " ")
+    relation = "≤" if gate.passed else ">"
+    if gate.source == "--max-increase":
+        extra = f"; interval [{gate.interval[0]:.6g}, {gate.interval[1]:.6g}]" if gate.interval else ""
+        extra += ", judged on its lower end (--significant)" if gate.significant else ""
+        return (f"{gate.pair} {gate.loss} rose by {gate.value:+.6g} ({gate.base:.6g} → {gate.new:.6g}) {relation} "
+                f"max increase {gate.max:.6g} ({gate.source}{extra})")
+    extra = f", baseline {gate.baseline:.6g} + tolerance {gate.tolerance}" if gate.baseline is not None else ""
+    return f"{gate.pair} {gate.loss} = {gate.value:.6g} {relation} max {gate.max:.6g} ({gate.source}{extra})"
 
 
-def apply(report: dict[str, Any], thresholds: Iterable[Threshold], baseline: str | None = None,
+def apply(report: Report, thresholds: Iterable[Threshold], baseline: str | None = None,
           tolerance: str | None = None, losses: Iterable[str] = ()) -> list[str]:
-    """Fill ``report["gates"]`` and ``report["passed"]``; return notes for standard error."""
-    entries = check_max(report, thresholds)
-    notes: list[str] = []
-    if baseline is not None:
-        found, notes = check_baseline(report, load_baseline(baseline), baseline, tolerance, losses)
-        entries += found
-    report["gates"] = entries
-    report["passed"] = all(entry["passed"] for entry in entries)
+    """Add the verdicts of ``thresholds`` (and of ``baseline``) to ``report.gates``; return notes for
+    standard error."""
+    report.gates += check_max(report, thresholds)
+    if baseline is None:
+        return []
+    verdicts, notes = check_baseline(report, load_baseline(baseline), baseline, tolerance, losses)
+    report.gates += verdicts
     return notes

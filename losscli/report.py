@@ -1,4 +1,5 @@
-"""Rendering: a report dict -> JSON, CSV, markdown or a rich table. Nothing here computes a loss.
+"""Rendering: a :class:`~losscli.results.Report` -> JSON, CSV, markdown or a rich table. Nothing here
+computes a loss.
 
 JSON keeps full precision and is strict (``null``, never NaN); only the table and markdown round.
 An ``eval`` result has ``losses`` (and ``ci`` with ``--ci``); a ``compare`` result also has ``base``,
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .escape import markdown, one_line, spreadsheet
+from .results import Gate, Report, Result
 
 MARKDOWN_MARKER = "<!-- losscli-report -->"
 FORMATS = ("table", "json", "csv", "markdown")
@@ -31,8 +33,10 @@ def strict(value: Any) -> Any:
     return value
 
 
-def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(strict(report), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+def to_json(report: Report | dict[str, Any]) -> str:
+    """Strict JSON (a report, or another document such as the history's)."""
+    document = report.to_dict() if isinstance(report, Report) else report
+    return json.dumps(strict(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
 def fmt(value: float | None) -> str:
@@ -40,8 +44,8 @@ def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def _level(report: dict[str, Any]) -> str:
-    level = report.get("bootstrap", {}).get("ci")
+def _level(report: Report) -> str:
+    level = (report.bootstrap or {}).get("ci")
     return f"{level * 100:g}%" if level else "confidence"
 
 
@@ -49,70 +53,65 @@ def _interval(bounds: list[float] | None) -> str:
     return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
-def _group(result: dict[str, Any]) -> str:
-    return "" if result.get("group") is None else str(result["group"])
-
-
-def _overall(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in report["results"] if r.get("group") is None]
-
-
-def _groups_of(report: dict[str, Any], pair: str) -> list[dict[str, Any]]:
+def _groups_of(report: Report, pair: str) -> list[Result]:
     """The pair's group results, the worst (largest main loss) first; groups with no value last."""
-    groups = [r for r in report["results"] if r.get("group") is not None and r["pair"] == pair]
-    main = next(iter(groups[0]["losses"]), None) if groups else None
-    return sorted(groups, key=lambda r: (r["losses"].get(main) is None, -(r["losses"].get(main) or 0.0)))
+    groups = report.groups_of(pair)
+    main = next(iter(groups[0].losses), None) if groups else None
+
+    def worst_first(result: Result) -> tuple[bool, float]:
+        value = result.losses.get(main) if main is not None else None
+        return value is None, -(value or 0.0)
+
+    return sorted(groups, key=worst_first)
 
 
-def group_rows(report: dict[str, Any], result: dict[str, Any], limit: int | None,
+def group_rows(report: Report, result: Result, limit: int | None,
                columns: int | None = None) -> tuple[list[str], list[list[str]], int]:
     """Headers, rows (group, n, the first ``columns`` losses) worst first, and how many groups
     ``limit`` left out."""
-    groups = _groups_of(report, result["pair"])
-    names = list(result["losses"])[:columns]
+    groups = _groups_of(report, result.pair)
+    names = list(result.losses)[:columns]
     shown = groups if limit is None else groups[:limit]
-    rows = [[str(g["group"]), str(g["n"])] + [fmt(g["losses"].get(name)) for name in names] for g in shown]
-    return [report.get("input", {}).get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
+    rows = [[str(g.group), str(g.n)] + [fmt(g.losses.get(name)) for name in names] for g in shown]
+    return [report.input.get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
 
 
-def _is_comparison(result: dict[str, Any]) -> bool:
-    return "diff" in result
-
-
-def loss_rows(report: dict[str, Any], result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]]]:
     """Headers and formatted rows of one result's losses (computed ones only)."""
-    if _is_comparison(result):
+    if result.base is not None and result.diff is not None and result.p_value is not None:  # compare
+        base, diff, p_value = result.base, result.diff, result.p_value
         headers = ["loss", "base", "new", "Δ new − base", f"{_level(report)} interval of Δ", "p"]
-        rows = [[name, fmt(result["base"].get(name)), fmt(value), f"{result['diff'][name]:+.6g}",
-                 _interval(result["ci"].get(name)), f"{result['p_value'][name]:.3g}"]
-                for name, value in result["losses"].items()]
+        rows = [[name, fmt(base.get(name)), fmt(value), f"{diff[name]:+.6g}",
+                 _interval(result.ci.get(name)), f"{p_value[name]:.3g}"]
+                for name, value in result.losses.items()]
         return headers, rows
-    headers = ["loss", "value"] + ([f"{_level(report)} interval"] if result["ci"] else [])
-    rows = [[name, fmt(value)] + ([_interval(result["ci"].get(name))] if result["ci"] else [])
-            for name, value in result["losses"].items()]
+    headers = ["loss", "value"] + ([f"{_level(report)} interval"] if result.ci else [])
+    rows = [[name, fmt(value)] + ([_interval(result.ci.get(name))] if result.ci else [])
+            for name, value in result.losses.items()]
     return headers, rows
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["pair", "group", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base",
                      "diff", "p_value", "skipped"])
     number = lambda v: "" if v is None else repr(v)  # noqa: E731
-    for result in report["results"]:
-        text = [spreadsheet(value) for value in (result["pair"], _group(result), result["task"], result["predictions"])]
-        for name, value in result["losses"].items():
-            low, high = result["ci"].get(name) or (None, None)
-            writer.writerow([*text, result["n"], name, number(value),
-                             number(low), number(high), number(result.get("base", {}).get(name)),
-                             number(result.get("diff", {}).get(name)), number(result.get("p_value", {}).get(name)), ""])
-        for name, reason in result["skipped"].items():
-            writer.writerow([*text, result["n"], name, "", "", "", "", "", "", spreadsheet(reason)])
+    for result in report.results:
+        group = "" if result.group is None else str(result.group)
+        text = [spreadsheet(value) for value in (result.pair, group, result.task, result.predictions)]
+        for name, value in result.losses.items():
+            low, high = result.ci.get(name) or (None, None)
+            writer.writerow([*text, result.n, name, number(value), number(low), number(high),
+                             number((result.base or {}).get(name)), number((result.diff or {}).get(name)),
+                             number((result.p_value or {}).get(name)), ""])
+        for name, reason in result.skipped.items():
+            writer.writerow([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason)])
     return out.getvalue()
 
 
-def _gate_limit(entry: dict[str, Any]) -> str:
-    return fmt(entry["max"]) if entry.get("max") is not None else "—"
+def _gate_limit(gate: Gate) -> str:
+    return fmt(gate.max) if gate.max is not None else "—"
 
 
 def _markdown_table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -120,31 +119,31 @@ def _markdown_table(headers: list[str], rows: list[list[str]]) -> list[str]:
             + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def heading(result: dict[str, Any], quote: Callable[[object], str] = one_line) -> str:
+def heading(result: Result, quote: Callable[[object], str] = one_line) -> str:
     """What a result is: ``binary · probability · positive=malignant · n=171`` (the model, the
     positive class and the weight when they apply, each a data value written by ``quote``)."""
-    parts = [result["task"], result["predictions"]]
-    if result.get("model"):
-        parts.append(f"model={quote(result['model'])}")
-    if result.get("positive") is not None and result["task"] == "binary":
-        parts.append(f"positive={quote(result['positive'])}")
-    parts.append(f"n={result['n']}")
-    if result.get("weight"):
-        parts.append(f"weight={quote(result['weight'])}")
+    parts = [result.task, result.predictions]
+    if result.model:
+        parts.append(f"model={quote(result.model)}")
+    if result.positive is not None and result.task == "binary":
+        parts.append(f"positive={quote(result.positive)}")
+    parts.append(f"n={result.n}")
+    if result.weight:
+        parts.append(f"weight={quote(result.weight)}")
     return " · ".join(parts)
 
 
-def to_markdown(report: dict[str, Any]) -> str:
+def to_markdown(report: Report) -> str:
     """A pull-request comment: a hidden marker line (to find and update it), a table per pair, the
     gates with their verdicts, and the signature."""
-    verdict = "" if not report["gates"] else (" ✅ all gates passed" if report["passed"] else " ❌ a gate failed")
+    verdict = "" if not report.gates else (" ✅ all gates passed" if report.passed else " ❌ a gate failed")
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
-    for result in _overall(report):
+    for result in report.overall():
         headers, rows = loss_rows(report, result)
-        lines += [f"**{markdown(result['pair'])}** · {heading(result, markdown)}", ""]
+        lines += [f"**{markdown(result.pair)}** · {heading(result, markdown)}", ""]
         lines += _markdown_table(headers, rows)
         lines += [f"| {name} | skipped: {markdown(reason)} |" + " |" * (len(headers) - 2)
-                  for name, reason in result["skipped"].items()]
+                  for name, reason in result.skipped.items()]
         lines.append("")
         headers, rows, hidden = group_rows(report, result, 50)
         if rows:
@@ -153,15 +152,15 @@ def to_markdown(report: dict[str, Any]) -> str:
             lines += _markdown_table([markdown(headers[0])] + headers[1:], rows)
             lines += [f"… and {hidden} more groups (all of them in --format json or csv)"] if hidden else []
             lines.append("")
-    if report["gates"]:
+    if report.gates:
         lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
-        for e in report["gates"]:
-            lines.append(f"| {markdown(e['pair'])} {e.get('loss') or ''} ({markdown(e['source'])}) | "
-                         f"{fmt(e.get('value'))} | "
-                         f"{_gate_limit(e) if 'reason' not in e else markdown(e['reason'])} | "
-                         f"{'✅ pass' if e['passed'] else '❌ fail'} |")
+        for gate in report.gates:
+            lines.append(f"| {markdown(gate.pair)} {gate.loss or ''} ({markdown(gate.source)}) | "
+                         f"{fmt(gate.value)} | "
+                         f"{_gate_limit(gate) if gate.reason is None else markdown(gate.reason)} | "
+                         f"{'✅ pass' if gate.passed else '❌ fail'} |")
         lines.append("")
-    lines += [f"`{report['signature']}`", ""]
+    lines += [f"`{report.signature}`", ""]
     return "\n".join(lines)
 
 
@@ -223,32 +222,32 @@ def _note(text: str, console: Any) -> None:
                        style="dim"), soft_wrap=True)
 
 
-def print_table(report: dict[str, Any], console: Any) -> None:
+def print_table(report: Report, console: Any) -> None:
     """One table per pair (its heading above it, skipped losses dimmed under it), the gates, then
     the signature. Narrow consoles get blocks instead of tables (:func:`print_rows`)."""
     from rich.text import Text
 
-    for result in _overall(report):
+    for result in report.overall():
         console.print(Text.assemble(
-            (one_line(result["pair"]), "bold"),
+            (one_line(result.pair), "bold"),
             f"  {heading(result)}",
-            (one_line(f"   {', '.join(result['true'])} ← {_columns(result['pred'])}"), "dim"),
+            (one_line(f"   {', '.join(result.true)} ← {_columns(result.pred)}"), "dim"),
         ))
         headers, rows = loss_rows(report, result)
         print_rows(console, headers, rows)
-        for name, reason in result["skipped"].items():
+        for name, reason in result.skipped.items():
             _note(f"{name}: skipped, {reason}", console)
-        if result.get("worst"):
+        if result.worst:
             print_worst(result, console)
         headers, rows, hidden = group_rows(report, result, 30, columns=4)
         if rows:
-            print_rows(console, headers, rows, title=f"{result['pair']} by {headers[0]}, the worst first")
+            print_rows(console, headers, rows, title=f"{result.pair} by {headers[0]}, the worst first")
             if hidden:
                 _note(f"… and {hidden} more groups (all of them in --format json or csv)", console)
         console.print()
-    if report["gates"]:
-        print_gates(report["gates"], console)
-    console.print(Text(report["signature"], style="dim"), soft_wrap=True)
+    if report.gates:
+        print_gates(report.gates, console)
+    console.print(Text(report.signature, style="dim"), soft_wrap=True)
 
 
 def _short(value: Any) -> str:
@@ -257,24 +256,25 @@ def _short(value: Any) -> str:
     return fmt(value) if isinstance(value, float) else str(value)
 
 
-def print_worst(result: dict[str, Any], console: Any) -> None:
-    main = next(iter(result["losses"]))
-    with_id = any("id" in entry for entry in result["worst"])  # the file has an id column
+def print_worst(result: Result, console: Any) -> None:
+    main = next(iter(result.losses))
+    worst = result.worst or []
+    with_id = any("id" in entry for entry in worst)  # the file has an id column
     rows = [[str(entry["row"])] + ([str(entry.get("id") or "")] if with_id else [])
-            + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in result["worst"]]
+            + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in worst]
     headers = ["row"] + (["id"] if with_id else []) + ["true", "pred", main]
     print_rows(console, headers, rows, names=(1,) if with_id else (),
-               title=f"{result['pair']}: the rows that add most to {main}")
+               title=f"{result.pair}: the rows that add most to {main}")
 
 
-def print_gates(entries: list[dict[str, Any]], console: Any) -> None:
+def print_gates(gates: list[Gate], console: Any) -> None:
     from rich.text import Text
 
     rows = []
-    for e in entries:
-        verdict = Text("pass", style="green") if e["passed"] else Text("FAIL", style="bold red")
-        source = e["source"] if "reason" not in e else f"{e['source']}: {e['reason']}"
-        rows.append([e["pair"], e.get("loss") or "—", fmt(e.get("value")), _gate_limit(e), source, verdict])
+    for gate in gates:
+        verdict = Text("pass", style="green") if gate.passed else Text("FAIL", style="bold red")
+        source = gate.source if gate.reason is None else f"{gate.source}: {gate.reason}"
+        rows.append([gate.pair, gate.loss or "—", fmt(gate.value), _gate_limit(gate), source, verdict])
     print_rows(console, ["pair", "loss", "value", "limit", "source", "verdict"], rows, names=(0, 1, 4), title="gates")
     console.print()
 
@@ -283,7 +283,7 @@ def _columns(columns: list[str]) -> str:
     return ", ".join(columns) if len(columns) <= 4 else f"{columns[0]} … {columns[-1]} ({len(columns)} columns)"
 
 
-def render(report: dict[str, Any], fmt_: str, width: int = 100) -> str:
+def render(report: Report, fmt_: str, width: int = 100) -> str:
     """The report as text in ``fmt_`` (the table without colour, for files)."""
     if fmt_ == "json":
         return to_json(report)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from . import registry
 from .csv_stream import ColumnChoice
@@ -19,6 +18,7 @@ from .frame import frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
 from .reading import iter_tables
+from .results import Report
 from .state import LossState, PairState, State
 
 CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler
@@ -97,7 +97,7 @@ def _cannot_be_negative(name: str, task: str) -> bool:
     return spec is not None and spec.origin == "built-in" and name != "kl_divergence"
 
 
-def merge_states(paths: list[str]) -> tuple[dict[str, Any], State]:
+def merge_states(paths: list[str]) -> tuple[Report, State]:
     """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
     if not paths:
         raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")

@@ -8,12 +8,13 @@ so their numbers compare. ``eval``, ``compare`` and ``merge`` build it here, fro
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import __version__
 from .options import EvalOptions
+from .results import Result
 from .state import MASK64
 
 
@@ -48,15 +49,14 @@ class Signature:
         return "|".join(parts)
 
 
-def signature(results: Sequence[Mapping[str, Any]], options: EvalOptions, fingerprint: int,
-              compare: bool = False) -> str:
-    """The signature of ``results`` (report results: task, predictions, n, params) computed with
-    ``options`` on rows whose order-free hash is ``fingerprint``."""
+def signature(results: Sequence[Result], options: EvalOptions, fingerprint: int, compare: bool = False) -> str:
+    """The signature of ``results`` computed with ``options`` on rows whose order-free hash is
+    ``fingerprint``."""
     changed = sorted(f"{loss}.{key}={_text(value)}" for loss, values in options.params.items()
                      for key, value in values.items() if key != "eps")
     boot = None if options.ci is None else f"ci:{options.ci:g}|boot:{options.bootstrap}|seed:{options.seed}"
-    return str(Signature(tuple(r["task"] for r in results), tuple(r["predictions"] for r in results),
-                         _eps(results), tuple(changed), boot, options.weight, tuple(r["n"] for r in results),
+    return str(Signature(tuple(r.task for r in results), tuple(r.predictions for r in results),
+                         _eps(results), tuple(changed), boot, options.weight, tuple(r.n for r in results),
                          data_hash(fingerprint), compare))
 
 
@@ -66,9 +66,9 @@ def data_hash(fingerprint: int) -> str:
     return hashlib.sha256(f"{fingerprint & MASK64:016x}".encode()).hexdigest()[:8]
 
 
-def _eps(results: Iterable[Mapping[str, Any]]) -> float | None:
+def _eps(results: Iterable[Result]) -> float | None:
     for result in results:
-        for name, values in result["params"].items():
+        for name, values in result.params.items():
             if "eps" in values and name.endswith("crossentropy"):
                 return float(values["eps"])
     return None

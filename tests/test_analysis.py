@@ -150,9 +150,10 @@ def test_worst_table_shows_the_id_column():
     from rich.console import Console
 
     from losscli.report import print_worst
+    from losscli.results import Result
 
-    result = {"pair": "y", "losses": {"mse": 1.4},
-              "worst": [{"row": 3, "id": "9", "true": 3.0, "pred": 5.0, "loss": 4.0}]}
+    result = Result("y", ["y"], ["p"], "regression", "values", 3, {"mse": 1.4},
+                    worst=[{"row": 3, "id": "9", "true": 3.0, "pred": 5.0, "loss": 4.0}])
     console = Console(width=80, record=True, file=io.StringIO(), color_system=None)
     print_worst(result, console)
     assert "│   3 │ 9  │    3 │    5 │   4 │" in console.export_text()

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from losscli.report import fmt, print_table
+from losscli.results import Report
 
 from .conftest import SAMPLE_DATA, csv_text, run
 
@@ -20,7 +21,7 @@ def too_wide(text: str, width: int) -> list[str]:
 
 def rendered(report: dict, width: int) -> str:
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-    print_table(report, console)
+    print_table(Report.from_dict(report), console)
     return console.export_text()
 
 

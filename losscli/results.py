@@ -1,0 +1,151 @@
+"""The report, typed: :class:`Report` holds :class:`Result` per pair (and per group) and :class:`Gate`
+verdicts. ``eval``, ``compare`` and ``merge`` build one; the formats render it; :meth:`Report.to_dict`
+is the JSON that ``--format json`` prints and ``losscli.evaluate`` returns (keys as docs/reference.md
+documents them), and :meth:`Report.from_dict` reads one back (a ``--baseline``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+
+
+@dataclass
+class Result:
+    """One pair's losses over its rows, or over one ``--group-by`` group's (``group`` set).
+
+    A ``compare`` result also has ``base`` (BASE's losses), ``diff`` (NEW − BASE) and ``p_value``;
+    its ``losses`` are NEW's and its ``ci`` the interval of the difference.
+    """
+
+    pair: str
+    true: list[str]
+    pred: list[str]
+    task: str
+    predictions: str
+    n: int
+    losses: dict[str, float | None]
+    weight: str | None = None
+    group: str | None = None
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ci: dict[str, list[float] | None] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    classes: list[str] | None = None
+    positive: str | None = None
+    dropped: int = 0
+    model: str | None = None
+    decisions: dict[str, Any] | None = None  # eval: how the pair was found, and the evidence of its task
+    worst: list[dict[str, Any]] | None = None  # eval --worst: the rows that add most to the main loss
+    signature: str | None = None  # eval: this pair's own (None for a group)
+    base: dict[str, float | None] | None = None  # compare
+    diff: dict[str, float] | None = None  # compare
+    p_value: dict[str, float] | None = None  # compare
+
+    @property
+    def is_comparison(self) -> bool:
+        return self.diff is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {"pair": self.pair, "true": self.true, "pred": self.pred, "task": self.task,
+                "predictions": self.predictions, "n": self.n, "weight": self.weight, "group": self.group,
+                "losses": self.losses}
+        if self.is_comparison:
+            return {**head, "base": self.base, "diff": self.diff, "ci": self.ci, "p_value": self.p_value,
+                    "params": self.params, "skipped": self.skipped, "classes": self.classes,
+                    "positive": self.positive, "dropped": self.dropped}
+        out = {**head, "params": self.params, "ci": self.ci, "skipped": self.skipped, "classes": self.classes,
+               "positive": self.positive, "model": self.model, "dropped": self.dropped, "decisions": self.decisions}
+        if self.worst is not None:
+            out["worst"] = self.worst
+        out["signature"] = self.signature
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Result:
+        """A result as a saved report holds it (keys a report of an older losscli may lack default)."""
+        return cls(pair=str(d["pair"]), true=list(d.get("true") or []), pred=list(d.get("pred") or []),
+                   task=str(d["task"]), predictions=str(d.get("predictions")), n=int(d.get("n") or 0),
+                   losses=dict(d["losses"]), weight=d.get("weight"), group=d.get("group"),
+                   params=dict(d.get("params") or {}), ci=dict(d.get("ci") or {}), skipped=dict(d.get("skipped") or {}),
+                   classes=d.get("classes"), positive=d.get("positive"), dropped=int(d.get("dropped") or 0),
+                   model=d.get("model"), decisions=d.get("decisions"), worst=d.get("worst"),
+                   signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"))
+
+
+@dataclass
+class Gate:
+    """One gate's verdict on one pair: ``value`` against ``max`` (from ``source``: --max, a config
+    file, the baseline, --max-increase); ``reason`` when there was no value to judge."""
+
+    pair: str
+    loss: str | None
+    max: float | None
+    value: float | None
+    passed: bool
+    source: str
+    reason: str | None = None
+    baseline: float | None = None  # a baseline gate: the baseline's value, and the tolerance over it
+    tolerance: str | None = None
+    base: float | None = None  # a --max-increase gate: BASE's and NEW's values, the interval of NEW − BASE
+    new: float | None = None
+    interval: list[float] | None = None
+    significant: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Gate:
+        return cls(**{name: d[name] for name in cls.__dataclass_fields__ if name in d})
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"pair": self.pair, "loss": self.loss, "max": self.max, "value": self.value,
+                               "passed": self.passed, "source": self.source}
+        if self.source == "--max-increase":
+            out.update(base=self.base, new=self.new, interval=self.interval, significant=self.significant)
+        elif self.baseline is not None:
+            out.update(baseline=self.baseline, tolerance=self.tolerance)
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class Report:
+    """What one run found: its signature, what it read, every result and every gate's verdict."""
+
+    signature: str
+    input: dict[str, Any]
+    results: list[Result]
+    bootstrap: dict[str, Any] | None = None
+    gates: list[Gate] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(gate.passed for gate in self.gates)
+
+    def overall(self) -> list[Result]:
+        """The results over all rows (not those of one ``--group-by`` value): what gates judge."""
+        return [r for r in self.results if r.group is None]
+
+    def groups_of(self, pair: str) -> list[Result]:
+        """The pair's ``--group-by`` results."""
+        return [r for r in self.results if r.group is not None and r.pair == pair]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"losscli": __version__, "signature": self.signature, "input": self.input,
+                               "results": [r.to_dict() for r in self.results]}
+        # the keys in the order each report has always had them: compare's bootstrap before its gates
+        comparison = any(r.is_comparison for r in self.results)
+        if self.bootstrap is not None and comparison:
+            out["bootstrap"] = self.bootstrap
+        out.update(gates=[g.to_dict() for g in self.gates], passed=self.passed)
+        if self.bootstrap is not None and not comparison:
+            out["bootstrap"] = self.bootstrap
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Report:
+        return cls(signature=str(d.get("signature") or ""), input=dict(d.get("input") or {}),
+                   results=[Result.from_dict(r) for r in d["results"]], bootstrap=d.get("bootstrap"),
+                   gates=[Gate.from_dict(g) for g in d.get("gates") or []])
