@@ -1,7 +1,8 @@
 """The ``losscli`` command line: parse options, call, render, exit code. No maths here.
 
-Only typer and :mod:`losscli.errors` load at start-up; numpy, pandas, pyarrow and rich load inside
-the command that needs them, so ``losscli --help`` stays fast.
+Where results and messages go is :mod:`losscli.output`. Only typer and losscli's light modules
+(errors, output, report, results) load at start-up; numpy, pandas, pyarrow and rich load inside the
+command that needs them, so ``losscli --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import typer
 
 from . import __version__
 from .errors import ExitCode, LossCliError, UsageError, closest
-from .results import Report
+from .output import emit_history, finish, quiet_stdout, say, stdout_console
+from .report import FORMATS
 
 app = typer.Typer(
     name="losscli",
@@ -28,44 +29,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-FORMATS = ("table", "json", "csv", "markdown")
-EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
-
-
-def _stderr(message: str, style: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from .escape import one_line
-
-    label = {"red": "error", "yellow": "warning", "dim": "note"}.get(style, "note")
-    # on one line: a data value in a message never starts a line (a GitHub workflow command)
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(one_line(message))}")
-
-
-def _quiet_stdout() -> None:
-    """After a closed pipe, send what is left to /dev/null so the interpreter exits quietly."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-def stdout_console(**options: Any) -> Any:
-    """A rich Console on standard output that leaves a closed pipe to :func:`handled` (exit 0).
-
-    rich's own ``on_broken_pipe`` raises ``SystemExit(1)``, which is the gate-failure code; this one
-    raises the ``BrokenPipeError`` again so that every format ends the same quiet way.
-    """
-    from rich.console import Console
-
-    class StdoutConsole(Console):
-        def on_broken_pipe(self) -> None:
-            self.quiet = True
-            raise BrokenPipeError("standard output was closed")
-
-    return StdoutConsole(**options)
 
 
 @contextmanager
@@ -74,10 +37,10 @@ def handled() -> Iterator[None]:
     try:
         yield
     except LossCliError as error:
-        _stderr(str(error), "red")
+        say(str(error), "red")
         raise typer.Exit(error.exit_code) from None
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         raise typer.Exit(ExitCode.OK) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -86,7 +49,7 @@ def handled() -> Iterator[None]:
     except Exception as error:  # a bug: apologise, hide the traceback unless asked
         if os.environ.get("LOSSCLI_DEBUG"):
             raise
-        _stderr(f"sorry, this is a bug in losscli ({type(error).__name__}: {error}). "
+        say(f"sorry, this is a bug in losscli ({type(error).__name__}: {error}). "
                 "Run again with LOSSCLI_DEBUG=1 to see the traceback, and please report it.", "red")
         raise typer.Exit(ExitCode.BUG) from None
 
@@ -119,62 +82,6 @@ def _delimiter(value: str | None) -> str | None:
     if len(value) != 1:
         raise UsageError(f"--delimiter {value!r}: expected one character (or tab, comma, semicolon, pipe)")
     return value
-
-
-def _emit(report: Report, fmt: str | None, output: str | None) -> None:
-    from . import report as render
-
-    if output:
-        from .atomic import write_atomically
-
-        file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
-        write_atomically(output, render.render(report, file_fmt))
-    if output and not sys.stdout.isatty():
-        return
-    stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
-    if stdout_fmt == "table":
-        render.print_table(report, stdout_console())
-    else:
-        sys.stdout.write(render.render(report, stdout_fmt))
-        sys.stdout.flush()
-
-
-def _github(report: Report) -> None:
-    """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
-    if os.environ.get("GITHUB_ACTIONS") != "true":
-        return
-    from .escape import workflow
-    from .gates import describe
-    from .report import to_markdown
-
-    for gate in report.gates:
-        if not gate.passed:
-            sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        try:
-            with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(to_markdown(report) + "\n")
-        except OSError as error:  # the verdict (exit 0 or 1) stands
-            _stderr(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
-
-
-def _finish(report: Report, notes: list[str], fmt: str | None, output: str | None) -> None:
-    """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
-    from .gates import describe
-
-    for note in notes:
-        _stderr(note, "yellow")
-    if output and not report.passed:
-        _stderr(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
-        output = None
-    _emit(report, fmt, output)
-    for gate in report.gates:
-        if not gate.passed:
-            _stderr(f"gate failed: {describe(gate)}", "red")
-    _github(report)
-    if not report.passed:
-        raise typer.Exit(ExitCode.GATE_FAILED)
 
 
 def _config(config_file: str | None, no_config: bool) -> Any:
@@ -299,7 +206,7 @@ def eval_command(
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         if explain and settings.plugins:
-            _stderr(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
+            say(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
         options = replace(_options(settings, thresholds, labels=labels, on=on, delimiter=delimiter, decimal=decimal,
                                    true=true, pred=pred, task=task, positive=positive, predictions=predictions,
                                    weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
@@ -320,14 +227,14 @@ def eval_command(
                     progress.stop()
         if explain:
             for line in result.explain:
-                _stderr(line, "dim")
+                say(line, "dim")
         if state is not None:
             from .atomic import write_atomically
 
             write_atomically(state, result.state.to_json(), "--state")
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
-        _finish(result.report, notes, fmt, output)
+        finish(result.report, notes, fmt, output)
 
 
 @app.command("compare")
@@ -366,10 +273,10 @@ def compare_command(
         report, notes, lines = compare(base, new, options)
         if explain:
             for line in lines:
-                _stderr(line, "dim")
+                say(line, "dim")
         gates.apply(report, thresholds)
         report.gates += gates.check_increase(report, increases, significant or settings.significant)
-        _finish(report, notes, fmt, output)
+        finish(report, notes, fmt, output)
 
 
 @app.command("merge")
@@ -391,7 +298,7 @@ def merge_command(
         report, _ = merge_states(states)
         thresholds = [gates.parse_threshold(t) for t in max_]
         notes = gates.apply(report, thresholds, baseline, tolerance)
-        _finish(report, notes, fmt, output)
+        finish(report, notes, fmt, output)
 
 
 def _progress(source: str) -> Any:
@@ -462,48 +369,13 @@ def history_command(
         if fail_on_diverge and diverged["detected"]:
             failures.append(diverged_message)
         elif diverged["detected"]:
-            _stderr(diverged_message, "yellow")
+            say(diverged_message, "yellow")
         report["passed"] = not failures
-        _emit_history(report, fmt, output)
+        emit_history(report, fmt, output)
         for failure in failures:
-            _stderr(failure, "red")
+            say(failure, "red")
         if failures:
             raise typer.Exit(ExitCode.GATE_FAILED)
-
-
-def _emit_history(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
-    from .atomic import write_atomically
-    from .report import to_json
-
-    if output:
-        write_atomically(output, to_json(report))
-        if not sys.stdout.isatty():
-            return
-    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
-        sys.stdout.write(to_json(report))
-        return
-    from .chart import terminal_chart
-
-    console = stdout_console()
-    console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
-    best, over, diverged = report["best"], report["overfitting"], report["diverged"]
-    console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
-                  f"{report['train'] or 'train'} {_num(best['train'])}, {report['val'] or 'val'} {_num(best['val'])}.")
-    if diverged["detected"]:
-        console.print(f"[red]Diverged[/] at epoch {diverged['from_epoch']}: a NaN or infinite loss; "
-                      f"only the epochs before it are analysed.")
-        gap = f"gap at epoch {over['gap_epoch']}, the last before the divergence, {_num(over['gap'])}"
-    else:
-        gap = f"gap at the last epoch {_num(over['gap'])}"
-    if over["detected"]:
-        console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {report['val']} has not improved for "
-                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; {gap}.")
-    else:
-        console.print(f"No overfitting detected (patience {over['patience']}); {gap}.")
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
 
 
 @app.command("list")
@@ -553,5 +425,5 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         sys.exit(ExitCode.OK)

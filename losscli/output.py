@@ -1,0 +1,148 @@
+"""Where a command's results and messages go: the report to standard output in the format asked
+for (a table on a terminal, JSON in a pipe) and to ``--output``, messages to standard error on one
+line each, and under GitHub Actions the failed gates as annotations and the markdown in the step
+summary. A closed pipe is the reader's choice, not an error (:func:`quiet_stdout`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .errors import ExitCode
+from .results import Report
+
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
+
+
+def say(message: str, style: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from .escape import one_line
+
+    label = {"red": "error", "yellow": "warning", "dim": "note"}.get(style, "note")
+    # on one line: a data value in a message never starts a line (a GitHub workflow command)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(one_line(message))}")
+
+
+def quiet_stdout() -> None:
+    """After a closed pipe, send what is left to /dev/null so the interpreter exits quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def stdout_console(**options: Any) -> Any:
+    """A rich Console on standard output that leaves a closed pipe to :func:`handled` (exit 0).
+
+    rich's own ``on_broken_pipe`` raises ``SystemExit(1)``, which is the gate-failure code; this one
+    raises the ``BrokenPipeError`` again so that every format ends the same quiet way.
+    """
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError("standard output was closed")
+
+    return StdoutConsole(**options)
+
+
+def emit(report: Report, fmt: str | None, output: str | None) -> None:
+    from . import report as render
+
+    if output:
+        from .atomic import write_atomically
+
+        file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
+        write_atomically(output, render.render(report, file_fmt))
+    if output and not sys.stdout.isatty():
+        return
+    stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
+    if stdout_fmt == "table":
+        render.print_table(report, stdout_console())
+    else:
+        sys.stdout.write(render.render(report, stdout_fmt))
+        sys.stdout.flush()
+
+
+def github_actions(report: Report) -> None:
+    """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from .escape import workflow
+    from .gates import describe
+    from .report import to_markdown
+
+    for gate in report.gates:
+        if not gate.passed:
+            sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(report) + "\n")
+        except OSError as error:  # the verdict (exit 0 or 1) stands
+            say(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
+
+
+def finish(report: Report, notes: list[str], fmt: str | None, output: str | None) -> None:
+    """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
+    from .gates import describe
+
+    for note in notes:
+        say(note, "yellow")
+    if output and not report.passed:
+        say(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
+        output = None
+    emit(report, fmt, output)
+    for gate in report.gates:
+        if not gate.passed:
+            say(f"gate failed: {describe(gate)}", "red")
+    github_actions(report)
+    if not report.passed:
+        raise typer.Exit(ExitCode.GATE_FAILED)
+
+
+def emit_history(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
+    from .atomic import write_atomically
+    from .report import to_json
+
+    if output:
+        write_atomically(output, to_json(report))
+        if not sys.stdout.isatty():
+            return
+    if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
+        sys.stdout.write(to_json(report))
+        return
+    from .chart import terminal_chart
+
+    console = stdout_console()
+    console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
+    best, over, diverged = report["best"], report["overfitting"], report["diverged"]
+    console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
+                  f"{report['train'] or 'train'} {_num(best['train'])}, {report['val'] or 'val'} {_num(best['val'])}.")
+    if diverged["detected"]:
+        console.print(f"[red]Diverged[/] at epoch {diverged['from_epoch']}: a NaN or infinite loss; "
+                      f"only the epochs before it are analysed.")
+        gap = f"gap at epoch {over['gap_epoch']}, the last before the divergence, {_num(over['gap'])}"
+    else:
+        gap = f"gap at the last epoch {_num(over['gap'])}"
+    if over["detected"]:
+        console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {report['val']} has not improved for "
+                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; {gap}.")
+    else:
+        console.print(f"No overfitting detected (patience {over['patience']}); {gap}.")
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
