@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .classes import factorize
 from .errors import UsageError
 from .escape import spreadsheet
 from .frame import Frame
-from .inference import Target, _factorize
+from .inference import Target
 from .joins import is_key_like
 
 MISSING_GROUP = "(missing)"
@@ -84,7 +85,7 @@ def group_codes(frame: Frame, column: str, target: Target) -> tuple[list[str], n
     """The group names and each evaluated row's group, from ``column`` (empty cells: "(missing)")."""
     values = frame.text(column)[target.positions]
     missing = frame.missing(column)[target.positions]
-    return _factorize(np.where(missing, MISSING_GROUP, values).astype(object))
+    return factorize(np.where(missing, MISSING_GROUP, values).astype(object))
 
 
 def _no_formulas(ids: pa.ChunkedArray) -> pa.ChunkedArray:

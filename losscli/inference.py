@@ -19,13 +19,25 @@ from functools import cached_property
 
 import numpy as np
 
+from .classes import (
+    BOOLEAN_NAMES,
+    MAX_HARD_CLASSES,
+    distinct,
+    factorize,
+    inverted_warning,
+    is_integral,
+    label_number,
+    label_text,
+    look_like_classes,
+    looks_binary,
+    match_positive,
+    named_class,
+)
 from .errors import DataError, UsageError, closest, where
 from .frame import Frame, cut
+from .kinds import KINDS, SUM_TOLERANCE, KindDecision, class_kind, kind_from_range
 from .pairing import Pair
 from .registry import TASKS, Inputs, PredKind, Task
-
-SUM_TOLERANCE = 1e-3
-KINDS = ("probability", "logits")
 
 
 @dataclass
@@ -65,18 +77,12 @@ class Target:
         return self.inputs.kind
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _range(values: np.ndarray) -> str:
-    return f"[{values.min():.4g}, {values.max():.4g}]"
-
-
-def _is_integral(values: np.ndarray) -> bool:
-    return bool(np.all(values == np.round(values)))
+def _decided(target: Target, decision: KindDecision) -> PredKind:
+    """The kind of predictions :mod:`losscli.kinds` decided, its evidence and warnings kept by ``target``."""
+    target.clip = decision.clip
+    target.evidence += decision.evidence
+    target.warnings += decision.warnings
+    return decision.kind
 
 
 def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str | None = None,
@@ -145,45 +151,6 @@ def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
     return frame.text(name, keep) if frame.is_text(name) else frame.numeric(name, keep)
 
 
-ROUNDING = 1e-9  # probabilities this far outside [0, 1] are rounding errors (1 − p, float32), not logits
-
-
-def _kind_from_range(values: np.ndarray, override: str | None, frame: Frame, columns: list[str],
-                     target: Target) -> PredKind:
-    """Probabilities when every value is in [0, 1], else logits; ``--predictions`` overrides."""
-    low, high = _low_high(values, frame, columns)
-    in_unit = low >= -ROUNDING and high <= 1 + ROUNDING
-    target.clip = in_unit and (low < 0 or high > 1)  # a rounding error past 0 or 1: clipped to [0, 1]
-    if override == "probability":
-        if not in_unit:
-            outside = (values < -ROUNDING) | (values > 1 + ROUNDING)
-            i, j = np.argwhere(outside)[0] if outside.ndim == 2 else (np.flatnonzero(outside)[0], 0)
-            raise DataError(f"{frame.locate(columns[j], int(i))}{values[outside][0]:g} is not a probability: "
-                            "probabilities lie in [0, 1] (pass --predictions logits if these are scores or logits)")
-        target.evidence.append("predictions are probabilities (--predictions probability)")
-        return "probability"
-    if override == "logits":
-        target.evidence.append("predictions are logits/scores (--predictions logits)")
-        return "logits"
-    if not in_unit and low >= 0 and high <= 100:
-        raise DataError(f"{frame.where(columns[0])}predictions lie in "
-                        f"{_range(values)}, inside [0, 100]: percentages? Divide them by 100 to score them as "
-                        "probabilities, or pass --predictions logits if they are scores")
-    if not in_unit:
-        target.evidence.append(f"predictions span {_range(values)}, outside [0, 1]: logits/decision scores")
-        return "logits"
-    target.evidence.append(f"predictions lie in {_range(values)} ⊆ [0, 1]: probabilities"
-                           + (f" (rounding errors within {ROUNDING:g} of [0, 1] clipped)" if target.clip else ""))
-    return "probability"
-
-
-def _low_high(values: np.ndarray, frame: Frame, columns: list[str]) -> tuple[float, float]:
-    """The smallest and largest prediction: the frame's column ranges (its finite checks found them)
-    when ``values`` are its whole columns as read, else computed."""
-    if len(values) == frame.n_rows and all(frame.is_number(c) for c in columns):
-        ranges = [frame.value_range(c) for c in columns]
-        return min(low for low, _ in ranges), max(high for _, high in ranges)
-    return values.min(), values.max()
 
 
 def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
@@ -194,7 +161,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     if (frame.is_text(pred) and text_labels and task in (None, "binary", "sparse")) or predictions == "class" \
             or task == "sparse":  # (one column of a sparse task: hard class ids)
         p = frame.text(pred, keep) if frame.is_text(pred) else frame.numeric(pred, keep)
-        if p.dtype != object and not _is_integral(p):
+        if p.dtype != object and not is_integral(p):
             i = int(np.flatnonzero(p != np.round(p))[0])
             raise DataError(f"{frame.locate(pred, _orig(keep, i))}{p[i]:g} is not a class id, though the rows before "
                             "it held hard class ids; pass --task regression, or --task binary/sparse with "
@@ -205,61 +172,31 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
     p = frame.numeric(pred, keep)
-    if task == "regression" or (task is None and not text_labels and not _looks_binary(y, p)):
+    if task == "regression" or (task is None and not text_labels and not looks_binary(y, p)):
         if text_labels:
             raise DataError(f"{frame.locate(true, 0)}labels are text ('{y[0]}'); regression needs numbers")
-        if task is None and _is_integral(y) and _is_integral(p):
-            labels, predicted = _distinct(y), _distinct(p)
-            if _look_like_classes(labels, predicted):
+        if task is None and is_integral(y) and is_integral(p):
+            labels, predicted = distinct(y), distinct(p)
+            if look_like_classes(labels, predicted):
                 return _hard_classes(y, p, target, task)
             outside = np.setdiff1d(predicted, labels)
-            why = f"predictions outside them ({_fmt(float(outside[0]))})" if len(outside) else \
+            why = f"predictions outside them ({label_text(float(outside[0]))})" if len(outside) else \
                 f"more than {MAX_HARD_CLASSES} of them"
             target.evidence.append(f"labels and predictions are integers, but {len(labels)} distinct labels and {why} "
                                    "are not class ids: regression (--task sparse if they are classes)")
         elif task is None:  # (counting distinct values sorts the chunk: only when it is the evidence)
-            target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(_distinct(y))} "
+            target.evidence.append(f"label '{frame.column(true).shown}' is numeric with {len(distinct(y))} "
                                    "distinct values: regression")
         else:
             target.evidence.append(f"label '{frame.column(true).shown}' is numeric: regression "
                                    "(--task regression, or the first rows)")
         return Inputs("regression", "values", y, p)
-    if task is None and not text_labels and predictions is None and _is_integral(p) and _is_integral(y) \
-            and _look_like_classes(_distinct(y), _distinct(p)):
+    if task is None and not text_labels and predictions is None and is_integral(p) and is_integral(y) \
+            and look_like_classes(distinct(y), distinct(p)):
         return _hard_classes(y, p, target, task)
     return _binary(frame, pair, target, y, p, predictions, positive, keep, classes)
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values: two comparisons when there are at most two (labels), else a
-    sort (numbers) or a set (text, few distinct names)."""
-    if values.dtype == object:  # (text: few distinct values; pa.array of objects would import pandas)
-        return np.array(sorted(set(values.tolist())), dtype=object)
-    if len(values) == 0:
-        return values[:0]
-    low, high = values.min(), values.max()
-    if low == high or ((values == low) | (values == high)).all():
-        return np.array(sorted({float(low), float(high)}))
-    ordered = np.sort(values)  # (np.unique would import numpy.ma, 7 ms)
-    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
-
-
-MAX_HARD_CLASSES = 1000  # integer labels with more distinct values are a quantity, not class ids
-
-
-def _look_like_classes(labels: np.ndarray, predicted: np.ndarray) -> bool:
-    """Integer labels and predictions are hard class ids when every prediction is one of the labels
-    and the labels are not too many (a target of 25–346 predicted by rounding is regression)."""
-    return len(labels) <= MAX_HARD_CLASSES and bool(np.isin(predicted, labels).all())
-
-
-def _looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
-    """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
-    values = set(_distinct(y).tolist())
-    in_unit = bool(((p >= 0) & (p <= 1)).all())
-    if values in ({0.0, 1.0}, {-1.0, 1.0}) or (len(values) == 1 and values <= {0.0, 1.0} and in_unit):
-        return True
-    return len(values) == 2 and _is_integral(np.array(list(values))) and in_unit
 
 
 def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarray, predictions: str | None,
@@ -268,7 +205,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     if classes is not None and positive is not None:  # a later chunk: the labels must be the classes seen first
         target.classes, target.positive = classes, positive
         target.evidence.append(f"binary, positive class {positive} (as decided on the first rows)")
-        kind = _kind_from_range(p, predictions, frame, pair.pred, target)
+        kind = _decided(target, kind_from_range(p, predictions, frame, pair.pred))
         return Inputs("binary", kind, _positive_of(frame, true, y, keep, classes, positive), p)
     shown, inverse = _label_codes(frame, true, y, keep)
     boolean = frame.is_boolean(true)
@@ -280,7 +217,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
                         "give one prediction column per class (e.g. p_<class>), or --task regression")
     numeric = y.dtype != object
     if positive is not None:
-        pos_value = _match_positive(positive, shown, numeric, true)
+        pos_value = match_positive(positive, shown, numeric, true)
         how = "--positive"
     elif (named := named_class(pair.pred[0], shown, numeric)) is not None:
         pos_value = named
@@ -304,79 +241,27 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
         target.classes = sorted({shown[0], pos_value})
     target.evidence.append(f"label '{frame.column(true).shown}' has values {', '.join(shown)}: binary; positive class "
                            f"{pos_value} ({how})")
-    kind = _kind_from_range(p, predictions, frame, pair.pred, target)
+    kind = _decided(target, kind_from_range(p, predictions, frame, pair.pred))
     y01 = y01.astype(np.float64)
     if positive is None and len(shown) == 2:
-        _warn_if_inverted(y01, p, target, pair.pred[0], pos_value, next(c for c in shown if c != pos_value))
+        checked = inverted_warning(y01, p, pair.pred[0], pos_value, next(c for c in shown if c != pos_value))
+        if checked is not None:
+            target.evidence.append(checked[0])
+            target.warnings += [checked[1]] if checked[1] else []
     return Inputs("binary", kind, y01, p)
 
 
-INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
-INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
-
-
-def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
-    """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
-    ``bad_proba``, ``proba_good``): the label value it matches; with one value seen so far, what it
-    names even if that value is still to come (``prob_1`` over labels all 0). Else None."""
-    from .pairing import match_classes, named_part
-
-    part = named_part(column)
-    if not part:
-        return None
-    found = match_classes([part], shown)
-    if found:
-        return shown[found[0][part]]
-    if len(shown) == 1 and not (numeric and as_label_number(part) is None):
-        return as_label_number(part) if numeric else part
-    return None
-
-
-def as_label_number(text: str) -> str | None:
-    """A numeric label as labels are shown (``1.0`` -> ``1``), None when ``text`` is no number."""
-    try:
-        return _fmt(float(text))
-    except ValueError:
-        return None
-
-
-def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
-    """The area under the ROC curve: the Mann–Whitney U of the scores' ranks (ties share their
-    average rank), over n₊·n₋."""
-    n = len(scores)
-    order = np.argsort(scores, kind="stable")
-    ordered = scores[order]
-    new_run = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    starts = np.flatnonzero(new_run)
-    ends = np.append(starts[1:], n)
-    ranks = np.empty(n)
-    ranks[order] = ((starts + 1 + ends) / 2)[np.cumsum(new_run) - 1]
-    positives = int(y01.sum())
-    return float((ranks[y01 == 1].sum() - positives * (positives + 1) / 2) / (positives * (n - positives)))
-
-
-def _warn_if_inverted(y01: np.ndarray, p: np.ndarray, target: Target, column: str, positive: str, other: str) -> None:
-    """Warn when the predictions rank the classes backwards (AUC < 0.3 on enough rows of each class):
-    the column is likely the probability of the other class."""
-    positives = int(y01.sum())
-    if min(positives, len(y01) - positives) < INVERTED_MIN_ROWS:
-        return
-    auc = roc_auc(y01, p)
-    target.evidence.append(f"ROC AUC {auc:.3f} with positive class {positive} (first rows)")
-    if auc < INVERTED_AUC:
-        target.warnings.append(f"the predictions look inverted: with positive class {positive} their ROC AUC is "
-                               f"{auc:.2f}; if '{column}' is the probability of {other}, pass --positive {other}")
 
 
 def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None, classes: list[str],
                  positive: str) -> np.ndarray:
     """1.0 where the label is ``positive``, else 0.0; a label outside ``classes`` is a DataError."""
     if y.dtype != object:  # numbers: two comparisons and two counts, no factorising
-        is_positive = y == _number(positive)
-        others = [_number(c) for c in classes if c != positive]
+        is_positive = y == label_number(positive)
+        others = [label_number(c) for c in classes if c != positive]
         known = np.count_nonzero(is_positive) + (np.count_nonzero(y == others[0]) if others else 0)
         if known == len(y):
-            return y if (_number(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
+            return y if (label_number(positive), *others) == (1.0, 0.0) else is_positive.astype(np.float64)
     shown, inverse = _label_codes(frame, true, y, keep)
     unseen = [v for v in shown if v not in classes]
     if unseen:
@@ -387,61 +272,20 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
     return (inverse == shown.index(positive)).astype(np.float64) if positive in shown else np.zeros(len(y))
 
 
-BOOLEAN_NAMES = {"0": "False", "1": "True"}  # a column of booleans: its labels as pandas writes them
-
-
-def _number(label: str) -> float:
-    """A numeric label's value: ``"3"`` -> 3.0, ``"True"`` -> 1.0."""
-    return {"False": 0.0, "True": 1.0}[label] if label in ("False", "True") else float(label)
-
-
-def _match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
-    """``--positive`` as the labels write it (``1.0`` for labels ``1``, ``true`` for ``True``). When
-    the first rows hold one class, any other value is taken: the positive class may come later."""
-    if positive in shown:
-        return positive
-    if positive.lower() in ("true", "false", "1", "0") and set(shown) <= {"False", "True"}:
-        return "True" if positive.lower() in ("true", "1") else "False"
-    number = as_label_number(positive) if numeric else None
-    if number in shown:
-        return number
-    if len(shown) == 1 and (number is not None or not numeric):
-        return number or positive
-    raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
 
 
 def _label_codes(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None) -> tuple[list[str], np.ndarray]:
     """The labels' sorted distinct names and each row's position among them (text through Arrow)."""
-    return frame.factorized(true, keep) if frame.is_text(true) else _factorize(y)
+    return frame.factorized(true, keep) if frame.is_text(true) else factorize(y)
 
 
-SMALL_RANGE = 1 << 16  # integer labels spanning fewer values than this are factorised by a table
-
-
-def _factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Sorted distinct values as label strings, and each value's position among them (vectorised)."""
-    if values.dtype == object:  # text (hard class names): a dictionary of the few distinct names
-        names = sorted(set(values.tolist()))
-        position = {name: i for i, name in enumerate(names)}
-        return names, np.fromiter(map(position.__getitem__, values.tolist()), dtype=np.intp, count=len(values))
-    if len(values):
-        low = values.min()
-        offsets = values - low
-        codes = offsets.astype(np.intp) if values.max() - low < SMALL_RANGE else None
-        if codes is not None and (codes == offsets).all():  # class ids: a table, no sort
-            present = np.flatnonzero(np.bincount(codes))
-            rank = np.zeros(int(codes.max()) + 1, dtype=np.intp)
-            rank[present] = np.arange(len(present))
-            return [_fmt(float(low + v)) for v in present], rank[codes]
-    uniques = _distinct(values)
-    return [_fmt(float(u)) for u in uniques], np.searchsorted(uniques, values)
 
 
 def _refuse_new_classes(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, keep: np.ndarray | None,
                         classes: list[str]) -> None:
     """Hard class ids of a binary task read after the first rows hold only its two classes."""
     for column, values in ((pair.true[0], y), (pair.pred[0], p)):
-        names, codes = _factorize(values)
+        names, codes = factorize(values)
         new = [i for i, name in enumerate(names) if name not in classes]
         if new:
             i = int(np.flatnonzero(codes == new[0])[0])
@@ -452,7 +296,7 @@ def _refuse_new_classes(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, 
 
 def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:
     """Hard class predictions: both columns are class ids or names; only zero_one applies."""
-    classes, codes = _factorize(np.concatenate([y, p]))
+    classes, codes = factorize(np.concatenate([y, p]))
     task = task or ("binary" if len(classes) <= 2 else "sparse")
     assert task in ("binary", "sparse"), task  # (the callers ask for hard classes of these tasks only)
     target.classes = classes
@@ -479,11 +323,11 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
         if len(y) and (idx == y).all() and idx.min() >= 0 and idx.max() < len(classes):
             target.evidence.append("labels match the column suffixes")
             return idx
-    if not _is_integral(y):
+    if not is_integral(y):
         i = int(np.flatnonzero(y != np.round(y))[0])
         raise DataError(f"{frame.locate(true, _orig(keep, i))}label {y[i]:g} is not a class id; "
                         f"labels must be integers or class names ({', '.join(classes)})")
-    names, inverse = _factorize(y)
+    names, inverse = factorize(y)
     if frame.is_boolean(true):  # True/False labels name the columns False and True
         names = [BOOLEAN_NAMES[name] for name in names]
     return _names_to_positions(frame, pair, target, keep, names, inverse, y)
@@ -526,20 +370,6 @@ def _matrix(frame: Frame, columns: list[str], keep: np.ndarray | None) -> np.nda
     return matrix.T
 
 
-def _class_kind(p: np.ndarray, predictions: str | None, frame: Frame, columns: list[str], target: Target) -> PredKind:
-    kind = _kind_from_range(p, predictions, frame, columns, target)
-    if kind == "probability" and predictions is None:
-        sums = p.sum(axis=1)
-        off = np.abs(sums - 1.0) > SUM_TOLERANCE
-        if off.any():
-            i = int(np.flatnonzero(off)[0])
-            target.warnings.append(f"{int(off.sum())} prediction row(s) do not sum to 1 (row {target.rows[i]}: "
-                                   f"{sums[i]:.4g}); used as they are. Pass --predictions logits if they are scores")
-        else:
-            target.evidence.append("every prediction row sums to 1 (±1e-3)")
-    return kind
-
-
 def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
             keep: np.ndarray | None) -> Inputs:
     if task not in (None, "sparse"):
@@ -552,7 +382,8 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
                               f"column order {', '.join(target.classes or [])}")
     y = np.zeros((k, len(idx))).T  # column-major, like p
     y.T.ravel()[idx * len(idx) + np.arange(len(idx))] = 1.0  # y[i, idx[i]] = 1, through the flat view
-    return Inputs("sparse", _class_kind(p, predictions, frame, pair.pred, target), y, p, index=idx)
+    kind = _decided(target, class_kind(p, predictions, frame, pair.pred, target.rows))
+    return Inputs("sparse", kind, y, p, index=idx)
 
 
 def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
@@ -571,13 +402,13 @@ def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predi
             raise DataError(f"{where(frame.column(pair.true[0]).source)}label columns {', '.join(pair.true)} are "
                             "not one-hot or distributions (rows must sum to 1); try --task multilabel")
         target.evidence.append(f"{k} label columns whose rows are one-hot/distributions: multiclass")
-        return Inputs("multiclass", _class_kind(p, predictions, frame, pair.pred, target), y, p)
+        return Inputs("multiclass", _decided(target, class_kind(p, predictions, frame, pair.pred, target.rows)), y, p)
     if task == "multilabel":
         if not in_unit:
             raise DataError(f"{where(frame.column(pair.true[0]).source)}label columns {', '.join(pair.true)} have "
                             "values outside [0, 1]; multilabel needs 0/1 labels")
         target.evidence.append(f"{k} label columns of 0/1, rows not one-hot: multilabel")
-        return Inputs("multilabel", _kind_from_range(p, predictions, frame, pair.pred, target), y, p)
+        return Inputs("multilabel", _decided(target, kind_from_range(p, predictions, frame, pair.pred)), y, p)
     if task == "regression":
         target.evidence.append(f"{k} numeric label columns that are not class indicators: multi-output "
                                "regression (each loss the mean over every cell; rmse its root, as Keras)")

@@ -318,7 +318,6 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> li
 # --------------------------------------------------------------------------------------------
 # Decisions that need the values (made on the first chunk only)
 
-SUM_TOLERANCE = 1e-3  # probability rows sum to 1 within this
 
 
 def match_classes(names: list[str], classes: list[str]) -> tuple[dict[str, int], str] | None:
@@ -348,22 +347,22 @@ FOLDS: tuple[tuple[str, Callable[[str], str]], ...] = (  # how class names may m
 def label_names(frame: Frame, column: str) -> list[str] | None:
     """The distinct values of a label column as text (``3.0`` -> ``3``), or None when it holds
     numbers that are not integers (a regression target, not classes)."""
-    import numpy as np
+    from .classes import distinct, is_integral
 
     if frame.is_text(column):
         return frame.distinct_text(column)
     values = frame.numeric_or_none(column)
     if frame.is_boolean(column) and values is not None:
         return [name for value, name in ((0.0, "False"), (1.0, "True")) if (values == value).any()]
-    if values is None or not np.all(values == np.round(values)):
+    if values is None or not is_integral(values):
         return None
-    ordered = np.sort(values)
-    distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
-    return [str(int(v)) for v in distinct]
+    return [str(int(v)) for v in distinct(values)]
 
 
 def _rows_sum_to_one(frame: Frame, columns: list[str]) -> bool:
     import numpy as np
+
+    from .kinds import SUM_TOLERANCE
 
     total = np.zeros(frame.n_rows)
     for column in columns:

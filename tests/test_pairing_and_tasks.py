@@ -211,13 +211,13 @@ def test_class_names_as_written_and_loosely_matched(write, labels, columns):
 @pytest.mark.parametrize("labels", [[0, 2, 2, 5, 0], [-3, -1, -1, 4, -3], [10, 12, 12, 15, 10]])
 def test_class_ids_are_factorised_by_a_table_with_gaps_and_negatives(labels):
     """Integer labels with gaps map to their sorted distinct values, as a sort would."""
-    from losscli.inference import _factorize
+    from losscli.classes import factorize
 
-    names, codes = _factorize(np.array(labels, dtype=np.float64))
+    names, codes = factorize(np.array(labels, dtype=np.float64))
     distinct = sorted(set(labels))
     assert names == [str(v) for v in distinct]
     assert codes.tolist() == [distinct.index(v) for v in labels]
-    names, codes = _factorize(np.array([0.5, 2.0, 0.5]))  # not integers: the sort
+    names, codes = factorize(np.array([0.5, 2.0, 0.5]))  # not integers: the sort
     assert names == ["0.5", "2"] and codes.tolist() == [0, 1, 0]
 
 

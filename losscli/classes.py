@@ -1,0 +1,155 @@
+"""Class names and codes: the distinct values of a label column, labels factorised to codes, class
+ids told from quantities, the class a column name or ``--positive`` names, and the check that
+predictions do not rank the classes backwards. Plain functions of numpy arrays and names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import UsageError
+
+
+def label_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def is_integral(values: np.ndarray) -> bool:
+    return bool(np.all(values == np.round(values)))
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: two comparisons when there are at most two (labels), else a
+    sort (numbers) or a set (text, few distinct names)."""
+    if values.dtype == object:  # (text: few distinct values; pa.array of objects would import pandas)
+        return np.array(sorted(set(values.tolist())), dtype=object)
+    if len(values) == 0:
+        return values[:0]
+    low, high = values.min(), values.max()
+    if low == high or ((values == low) | (values == high)).all():
+        return np.array(sorted({float(low), float(high)}))
+    ordered = np.sort(values)  # (not np.unique, which imports numpy.ma)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+MAX_HARD_CLASSES = 1000  # integer labels with more distinct values are a quantity, not class ids
+
+
+def look_like_classes(labels: np.ndarray, predicted: np.ndarray) -> bool:
+    """Integer labels and predictions are hard class ids when every prediction is one of the labels
+    and the labels are not too many (a target of 25–346 predicted by rounding is regression)."""
+    return len(labels) <= MAX_HARD_CLASSES and bool(np.isin(predicted, labels).all())
+
+
+def looks_binary(y: np.ndarray, p: np.ndarray) -> bool:
+    """Labels 0/1 or −1/+1 (or only 0, only 1); other pairs of integers when p is in [0, 1]."""
+    values = set(distinct(y).tolist())
+    in_unit = bool(((p >= 0) & (p <= 1)).all())
+    if values in ({0.0, 1.0}, {-1.0, 1.0}) or (len(values) == 1 and values <= {0.0, 1.0} and in_unit):
+        return True
+    return len(values) == 2 and is_integral(np.array(list(values))) and in_unit
+
+
+SMALL_RANGE = 1 << 16  # integer labels spanning fewer values than this are factorised by a table
+
+
+def factorize(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Sorted distinct values as label strings, and each value's position among them (vectorised)."""
+    if values.dtype == object:  # text (hard class names): a dictionary of the few distinct names
+        names = sorted(set(values.tolist()))
+        position = {name: i for i, name in enumerate(names)}
+        return names, np.fromiter(map(position.__getitem__, values.tolist()), dtype=np.intp, count=len(values))
+    if len(values):
+        low = values.min()
+        offsets = values - low
+        codes = offsets.astype(np.intp) if values.max() - low < SMALL_RANGE else None
+        if codes is not None and (codes == offsets).all():  # class ids: a table, no sort
+            present = np.flatnonzero(np.bincount(codes))
+            rank = np.zeros(int(codes.max()) + 1, dtype=np.intp)
+            rank[present] = np.arange(len(present))
+            return [label_text(float(low + v)) for v in present], rank[codes]
+    uniques = distinct(values)
+    return [label_text(float(u)) for u in uniques], np.searchsorted(uniques, values)
+
+
+BOOLEAN_NAMES = {"0": "False", "1": "True"}  # a column of booleans: its labels as pandas writes them
+
+
+def label_number(label: str) -> float:
+    """A numeric label's value: ``"3"`` -> 3.0, ``"True"`` -> 1.0."""
+    return {"False": 0.0, "True": 1.0}[label] if label in ("False", "True") else float(label)
+
+
+def as_label_number(text: str) -> str | None:
+    """A numeric label as labels are shown (``1.0`` -> ``1``), None when ``text`` is no number."""
+    try:
+        return label_text(float(text))
+    except ValueError:
+        return None
+
+
+def match_positive(positive: str, shown: list[str], numeric: bool, column: str) -> str:
+    """``--positive`` as the labels write it (``1.0`` for labels ``1``, ``true`` for ``True``). When
+    the first rows hold one class, any other value is taken: the positive class may come later."""
+    if positive in shown:
+        return positive
+    if positive.lower() in ("true", "false", "1", "0") and set(shown) <= {"False", "True"}:
+        return "True" if positive.lower() in ("true", "1") else "False"
+    number = as_label_number(positive) if numeric else None
+    if number in shown:
+        return number
+    if len(shown) == 1 and (number is not None or not numeric):
+        return number or positive
+    raise UsageError(f"--positive {positive}: not a value of '{column}' (values: {', '.join(shown)})")
+
+
+def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
+    """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
+    ``bad_proba``, ``proba_good``): the label value it matches; with one value seen so far, what it
+    names even if that value is still to come (``prob_1`` over labels all 0). Else None."""
+    from .pairing import match_classes, named_part
+
+    part = named_part(column)
+    if not part:
+        return None
+    found = match_classes([part], shown)
+    if found:
+        return shown[found[0][part]]
+    if len(shown) == 1 and not (numeric and as_label_number(part) is None):
+        return as_label_number(part) if numeric else part
+    return None
+
+
+INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
+INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
+
+
+def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
+    """The area under the ROC curve: the Mann–Whitney U of the scores' ranks (ties share their
+    average rank), over n₊·n₋."""
+    n = len(scores)
+    order = np.argsort(scores, kind="stable")
+    ordered = scores[order]
+    new_run = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    starts = np.flatnonzero(new_run)
+    ends = np.append(starts[1:], n)
+    ranks = np.empty(n)
+    ranks[order] = ((starts + 1 + ends) / 2)[np.cumsum(new_run) - 1]
+    positives = int(y01.sum())
+    return float((ranks[y01 == 1].sum() - positives * (positives + 1) / 2) / (positives * (n - positives)))
+
+
+def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str, other: str) -> tuple[str, str] | None:
+    """When there are enough rows of each class (INVERTED_MIN_ROWS): the evidence (the ROC AUC with
+    ``positive`` as the positive class) and, when the predictions rank the classes backwards (AUC
+    below INVERTED_AUC; the column is likely the probability of ``other``), a warning, else ""."""
+    positives = int(y01.sum())
+    if min(positives, len(y01) - positives) < INVERTED_MIN_ROWS:
+        return None
+    auc = roc_auc(y01, p)
+    warning = "" if auc >= INVERTED_AUC else (
+        f"the predictions look inverted: with positive class {positive} their ROC AUC is {auc:.2f}; "
+        f"if '{column}' is the probability of {other}, pass --positive {other}")
+    return f"ROC AUC {auc:.3f} with positive class {positive} (first rows)", warning
