@@ -20,7 +20,7 @@ from .errors import UsageError
 from .escape import spreadsheet
 from .frame import Frame
 from .inference import Target
-from .joins import is_key_like
+from .names import is_key_like
 
 MISSING_GROUP = "(missing)"
 

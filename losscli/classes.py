@@ -109,7 +109,7 @@ def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
     """The class a probability column's name names (``p_benign``, ``prob_yes``, ``churn_prob``,
     ``bad_proba``, ``proba_good``): the label value it matches; with one value seen so far, what it
     names even if that value is still to come (``prob_1`` over labels all 0). Else None."""
-    from .pairing import match_classes, named_part
+    from .value_pairing import match_classes, named_part
 
     part = named_part(column)
     if not part:

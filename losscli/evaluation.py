@@ -27,12 +27,13 @@ from .inference import Target, infer
 from .joins import load
 from .opening import display_name, is_glob
 from .options import EvalOptions
-from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, pair_by_values, split_models, unique_names
+from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
 from .reading import tables
 from .registry import Inputs, Partial, Skip
 from .results import Report, Result
 from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows
+from .value_pairing import pair_by_values, split_models
 
 
 @dataclass

@@ -224,7 +224,7 @@ DECIMAL_COMMA_CELL = re.compile(r"^[-+]?\d+,\d+$")
 
 
 def _is_number(value: str) -> bool:
-    from .pairing import as_number
+    from .value_pairing import as_number
 
     return as_number(value) != ""
 

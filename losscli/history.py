@@ -111,7 +111,7 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...], flag: s
             raise UsageError(f"{flag} {given}: {path} has no column '{given}'{closest(given, columns)}; "
                              f"columns: {', '.join(columns)}")
         return given
-    from .pairing import normalise
+    from .names import normalise
 
     folded = {normalise(c): c for c in reversed(columns)}  # "Train Loss", "train-loss" -> train_loss
     return next((folded[normalise(n)] for n in names if normalise(n) in folded), None)

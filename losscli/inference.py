@@ -336,7 +336,7 @@ def _class_index(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | No
 def _names_to_positions(frame: Frame, pair: Pair, target: Target, keep: np.ndarray | None, names: list[str],
                         inverse: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each row's class position, from its label's name (``names[inverse[i]]``)."""
-    from .pairing import match_classes
+    from .value_pairing import match_classes
 
     true, classes = pair.true[0], target.classes or []
     found = match_classes(names, classes)  # exactly, else ignoring case, else separators too

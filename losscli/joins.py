@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from .errors import DataError, UsageError, closest, where
 from .frame import Column, Frame, _is_string_type, cut, frame_from_table, to_numpy
+from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
 from .opening import display_name
 from .reading import read_table
 
@@ -53,25 +54,9 @@ def _key_column(frame: Frame, on: str) -> Column:
     return frame.columns[on]
 
 
-PANDAS_INDEX = "index_level_"  # pandas stores a DataFrame's index as __index_level_0__ (normalised: index_level_0)
-KEY_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample", "sample_id",
-             "unnamed_0", ""}  # column names (normalised) that are row identifiers
-
-
-def is_key_like(name: str) -> bool:
-    """A row identifier by its name: ``id``, ``PassengerId``, ``customer_id``, the pandas index."""
-    from .pairing import normalise
-
-    norm = normalise(name)
-    return norm in KEY_WORDS or norm.endswith("_id") or (norm.endswith("id") and name[-2:] == "Id") \
-        or norm.startswith(PANDAS_INDEX)
-
-
 def _could_be_key(frame: Frame, name: str) -> bool:
     """Id-like by its name, or integers or text not named as labels or predictions (floats and
     label/prediction columns are data, even when their values happen to be unique)."""
-    from .pairing import PRED_WORDS, TRUE_WORDS, normalise
-
     if is_key_like(name):
         return True
     kind = frame.column(name).data.type
@@ -157,8 +142,6 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         if problem:
             raise DataError(problem)
         return Join(key, other, order, f"on '{on}' (--on)")
-    from .pairing import normalise
-
     shared = [(a, b) for a in first.columns for b in second.columns
               if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
     keys: dict[tuple[str, str], np.ndarray] = {}
@@ -213,19 +196,6 @@ def align(base: Frame, new: Frame, on: str | None) -> Frame:
     return Frame(columns, base.n_rows, new.source, new.labels_source, found.key or new.key, new.roles)
 
 
-ONLY_LABEL_WORDS = {"y_true", "true", "true_label", "ground_truth", "truth", "gt", "gold", "y_actual", "y_test",
-                    "actual", "actuals", "observed"}  # never a prediction's name (unlike target, label, Survived)
-
-
-def _named_as_label(name: str) -> bool:
-    """``y_true``, ``ground_truth``, ``price_true``: a name only labels have (a Kaggle submission's
-    ``target`` or ``Label`` is its prediction)."""
-    from .pairing import normalise
-
-    norm = normalise(name)
-    return norm in ONLY_LABEL_WORDS or norm.endswith("_true")
-
-
 def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
     found = find_join(pred, lab, on, "every prediction needs a label, and every label a prediction")
@@ -236,7 +206,7 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
         if name == found.other_key:
             continue
         joined = _taken(col, order)
-        if name in columns and _named_as_label(name):  # the predictions file's copy of the label: not a prediction
+        if name in columns and named_as_label(name):  # the predictions file's copy of the label: not a prediction
             columns[name] = joined
             roles[name] = "true"
         elif name in columns:  # the same name in both files: the labels' is the truth

@@ -24,23 +24,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest
+from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
 
 if TYPE_CHECKING:
-    from .frame import Frame
+    pass
 
-TRUE_WORDS = {"y", "true", "y_true", "label", "labels", "target", "targets", "actual", "actuals",
-              "truth", "ground_truth", "gt", "gold", "y_test", "observed", "obs", "class",
-              "outcome", "y_label", "true_label", "y_actual", "reference"}
-PRED_WORDS = {"pred", "preds", "prediction", "predictions", "predicted", "y_pred", "y_hat", "yhat",
-              "hat", "score", "scores", "y_score", "output", "outputs", "prob", "probs", "proba",
-              "probability", "probabilities", "y_prob", "y_proba", "logit", "logits", "y_logit",
-              "estimate", "forecast", "fitted", "decision", "decision_function", "p", "y_predicted",
-              "predicted_label", "pred_label", "predict"}
-SOFT_WORDS = {"prob", "probs", "proba", "probability", "probabilities", "y_prob", "y_proba", "p", "score",
-              "scores", "y_score", "logit", "logits", "y_logit", "decision", "decision_function"}
-# class ids, not scores
-HARD_WORDS = {"predicted_label", "pred_label", "predicted_class", "pred_class", "y_pred_label", "y_pred_class",
-              "label_pred", "class_pred", "predicted_labels", "y_pred_hard", "hard_pred", "predict"}
 TRUE_SUFFIXES = r"true|label|labels|target|actual|truth|gold|gt|obs|observed"
 PRED_SUFFIXES = (r"pred|preds|prediction|predicted|hat|score|scores|prob|probs|proba|probability|"
                  r"logit|logits|estimate|forecast|fitted|output")
@@ -51,11 +39,6 @@ INTERVAL_BOUND = re.compile(r"^(.+)_(lower|upper|lo|hi)$")  # yhat_lower, yhat_u
 NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
-ID_WORDS = {"id", "ids", "index", "idx", "row", "row_id", "rowid", "uuid", "key", "sample",
-            "sample_id", "unnamed_0", "", "weight", "weights", "sample_weight", "w", "group",
-            "groups", "fold", "split", "date", "time", "timestamp", "epoch"}
-# Columns of a labels file that are not labels unless named so (Kaggle's Usage, free-text notes).
-IGNORED_WORDS = {"usage", "note", "notes", "comment", "comments", "description", "subset", "set", "source"}
 
 
 @dataclass
@@ -77,13 +60,7 @@ class Pairing:
     unpaired: list[str] = field(default_factory=list)
 
 
-def normalise(name: str) -> str:
-    """``yPred`` / ``Y-Pred`` / ``y pred`` -> ``y_pred``."""
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
-
-
-def _written_suffix(column: str, prefix: str) -> str:
+def written_suffix(column: str, prefix: str) -> str:
     """The class name as the column writes it, after its (normalised) ``prefix``: ``prob_Iris-setosa``
     -> ``Iris-setosa``, ``p_C++`` -> ``C++``, ``p_-1`` -> ``-1`` (never folded: ``C`` and ``C++`` are
     two classes)."""
@@ -98,7 +75,7 @@ def _written_suffix(column: str, prefix: str) -> str:
     return column
 
 
-def _written_prefix(column: str, suffix: str) -> str:
+def written_prefix(column: str, suffix: str) -> str:
     """The class name as the column writes it, before its (normalised) ``suffix``: ``Cat_prob`` -> ``Cat``."""
     for cut in range(len(column) - 1, 0, -1):
         if normalise(column[cut:]) == suffix and column[cut - 1] in "_-. ":
@@ -135,11 +112,6 @@ def _preferred(found: list[Any], column: Callable[[Any], str] = lambda s: s.colu
     return None
 
 
-def is_id_like(name: str) -> bool:
-    norm = normalise(name)
-    return norm in ID_WORDS or norm.endswith("_id") or norm.startswith("index_level_")  # (pandas' __index_level_0__)
-
-
 @dataclass
 class _Simple:
     column: str
@@ -172,9 +144,9 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
         elif role != "true" and (m := NUMBERED_PROBABILITY.match(norm)):  # H2O: p0, p1
             _add_member(pred_groups, "p", m.group(1), column)
         elif role != "true" and (m := CLASS_PRED.match(norm)):
-            _add_member(pred_groups, m.group(1), _written_suffix(column, norm[:m.start(2) - 1]), column)
+            _add_member(pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
-            _add_member(true_groups, m.group(1), _written_suffix(column, norm[:m.start(2) - 1]), column)
+            _add_member(true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
             trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
@@ -230,7 +202,7 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     for suffix, same_suffix in by_suffix.items():
         if len(same_suffix) >= 2 and not any(t.key in {s.key for s in same_suffix} for t in trues):
             for simple in same_suffix:
-                _add_member(pred_groups, f"<class>_{suffix}", _written_prefix(simple.column, suffix), simple.column)
+                _add_member(pred_groups, f"<class>_{suffix}", written_prefix(simple.column, suffix), simple.column)
                 preds.remove(simple)
     # 4. With two files, the predictions file's leftover columns are one prediction set.
     if roles and len(trues) == 1 and not preds and not pred_groups:
@@ -313,153 +285,6 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> li
         pairs.append(Pair(m.group(1) if m and len(true) == 1 else name, true, pred, classes,
                           how=f"--true {true_spec} --pred {pred_spec}"))
     return unique_names(pairs)
-
-
-# --------------------------------------------------------------------------------------------
-# Decisions that need the values (made on the first chunk only)
-
-
-
-def match_classes(names: list[str], classes: list[str]) -> tuple[dict[str, int], str] | None:
-    """Each label name's position among ``classes`` (column suffixes), and how they matched: exactly,
-    else ignoring case, else ignoring case and separators, each only when it keeps classes apart
-    (``C`` and ``C++`` never fold into one). None when some name matches no class."""
-    for how, fold in FOLDS:
-        lookup = {fold(c): i for i, c in enumerate(classes)}
-        if len(lookup) == len(classes) and "" not in lookup and all(fold(n) in lookup for n in names):
-            return {n: lookup[fold(n)] for n in names}, how
-    return None
-
-
-def as_number(text: str) -> str:
-    """A class name that is a number, written one way (``01``, ``1.0`` -> ``1.0``); "" otherwise."""
-    try:
-        return repr(float(text))
-    except ValueError:
-        return ""
-
-
-FOLDS: tuple[tuple[str, Callable[[str], str]], ...] = (  # how class names may meet column names, strictest first
-    ("", str.strip), (" (ignoring case)", lambda n: n.strip().lower()),
-    (" (ignoring case and separators)", normalise), (" (as numbers: 01 = 1.0 = 1)", as_number))
-
-
-def label_names(frame: Frame, column: str) -> list[str] | None:
-    """The distinct values of a label column as text (``3.0`` -> ``3``), or None when it holds
-    numbers that are not integers (a regression target, not classes)."""
-    from .classes import distinct, is_integral
-
-    if frame.is_text(column):
-        return frame.distinct_text(column)
-    values = frame.numeric_or_none(column)
-    if frame.is_boolean(column) and values is not None:
-        return [name for value, name in ((0.0, "False"), (1.0, "True")) if (values == value).any()]
-    if values is None or not is_integral(values):
-        return None
-    return [str(int(v)) for v in distinct(values)]
-
-
-def _rows_sum_to_one(frame: Frame, columns: list[str]) -> bool:
-    import numpy as np
-
-    from .kinds import SUM_TOLERANCE
-
-    total = np.zeros(frame.n_rows)
-    for column in columns:
-        values = frame.numeric_or_none(column)
-        if values is None:
-            return False
-        total += values
-    return bool(len(total) and (np.abs(total - 1) <= SUM_TOLERANCE).all()
-                and all(frame.value_range(c)[0] >= 0 for c in columns))
-
-
-def named_part(column: str) -> str | None:
-    """What a probability column's name names besides its prefix or suffix, as written: ``benign`` of
-    ``p_benign``, ``churn`` of ``churn_prob``; None for plain names (``y_pred``)."""
-    norm = normalise(column)
-    if norm in PRED_WORDS:
-        return None
-    if m := CLASS_PRED.match(norm):
-        return _written_suffix(column, norm[:m.start(2) - 1])
-    if m := NAME_PRED.match(norm):
-        return _written_prefix(column, m.group(2))
-    return None
-
-
-def pair_by_values(frame: Frame, pairing: Pairing) -> Pairing:
-    """Prediction columns named exactly by a label's values: ``species`` with ``setosa, versicolor,
-    virginica``, ``digit`` with ``0 … 9`` (``pd.DataFrame(clf.predict_proba(X), columns=clf.classes_)``),
-    ``target`` with ``0, 1, 2`` beside a pandas index. Columns of classes absent from these rows join
-    when the named columns' rows do not sum to 1 and theirs make them."""
-    numeric = [c for c in pairing.unpaired if frame.is_number(c)]
-    numbers = {as_number(c) for c in numeric} - {""}  # column names that are numbers (0 … 9)
-    for label in pairing.unpaired:
-        if frame.is_number(label) and not frame.is_boolean(label) and len(numbers) < 2:
-            continue  # numeric labels can name no columns here: their values are not read
-        names = label_names(frame, label)
-        if names is None or len(names) > len(numeric):
-            continue
-        named = _columns_named(names, [c for c in numeric if c != label])
-        if not named:
-            continue
-        rest = [c for c in numeric if c != label and c not in named]
-        if rest and not _rows_sum_to_one(frame, named) and _rows_sum_to_one(frame, named + rest):
-            named = [c for c in numeric if c != label]  # classes absent from these rows, in file order
-        if len(named) < 2:
-            continue
-        classes = [c.strip() for c in named]
-        pair = Pair(label, [label], named, classes,
-                    how=f"label '{label}' with the columns named by its values: {', '.join(named)}")
-        used = {label, *named}
-        return Pairing(pairing.pairs + [pair], [c for c in pairing.unpaired if c not in used])
-    return pairing
-
-
-def _columns_named(names: list[str], columns: list[str]) -> list[str]:
-    """The columns named by ``names`` (every name one column), by the first fold of :data:`FOLDS`
-    that finds them all; [] when none does. Set lookups: wide files stay linear."""
-    for _, fold in FOLDS:
-        wanted = {fold(name) for name in names}
-        named = [c for c in columns if fold(c) in wanted]
-        if "" not in wanted and {fold(c) for c in named} == wanted and len(named) == len(wanted):
-            return named
-    return []
-
-
-CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",
-                  "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
-
-
-def split_models(frame: Frame, pair: Pair) -> list[Pair]:
-    """A label with per-<suffix> prediction columns whose suffixes are not the label's values is
-    several models, one result each: ``y_true`` with ``pred_lr, pred_rf``.
-
-    They stay one pair of classes when the label's values name the columns, when the rows sum to 1
-    (class probabilities; integer labels are then positions), when the columns are logits
-    (``logit_neg, logit_pos``), or when more than two classes meet columns named as class scores
-    (``score_a``…; a label matching none is reported by inference).
-    """
-    if len(pair.true) != 1 or len(pair.pred) < 2 or pair.classes is None or pair.model is not None:
-        return [pair]
-    label = pair.true[0]
-    names = label_names(frame, label)
-    if names is not None and match_classes(names, pair.classes) is not None:
-        return [pair]
-    if _rows_sum_to_one(frame, pair.pred):
-        return [pair]
-    if pair.prefix in ("logit", "logits") or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):
-        if names is not None and all(n.isdigit() for n in names) and int(max(names, key=int)) + 1 < len(pair.pred):
-            raise UsageError(f"label '{label}' holds classes 0…{max(names, key=int)} but there are {len(pair.pred)} "
-                             f"columns {', '.join(pair.pred[:4])}…, not one per class and not summing to 1 (several "
-                             "models' class columns?); say which columns pair: "
-                             "--true COL --pred COL,COL... (repeatable)")
-        return [pair]
-    suffixes = ", ".join(pair.classes)
-    return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",
-                    how=f"label '{label}' with '{column}' (model {model}: the suffixes {suffixes} are not values "
-                        f"of '{label}', so each column is one model's predictions)")
-            for model, column in zip(pair.classes, pair.pred)]
 
 
 def unique_names(pairs: list[Pair]) -> list[Pair]:
