@@ -22,6 +22,7 @@ from .joins import align, load
 from .options import EvalOptions
 from .results import Report, Result
 from .signature import signature
+from .sums import GroupSums, Skip
 
 
 def compare(base: Any, new: Any, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
@@ -90,9 +91,9 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
             params[name] = values
         found = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
                  for t in (base, new)]
-        sums = [s for s in found if isinstance(s, registry.GroupSums)]
+        sums = [s for s in found if isinstance(s, GroupSums)]
         if len(sums) < 2:
-            reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), found) if isinstance(s, registry.Skip)]
+            reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), found) if isinstance(s, Skip)]
             skipped[name] = str(found[0]) if found[0] == found[1] else "; ".join(reasons)
             continue
         old, now = (spec.value(s.total(n)) for s in sums)

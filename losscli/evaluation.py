@@ -29,10 +29,11 @@ from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
 from .reading import tables
-from .registry import Inputs, Partial, Skip
+from .registry import Inputs
 from .results import Report, Result
 from .signature import signature
 from .state import MASK64, LossState, PairState, State, top_rows
+from .sums import Partial, Skip
 from .value_pairing import pair_by_values, split_models
 
 

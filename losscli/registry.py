@@ -1,9 +1,10 @@
-"""The loss registry: ``@loss``, :class:`LossSpec`, :class:`Partial` and :func:`accumulate`.
+"""The loss registry: ``@loss``, :class:`LossSpec`, the per-row terms and their sums.
 
 A loss is a vectorised function that returns one term per row. The registry is the one place that
-checks a loss's domain, weights the terms and reduces them, always through a :class:`Partial` of
-summable statistics, so that one file, chunks of a file and shards on other machines give the same
-number: ``sum(partials, Partial())`` merges, :meth:`LossSpec.value` finishes.
+checks a loss's domain, weights the terms and reduces them, always through a
+:class:`~losscli.sums.Partial` of summable statistics, so that one file, chunks of a file and
+shards on other machines give the same number: ``sum(partials, Partial())`` merges,
+:meth:`LossSpec.value` finishes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from .errors import DataError, UsageError, closest
 from .scores import Scores, gather, row_argmax  # noqa: F401  (helpers for losses and plugins)
+from .sums import GroupSums, Partial, Skip
 
 Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
@@ -61,65 +63,6 @@ class Inputs:
                             hard_labels=self.task == "binary")
             object.__setattr__(self, "_scores", cached)
         return cached
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why a loss was not computed: ``message``, after ``count`` rows when it counts rows (``Skip("zero
-    label(s); mape divides by the label", 3)`` reads "3 zero label(s); …"). Two parts of the data
-    skipped for the same reason add their counts."""
-
-    message: str
-    count: int | None = None
-
-    def __str__(self) -> str:
-        return self.message if self.count is None else f"{self.count} {self.message}"
-
-    def __add__(self, other: Skip) -> Skip:
-        if self.count is not None and other.count is not None and self.message == other.message:
-            return Skip(self.message, self.count + other.count)
-        return self
-
-
-@dataclass(frozen=True)
-class Partial:
-    """Summable statistics of one loss over some rows: merge by adding, finish by dividing.
-
-    ``class_sums``/``class_weights`` (Σ w·ℓ and Σ w per true class) are kept by losses with the
-    ``class_balanced`` reduction; ``skipped`` holds the reason a loss's domain did not hold.
-    """
-
-    weighted_sum: float = 0.0
-    weight: float = 0.0
-    rows: int = 0
-    class_sums: np.ndarray | None = None
-    class_weights: np.ndarray | None = None
-    skipped: Skip | None = None
-
-    def __add__(self, other: Partial) -> Partial:
-        return Partial(
-            self.weighted_sum + other.weighted_sum,
-            self.weight + other.weight,
-            self.rows + other.rows,
-            _add(self.class_sums, other.class_sums),
-            _add(self.class_weights, other.class_weights),
-            self.skipped if other.skipped is None else other.skipped if self.skipped is None
-            else self.skipped + other.skipped,
-        )
-
-    @property
-    def mean(self) -> float:
-        """Σ w·ℓ / Σ w; with class sums, the mean over present classes of the per-class means."""
-        if self.class_weights is not None and self.class_sums is not None:
-            present = self.class_weights > 0
-            return float(np.mean(self.class_sums[present] / self.class_weights[present]))
-        return self.weighted_sum / self.weight
-
-
-def _add(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return a + b
 
 
 @dataclass(frozen=True)
@@ -355,38 +298,6 @@ def _check_finite(spec: LossSpec, t: np.ndarray, rows: np.ndarray | None) -> Non
     row = position + 1 if rows is None else int(rows[position])
     raise NonFiniteTerms(f"loss '{spec.name}' ({spec.origin}) gave {t[position]} at row {row} "
                          f"({int(bad.sum())} rows in all); check the loss or its inputs", float(t[position]), position)
-
-
-@dataclass(frozen=True)
-class GroupSums:
-    """The :class:`Partial` sums of m groups of rows at once: arrays with a leading group axis.
-
-    ``combine(counts)`` adds groups up with multiplicities (a (B, m) matrix: B bootstrap resamples,
-    or one row per group selection), and :func:`group_values` finishes every row, vectorised.
-    """
-
-    weighted_sum: np.ndarray  # (m,)   Σ w·ℓ per group
-    weight: np.ndarray  # (m,)         Σ w per group
-    class_sums: np.ndarray | None = None  # (m, K)
-    class_weights: np.ndarray | None = None  # (m, K)
-
-    def __add__(self, other: GroupSums) -> GroupSums:
-        return GroupSums(self.weighted_sum + other.weighted_sum, self.weight + other.weight,
-                         _add(self.class_sums, other.class_sums), _add(self.class_weights, other.class_weights))
-
-    def combine(self, counts: np.ndarray) -> GroupSums:
-        cs, cw = self.class_sums, self.class_weights
-        return GroupSums(counts @ self.weighted_sum, counts @ self.weight,
-                         None if cs is None else counts @ cs, None if cw is None else counts @ cw)
-
-    def total(self, rows: int) -> Partial:
-        """The :class:`Partial` of all groups together."""
-        return self.combine(np.ones((1, len(self.weight)))).partial(0, rows)
-
-    def partial(self, g: int, rows: int) -> Partial:
-        cs, cw = self.class_sums, self.class_weights
-        return Partial(float(self.weighted_sum[g]), float(self.weight[g]), rows,
-                       None if cs is None else cs[g], None if cw is None else cw[g])
 
 
 def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None,

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import DataError
 from .pairing import Pair
-from .registry import GroupSums, Partial, Skip
+from .sums import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
 VERSION = 3  # 3: typed parameters, skip reasons as {message, count}

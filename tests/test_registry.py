@@ -11,7 +11,8 @@ from hypothesis.extra import numpy as hnp
 from losscli import losses  # noqa: F401
 from losscli.errors import UsageError
 from losscli.options import typed_params
-from losscli.registry import Inputs, Partial, accumulate, for_task, lookup, loss, resolve, resolve_for_task
+from losscli.registry import Inputs, accumulate, for_task, lookup, loss, resolve, resolve_for_task
+from losscli.sums import Partial
 
 rng = np.random.default_rng(2)
 N, K = 101, 7

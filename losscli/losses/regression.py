@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..registry import Inputs, Skip, loss
+from ..registry import Inputs, loss
+from ..sums import Skip
 
 REG = ["regression"]
 
