@@ -119,123 +119,169 @@ class _Simple:
     suffix: str = ""
 
 
+@dataclass
+class _ByName:
+    """Columns sorted by what their names say; the rules below take what they pair out of them."""
+
+    trues: list[_Simple] = field(default_factory=list)
+    preds: list[_Simple] = field(default_factory=list)
+    true_groups: dict[str, dict[str, str]] = field(default_factory=dict)  # prefix -> class -> column
+    pred_groups: dict[str, dict[str, str]] = field(default_factory=dict)
+    others: list[str] = field(default_factory=list)
+
+
 def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
                roles: dict[str, str] | None = None) -> Pairing:
-    """Pair ``columns`` by their names (and, for two files, by the file they came from)."""
+    """Pair ``columns`` by their names (and, for two files, by the file they came from ``roles``:
+    "true" for the labels file's columns, "pred" for the predictions file's), rule by rule."""
     roles = roles or {}
-    trues: list[_Simple] = []
-    preds: list[_Simple] = []
-    true_groups: dict[str, dict[str, str]] = {}
-    pred_groups: dict[str, dict[str, str]] = {}
-    others: list[str] = []
+    found = _sorted_by_name(columns, exclude, roles)
+    pairs = _same_name(found) + _named_after(found) + _one_hot(found)
+    _suffix_groups(found)
+    if roles:
+        _rest_of_predictions_file(found, roles)
+    pairs += _lone_label(found)
+    unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
+                   + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
+                   + found.others)
+    return Pairing(pairs, [c for c in columns if c in unpaired])
+
+
+def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[str, str]) -> _ByName:
+    """Each column as a label, a prediction, a member of a per-class group, or another column; ids,
+    weights and ``exclude`` left out (a ``Weight`` with a ``Weight_pred`` stays: it is a target)."""
+    found = _ByName()
     unnamed_labels: list[str] = []  # columns of a labels file that are not named like labels
     predicted = {m.group(1) for c in columns if (m := NAME_PRED.match(normalise(c)))}
     for column in columns:
         norm = normalise(column)
-        if column in exclude or (is_id_like(column) and norm not in predicted):  # Weight with Weight_pred pairs
+        if column in exclude or (is_id_like(column) and norm not in predicted):
             continue
         role = roles.get(column)
         if (m := INTERVAL_BOUND.match(norm)) and m.group(1) in PRED_WORDS:  # Prophet's yhat_lower: not a prediction
-            others.append(column)
+            found.others.append(column)
         elif role != "pred" and norm in TRUE_WORDS:
-            trues.append(_Simple(column, _word_key(NAME_TRUE, norm)))
+            found.trues.append(_Simple(column, _word_key(NAME_TRUE, norm)))
         elif role != "true" and norm in PRED_WORDS:
-            preds.append(_Simple(column, _word_key(NAME_PRED, norm)))
+            found.preds.append(_Simple(column, _word_key(NAME_PRED, norm)))
         elif role != "true" and (m := NUMBERED_PROBABILITY.match(norm)):  # H2O: p0, p1
-            _add_member(pred_groups, "p", m.group(1), column)
+            _add_member(found.pred_groups, "p", m.group(1), column)
         elif role != "true" and (m := CLASS_PRED.match(norm)):
-            _add_member(pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
+            _add_member(found.pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
-            _add_member(true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
+            _add_member(found.true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
-            trues.append(_Simple(column, m.group(1), m.group(2)))
+            found.trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
-            preds.append(_Simple(column, m.group(1), m.group(2)))
+            found.preds.append(_Simple(column, m.group(1), m.group(2)))
         elif role == "true" and norm not in IGNORED_WORDS:
             unnamed_labels.append(column)
         else:
-            others.append(column)
+            found.others.append(column)
     # A labels file's column not named like a label is its label when it is the only one.
-    if len(unnamed_labels) == 1 and not trues and not true_groups:
-        trues.append(_Simple(unnamed_labels.pop(), None))
-    others += unnamed_labels
+    if len(unnamed_labels) == 1 and not found.trues and not found.true_groups:
+        found.trues.append(_Simple(unnamed_labels.pop(), None))
+    found.others += unnamed_labels
     # A "group" of one column is a plain NAME pair: true_price / pred_price.
-    for groups, simples in ((true_groups, trues), (pred_groups, preds)):
+    for groups, simples in ((found.true_groups, found.trues), (found.pred_groups, found.preds)):
         for prefix, members in list(groups.items()):
             if len(members) == 1:
                 (cls, column), = members.items()
                 simples.append(_Simple(column, normalise(cls), prefix))
                 del groups[prefix]
+    return found
 
-    pairs: list[Pair] = []
-    # 1. NAME_true with NAME_pred.
-    for t in list(trues):
-        preferred = _preferred([p for p in preds if t.key is not None and p.key == t.key])
+
+def _same_name(found: _ByName) -> list[Pair]:
+    """NAME_true with NAME_pred (the soft prediction when there are several)."""
+    pairs = []
+    for t in list(found.trues):
+        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key])
         if preferred is not None and t.key is not None:
             pairs.append(Pair(t.key, [t.column], [preferred.column],
                               how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))
-            trues.remove(t)
-            preds.remove(preferred)
-    # 1b. NAME with NAME_pred: sales / sales_forecast.
-    for p in list(preds):
-        label = next((c for c in others if p.key is not None and normalise(c) == p.key), None)
+            found.trues.remove(t)
+            found.preds.remove(preferred)
+    return pairs
+
+
+def _named_after(found: _ByName) -> list[Pair]:
+    """NAME with NAME_pred: sales / sales_forecast."""
+    pairs = []
+    for p in list(found.preds):
+        label = next((c for c in found.others if p.key is not None and normalise(c) == p.key), None)
         if label is not None:
             pairs.append(Pair(label, [label], [p.column], how=f"'{p.column}' is named after '{label}'"))
-            others.remove(label)
-            preds.remove(p)
-    # 2. One-hot label columns with prediction columns of the same classes.
-    for tprefix, tmembers in list(true_groups.items()):
-        for pprefix, pmembers in list(pred_groups.items()):
+            found.others.remove(label)
+            found.preds.remove(p)
+    return pairs
+
+
+def _one_hot(found: _ByName) -> list[Pair]:
+    """One-hot label columns with prediction columns of the same classes."""
+    pairs = []
+    for tprefix, tmembers in list(found.true_groups.items()):
+        for pprefix, pmembers in list(found.pred_groups.items()):
             if set(pmembers) == set(tmembers):
                 classes = list(tmembers)
                 name = "y" if normalise(tmembers[classes[0]]).startswith("y_") else tprefix
                 pairs.append(Pair(name, [tmembers[c] for c in classes], [pmembers[c] for c in classes], classes,
                                   how=f"label columns {tprefix}_<class> and prediction columns "
                                       f"{pprefix}_<class> for classes {', '.join(classes)}"))
-                del true_groups[tprefix], pred_groups[pprefix]
+                del found.true_groups[tprefix], found.pred_groups[pprefix]
                 break
-    # 3. NAME_prob columns sharing a suffix form a per-class group: cat_prob, dog_prob.
+    return pairs
+
+
+def _suffix_groups(found: _ByName) -> None:
+    """NAME_prob columns sharing a suffix form a per-class group: cat_prob, dog_prob."""
     by_suffix: dict[str, list[_Simple]] = {}
-    for p in preds:
+    for p in found.preds:
         if p.key is not None:
             by_suffix.setdefault(p.suffix, []).append(p)
     for suffix, same_suffix in by_suffix.items():
-        if len(same_suffix) >= 2 and not any(t.key in {s.key for s in same_suffix} for t in trues):
+        if len(same_suffix) >= 2 and not any(t.key in {s.key for s in same_suffix} for t in found.trues):
             for simple in same_suffix:
-                _add_member(pred_groups, f"<class>_{suffix}", written_prefix(simple.column, suffix), simple.column)
-                preds.remove(simple)
-    # 4. With two files, the predictions file's leftover columns are one prediction set.
-    if roles and len(trues) == 1 and not preds and not pred_groups:
-        rest = [c for c in others if roles.get(c) == "pred"]
-        if len(rest) == 1:
-            preds.append(_Simple(rest[0], None))
-        elif len(rest) > 1:
-            pred_groups["<file>"] = {c.strip(): c for c in rest}  # predict_proba columns named by the classes
-        others = [c for c in others if c not in rest]
-    # 5. A lone label column with the lone prediction column or per-class group.
+                _add_member(found.pred_groups, f"<class>_{suffix}", written_prefix(simple.column, suffix),
+                            simple.column)
+                found.preds.remove(simple)
+
+
+def _rest_of_predictions_file(found: _ByName, roles: dict[str, str]) -> None:
+    """With two files and one label, the predictions file's leftover columns are one prediction set."""
+    if len(found.trues) != 1 or found.preds or found.pred_groups:
+        return
+    rest = [c for c in found.others if roles.get(c) == "pred"]
+    if len(rest) == 1:
+        found.preds.append(_Simple(rest[0], None))
+    elif len(rest) > 1:
+        found.pred_groups["<file>"] = {c.strip(): c for c in rest}  # predict_proba columns named by the classes
+    found.others = [c for c in found.others if c not in rest]
+
+
+def _lone_label(found: _ByName) -> list[Pair]:
+    """A lone label column with the lone prediction column or per-class group (the label being the
+    only other column, when it is not named; the soft prediction when there are several)."""
     candidates: list[tuple[list[str], list[str] | None, str, str]] = \
-        [([p.column], None, f"'{p.column}'", "") for p in preds] + \
+        [([p.column], None, f"'{p.column}'", "") for p in found.preds] + \
         [(list(g.values()), list(g), f"per-class columns {', '.join(g.values())}", prefix)
-         for prefix, g in pred_groups.items()]
-    if len(candidates) == 1 and len(trues) + len(true_groups) == 0 and len(others) == 1:
-        trues.append(_Simple(others.pop(), None))  # the only column left must be the label
-    if len(trues) == 1 and len(candidates) > 1:
+         for prefix, g in found.pred_groups.items()]
+    if len(candidates) == 1 and len(found.trues) + len(found.true_groups) == 0 and len(found.others) == 1:
+        found.trues.append(_Simple(found.others.pop(), None))  # the only column left must be the label
+    if len(found.trues) == 1 and len(candidates) > 1:
         # label, prediction, probability: the probabilities (or scores) say more than hard classes
         chosen = _preferred(candidates, lambda c: c[0][0])
         if chosen is not None:
-            others += [column for c in candidates if c is not chosen for column in c[0]]
+            found.others += [column for c in candidates if c is not chosen for column in c[0]]
             candidates = [chosen]
-    if len(trues) == 1 and len(candidates) == 1 and not true_groups:
-        t = trues.pop()
-        pred_cols, pred_classes, what, prefix = candidates.pop()
-        pairs.append(Pair(t.key or t.column, [t.column], pred_cols, pred_classes, how=f"label '{t.column}' with {what}",
-                          prefix=prefix))
-        preds.clear()
-        pred_groups.clear()
-    unpaired = [t.column for t in trues] + [c for g in true_groups.values() for c in g.values()]
-    unpaired += [c for cols, *_ in candidates for c in cols] + others
-    leftover = set(unpaired)
-    return Pairing(pairs, [c for c in columns if c in leftover])
+    if len(found.trues) != 1 or len(candidates) != 1 or found.true_groups:
+        return []
+    t = found.trues.pop()
+    pred_cols, pred_classes, what, prefix = candidates[0]
+    found.preds.clear()
+    found.pred_groups.clear()
+    return [Pair(t.key or t.column, [t.column], pred_cols, pred_classes, how=f"label '{t.column}' with {what}",
+                 prefix=prefix)]
 
 
 def class_names(columns: list[str]) -> list[str]:
