@@ -1,7 +1,7 @@
 """The frame of columns: :class:`Frame` and :class:`Column`, the columns of one evaluation as read.
 
-Each column keeps its Arrow data and where it came from (file, row numbers for messages); the frame
-converts on demand and once: numbers as float64 (a cell that is not a finite number is a
+Each column keeps its Arrow data and where it came from (file, row numbers for messages), and
+converts itself on demand and once (cached properties of :class:`Column`): numbers as float64 (a cell that is not a finite number is a
 :class:`~losscli.errors.DataError` naming the file, column and row), text dictionary-encoded and
 stripped. Conversions read Arrow buffers directly (:func:`to_numpy`, :func:`arrow_numbers`), so
 that neither pandas nor pyarrow.compute is imported for them.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +42,50 @@ class Column:
         """The 1-based data row in ``source`` of position ``i``."""
         return int(self.rows[i] if self.rows is not None else i) + self.offset + 1
 
+    # Conversions, each made once per column (a column is asked by pairing, inference and the losses).
+
+    @cached_property
+    def floats(self) -> np.ndarray:
+        """A numeric column as float64, empty cells NaN."""
+        data = _one_array(self.data)
+        if pa.types.is_decimal(data.type):
+            data = data.cast(pa.float64())
+        values = to_numpy(data).astype(np.float64, copy=False)
+        if data.null_count and pa.types.is_boolean(data.type):
+            values[~_valid(data)] = np.nan
+        return values
+
+    @cached_property
+    def value_range(self) -> tuple[float, float]:
+        """The smallest and largest of :attr:`floats` (NaN if it holds one)."""
+        return float(self.floats.min()), float(self.floats.max())
+
+    @cached_property
+    def all_finite(self) -> bool:
+        """Every value of a numeric column is finite: integers without empty cells are; other columns
+        by their range (NaN and ±inf show in min and max)."""
+        if (pa.types.is_integer(self.data.type) and self.data.null_count == 0) or len(self.data) == 0:
+            return True
+        return bool(np.isfinite(self.value_range).all())
+
+    @cached_property
+    def encoded(self) -> tuple[list[str], np.ndarray]:
+        """The column as text, dictionary-encoded: its distinct values, stripped, and each row's index
+        among them (−1 for an empty cell). Strings are stripped per distinct value, not per row."""
+        data = _one_array(self.data)
+        names, codes = _dictionary(data if _is_string_type(data.type) else data.cast(pa.string()))
+        return [value.strip() for value in names], codes
+
+    @cached_property
+    def text_not_numbers(self) -> bool:
+        """A text column whose values are text, not numbers with a few bad cells (:func:`broken_numbers`)."""
+        names, codes = self.encoded
+        counts: dict[str, int] = {}
+        for value, count in zip(names, np.bincount(codes[codes >= 0], minlength=len(names)).tolist()):
+            if value and count:
+                counts[value] = counts.get(value, 0) + count
+        return not broken_numbers(counts)
+
 
 @dataclass
 class Frame:
@@ -54,12 +99,6 @@ class Frame:
     roles: dict[str, str] = field(default_factory=dict)  # column -> "true" | "pred" (two files)
     offset: int = 0  # rows of the source before this chunk (row numbers in messages count from it)
     join: str | None = None  # with a labels file: how the two were joined (on which key, or row by row)
-    _number_cache: dict[str, tuple[np.ndarray, bool]] = field(default_factory=dict, init=False, repr=False,
-                                                             compare=False)
-    _range_cache: dict[str, tuple[float, float]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _text_cache: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict, init=False, repr=False,
-                                                                compare=False)
-    _text_kind: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -75,17 +114,7 @@ class Frame:
         """A column of text: not numbers that the reader read as text because of a bad cell
         (``Column.numbers``), nor numbers whose values say so (:func:`broken_numbers`)."""
         col = self.column(name)
-        if not _is_string_type(col.data.type) or col.numbers:
-            return False
-        found = self._text_kind.get(name)
-        if found is None:
-            names, codes = self._encoded(name)
-            counts: dict[str, int] = {}
-            for value, count in zip(names, np.bincount(codes[codes >= 0], minlength=len(names)).tolist()):
-                if value and count:
-                    counts[value] = counts.get(value, 0) + count
-            found = self._text_kind[name] = not broken_numbers(counts)
-        return found
+        return _is_string_type(col.data.type) and not col.numbers and col.text_not_numbers
 
     def is_boolean(self, name: str) -> bool:
         """A column of booleans (``True``/``False`` cells)."""
@@ -99,62 +128,36 @@ class Frame:
         """True where the cell is empty, NA or NaN."""
         data = self.column(name).data
         if _is_number_type(data.type):
-            return np.isnan(self._floats(name))  # empty cells are NaN there too
+            return np.isnan(self.column(name).floats)  # empty cells are NaN there too
         if _is_string_type(data.type):
-            names, codes = self._encoded(name)
+            names, codes = self.column(name).encoded
             return np.array([n == "" for n in names] + [True])[codes]  # blank, or empty (code −1)
         return to_numpy(data.is_null()) if data.null_count else np.zeros(len(data), dtype=bool)
 
     def surely_complete(self, name: str) -> bool:
         """True when a numeric column has no empty or NaN cell, known from its null count and its range."""
         data = self.column(name).data
-        return _is_number_type(data.type) and data.null_count == 0 and self._numbers(name)[1]
-
-    def _floats(self, name: str) -> np.ndarray:
-        """A numeric column as float64, empty cells NaN."""
-        return self._numbers(name)[0]
-
-    def _numbers(self, name: str) -> tuple[np.ndarray, bool]:
-        """A numeric column as float64 (empty cells NaN), and whether every value is finite (integers
-        without empty cells are; other columns by their range); both once per frame."""
-        found = self._number_cache.get(name)
-        if found is None:
-            data = _one_array(self.column(name).data)
-            if pa.types.is_decimal(data.type):
-                data = data.cast(pa.float64())
-            values = to_numpy(data).astype(np.float64, copy=False)
-            if data.null_count and pa.types.is_boolean(data.type):
-                values[~_valid(data)] = np.nan
-            if (pa.types.is_integer(data.type) and data.null_count == 0) or len(values) == 0:
-                finite = True
-            else:  # min and max are finite only when every value is (NaN and ±inf show in them)
-                finite = bool(np.isfinite(self.value_range(name, values)).all())
-            found = self._number_cache[name] = (values, finite)
-        return found
+        return _is_number_type(data.type) and data.null_count == 0 and self.column(name).all_finite
 
     def numeric_or_none(self, name: str) -> np.ndarray | None:
         """A numeric column as float64 when every value is finite, else None: for decisions that
         look at values (pairing), which never raise."""
         if not self.is_number(name):
             return None
-        values, finite = self._numbers(name)
-        return values if finite else None
+        col = self.column(name)
+        return col.floats if col.all_finite else None
 
-    def value_range(self, name: str, values: np.ndarray | None = None) -> tuple[float, float]:
-        """The smallest and largest value of a numeric column (NaN if it holds one), once per frame."""
-        found = self._range_cache.get(name)
-        if found is None:
-            values = self._floats(name) if values is None else values
-            found = self._range_cache[name] = (float(values.min()), float(values.max()))
-        return found
+    def value_range(self, name: str) -> tuple[float, float]:
+        """The smallest and largest value of a numeric column (NaN if it holds one)."""
+        return self.column(name).value_range
 
     def numeric(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column as float64 (bools as 0/1); a cell that is not a finite number is a DataError."""
         col = self.column(name)
         data = col.data
         if _is_number_type(data.type):
-            values, finite = self._numbers(name)
-            if keep is None and finite:
+            values = col.floats
+            if keep is None and col.all_finite:
                 return values
         elif _is_string_type(data.type):
             values = _text_to_numbers(col)
@@ -178,25 +181,14 @@ class Frame:
 
     def text(self, name: str, keep: np.ndarray | None = None) -> np.ndarray:
         """The column's values as stripped strings (an object array; None for empty cells)."""
-        names, codes = self._encoded(name)
+        names, codes = self.column(name).encoded
         values = np.array(names + [None], dtype=object)[codes]
         return values if keep is None else values[keep]
-
-    def _encoded(self, name: str) -> tuple[list[str], np.ndarray]:
-        """The column as text, dictionary-encoded once per frame: its distinct values, stripped, and
-        each row's index among them (−1 for an empty cell). Strings are stripped per distinct value,
-        not per row."""
-        found = self._text_cache.get(name)
-        if found is None:
-            data = _one_array(self.column(name).data)
-            names, codes = _dictionary(data if _is_string_type(data.type) else data.cast(pa.string()))
-            found = self._text_cache[name] = ([value.strip() for value in names], codes)
-        return found
 
     def factorized(self, name: str, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
         """A text column's distinct stripped values (of the rows kept), sorted, and each row's
         position among them: Arrow's dictionary encoding, with no Python string per row."""
-        names, codes = self._encoded(name)
+        names, codes = self.column(name).encoded
         if keep is not None:
             codes = codes[keep]  # (rows with empty cells are never kept)
         present = sorted({names[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(names)))})
@@ -205,7 +197,7 @@ class Frame:
 
     def distinct_text(self, name: str) -> list[str]:
         """A text column's distinct non-empty values, stripped and sorted (empty cells ignored)."""
-        names, codes = self._encoded(name)
+        names, codes = self.column(name).encoded
         present = np.bincount(codes[codes >= 0], minlength=len(names))
         return sorted({names[i] for i in np.flatnonzero(present)} - {""})
 
