@@ -1,10 +1,11 @@
 """The frame of columns: :class:`Frame` and :class:`Column`, the columns of one evaluation as read.
 
 Each column keeps its Arrow data and where it came from (file, row numbers for messages), and
-converts itself on demand and once (cached properties of :class:`Column`): numbers as float64 (a cell that is not a finite number is a
-:class:`~losscli.errors.DataError` naming the file, column and row), text dictionary-encoded and
-stripped. Conversions read Arrow buffers directly (:func:`to_numpy`, :func:`arrow_numbers`), so
-that neither pandas nor pyarrow.compute is imported for them.
+converts itself on demand and once (cached properties of :class:`Column`): numbers as float64 (a
+cell that is not a finite number is a :class:`~losscli.errors.DataError` naming the file, column
+and row), text dictionary-encoded and stripped. Conversions read Arrow buffers directly
+(:func:`to_numpy`, :func:`arrow_numbers`), so that neither pandas nor pyarrow.compute is imported
+for them.
 """
 
 from __future__ import annotations

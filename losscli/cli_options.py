@@ -1,0 +1,48 @@
+"""The options that several commands share (typer reads them from the parameters' defaults): one
+definition, the same help in every command.
+"""
+
+import typer
+
+LABELS = typer.Option(None, "--labels", help=(
+    "Labels in a separate file, joined on --on, or on the shared column unique in both files (id, "
+    "PassengerId, the pandas index), else row by row."
+))
+ON = typer.Option(None, "--on", help=(
+    "Join column (id) shared by the files; PRED_COL=LABELS_COL when they name it differently."
+))
+DELIMITER = typer.Option(None, "--delimiter", help="Field delimiter (default: sniffed; .tsv is tab).")
+DECIMAL = typer.Option(None, "--decimal", help=(
+    "Decimal mark of a CSV: . or , (default: sniffed; ',' only with ; tab or | delimiters)."
+))
+TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
+PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
+TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
+POSITIVE = typer.Option(None, "--positive", help=(
+    "The positive label of a binary task (default: the class the prediction column names, as p_benign, else "
+    "the larger)."
+))
+PREDICTIONS = typer.Option(None, "--predictions", help="probability or logits (default: inferred from the values).")
+WEIGHT = typer.Option(None, "--weight", help="Sample-weight column: losses become Σw·ℓ / Σw.")
+LOSS = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted).")
+PARAM = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable).")
+FORMAT = typer.Option(None, "--format", "-f", help=(
+    "table, json, csv or markdown (default: table on a terminal, else json)."
+))
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails).")
+DROPNA = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many).")
+EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided.")
+MAX = typer.Option([], "--max", help=(
+    "Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable)."
+))
+BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
+SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
+CONFIG = typer.Option(None, "--config", help=(
+    "Settings file (default: the nearest losscli.toml or pyproject.toml \\[tool.losscli])."
+))
+NO_CONFIG = typer.Option(False, "--no-config", help="Ignore configuration files.")
+BASELINE = typer.Option(None, "--baseline", help=(
+    "Gate: fail when a loss rose past --tolerance over this saved JSON report."
+))
+TOLERANCE = typer.Option(None, "--tolerance", help="Allowed rise over --baseline: absolute (0.01) or relative (2%).")
+PLUGIN = typer.Option([], "--plugin", help="A Python file of @loss functions to register (repeatable).")
