@@ -1,10 +1,10 @@
-"""``eval``: read, pair, infer, compute every applicable loss, and build the report (a dict).
+"""``eval``: read, pair, infer, compute every applicable loss, and build the :class:`~losscli.results.Report`.
 
 The input is read as a stream of chunks (and PRED may be a glob of shards, read one after
 another). The first chunk decides the pairs, each pair's task, prediction kind and classes; every
 chunk then adds its partial sums to a :class:`~losscli.state.State`, so memory is bounded by a
-chunk. ``finish`` turns a state (one run's, or the merge of many) into the report, which is exactly
-what ``--format json`` prints; renderers only format it. Joins (``--labels``) read whole files.
+chunk. ``finish`` turns a state (one run's, or the merge of many) into the report, whose
+``to_dict`` is exactly what ``--format json`` prints; renderers only format it. Joins (``--labels``) read whole files.
 """
 
 from __future__ import annotations
