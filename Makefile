@@ -24,8 +24,8 @@ demo: $(RUNTIME)
 	$(BIN)/losscli eval sample_data/sparse_strings.csv --format table
 	$(BIN)/losscli eval sample_data/regression_multi.csv --format table
 
-test: $(TESTING)
-	$(BIN)/python -m pytest
+test: $(TESTING)  # on every core (pytest-xdist); `make fuzz` and a bare `pytest` run in one process
+	$(BIN)/python -m pytest -n auto
 
 lint: $(TESTING)  # ruff and mypy, configured in pyproject.toml; CI runs it before the tests
 	$(BIN)/ruff check losscli tests

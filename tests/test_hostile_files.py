@@ -12,12 +12,25 @@ from .conftest import run
 MODELS = "y_true,pred_lr,pred_rf\n1,0.9,0.6\n0,0.2,0.45\n1,0.7,0.55\n0,0.3,0.4\n"
 
 
+@pytest.fixture(scope="module")
+def _saved_once(tmp_path_factory):
+    """The state and the report of MODELS, made once for the module: an eval with --ci and --state
+    takes half a second, and ten tests edit copies of them."""
+    folder = tmp_path_factory.mktemp("saved")
+    path = folder / "p.csv"
+    path.write_text(MODELS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))  # an empty cache, as conftest gives each test
+        assert run("eval", path, "--state", folder / "s.json", "--ci", "0.9").code == 0
+        assert run("eval", path, "--format", "json", "--output", folder / "b.json").code == 0
+    return (folder / "s.json").read_text(), (folder / "b.json").read_text()
+
+
 @pytest.fixture
-def saved(write, tmp_path):
-    path = write("p.csv", MODELS)
-    assert run("eval", path, "--state", tmp_path / "s.json", "--ci", "0.9").code == 0
-    assert run("eval", path, "--format", "json", "--output", tmp_path / "b.json").code == 0
-    return json.loads((tmp_path / "s.json").read_text()), json.loads((tmp_path / "b.json").read_text())
+def saved(_saved_once):
+    """A copy of the state and of the report for each test to edit."""
+    state, baseline = _saved_once
+    return json.loads(state), json.loads(baseline)
 
 
 @pytest.mark.parametrize("edit, words", [
@@ -150,7 +163,8 @@ def test_sigterm_cleans_up_the_file_being_written(tmp_path):
     import sys
     import time
 
-    rows = "".join(f"{i % 2},0.{i % 9 + 1}\n" for i in range(3_000_000))
+    period = [f"{i % 2},0.{i % 9 + 1}\n" for i in range(18)]  # the rows repeat every 18
+    rows = "".join(period) * (3_000_000 // 18) + "".join(period[: 3_000_000 % 18])  # 3,000,000 rows, built at once
     (tmp_path / "big.csv").write_text("y_true,y_pred\n" + rows)
     process = subprocess.Popen([sys.executable, "-m", "losscli", "eval", str(tmp_path / "big.csv"), "--per-row",
                                 str(tmp_path / "terms.csv"), "--format", "json"],

@@ -36,7 +36,7 @@ def test_test_from_nothing_builds_the_venv_and_installs_the_test_extras(tmp_path
     commands = planned("test", tmp_path / "venv")
     assert any(c.endswith(f"-m venv {tmp_path / 'venv'}") for c in commands)
     assert installs(commands) == ["-e .", "-e '.[test]'"]
-    assert commands[-1].endswith("-m pytest")
+    assert commands[-1].endswith("-m pytest -n auto")  # on every core
 
 
 def test_test_after_demo_adds_only_the_test_extras(tmp_path):

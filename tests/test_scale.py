@@ -51,16 +51,21 @@ def _data(task: str) -> dict[str, list]:
 TASKS = ["regression", "binary", "logits", "sparse", "multiclass", "multilabel"]
 
 
-@pytest.fixture(params=TASKS)
-def dataset(request, tmp_path):
-    columns = _data(request.param)
-    whole = tmp_path / "whole.csv"
+ROWS = 1500  # of a dataset (half of N): with the 7,000-byte chunks below, 8 (binary) to 36 (multiclass) chunks
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def dataset(request, tmp_path_factory):
+    """A file of each task and four uneven shards of it, made once for the tests that read them."""
+    columns = {name: values[:ROWS] for name, values in _data(request.param).items()}
+    folder = tmp_path_factory.mktemp(request.param)
+    whole = folder / "whole.csv"
     whole.write_text(csv_text(columns))
     names = list(columns)
-    cuts = [0, 700, 1500, 2300, N]
+    cuts = [0, 350, 750, 1150, ROWS]
     for i, (a, b) in enumerate(itertools.pairwise(cuts)):
-        (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: columns[c][a:b] for c in names}))
-    return request.param, tmp_path, whole
+        (folder / f"shard_{i}.csv").write_text(csv_text({c: columns[c][a:b] for c in names}))
+    return request.param, folder, whole
 
 
 def _losses(report):
