@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -45,6 +45,9 @@ from .cli_options import (
 from .errors import ExitCode, LossCliError, UsageError, closest
 from .output import emit_history, finish, quiet_stdout, say, stdout_console
 from .report import FORMATS
+
+if TYPE_CHECKING:
+    from .reading import StartedRead
 
 app = typer.Typer(
     name="losscli",
@@ -150,6 +153,7 @@ def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: st
 
 @app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     pred_file: str = typer.Argument(..., metavar="PRED", help=(
         "Predictions: CSV/TSV (.gz .bz2 .xz .zst), JSON lines, parquet, Arrow IPC/Feather (told by content), "
         "or - for stdin."
@@ -202,7 +206,7 @@ def eval_command(
         else:
             progress = _progress(pred_file)
             try:
-                result = evaluate(pred_file, options, progress=progress)
+                result = evaluate(pred_file, options, progress=progress, started=ctx.obj)
             finally:
                 if progress is not None:
                     progress.stop()
@@ -401,10 +405,11 @@ def explain_command(
             catalogue.print_explain(entries, stdout_console(highlight=False))
 
 
-def main() -> None:
-    """Run the command line (the console script enters through :func:`losscli.launch.main`)."""
+def main(started: StartedRead | None = None) -> None:
+    """Run the command line (the console script enters through :func:`losscli.launch.main`, which
+    may have begun reading eval's file: ``started``, the context object ``eval`` takes it from)."""
     try:
-        app()
+        app(obj=started)
     except BrokenPipeError:
         quiet_stdout()
         sys.exit(ExitCode.OK)

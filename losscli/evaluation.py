@@ -28,7 +28,7 @@ from .joins import load
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
-from .reading import tables
+from .reading import Prefetched, StartedRead, tables
 from .registry import Inputs
 from .results import Report, Result
 from .signature import signature
@@ -91,9 +91,11 @@ def sources(predictions: Any) -> list[Any]:
     return [predictions]
 
 
-def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None) -> Generator[Frame, None, None]:
+def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None,
+           started: StartedRead | None = None) -> Generator[Frame, None, None]:
     """Every chunk of every source, as frames whose row numbers count within their file. Once
-    ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those."""
+    ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those. A read
+    ``started`` early of the same file, with the delimiter and decimal mark sniffed, is taken up."""
     if options.labels is not None or not isinstance(predictions, str):
         yield load(predictions, options.labels, options.on, options.delimiter, options.decimal)
         return
@@ -101,7 +103,7 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
         raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
     for source in sources(predictions):
         offset = 0
-        with closing(tables(source, options.delimiter, options.decimal)) as chunks:
+        with closing(_chunks_of(source, options, started)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
             for table in chunks:
@@ -109,7 +111,15 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
                 offset += table.num_rows
 
 
-def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None) -> Evaluation:
+def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -> Prefetched:
+    """The file's chunks: the read begun early when it read this file as the options ask, else a new one."""
+    if started is not None and started.path == source and options.delimiter is None and options.decimal is None:
+        return started.chunks
+    return tables(source, options.delimiter, options.decimal)
+
+
+def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None,
+             started: StartedRead | None = None) -> Evaluation:
     """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes."""
     shards = sources(predictions) if isinstance(predictions, str) else [predictions]
     writer = analysis.PerRowWriter(options.per_row, len(shards) > 1) if options.per_row else None
@@ -118,7 +128,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     ok = False
     try:
         used = ColumnChoice()
-        with closing(frames(predictions, options, used)) as chunks:  # (closed now on an error, not at exit)
+        with closing(frames(predictions, options, used, started)) as chunks:  # (closed now on an error, not at exit)
             # the classic bootstrap (each row its own group) needs the whole input in one chunk
             ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
             classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge

@@ -9,6 +9,7 @@ from __future__ import annotations
 import lzma
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pyarrow as pa
@@ -157,3 +158,12 @@ def tables(path: str, delimiter: str | None = None, decimal: str | None = None) 
     choice its reader follows."""
     choice = ColumnChoice()
     return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal), columns=choice)
+
+
+@dataclass
+class StartedRead:
+    """A file whose read the console entry point began before the command line was parsed (see
+    :mod:`losscli.launch`); ``eval`` takes ``chunks`` up when it reads ``path`` as it was begun."""
+
+    path: str
+    chunks: Prefetched

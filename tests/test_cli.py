@@ -10,6 +10,7 @@ import lzma
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sklearn import metrics
@@ -492,3 +493,44 @@ def test_an_eval_of_text_labels_never_imports_pandas(write):
             f"api.evaluate({path!r}, worst=3, group_by='g'); print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+def test_the_console_entry_point_reads_the_file_early_only_when_sure(write):
+    """``eval FILE`` streams FILE before typer loads, unless an option changes what eval reads."""
+    from losscli.launch import file_read_early
+
+    path = str(write("p.csv", BINARY))
+    assert file_read_early(["eval", path]) == path
+    assert file_read_early(["eval", path, "--loss", "brier", "--max", "brier=0.3"]) == path
+    for args in (["eval"], ["compare", path], ["eval", "-"], ["eval", "--loss", "brier", path],
+                 ["eval", path + ".missing"], ["eval", path, "--delimiter", ";"], ["eval", path, "--labels=l.csv"],
+                 ["eval", path, "--engine", "dask"], ["eval", path, "-h"], ["eval", str(Path(path).parent)]):
+        assert file_read_early(args) is None, args
+
+
+def test_a_file_read_early_gives_the_same_report_and_the_same_errors(write):
+    path = write("p.csv", BINARY)
+    early = _losscli("eval", path, "--format", "json")
+    assert early.returncode == 0 and json.loads(early.stdout) == run("eval", path, "--format", "json").json
+    wrong = _losscli("eval", path, "--loss", "no_such_loss")
+    assert wrong.returncode == 2 and "no_such_loss" in wrong.stderr and "Traceback" not in wrong.stderr
+    typo = _losscli("eval", path, "--no-such-flag")
+    assert typo.returncode == 2 and "No such option" in typo.stderr
+    bad = _losscli("eval", write("bad.csv", "y_true,y_pred\n1,0.5\n0,abc\n"), "--task", "regression")
+    assert bad.returncode == 3 and "row 2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+
+def test_eval_takes_up_the_read_begun_early_and_reads_the_file_once(write, monkeypatch, capsys):
+    from losscli import evaluation, launch
+
+    path = write("p.csv", BINARY)
+    expected = run("eval", path, "--format", "json").json
+
+    def read_again(*args, **kwargs):
+        raise AssertionError("the file was read a second time")
+
+    monkeypatch.setattr(evaluation, "tables", read_again)
+    monkeypatch.setattr(sys, "argv", ["losscli", "eval", path, "--format", "json"])
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 0
+    assert json.loads(capsys.readouterr().out) == expected
