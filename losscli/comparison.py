@@ -16,12 +16,13 @@ import numpy as np
 from . import registry
 from .bootstrap import Resampler, p_value
 from .errors import DataError, UsageError
-from .evaluation import _selected, fingerprint, targets_of
+from .evaluation import targets_of
 from .inference import Target
 from .joins import align, load
 from .options import EvalOptions
 from .results import Report, Result
-from .signature import signature
+from .selection import selected_losses
+from .signature import fingerprint, signature
 from .sums import GroupSums, Skip
 
 
@@ -76,7 +77,7 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
 
 
 def _result(base: Target, new: Target, options: EvalOptions, resampler: Resampler) -> Result:
-    chosen, skipped = _selected(base, options.losses, options.also)
+    chosen, skipped = selected_losses(base, options.losses, options.also)
     n = base.inputs.n
     before: dict[str, float | None] = {}
     after: dict[str, float | None] = {}

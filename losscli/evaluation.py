@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import analysis, registry
-from .bootstrap import GROUPS, interval, resample_counts, row_groups, splitmix64
+from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .frame import Frame, frame_from_table
@@ -29,9 +29,9 @@ from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
 from .reading import Prefetched, StartedRead, tables
-from .registry import Inputs
 from .results import Report, Result
-from .signature import signature
+from .selection import selected_losses
+from .signature import fingerprint, signature
 from .state import MASK64, LossState, PairState, State, top_rows
 from .sums import Partial, Skip
 from .value_pairing import pair_by_values, split_models
@@ -160,7 +160,7 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
     targets, notes = targets_of(frame, options)
     pairs = {}
     for target in targets:
-        chosen, not_applicable = _selected(target, options.losses, options.also)
+        chosen, not_applicable = selected_losses(target, options.losses, options.also)
         losses = {}
         for name in chosen:
             losses[name] = LossState(options.params_of(registry.spec_for(name, target.task)))
@@ -214,33 +214,6 @@ def _read_like(frame: Frame, pair: PairState, options: EvalOptions) -> Target:
     kind = None if pair.kind == "values" else pair.kind
     return infer(frame, pair.pair, task=pair.task, predictions=kind, positive=pair.positive, weight=options.weight,
                  dropna=options.dropna, classes=pair.classes if pair.task == "binary" else None)
-
-
-def fingerprint(inputs: Inputs) -> int:
-    """An order-free hash of the rows evaluated: the sum, mod 2^64, of a 64-bit hash of each row's
-    labels, predictions and weight. Chunks and shards add up to the hash of the whole.
-
-    A row's hash is SplitMix64's finaliser of Σ_c bits(x_c) · K_c (mod 2^64) over its cells, with a
-    distinct odd constant K_c per cell position.
-    """
-    n = inputs.n
-    rows = np.zeros(n, dtype=np.uint64)
-    product = np.empty(n, dtype=np.uint64)
-    labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
-    position = 0
-    with np.errstate(over="ignore"):
-        for array in (labels, inputs.pred, inputs.w):
-            if array is None:
-                position += 1000
-                continue
-            matrix = array.reshape(n, -1)
-            for k in range(matrix.shape[1]):
-                bits = np.ascontiguousarray(matrix[:, k], dtype=np.float64).view(np.uint64)
-                factor = np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
-                rows += np.multiply(bits, factor, out=product)
-                position += 1
-            position += 1000 - matrix.shape[1]
-        return int(splitmix64(rows).sum(dtype=np.uint64))
 
 
 @dataclass(frozen=True)
@@ -378,38 +351,3 @@ def _group_results(pair: PairState, overall: Result) -> list[Result]:
         found.append(replace(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None,
                              worst=None))
     return found
-
-
-def _selected(target: Target, requested: tuple[str, ...],
-              also: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
-    """The canonical loss names to compute for ``target``, and those that do not apply.
-
-    ``also`` (losses named by gates) is added to the selection when it applies to the task.
-    """
-    chosen, not_applicable = _requested(target, requested)
-    for name in also:
-        canonical = registry.resolve_for_task(name, target.task)
-        if canonical is not None and canonical not in chosen:
-            chosen.append(canonical)
-    return chosen, not_applicable
-
-
-def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
-    task, inputs = target.task, target.inputs
-    not_applicable: dict[str, str] = {}
-    if not requested:
-        chosen = []
-        for spec in registry.for_task(task):
-            if spec.is_default(inputs, spec.params) and (inputs.kind in spec.kinds or inputs.kind != "class"):
-                chosen.append(spec.name)
-        return chosen, not_applicable
-    chosen = []
-    for name in requested:
-        canonical = registry.resolve_for_task(name, task)
-        if canonical is None:
-            first = registry.resolve(name)[0]
-            tasks = sorted({t for spec in registry.specs(first) for t in spec.tasks})
-            not_applicable[first] = f"{first} is not defined for {task} tasks (only {', '.join(tasks)})"
-        elif canonical not in chosen:
-            chosen.append(canonical)
-    return chosen, not_applicable

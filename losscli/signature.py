@@ -2,7 +2,8 @@
 
 Like sacreBLEU's, two reports with the same signature were computed the same way on the same rows,
 so their numbers compare. ``eval``, ``compare`` and ``merge`` build it here, from the typed options
-(one setting has one spelling: ``focal.gamma=3`` and ``focal_loss.gamma=3.0`` give ``focal.gamma=3.0``).
+(one setting has one spelling: ``focal.gamma=3`` and ``focal_loss.gamma=3.0`` give ``focal.gamma=3.0``),
+and :func:`fingerprint`, the order-free hash of the rows behind its ``data:sha256``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from . import __version__
+from .bootstrap import splitmix64
 from .options import EvalOptions
+from .registry import Inputs
 from .results import Result
 from .state import MASK64
 
@@ -62,7 +67,7 @@ def signature(results: Sequence[Result], options: EvalOptions, fingerprint: int,
 
 def data_hash(fingerprint: int) -> str:
     """8 hex digits of SHA-256 over an order-free fingerprint of the rows (see
-    :func:`losscli.evaluation.fingerprint`): the same for one file, its chunks, or its shards merged."""
+    :func:`fingerprint`): the same for one file, its chunks, or its shards merged."""
     return hashlib.sha256(f"{fingerprint & MASK64:016x}".encode()).hexdigest()[:8]
 
 
@@ -76,3 +81,30 @@ def _eps(results: Iterable[Result]) -> float | None:
 
 def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def fingerprint(inputs: Inputs) -> int:
+    """An order-free hash of the rows evaluated: the sum, mod 2^64, of a 64-bit hash of each row's
+    labels, predictions and weight. Chunks and shards add up to the hash of the whole.
+
+    A row's hash is SplitMix64's finaliser of Σ_c bits(x_c) · K_c (mod 2^64) over its cells, with a
+    distinct odd constant K_c per cell position.
+    """
+    n = inputs.n
+    rows = np.zeros(n, dtype=np.uint64)
+    product = np.empty(n, dtype=np.uint64)
+    labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
+    position = 0
+    with np.errstate(over="ignore"):
+        for array in (labels, inputs.pred, inputs.w):
+            if array is None:
+                position += 1000
+                continue
+            matrix = array.reshape(n, -1)
+            for k in range(matrix.shape[1]):
+                bits = np.ascontiguousarray(matrix[:, k], dtype=np.float64).view(np.uint64)
+                factor = np.uint64((2 * position + 1) * 0x9E3779B97F4A7C15 % (1 << 64))
+                rows += np.multiply(bits, factor, out=product)
+                position += 1
+            position += 1000 - matrix.shape[1]
+        return int(splitmix64(rows).sum(dtype=np.uint64))
