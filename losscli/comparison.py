@@ -64,6 +64,10 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
     if base.task != new.task:
         raise DataError(f"pair '{name}' is {base.task} in {base_source} but {new.task} in {new_source}; "
                         "compare needs the same task (use --task)")
+    if base.task == "binary" and base.classes == new.classes and base.positive != new.positive:
+        raise DataError(f"pair '{name}': the predictions score the class {base.positive} in {base_source} "
+                        f"('{base.pair.pred[0]}') but {new.positive} in {new_source} ('{new.pair.pred[0]}'); compare "
+                        "needs both models' probabilities of the same class (save one as 1 − p, named like the other)")
     if not np.array_equal(base.rows, np.asarray(new.rows)):
         raise DataError(f"pair '{name}': {base_source} and {new_source} have empty cells in different rows; "
                         "compare needs the same rows (fill them, or drop them from both files)")

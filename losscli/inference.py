@@ -216,10 +216,15 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
                         f"({', '.join(shown[:6])}{'…' if len(shown) > 6 else ''}) but one prediction column; "
                         "give one prediction column per class (e.g. p_<class>), or --task regression")
     numeric = y.dtype != object
+    named = named_class(pair.pred[0], shown, numeric)
     if positive is not None:
         pos_value = match_positive(positive, shown, numeric, true)
         how = "--positive"
-    elif (named := named_class(pair.pred[0], shown, numeric)) is not None:
+        if named is not None and named in shown and named != pos_value:
+            raise UsageError(f"--positive {positive}: the prediction column '{pair.pred[0]}' names {named} as the "
+                             f"class it scores; pass --positive {named} (or rename the column if it scores "
+                             f"{pos_value})")
+    elif named is not None:
         pos_value = named
         how = f"the prediction column '{pair.pred[0]}' names it"
     elif len(shown) == 1 and numeric:
@@ -243,7 +248,7 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
                            f"{pos_value} ({how})")
     kind = _decided(target, kind_from_range(p, predictions, frame, pair.pred))
     y01 = y01.astype(np.float64)
-    if positive is None and len(shown) == 2:
+    if len(shown) == 2:
         checked = inverted_warning(y01, p, pair.pred[0], pos_value, next(c for c in shown if c != pos_value))
         if checked is not None:
             target.evidence.append(checked[0])

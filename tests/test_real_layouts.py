@@ -405,3 +405,21 @@ def test_the_first_rows_decide_in_every_format(tmp_path, monkeypatch, suffix):
      "jsonl": lambda f: frame.to_json(f, orient="records", lines=True)}[suffix](path)
     result = run("eval", path)
     assert result.code == 3 and "row 201" in result.stderr and "--predictions logits" in result.stderr
+
+
+def test_positive_that_contradicts_the_column_name_is_refused_and_compare_says_why(write):
+    """A p_benign column scored as the probability of malignant gave log loss 7.6 with exit 0 (the true
+    0.097 by scikit-learn on the same numbers); now --positive naming the other class is refused, and
+    compare of a p_benign file with a p_malignant one names the two columns instead of blaming the labels."""
+    from sklearn.metrics import log_loss
+
+    benign = write("benign.csv", "diagnosis,p_benign\nmalignant,0.1\nbenign,0.8\nbenign,0.7\nmalignant,0.3\n")
+    malignant = write("malignant.csv", "diagnosis,p_malignant\nmalignant,0.9\nbenign,0.2\nbenign,0.3\nmalignant,0.7\n")
+    refused = run("eval", benign, "--positive", "malignant", "--format", "json")
+    assert refused.code == 2 and "--positive benign" in refused.stderr and "'p_benign'" in refused.stderr
+    agreed = run("eval", benign, "--positive", "benign", "--format", "json")
+    expected = log_loss([0, 1, 1, 0], [0.1, 0.8, 0.7, 0.3])
+    assert agreed.code == 0 and agreed.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+    compared = run("compare", benign, malignant, "--bootstrap", "20")
+    assert compared.code == 3 and "'p_benign'" in compared.stderr and "'p_malignant'" in compared.stderr
+    assert "disagree on the labels" not in compared.stderr
