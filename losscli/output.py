@@ -20,6 +20,7 @@ EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "m
 
 
 def say(message: str, style: str) -> None:
+    """One message on standard error: ``style`` red (an error), yellow (a warning) or dim (a note)."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -40,7 +41,7 @@ def quiet_stdout() -> None:
 
 
 def stdout_console(**options: Any) -> Any:
-    """A rich Console on standard output that leaves a closed pipe to :func:`handled` (exit 0).
+    """A rich Console on standard output that leaves a closed pipe to :func:`losscli.cli.handled` (exit 0).
 
     rich's own ``on_broken_pipe`` raises ``SystemExit(1)``, which is the gate-failure code; this one
     raises the ``BrokenPipeError`` again so that every format ends the same quiet way.
@@ -56,6 +57,8 @@ def stdout_console(**options: Any) -> Any:
 
 
 def emit(report: Report, fmt: str | None, output: str | None) -> None:
+    """The report to ``output`` (in ``fmt``, else by its extension) and to standard output (``fmt``,
+    else a table on a terminal and JSON in a pipe; nothing more when written to a file in a pipe)."""
     from . import report as render
 
     if output:
@@ -112,6 +115,7 @@ def finish(report: Report, notes: list[str], fmt: str | None, output: str | None
 
 
 def emit_history(report: dict[str, Any], fmt: str | None, output: str | None) -> None:
+    """``losscli history``'s report: JSON to ``output`` and in a pipe, else the curve and the verdicts."""
     from .atomic import write_atomically
     from .report import to_json
 
