@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .escape import markdown, one_line, spreadsheet
-from .results import Gate, Report, Result
+from .results import Gate, Leaderboard, Report, Result
 
 MARKDOWN_MARKER = "<!-- losscli-report -->"
 FORMATS = ("table", "json", "csv", "markdown")
@@ -74,6 +74,15 @@ def group_rows(report: Report, result: Result, limit: int | None,
     shown = groups if limit is None else groups[:limit]
     rows = [[str(g.group), str(g.n)] + [fmt(g.losses.get(name)) for name in names] for g in shown]
     return [report.input.get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
+
+
+def leaderboard_rows(board: Leaderboard) -> tuple[str, list[str], list[list[str]]]:
+    """What a leaderboard is ranked by, its headers, and its rows: a model per row, the best first."""
+    names = list(dict.fromkeys(name for result in board.ranked for name in result.losses))
+    rows = [[str(rank), result.model or result.pair] + [fmt(result.losses.get(name)) for name in names]
+            for rank, result in enumerate(board.ranked, 1)]
+    order = f"ranked by {board.main}, the lowest first" if board.main else "not ranked: no loss every model has"
+    return f"{len(board.ranked)} models, {order}", ["rank", "model"] + names, rows
 
 
 def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]]]:
@@ -138,6 +147,11 @@ def to_markdown(report: Report) -> str:
     gates with their verdicts, and the signature."""
     verdict = "" if not report.gates else (" ✅ all gates passed" if report.passed else " ❌ a gate failed")
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
+    for board in report.leaderboards():
+        order, headers, rows = leaderboard_rows(board)
+        lines += [f"**{markdown(board.target)}** · {order}", ""]
+        lines += _markdown_table(headers, [[row[0], markdown(row[1])] + row[2:] for row in rows])
+        lines.append("")
     for result in report.overall():
         headers, rows = loss_rows(report, result)
         lines += [f"**{markdown(result.pair)}** · {heading(result, markdown)}", ""]
@@ -227,6 +241,10 @@ def print_table(report: Report, console: Any) -> None:
     the signature. Narrow consoles get blocks instead of tables (:func:`print_rows`)."""
     from rich.text import Text
 
+    for board in report.leaderboards():
+        order, headers, rows = leaderboard_rows(board)
+        print_rows(console, headers, rows, names=(1,), title=f"{board.target}: {order}")
+        console.print()
     for result in report.overall():
         console.print(Text.assemble(
             (one_line(result.pair), "bold"),

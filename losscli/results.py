@@ -6,7 +6,7 @@ documents them), and :meth:`Report.from_dict` reads one back (a ``--baseline``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +111,51 @@ class Gate:
 
 
 @dataclass
+class Leaderboard:
+    """Several models of one target (the same label columns) side by side: their results ranked by
+    ``main``, the first loss every model has a value of (the best first: every loss here is lower
+    for a better model)."""
+
+    target: str
+    true: list[str]
+    main: str | None
+    ranked: list[Result]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "true": self.true, "main": self.main,
+                "models": [{"rank": i + 1, "model": r.model, "pair": r.pair, "losses": r.losses}
+                           for i, r in enumerate(self.ranked)]}
+
+
+def leaderboards(results: list[Result]) -> list[Leaderboard]:
+    """One :class:`Leaderboard` per target that several models predict (results over all rows)."""
+    by_target: dict[tuple[str, ...], list[Result]] = {}
+    for result in results:
+        if result.group is None and result.model is not None and not result.is_comparison:
+            by_target.setdefault(tuple(result.true), []).append(result)
+    boards = []
+    for true, models in by_target.items():
+        if len(models) < 2:
+            continue
+        main = next((name for name in models[0].losses
+                     if all(m.losses.get(name) is not None for m in models)), None)
+        ranked = models if main is None else sorted(models, key=_by(main))
+        boards.append(Leaderboard(_target(models[0]), list(true), main, ranked))
+    return boards
+
+
+def _by(loss: str) -> Callable[[Result], float]:
+    """Results ordered by ``loss`` (a value every one of them has)."""
+    return lambda result: float(result.losses[loss] or 0.0)
+
+
+def _target(result: Result) -> str:
+    """The target a model's pair predicts: ``y`` of ``y/lr``."""
+    suffix = f"/{result.model}"
+    return result.pair[: -len(suffix)] if result.pair.endswith(suffix) else result.pair
+
+
+@dataclass
 class Report:
     """What one run found: its signature, what it read, every result and every gate's verdict."""
 
@@ -128,6 +173,9 @@ class Report:
         """The results over all rows (not those of one ``--group-by`` value): what gates judge."""
         return [r for r in self.results if r.group is None]
 
+    def leaderboards(self) -> list[Leaderboard]:
+        return leaderboards(self.results)
+
     def groups_of(self, pair: str) -> list[Result]:
         """The pair's ``--group-by`` results."""
         return [r for r in self.results if r.group is not None and r.pair == pair]
@@ -135,6 +183,9 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"losscli": __version__, "signature": self.signature, "input": self.input,
                                "results": [r.to_dict() for r in self.results]}
+        boards = self.leaderboards()
+        if boards:  # several models of one target (an addition: the results are as they were)
+            out["models"] = [board.to_dict() for board in boards]
         # the keys in the order each report has always had them: compare's bootstrap before its gates
         comparison = any(r.is_comparison for r in self.results)
         if self.bootstrap is not None and comparison:
