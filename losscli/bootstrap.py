@@ -87,3 +87,15 @@ def p_value(differences: np.ndarray) -> float:
     below = int((differences <= 0).sum())
     above = int((differences >= 0).sum())
     return min(1.0, 2 * (min(below, above) + 1) / (b + 1))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of m p-values (the family-wise error rate), in their order:
+    sorted ascending, the i-th (from 1) becomes max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎)."""
+    m = len(p_values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda k: p_values[k])):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted

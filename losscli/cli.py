@@ -224,8 +224,13 @@ def eval_command(
 
 @app.command("compare")
 def compare_command(
-    base: str = typer.Argument(..., metavar="BASE", help="The baseline model's predictions."),
-    new: str = typer.Argument(..., metavar="NEW", help="The new model's predictions on the same rows."),
+    base: str = typer.Argument(..., metavar="BASE", help=(
+        "The baseline model's predictions (or, with --baseline-model, a file of several models' predictions)."
+    )),
+    new: str | None = typer.Argument(None, metavar="[NEW]", help="The new model's predictions on the same rows."),
+    baseline_model: str | None = typer.Option(None, "--baseline-model", help=(
+        "Several models in one file (pred_lr, pred_rf, …): compare every other model with this one."
+    )),
     labels: str | None = LABELS, on: str | None = ON, delimiter: str | None = DELIMITER,
     decimal: str | None = DECIMAL,
     true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
@@ -242,11 +247,15 @@ def compare_command(
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     plugin: list[str] = PLUGIN,
 ) -> None:
-    """The same losses for two models on the same rows, with the paired bootstrap of each difference."""
+    """The same losses for two models on the same rows, with the paired bootstrap of each difference
+    (or every model of one file against --baseline-model, the p-values adjusted by Holm's method)."""
     with handled():
         _choice(fmt, FORMATS, "--format")
+        if (new is None) == (baseline_model is None):
+            raise UsageError("compare needs BASE and NEW files, or one file of several models with "
+                             "--baseline-model NAME")
         from . import gates
-        from .comparison import compare
+        from .comparison import compare, compare_models
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
@@ -255,7 +264,8 @@ def compare_command(
                            decimal=decimal, true=true, pred=pred, task=task, positive=positive,
                            predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                            bootstrap=bootstrap, seed=seed)
-        report, notes, lines = compare(base, new, options)
+        report, notes, lines = compare(base, new, options) if new is not None else \
+            compare_models(base, str(baseline_model), options)
         if explain:
             for line in lines:
                 say(line, "dim")

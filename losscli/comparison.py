@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import registry
-from .bootstrap import Resampler, p_value
-from .errors import DataError, UsageError
+from .bootstrap import Resampler, holm, p_value
+from .errors import DataError, UsageError, closest
 from .evaluation import targets_of
 from .inference import Target
 from .joins import align, load
@@ -57,6 +57,61 @@ def compare(base: Any, new: Any, options: EvalOptions) -> tuple[Report, list[str
                      "method": "paired percentile bootstrap of NEW − BASE"})
     explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
     return report, notes, explain
+
+
+def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
+    """``compare FILE --baseline-model NAME``: every other model of each target in one file against
+    the baseline model, on the same rows, with the paired bootstrap of each difference (NEW − BASE);
+    with more than one other model, the p-values adjusted for the multiple comparisons (Holm)."""
+    frame = load(predictions, options.labels, options.on, options.delimiter, options.decimal)
+    targets, notes = targets_of(frame, options)
+    by_target: dict[tuple[str, ...], list[Target]] = {}
+    for target in targets:
+        by_target.setdefault(tuple(target.pair.true), []).append(target)
+    models = sorted({t.pair.model for t in targets if t.pair.model is not None})
+    if baseline not in models:
+        named = ", ".join(models) or "none (one prediction per label)"
+        raise UsageError(f"--baseline-model {baseline}: {frame.source} has no such model"
+                         f"{closest(baseline, models)}; its models: {named}")
+    level = options.ci if options.ci is not None else 0.95
+    results: list[Result] = []
+    for group in by_target.values():
+        base = next((t for t in group if t.pair.model == baseline), None)
+        if base is None:
+            notes.append(f"pair(s) {', '.join(t.pair.name for t in group)}: no model {baseline}; not compared")
+            continue
+        compared = []
+        for other in (t for t in group if t is not base):
+            _check_same_rows(base, other, f"model {baseline}", f"model {other.pair.model}")
+            resampler = Resampler.make(base.inputs.n, options.bootstrap, options.seed, level)
+            result = _result(base, other, options, resampler)
+            result.pair, result.pred, result.model = other.pair.name, other.pair.pred, other.pair.model
+            compared.append(result)
+        _adjust(compared)
+        results += compared
+    if not results:
+        raise UsageError(f"--baseline-model {baseline}: no other model predicts the same label in {frame.source}")
+    report = Report(signature(results, replace(options, ci=level), sum(fingerprint(t.inputs) for t in targets),
+                              compare=True),
+                    {"predictions": frame.source, "labels": frame.labels_source, "rows": frame.n_rows,
+                     "baseline_model": baseline}, results,
+                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
+                     "method": "paired percentile bootstrap of NEW − BASE"
+                               + ("; p-values adjusted for the models compared (Holm)" if len(results) > 1 else "")})
+    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in targets]
+    return report, notes, explain
+
+
+def _adjust(compared: list[Result]) -> None:
+    """Each loss's p-values over the models compared with one baseline, adjusted by Holm's method."""
+    for result in compared:
+        result.p_holm = {}
+    names = {name for result in compared for name in (result.p_value or {})}
+    for name in names:
+        having = [r for r in compared if r.p_value is not None and name in r.p_value]
+        for result, adjusted in zip(having, holm([r.p_value[name] for r in having if r.p_value is not None])):
+            if result.p_holm is not None:
+                result.p_holm[name] = adjusted
 
 
 def _check_same_rows(base: Target, new: Target, base_source: str, new_source: str) -> None:

@@ -89,9 +89,12 @@ def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]
     """Headers and formatted rows of one result's losses (computed ones only)."""
     if result.base is not None and result.diff is not None and result.p_value is not None:  # compare
         base, diff, p_value = result.base, result.diff, result.p_value
+        holm = result.p_holm
         headers = ["loss", "base", "new", "Δ new − base", f"{_level(report)} interval of Δ", "p"]
+        headers += ["p (Holm)"] if holm else []
         rows = [[name, fmt(base.get(name)), fmt(value), f"{diff[name]:+.6g}",
                  _interval(result.ci.get(name)), f"{p_value[name]:.3g}"]
+                + ([f"{holm[name]:.3g}" if name in holm else "—"] if holm else [])
                 for name, value in result.losses.items()]
         return headers, rows
     headers = ["loss", "value"] + ([f"{_level(report)} interval"] if result.ci else [])

@@ -43,6 +43,7 @@ class Result:
     base: dict[str, float | None] | None = None  # compare
     diff: dict[str, float] | None = None  # compare
     p_value: dict[str, float] | None = None  # compare
+    p_holm: dict[str, float] | None = None  # compare of several models: p_value adjusted (Holm) over them
 
     @property
     def is_comparison(self) -> bool:
@@ -53,9 +54,12 @@ class Result:
                 "predictions": self.predictions, "n": self.n, "weight": self.weight, "group": self.group,
                 "losses": self.losses}
         if self.is_comparison:
-            return {**head, "base": self.base, "diff": self.diff, "ci": self.ci, "p_value": self.p_value,
-                    "params": self.params, "skipped": self.skipped, "classes": self.classes,
-                    "positive": self.positive, "dropped": self.dropped}
+            out = {**head, "base": self.base, "diff": self.diff, "ci": self.ci, "p_value": self.p_value,
+                   "params": self.params, "skipped": self.skipped, "classes": self.classes,
+                   "positive": self.positive, "dropped": self.dropped}
+            if self.model is not None:  # several models of one file, each against the baseline model
+                out.update(model=self.model, p_holm=self.p_holm)
+            return out
         out = {**head, "params": self.params, "ci": self.ci, "skipped": self.skipped, "classes": self.classes,
                "positive": self.positive, "model": self.model, "dropped": self.dropped, "decisions": self.decisions}
         if self.worst is not None:
@@ -72,7 +76,8 @@ class Result:
                    params=dict(d.get("params") or {}), ci=dict(d.get("ci") or {}), skipped=dict(d.get("skipped") or {}),
                    classes=d.get("classes"), positive=d.get("positive"), dropped=int(d.get("dropped") or 0),
                    model=d.get("model"), decisions=d.get("decisions"), worst=d.get("worst"),
-                   signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"))
+                   signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"),
+                   p_holm=d.get("p_holm"))
 
 
 @dataclass

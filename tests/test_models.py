@@ -63,3 +63,51 @@ def test_regression_models_rank_by_mse_and_one_model_has_no_leaderboard(write):
     assert board["models"][1]["losses"]["mae"] == pytest.approx(mean_absolute_error(y, bad), rel=1e-12)
     single = write("one.csv", csv_text({"y_true": y, "y_pred": good}))
     assert "models" not in run("eval", single, "--format", "json").json
+
+
+def test_holm_by_hand():
+    """p = 0.01, 0.04, 0.03 (m = 3): sorted 0.01, 0.03, 0.04 -> 3·0.01 = 0.03, max(0.03, 2·0.03) = 0.06,
+    max(0.06, 1·0.04) = 0.06; back in the given order: 0.03, 0.06, 0.06. And min(1, …) caps."""
+    from losscli.bootstrap import holm
+
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06], rel=1e-12)
+    assert holm([0.5, 0.6]) == [1.0, 1.0]
+    assert holm([0.2]) == [0.2]
+
+
+def test_compare_models_in_one_file_equals_compare_of_two_files_and_adjusts_by_holm(three_models, write):
+    both = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "300", "--seed", "3",
+               "--format", "json")
+    assert both.code == 0, both.stderr
+    report = both.json
+    assert report["input"]["baseline_model"] == "rf" and "Holm" in report["bootstrap"]["method"]
+    assert [r["model"] for r in report["results"]] == ["lr", "dummy"]
+    for result in report["results"]:
+        model = result["model"]
+        assert result["pred"] == [f"pred_{model}"]
+        # the same pair of models as two files: the same rows, seed and resamples, so the same numbers
+        base = write("rf.csv", csv_text({"y_true": Y, "y_pred": MODELS["rf"]}))
+        new = write(f"{model}.csv", csv_text({"y_true": Y, "y_pred": MODELS[model]}))
+        pairwise = run("compare", base, new, "--bootstrap", "300", "--seed", "3", "--format", "json").json["results"][0]
+        for key in ("base", "losses", "diff", "p_value"):
+            assert result[key] == pytest.approx(pairwise[key], rel=1e-12), key
+        for name, bounds in pairwise["ci"].items():
+            assert result["ci"][name] == pytest.approx(bounds, rel=1e-12), name
+        assert result["losses"]["binary_crossentropy"] == pytest.approx(log_loss(Y, MODELS[model]), rel=1e-12)
+    from losscli.bootstrap import holm
+
+    p = [r["p_value"]["brier"] for r in report["results"]]
+    assert [r["p_holm"]["brier"] for r in report["results"]] == pytest.approx(holm(p), rel=1e-12)
+
+
+def test_compare_models_gates_every_model_and_refuses_what_it_cannot_do(three_models):
+    gated = run("compare", three_models, "--baseline-model", "lr", "--max-increase", "brier=0.01",
+                "--bootstrap", "100", "--format", "json")
+    assert gated.code == 1  # rf and dummy are both worse than lr by more than 0.01
+    assert sorted(g["pair"] for g in gated.json["gates"]) == ["y/dummy", "y/rf"]
+    unknown = run("compare", three_models, "--baseline-model", "xgb")
+    assert unknown.code == 2 and "its models: dummy, lr, rf" in unknown.stderr
+    both = run("compare", three_models, three_models, "--baseline-model", "lr")
+    assert both.code == 2 and "--baseline-model" in both.stderr
+    neither = run("compare", three_models)
+    assert neither.code == 2 and "--baseline-model" in neither.stderr
