@@ -240,6 +240,10 @@ def compare_command(
     max_increase: list[str] = typer.Option([], "--max-increase", help=(
         "Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."
     )),
+    equivalent: list[str] = typer.Option([], "--equivalent", help=(
+        "Gate: [PAIR:]LOSS=VALUE|PCT% passes only when the whole interval of NEW − BASE lies within ±VALUE "
+        "(no worse and no better; repeatable)."
+    )),
     significant: bool = typer.Option(False, "--significant", help=(
         "Fail an increase gate only when the whole interval of the increase is above the limit."
     )),
@@ -260,7 +264,8 @@ def compare_command(
         settings, thresholds = _setup(config_file, no_config, plugin, max_)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
-        options = _options(settings, thresholds + increases, labels=labels, on=on, delimiter=delimiter,
+        same = [gates.parse_threshold(t, "--equivalent", allow_percent=True) for t in equivalent]
+        options = _options(settings, thresholds + increases + same, labels=labels, on=on, delimiter=delimiter,
                            decimal=decimal, true=true, pred=pred, task=task, positive=positive,
                            predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                            bootstrap=bootstrap, seed=seed)
@@ -271,6 +276,7 @@ def compare_command(
                 say(line, "dim")
         gates.apply(report, thresholds)
         report.gates += gates.check_increase(report, increases, significant or settings.significant)
+        report.gates += gates.check_equivalence(report, same)
         finish(report, notes, fmt, output)
 
 

@@ -124,6 +124,25 @@ def check_increase(report: Report, gates: Iterable[Threshold], significant: bool
     return verdicts
 
 
+def check_equivalence(report: Report, gates: Iterable[Threshold]) -> list[Gate]:
+    """``--equivalent`` (compare): passes only when the whole interval of NEW − BASE lies within
+    ±VALUE (or ±PCT% of BASE): no worse and no better, for upgrades that must not change behaviour."""
+    verdicts = []
+    for gate in gates:
+        for result, loss in _matching(report, gate, "--equivalent"):
+            before, difference = (result.base or {}).get(loss), (result.diff or {}).get(loss)
+            verdict = Gate(result.pair, loss, None, difference, False, "--equivalent", base=before,
+                           new=result.losses.get(loss), interval=result.ci.get(loss))
+            if difference is None or before is None or verdict.interval is None:
+                verdict.reason = result.skipped.get(loss, "no interval of the difference")
+            else:
+                verdict.max = gate.value * abs(before) if gate.relative else gate.value
+                low, high = verdict.interval
+                verdict.passed = -verdict.max <= low and high <= verdict.max
+            verdicts.append(verdict)
+    return verdicts
+
+
 # --------------------------------------------------------------------------------------------
 # Baselines
 
@@ -220,6 +239,12 @@ def describe(gate: Gate) -> str:
     if gate.loss is None or gate.value is None or gate.max is None:
         return f"{gate.pair} {gate.loss or ''}: {gate.reason or 'not computed'} ({gate.source})".replace("  ", " ")
     relation = "≤" if gate.passed else ">"
+    if gate.source == "--equivalent" and gate.interval is not None:
+        low, high = gate.interval
+        verdict = "equivalent" if gate.passed else "not shown equivalent"
+        return (f"{gate.pair} {gate.loss} changed by {gate.value:+.6g} ({gate.base:.6g} → {gate.new:.6g}); "
+                f"interval [{low:.6g}, {high:.6g}] {'within' if gate.passed else 'not within'} "
+                f"±{gate.max:.6g}: {verdict} ({gate.source})")
     if gate.source == "--max-increase":
         extra = f"; interval [{gate.interval[0]:.6g}, {gate.interval[1]:.6g}]" if gate.interval else ""
         extra += ", judged on its lower end (--significant)" if gate.significant else ""

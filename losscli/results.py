@@ -108,6 +108,8 @@ class Gate:
                                "passed": self.passed, "source": self.source}
         if self.source == "--max-increase":
             out.update(base=self.base, new=self.new, interval=self.interval, significant=self.significant)
+        elif self.source == "--equivalent":
+            out.update(base=self.base, new=self.new, interval=self.interval)
         elif self.baseline is not None:
             out.update(baseline=self.baseline, tolerance=self.tolerance)
         if self.reason is not None:

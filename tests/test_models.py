@@ -111,3 +111,33 @@ def test_compare_models_gates_every_model_and_refuses_what_it_cannot_do(three_mo
     assert both.code == 2 and "--baseline-model" in both.stderr
     neither = run("compare", three_models)
     assert neither.code == 2 and "--baseline-model" in neither.stderr
+
+
+def test_equivalence_passes_only_when_the_whole_interval_lies_within_the_tolerance(write):
+    """Constructed: the same predictions (Δ = 0, interval [0, 0]); predictions nudged by 0.001 (a tiny
+    Δ brier, its interval far inside ±0.01 and outside ±1e-7); a useless model (far outside)."""
+    lr = MODELS["lr"]
+    base = write("base.csv", csv_text({"y_true": Y, "y_pred": lr}))
+    same = write("same.csv", csv_text({"y_true": Y, "y_pred": lr}))
+    nudged = write("nudged.csv", csv_text({"y_true": Y, "y_pred": np.clip(lr + 0.001, 0, 1)}))
+    useless = write("useless.csv", csv_text({"y_true": Y, "y_pred": MODELS["dummy"]}))
+
+    def verdict(new, tolerance):
+        res = run("compare", base, new, "--equivalent", f"brier={tolerance}", "--bootstrap", "200", "--format", "json")
+        (gate,) = res.json["gates"]
+        low, high = gate["interval"]
+        assert gate["passed"] == (-gate["max"] <= low and high <= gate["max"]) and res.code == (0 if gate["passed"] else 1)
+        return gate
+
+    identical = verdict(same, "1e-9")
+    assert identical["passed"] and identical["value"] == 0 and identical["interval"] == [0, 0]
+    assert verdict(nudged, "0.01")["passed"]
+    tight = verdict(nudged, "1e-7")
+    assert not tight["passed"] and abs(tight["value"]) > 1e-7
+    far = verdict(useless, "0.01")
+    assert not far["passed"] and far["value"] == pytest.approx(
+        brier_score_loss(Y, MODELS["dummy"]) - brier_score_loss(Y, lr), rel=1e-9)
+    relative = run("compare", base, nudged, "--equivalent", "brier=50%", "--bootstrap", "200", "--format", "json")
+    assert relative.json["gates"][0]["max"] == pytest.approx(0.5 * brier_score_loss(Y, lr), rel=1e-12)
+    text = run("compare", base, useless, "--equivalent", "brier=0.01", "--bootstrap", "200")
+    assert "not shown equivalent" in text.stderr
