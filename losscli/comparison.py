@@ -168,4 +168,23 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
     return Result(pair=base.pair.name, true=base.pair.true, pred=base.pair.pred, task=base.task,
                   predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
                   skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
-                  base=before, diff=diff, p_value=p_values)
+                  base=before, diff=diff, p_value=p_values,
+                  agreement=_agreement(base, new, next(iter(before), None), options))
+
+
+def _agreement(base: Target, new: Target, main: str | None, options: EvalOptions) -> dict[str, Any] | None:
+    """Row by row: how many rows the ``main`` loss made better, worse or left the same (NEW against
+    BASE), and for classification how many rows the predicted class fixed and broke (``zero_one``)."""
+    if main is None:
+        return None
+    spec = registry.spec_for(main, base.task)
+    old, now = (registry.terms(spec, t.inputs, options.params_of(spec)) for t in (base, new))
+    found: dict[str, Any] = {"loss": main, "better": int((now < old).sum()), "worse": int((now > old).sum()),
+                             "same": int((now == old).sum())}
+    hard = registry.lookup("zero_one", base.task)
+    if hard is not None and all(registry.skip_reason(hard, t.inputs, options.params_of(hard)) is None
+                                for t in (base, new)):
+        wrong_before, wrong_after = (registry.terms(hard, t.inputs, options.params_of(hard)) > 0 for t in (base, new))
+        found.update(fixed=int((wrong_before & ~wrong_after).sum()), broken=int((~wrong_before & wrong_after).sum()))
+    return found
+

@@ -44,6 +44,7 @@ class Result:
     diff: dict[str, float] | None = None  # compare
     p_value: dict[str, float] | None = None  # compare
     p_holm: dict[str, float] | None = None  # compare of several models: p_value adjusted (Holm) over them
+    agreement: dict[str, Any] | None = None  # compare: rows better/worse/same on the main loss; class fixed/broken
 
     @property
     def is_comparison(self) -> bool:
@@ -56,7 +57,7 @@ class Result:
         if self.is_comparison:
             out = {**head, "base": self.base, "diff": self.diff, "ci": self.ci, "p_value": self.p_value,
                    "params": self.params, "skipped": self.skipped, "classes": self.classes,
-                   "positive": self.positive, "dropped": self.dropped}
+                   "positive": self.positive, "dropped": self.dropped, "agreement": self.agreement}
             if self.model is not None:  # several models of one file, each against the baseline model
                 out.update(model=self.model, p_holm=self.p_holm)
             return out
@@ -77,7 +78,7 @@ class Result:
                    classes=d.get("classes"), positive=d.get("positive"), dropped=int(d.get("dropped") or 0),
                    model=d.get("model"), decisions=d.get("decisions"), worst=d.get("worst"),
                    signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"),
-                   p_holm=d.get("p_holm"))
+                   p_holm=d.get("p_holm"), agreement=d.get("agreement"))
 
 
 @dataclass

@@ -141,3 +141,29 @@ def test_equivalence_passes_only_when_the_whole_interval_lies_within_the_toleran
     assert relative.json["gates"][0]["max"] == pytest.approx(0.5 * brier_score_loss(Y, lr), rel=1e-12)
     text = run("compare", base, useless, "--equivalent", "brier=0.01", "--bootstrap", "200")
     assert "not shown equivalent" in text.stderr
+
+
+def test_agreement_counts_rows_better_and_worse_and_class_flips_both_ways(three_models):
+    """Against numpy: per-row log loss −log p_t of each model, and the predicted class (p > 0.5, as
+    zero_one's default threshold) right or wrong, row by row."""
+    report = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--format", "json").json
+
+    def row_loss(p):
+        return -np.log(np.where(Y == 1, p, 1 - p))
+
+    def wrong(p):
+        return (p > 0.5).astype(int) != Y
+
+    for result in report["results"]:
+        new, base = MODELS[result["model"]], MODELS["rf"]
+        found = result["agreement"]
+        assert found["loss"] == "binary_crossentropy"
+        assert found["better"] == int((row_loss(new) < row_loss(base)).sum())
+        assert found["worse"] == int((row_loss(new) > row_loss(base)).sum())
+        assert found["same"] == int((row_loss(new) == row_loss(base)).sum())
+        assert found["fixed"] == int((wrong(base) & ~wrong(new)).sum())
+        assert found["broken"] == int((~wrong(base) & wrong(new)).sum())
+    dummy = next(r for r in report["results"] if r["model"] == "dummy")
+    assert dummy["agreement"]["broken"] > 0  # the useless model breaks rows the baseline got right
+    text = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--format", "markdown").stdout
+    assert f"predicted class: {dummy['agreement']['fixed']} fixed, {dummy['agreement']['broken']} broken" in text
