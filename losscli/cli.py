@@ -227,7 +227,9 @@ def compare_command(
     base: str = typer.Argument(..., metavar="BASE", help=(
         "The baseline model's predictions (or, with --baseline-model, a file of several models' predictions)."
     )),
-    new: str | None = typer.Argument(None, metavar="[NEW]", help="The new model's predictions on the same rows."),
+    new: list[str] = typer.Argument(None, metavar="[NEW]...", help=(
+        "The new models' predictions on the same rows (each compared with BASE)."
+    )),
     baseline_model: str | None = typer.Option(None, "--baseline-model", help=(
         "Several models in one file (pred_lr, pred_rf, …): compare every other model with this one."
     )),
@@ -255,7 +257,7 @@ def compare_command(
     (or every model of one file against --baseline-model, the p-values adjusted by Holm's method)."""
     with handled():
         _choice(fmt, FORMATS, "--format")
-        if (new is None) == (baseline_model is None):
+        if bool(new) == (baseline_model is not None):
             raise UsageError("compare needs BASE and NEW files, or one file of several models with "
                              "--baseline-model NAME")
         from . import gates
@@ -269,7 +271,7 @@ def compare_command(
                            decimal=decimal, true=true, pred=pred, task=task, positive=positive,
                            predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                            bootstrap=bootstrap, seed=seed)
-        report, notes, lines = compare(base, new, options) if new is not None else \
+        report, notes, lines = compare(base, new, options) if new else \
             compare_models(base, str(baseline_model), options)
         if explain:
             for line in lines:

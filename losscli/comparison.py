@@ -26,37 +26,61 @@ from .signature import fingerprint, signature
 from .sums import GroupSums, Skip
 
 
-def compare(base: Any, new: Any, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
-    """The comparison report (``results[i].losses`` are NEW's, ``base`` BASE's), notes, and the
-    ``--explain`` lines (how BASE's pairs were read)."""
+def compare(base: Any, news: list[Any], options: EvalOptions) -> tuple[Report, list[str], list[str]]:
+    """The comparison report of each NEW against BASE (``results[i].losses`` are NEW's, ``base``
+    BASE's), notes, and the ``--explain`` lines (how BASE's pairs were read). With several NEW files,
+    each result names its file as ``model`` (its pair ``PAIR/FILE``) and the p-values are also
+    adjusted over the files compared (Holm)."""
     base_frame = load(base, options.labels, options.on, options.delimiter, options.decimal)
-    new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter, options.decimal), options.on)
     base_targets, notes = targets_of(base_frame, options)
-    new_targets, new_notes = targets_of(new_frame, options)
-    notes += new_notes
+    level = options.ci if options.ci is not None else 0.95
+    results: list[Result] = []
+    by_pair: dict[str, list[Result]] = {}  # BASE's pair -> its comparisons, one per NEW
+    rows = sum(fingerprint(t.inputs) for t in base_targets)
+    sources = []
+    for new in news:
+        new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter, options.decimal),
+                          options.on)
+        sources.append(new_frame.source)
+        new_targets, new_notes = targets_of(new_frame, options)
+        notes += new_notes
+        rows += sum(fingerprint(t.inputs) for t in new_targets)
+        for result in _compared(base_targets, new_targets, base_frame.source, new_frame.source, options, level, notes):
+            by_pair.setdefault(result.pair, []).append(result)
+            if len(news) > 1:  # each file a model of its own: PAIR/FILE
+                result.pair, result.model = f"{result.pair}/{new_frame.source}", new_frame.source
+            results.append(result)
+    if not results:
+        raise UsageError(f"{base_frame.source} and {', '.join(sources)} have no pair in common; name the columns "
+                         "alike, or pass --true/--pred")
+    if len(news) > 1:
+        for compared in by_pair.values():
+            _adjust(compared)
+    method = "paired percentile bootstrap of NEW − BASE" + \
+        ("; p-values adjusted for the files compared (Holm)" if len(news) > 1 else "")
+    report = Report(signature(results, replace(options, ci=level), rows, compare=True),
+                    {"base": base_frame.source, "new": sources[0] if len(sources) == 1 else sources,
+                     "labels": base_frame.labels_source, "rows": base_frame.n_rows}, results,
+                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed, "method": method})
+    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
+    return report, notes, explain
+
+
+def _compared(base_targets: list[Target], new_targets: list[Target], base_source: str, new_source: str,
+              options: EvalOptions, level: float, notes: list[str]) -> list[Result]:
+    """Every pair of BASE that NEW has too, compared; the pairs of either file the other lacks noted."""
     by_name = {t.pair.name: t for t in new_targets}
     results = []
-    level = options.ci if options.ci is not None else 0.95
     for target in base_targets:
         other = by_name.pop(target.pair.name, None)
         if other is None:
-            notes.append(f"pair '{target.pair.name}' of {base_frame.source} is not in {new_frame.source}; not compared")
+            notes.append(f"pair '{target.pair.name}' of {base_source} is not in {new_source}; not compared")
             continue
-        _check_same_rows(target, other, base_frame.source, new_frame.source)
+        _check_same_rows(target, other, base_source, new_source)
         resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, level)
         results.append(_result(target, other, options, resampler))
-    notes += [f"pair '{name}' of {new_frame.source} is not in {base_frame.source}; not compared" for name in by_name]
-    if not results:
-        raise UsageError(f"{base_frame.source} and {new_frame.source} have no pair in common; name the columns "
-                         "alike, or pass --true/--pred")
-    rows = sum(fingerprint(t.inputs) for t in base_targets + new_targets)
-    report = Report(signature(results, replace(options, ci=level), rows, compare=True),
-                    {"base": base_frame.source, "new": new_frame.source, "labels": base_frame.labels_source,
-                     "rows": base_frame.n_rows}, results,
-                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
-                     "method": "paired percentile bootstrap of NEW − BASE"})
-    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
-    return report, notes, explain
+    notes += [f"pair '{name}' of {new_source} is not in {base_source}; not compared" for name in by_name]
+    return results
 
 
 def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tuple[Report, list[str], list[str]]:

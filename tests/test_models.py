@@ -167,3 +167,25 @@ def test_agreement_counts_rows_better_and_worse_and_class_flips_both_ways(three_
     assert dummy["agreement"]["broken"] > 0  # the useless model breaks rows the baseline got right
     text = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--format", "markdown").stdout
     assert f"predicted class: {dummy['agreement']['fixed']} fixed, {dummy['agreement']['broken']} broken" in text
+
+
+def test_compare_one_base_with_several_new_files_adjusts_over_the_files(write, monkeypatch, tmp_path):
+    """compare BASE NEW1 NEW2: each NEW as compare BASE NEW gives it (the same numbers), named by its
+    file (pair y/FILE, model FILE), with the p-values adjusted over the two files (Holm)."""
+    from losscli.bootstrap import holm
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("rf", "lr", "dummy"):
+        write(f"{name}.csv", csv_text({"id": np.arange(400), "y_true": Y, "y_pred": MODELS[name]}))
+    several = run("compare", "rf.csv", "lr.csv", "dummy.csv", "--bootstrap", "200", "--format", "json")
+    assert several.code == 0, several.stderr
+    report = several.json
+    assert report["input"]["new"] == ["lr.csv", "dummy.csv"] and "Holm" in report["bootstrap"]["method"]
+    assert [(r["pair"], r["model"]) for r in report["results"]] == [("y/lr.csv", "lr.csv"), ("y/dummy.csv", "dummy.csv")]
+    for result in report["results"]:
+        alone = run("compare", "rf.csv", result["model"], "--bootstrap", "200", "--format", "json").json["results"][0]
+        for key in ("base", "losses", "diff", "p_value"):
+            assert result[key] == pytest.approx(alone[key], rel=1e-12), key
+        assert "model" not in alone and "p_holm" not in alone  # one NEW: the report of before
+    p = [r["p_value"]["brier"] for r in report["results"]]
+    assert [r["p_holm"]["brier"] for r in report["results"]] == pytest.approx(holm(p), rel=1e-12)
