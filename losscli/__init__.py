@@ -1,6 +1,6 @@
 """losscli: every loss that applies to a predictions file.
 
-``from losscli import evaluate, loss``: numpy and pandas load only when one of them is used.
+``from losscli import evaluate, compare, loss``: numpy and pandas load only when one of them is used.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "evaluate", "loss"]
+__all__ = ["__version__", "compare", "evaluate", "loss"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from .api import evaluate
 
         return evaluate
+    if name == "compare":
+        from .api import compare
+
+        return compare
     raise AttributeError(f"module 'losscli' has no attribute {name!r}")

@@ -189,3 +189,25 @@ def test_compare_one_base_with_several_new_files_adjusts_over_the_files(write, m
         assert "model" not in alone and "p_holm" not in alone  # one NEW: the report of before
     p = [r["p_value"]["brier"] for r in report["results"]]
     assert [r["p_holm"]["brier"] for r in report["results"]] == pytest.approx(holm(p), rel=1e-12)
+
+
+def test_the_python_api_compares_as_the_cli_does(three_models, write):
+    import pandas as pd
+
+    import losscli
+    from losscli.errors import UsageError
+
+    by_api = losscli.compare(three_models, baseline_model="rf", bootstrap=200, seed=3)
+    by_cli = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "200", "--seed", "3",
+                 "--format", "json").json
+    assert by_api["results"] == by_cli["results"] and by_api["signature"] == by_cli["signature"]
+    frame = pd.read_csv(three_models)
+    base = frame[["y_true", "pred_rf"]].rename(columns={"pred_rf": "y_pred"})
+    new = frame[["y_true", "pred_lr"]].rename(columns={"pred_lr": "y_pred"})
+    (result,) = losscli.compare(base, new, bootstrap=200, seed=3)["results"]
+    lr = next(r for r in by_cli["results"] if r["model"] == "lr")
+    assert result["diff"] == pytest.approx(lr["diff"], rel=1e-12)
+    with pytest.raises(UsageError, match="baseline_model=NAME"):
+        losscli.compare(three_models)
+    with pytest.raises(UsageError, match="baseline_model=xgb"):
+        losscli.compare(three_models, baseline_model="xgb")
