@@ -250,6 +250,7 @@ def compare_command(
         "Fail an increase gate only when the whole interval of the increase is above the limit."
     )),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
+    worst: int = typer.Option(0, "--worst", help="Show the N rows whose main loss changed most."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     plugin: list[str] = PLUGIN,
 ) -> None:
@@ -260,6 +261,8 @@ def compare_command(
         if bool(new) == (baseline_model is not None):
             raise UsageError("compare needs BASE and NEW files, or one file of several models with "
                              "--baseline-model NAME")
+        from dataclasses import replace
+
         from . import gates
         from .comparison import compare, compare_models
 
@@ -271,6 +274,7 @@ def compare_command(
                            decimal=decimal, true=true, pred=pred, task=task, positive=positive,
                            predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                            bootstrap=bootstrap, seed=seed)
+        options = replace(options, worst=worst)
         report, notes, lines = compare(base, new, options) if new else \
             compare_models(base, str(baseline_model), options)
         if explain:

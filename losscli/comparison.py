@@ -193,7 +193,21 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
                   predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
                   skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
                   base=before, diff=diff, p_value=p_values,
-                  agreement=_agreement(base, new, next(iter(before), None), options))
+                  agreement=_agreement(base, new, next(iter(before), None), options),
+                  worst=_changed_most(base, new, next(iter(before), None), options) if options.worst else None)
+
+
+def _changed_most(base: Target, new: Target, main: str | None, options: EvalOptions) -> list[dict[str, Any]]:
+    """``--worst N``: the N rows whose ``main`` loss changed most (either way), the largest change
+    first (ties by row), each with BASE's and NEW's term."""
+    if main is None:
+        return []
+    spec = registry.spec_for(main, base.task)
+    old, now = (registry.terms(spec, t.inputs, options.params_of(spec)) for t in (base, new))
+    change = now - old
+    order = np.lexsort((base.rows, -np.abs(change)))[: options.worst]
+    return [{"row": int(base.rows[i]), "base": float(old[i]), "new": float(now[i]), "change": float(change[i])}
+            for i in order]
 
 
 def _agreement(base: Target, new: Target, main: str | None, options: EvalOptions) -> dict[str, Any] | None:

@@ -297,6 +297,11 @@ def _short(value: Any) -> str:
 def print_worst(result: Result, console: Any) -> None:
     main = next(iter(result.losses))
     worst = result.worst or []
+    if result.is_comparison:
+        rows = [[str(e["row"]), fmt(e["base"]), fmt(e["new"]), f"{e['change']:+.6g}"] for e in worst]
+        print_rows(console, ["row", "base", "new", "change"], rows, names=(),
+                   title=f"{result.pair}: the rows whose {main} changed most")
+        return
     with_id = any("id" in entry for entry in worst)  # the file has an id column
     rows = [[str(entry["row"])] + ([str(entry.get("id") or "")] if with_id else [])
             + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in worst]

@@ -60,6 +60,8 @@ class Result:
                    "positive": self.positive, "dropped": self.dropped, "agreement": self.agreement}
             if self.model is not None:  # several models of one file, each against the baseline model
                 out.update(model=self.model, p_holm=self.p_holm)
+            if self.worst is not None:  # --worst: the rows whose main loss changed most
+                out["worst"] = self.worst
             return out
         out = {**head, "params": self.params, "ci": self.ci, "skipped": self.skipped, "classes": self.classes,
                "positive": self.positive, "model": self.model, "dropped": self.dropped, "decisions": self.decisions}

@@ -211,3 +211,20 @@ def test_the_python_api_compares_as_the_cli_does(three_models, write):
         losscli.compare(three_models)
     with pytest.raises(UsageError, match="baseline_model=xgb"):
         losscli.compare(three_models, baseline_model="xgb")
+
+
+def test_compare_worst_lists_the_rows_whose_main_loss_changed_most(three_models):
+    """Against numpy: the per-row log loss of each model, the 5 largest |new − base| (rows from 1)."""
+    report = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--worst", "5",
+                 "--format", "json").json
+    base = -np.log(np.where(Y == 1, MODELS["rf"], 1 - MODELS["rf"]))
+    for result in report["results"]:
+        model = MODELS[result["model"]]
+        new = -np.log(np.where(Y == 1, model, 1 - model))
+        expected = np.argsort(-np.abs(new - base), kind="stable")[:5]
+        assert [e["row"] for e in result["worst"]] == [int(i) + 1 for i in expected]
+        for entry, i in zip(result["worst"], expected):
+            assert entry["base"] == pytest.approx(base[i], rel=1e-12)
+            assert entry["change"] == pytest.approx(new[i] - base[i], rel=1e-9)
+    plain = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--format", "json").json
+    assert all("worst" not in r for r in plain["results"])
