@@ -111,7 +111,8 @@ def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tup
             result = _result(base, other, options, resampler)
             result.pair, result.pred, result.model = other.pair.name, other.pair.pred, other.pair.model
             compared.append(result)
-        _adjust(compared)
+        if len(compared) > 1:
+            _adjust(compared)
         results += compared
     if not results:
         raise UsageError(f"--baseline-model {baseline}: no other model predicts the same label in {frame.source}")
@@ -189,40 +190,36 @@ def _result(base: Target, new: Target, options: EvalOptions, resampler: Resample
         differences = resampled[1] - resampled[0]
         intervals[name] = resampler.interval(differences)
         p_values[name] = p_value(differences[np.isfinite(differences)])
-    return Result(pair=base.pair.name, true=base.pair.true, pred=base.pair.pred, task=base.task,
-                  predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
-                  skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
-                  base=before, diff=diff, p_value=p_values,
-                  agreement=_agreement(base, new, next(iter(before), None), options),
-                  worst=_changed_most(base, new, next(iter(before), None), options) if options.worst else None)
+    result = Result(pair=base.pair.name, true=base.pair.true, pred=base.pair.pred, task=base.task,
+                    predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
+                    skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
+                    base=before, diff=diff, p_value=p_values)
+    result.agreement, result.worst = _row_by_row(base, new, next(iter(before), None), options)
+    return result
 
 
-def _changed_most(base: Target, new: Target, main: str | None, options: EvalOptions) -> list[dict[str, Any]]:
-    """``--worst N``: the N rows whose ``main`` loss changed most (either way), the largest change
-    first (ties by row), each with BASE's and NEW's term."""
+def _row_by_row(base: Target, new: Target, main: str | None,
+                options: EvalOptions) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
+    """NEW against BASE row by row on the ``main`` loss (its terms computed once): ``agreement``, how
+    many rows it made better, worse or left the same, and for classification how many predicted
+    classes it fixed and broke (``zero_one``); with ``--worst N``, ``worst``, the N rows whose main
+    loss changed most, either way, the largest change first (ties by row)."""
     if main is None:
-        return []
+        return None, [] if options.worst else None
     spec = registry.spec_for(main, base.task)
     old, now = (registry.terms(spec, t.inputs, options.params_of(spec)) for t in (base, new))
-    change = now - old
-    order = np.lexsort((base.rows, -np.abs(change)))[: options.worst]
-    return [{"row": int(base.rows[i]), "base": float(old[i]), "new": float(now[i]), "change": float(change[i])}
-            for i in order]
-
-
-def _agreement(base: Target, new: Target, main: str | None, options: EvalOptions) -> dict[str, Any] | None:
-    """Row by row: how many rows the ``main`` loss made better, worse or left the same (NEW against
-    BASE), and for classification how many rows the predicted class fixed and broke (``zero_one``)."""
-    if main is None:
-        return None
-    spec = registry.spec_for(main, base.task)
-    old, now = (registry.terms(spec, t.inputs, options.params_of(spec)) for t in (base, new))
-    found: dict[str, Any] = {"loss": main, "better": int((now < old).sum()), "worse": int((now > old).sum()),
-                             "same": int((now == old).sum())}
+    agreement: dict[str, Any] = {"loss": main, "better": int((now < old).sum()), "worse": int((now > old).sum()),
+                                 "same": int((now == old).sum())}
     hard = registry.lookup("zero_one", base.task)
     if hard is not None and all(registry.skip_reason(hard, t.inputs, options.params_of(hard)) is None
                                 for t in (base, new)):
         wrong_before, wrong_after = (registry.terms(hard, t.inputs, options.params_of(hard)) > 0 for t in (base, new))
-        found.update(fixed=int((wrong_before & ~wrong_after).sum()), broken=int((~wrong_before & wrong_after).sum()))
-    return found
-
+        agreement.update(fixed=int((wrong_before & ~wrong_after).sum()),
+                         broken=int((~wrong_before & wrong_after).sum()))
+    if not options.worst:
+        return agreement, None
+    change = now - old
+    order = np.lexsort((base.rows, -np.abs(change)))[: options.worst]
+    worst = [{"row": int(base.rows[i]), "base": float(old[i]), "new": float(now[i]), "change": float(change[i])}
+             for i in order]
+    return agreement, worst

@@ -228,3 +228,14 @@ def test_compare_worst_lists_the_rows_whose_main_loss_changed_most(three_models)
             assert entry["change"] == pytest.approx(new[i] - base[i], rel=1e-9)
     plain = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--format", "json").json
     assert all("worst" not in r for r in plain["results"])
+
+
+def test_one_model_against_the_baseline_needs_no_adjustment(write):
+    y = RNG.normal(10, 3, 200)
+    path = write("two.csv", csv_text({"y_true": y, "y_pred_a": y + 0.5, "y_pred_b": y - 1.0}))
+    report = run("compare", path, "--baseline-model", "a", "--bootstrap", "50", "--format", "json").json
+    (result,) = report["results"]
+    assert result["model"] == "b" and result["p_holm"] is None and "Holm" not in report["bootstrap"]["method"]
+    assert result["diff"]["mse"] == pytest.approx(1.0 - 0.25, rel=1e-9)  # (−1)² − 0.5², by hand
+    assert "p (Holm)" not in run("compare", path, "--baseline-model", "a", "--bootstrap", "50", "--format",
+                                 "markdown").stdout
