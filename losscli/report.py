@@ -176,6 +176,12 @@ def to_markdown(report: Report) -> str:
         lines.append("")
         agreement = agreement_text(result)
         lines += [agreement, ""] if agreement else []
+        if result.worst:
+            what, headers, rows, values = worst_rows(result)
+            lines += [f"{what}:", ""]
+            lines += _markdown_table(headers, [[markdown(c) if i in values else c for i, c in enumerate(row)]
+                                               for row in rows])
+            lines.append("")
         headers, rows, hidden = group_rows(report, result, 50)
         if rows:
             rows = [[markdown(row[0])] + row[1:] for row in rows]
@@ -294,20 +300,25 @@ def _short(value: Any) -> str:
     return fmt(value) if isinstance(value, float) else str(value)
 
 
-def print_worst(result: Result, console: Any) -> None:
+def worst_rows(result: Result) -> tuple[str, list[str], list[list[str]], tuple[int, ...]]:
+    """``--worst``: what the rows are, their headers and cells, and which columns hold data values
+    (ids, labels, predictions) rather than numbers."""
     main = next(iter(result.losses))
     worst = result.worst or []
     if result.is_comparison:
         rows = [[str(e["row"]), fmt(e["base"]), fmt(e["new"]), f"{e['change']:+.6g}"] for e in worst]
-        print_rows(console, ["row", "base", "new", "change"], rows, names=(),
-                   title=f"{result.pair}: the rows whose {main} changed most")
-        return
+        return f"the rows whose {main} changed most", ["row", "base", "new", "change"], rows, ()
     with_id = any("id" in entry for entry in worst)  # the file has an id column
     rows = [[str(entry["row"])] + ([str(entry.get("id") or "")] if with_id else [])
             + [_short(entry["true"]), _short(entry["pred"]), fmt(entry["loss"])] for entry in worst]
     headers = ["row"] + (["id"] if with_id else []) + ["true", "pred", main]
-    print_rows(console, headers, rows, names=(1,) if with_id else (),
-               title=f"{result.pair}: the rows that add most to {main}")
+    values = (1, 2, 3) if with_id else (1, 2)
+    return f"the rows that add most to {main}", headers, rows, values
+
+
+def print_worst(result: Result, console: Any) -> None:
+    what, headers, rows, _ = worst_rows(result)
+    print_rows(console, headers, rows, names=(1,) if "id" in headers else (), title=f"{result.pair}: {what}")
 
 
 def print_gates(gates: list[Gate], console: Any) -> None:

@@ -239,3 +239,15 @@ def test_one_model_against_the_baseline_needs_no_adjustment(write):
     assert result["diff"]["mse"] == pytest.approx(1.0 - 0.25, rel=1e-9)  # (−1)² − 0.5², by hand
     assert "p (Holm)" not in run("compare", path, "--baseline-model", "a", "--bootstrap", "50", "--format",
                                  "markdown").stdout
+
+
+def test_worst_rows_reach_the_markdown_with_data_values_as_code(write, three_models):
+    """--worst rows were only in the table and JSON; the pull-request comment now lists them too, an id
+    that holds markdown (a pipe, a link) written as code so it can neither split the table nor link."""
+    path = write("ids.csv", "id,y_true,y_pred\n[x](http://e.vil)|a,1,0.1\nb,0,0.2\nc,1,0.9\n")
+    text = run("eval", path, "--worst", "1", "--format", "markdown").stdout
+    assert "the rows that add most to binary_crossentropy:" in text
+    assert "| 1 | `[x](http://e.vil)\\|a` | `1` | `0.1` |" in text
+    compared = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--worst", "2",
+                   "--format", "markdown").stdout
+    assert compared.count("the rows whose binary_crossentropy changed most:") == 2
