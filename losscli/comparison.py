@@ -105,9 +105,9 @@ def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tup
             notes.append(f"pair(s) {', '.join(t.pair.name for t in group)}: no model {baseline}; not compared")
             continue
         compared = []
+        resampler = Resampler.make(base.inputs.n, options.bootstrap, options.seed, level)  # the same for each model
         for other in (t for t in group if t is not base):
             _check_same_rows(base, other, f"model {baseline}", f"model {other.pair.model}")
-            resampler = Resampler.make(base.inputs.n, options.bootstrap, options.seed, level)
             result = _result(base, other, options, resampler)
             result.pair, result.pred, result.model = other.pair.name, other.pair.pred, other.pair.model
             compared.append(result)
