@@ -148,7 +148,9 @@ def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: 
                 text += more
         except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
             raise DataError(f"{name}: cannot be read ({error})") from None
-        cut = len(text) if size is None or len(text) <= size else (_line_end(text, size) or len(text))
+        if not text:  # (the stream ended where the last piece did)
+            return
+        cut = len(text) if size is None or (eof and len(text) <= size) else (_line_end(text, size) or len(text))
         piece = _arrow_owned(memoryview(text)[:cut])
         text = text[cut:]
         yield piece

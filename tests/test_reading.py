@@ -333,3 +333,25 @@ def test_a_quote_that_never_closes_is_named_never_a_silent_loss_of_rows(tmp_path
     path.write_text("\n".join(lines) + "\n")
     result = run("eval", path, "--format", "json")
     assert result.code == 0 and result.json["input"]["rows"] == 300
+
+
+@SETTINGS
+@given(lines=st.lists(st.text("0123456789,.", min_size=0, max_size=12), min_size=1, max_size=40),
+       first=st.integers(1, 30), size=st.integers(1, 30), reads=st.integers(1, 30))
+def test_text_is_handed_on_in_whole_lines_whatever_the_sizes_of_the_reads(lines, first, size, reads, monkeypatch):
+    """A piece never ends inside a line: when the text read reached exactly the piece's size, it was
+    cut there (a valid file then failed at the next piece with "1 field(s) where the header has …")."""
+    import io
+
+    from losscli import csv_stream
+
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", size)
+    text = "".join(line + "\n" for line in lines).encode()
+
+    class ShortReads(io.BytesIO):  # a pipe or a decompressor: reads return at most `reads` bytes
+        def read(self, n=-1):
+            return super().read(min(n, reads) if n and n > 0 else reads)
+
+    pieces = [bytes(p) for p in csv_stream._stream_pieces(ShortReads(text), b"", first, "p.csv")]
+    assert b"".join(pieces) == text
+    assert all(piece.endswith(b"\n") for piece in pieces)
