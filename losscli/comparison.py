@@ -1,29 +1,176 @@
-"""``compare BASE NEW``: the same losses for two models on the same rows, and the paired bootstrap
-of each difference (NEW − BASE) with its interval and p-value.
+"""``compare``: the same losses for several models on the same rows, and the paired bootstrap of
+each difference (NEW − BASE) with its interval and p-value.
 
-Both files are read and paired as ``eval`` does; NEW's rows are put in BASE's order (by id, or row
-by row) and both must hold the same labels (and weights). One :class:`~losscli.bootstrap.Resampler`
-serves both models, so every resample evaluates the two on the same rows.
+The models come from files (``compare BASE NEW [NEW...]``: the pairs of each NEW matched to BASE's
+by name) or from one file (``compare FILE --baseline-model NAME``: each target's other models
+against NAME). Files whose rows are in the same order are read in step, chunk by chunk
+(:mod:`losscli.lockstep`), so memory is bounded by a chunk of each; otherwise (ids in different
+orders, ``--labels``, standard input) they are read whole, NEW's rows put in BASE's order by id
+or row by row (:func:`~losscli.joins.align`), and a note says how much memory they held.
+
+Each model's losses are summed per bootstrap group, as ``eval --ci`` sums them (see
+:mod:`losscli.bootstrap`): the two models of a comparison share the groups and the resample
+multiplicities, so every resample evaluates both on the same rows. Row by row, their per-row terms
+give the agreement (rows better, worse, the same; predicted classes fixed and broken) and the
+``--worst`` rows, chunk by chunk.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from . import registry
-from .bootstrap import Resampler, holm, p_value
+from .bootstrap import GROUPS, holm, interval, p_value, resample_counts, row_groups
 from .errors import DataError, UsageError, closest
-from .evaluation import targets_of
+from .evaluation import add_loss, frames, read_like, targets_of
+from .frame import Frame
 from .inference import Target
 from .joins import align, load
+from .lockstep import NotInStep, can_step, in_step
 from .options import EvalOptions
 from .results import Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
-from .sums import GroupSums, Skip
+from .state import MASK64, LossState
+
+
+@dataclass
+class Model:
+    """One model's predictions of one pair: read from the ``frame``-th frame of each step with the
+    decisions of its ``first`` chunk, its losses summed per bootstrap group; ``target`` and ``terms``
+    (per-row, by loss) are the current step's."""
+
+    first: Target
+    frame: int
+    losses: dict[str, LossState]
+    boot_groups: int  # n for the classic bootstrap (each row its own group), else GROUPS
+    rows: int = 0
+    dropped: int = 0
+    fingerprint: int = 0
+    target: Target | None = None
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def read(self, step: list[Frame], first_step: bool, options: EvalOptions) -> Target:
+        if first_step:
+            self.target = self.first
+        else:
+            f = self.first
+            self.target = read_like(step[self.frame], f.pair, f.task, f.kind, f.positive, f.classes, options)
+        return self.target
+
+    def add(self, options: EvalOptions) -> None:
+        """Add the current step's rows to every loss's sums, keeping their per-row terms."""
+        target = self.current
+        self.rows += target.inputs.n
+        self.dropped += target.dropped
+        self.fingerprint = (self.fingerprint + fingerprint(target.inputs)) & MASK64
+        codes = np.arange(target.inputs.n) if self.boot_groups != GROUPS else \
+            row_groups(target.rows, options.seed)
+        self.terms = {}
+        for name, ls in self.losses.items():
+            found = add_loss(ls, registry.spec_for(name, target.task), target, codes, self.boot_groups, None)
+            if found is not None:
+                self.terms[name] = found
+
+    @property
+    def current(self) -> Target:
+        assert self.target is not None, "read a step first"
+        return self.target
+
+    def hard_terms(self, options: EvalOptions) -> np.ndarray | None:
+        """This step's ``zero_one`` terms (1 where the predicted class is wrong), or None where it
+        does not apply."""
+        if "zero_one" not in self.terms:
+            target = self.current
+            hard = registry.lookup("zero_one", target.task)
+            if hard is None or registry.skip_reason(hard, target.inputs, options.params_of(hard)) is not None:
+                return None
+            self.terms["zero_one"] = registry.terms(hard, target.inputs, options.params_of(hard))
+        return self.terms["zero_one"]
+
+
+@dataclass
+class Tally:
+    """NEW against BASE row by row on one loss, over the steps so far: how many rows it made better,
+    worse or left the same, and the ``--worst`` rows (their row, BASE's and NEW's terms)."""
+
+    better: int = 0
+    worse: int = 0
+    same: int = 0
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    old: np.ndarray = field(default_factory=lambda: np.empty(0))
+    now: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def add(self, rows: np.ndarray, old: np.ndarray, now: np.ndarray, worst: int) -> None:
+        self.better += int((now < old).sum())
+        self.worse += int((now > old).sum())
+        self.same += int((now == old).sum())
+        if worst:
+            rows, old, now = (np.concatenate(pair) for pair in ((self.rows, rows), (self.old, old), (self.now, now)))
+            keep = self.order(rows, now - old)[:worst]
+            self.rows, self.old, self.now = rows[keep], old[keep], now[keep]
+
+    @staticmethod
+    def order(rows: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """The largest change first, either way; ties by row."""
+        return np.lexsort((rows, -np.abs(change)))
+
+    def worst(self) -> list[dict[str, Any]]:
+        change = self.now - self.old
+        return [{"row": int(self.rows[i]), "base": float(self.old[i]), "new": float(self.now[i]),
+                 "change": float(change[i])} for i in self.order(self.rows, change)]
+
+
+@dataclass
+class Comparison:
+    """NEW against BASE on one pair: the losses both compute, and the row-by-row tallies. ``names``
+    are the two as messages name them (their files, or ``model NAME``)."""
+
+    base: Model
+    new: Model
+    names: tuple[str, str]
+    chosen: list[str]
+    not_applicable: dict[str, str]
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    flips: list[int] | None = field(default_factory=lambda: [0, 0])  # predicted classes fixed, broken
+
+    def check(self) -> None:
+        _check_same_rows(self.base.current, self.new.current, *self.names)
+
+    def tally(self, options: EvalOptions) -> None:
+        """Add the current step's rows to the agreement of every loss both models computed."""
+        rows = self.base.current.rows
+        for name in self.chosen:
+            old, now = self.base.terms.get(name), self.new.terms.get(name)
+            if old is not None and now is not None:
+                self.tallies.setdefault(name, Tally()).add(rows, old, now, options.worst)
+        if self.flips is not None:
+            hard = [m.hard_terms(options) for m in (self.base, self.new)]
+            if hard[0] is None or hard[1] is None:
+                self.flips = None  # (not for these rows: not at all)
+                return
+            wrong_before, wrong_after = hard[0] > 0, hard[1] > 0
+            self.flips[0] += int((wrong_before & ~wrong_after).sum())
+            self.flips[1] += int((~wrong_before & wrong_after).sum())
+
+
+@dataclass
+class Plan:
+    """The models read from each step and the comparisons between them, decided on the first step;
+    the files' names and the rows read."""
+
+    models: list[Model]
+    comparisons: list[Comparison]
+    notes: list[str]
+    explain: list[str]
+    sources: list[str]
+    labels: str | None
+    rows: int = 0
 
 
 def compare(base: Any, news: list[Any], options: EvalOptions) -> tuple[Report, list[str], list[str]]:
@@ -31,100 +178,196 @@ def compare(base: Any, news: list[Any], options: EvalOptions) -> tuple[Report, l
     BASE's), notes, and the ``--explain`` lines (how BASE's pairs were read). With several NEW files,
     each result names its file as ``model`` (its pair ``PAIR/FILE``) and the p-values are also
     adjusted over the files compared (Holm)."""
-    base_frame = load(base, options.labels, options.on, options.delimiter, options.decimal)
-    base_targets, notes = targets_of(base_frame, options)
-    level = options.ci if options.ci is not None else 0.95
-    results: list[Result] = []
-    by_pair: dict[str, list[Result]] = {}  # BASE's pair -> its comparisons, one per NEW
-    rows = sum(fingerprint(t.inputs) for t in base_targets)
-    sources = []
-    for new in news:
-        new_frame = align(base_frame, load(new, options.labels, options.on, options.delimiter, options.decimal),
-                          options.on)
-        sources.append(new_frame.source)
-        new_targets, new_notes = targets_of(new_frame, options)
-        notes += new_notes
-        rows += sum(fingerprint(t.inputs) for t in new_targets)
-        for result in _compared(base_targets, new_targets, base_frame.source, new_frame.source, options, level, notes):
-            by_pair.setdefault(result.pair, []).append(result)
-            if len(news) > 1:  # each file a model of its own: PAIR/FILE
-                result.pair, result.model = f"{result.pair}/{new_frame.source}", new_frame.source
-            results.append(result)
-    if not results:
-        raise UsageError(f"{base_frame.source} and {', '.join(sources)} have no pair in common; name the columns "
-                         "alike, or pass --true/--pred")
-    if len(news) > 1:
-        for compared in by_pair.values():
-            _adjust(compared)
-    method = "paired percentile bootstrap of NEW − BASE" + \
-        ("; p-values adjusted for the files compared (Holm)" if len(news) > 1 else "")
-    report = Report(signature(results, replace(options, ci=level), rows, compare=True),
-                    {"base": base_frame.source, "new": sources[0] if len(sources) == 1 else sources,
-                     "labels": base_frame.labels_source, "rows": base_frame.n_rows}, results,
-                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed, "method": method})
-    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in base_targets]
-    return report, notes, explain
+    inputs = [base, *news]
+    why = None
+    if can_step(inputs, options.labels):
+        try:
+            return _compare_files(in_step(inputs, options.on, options.delimiter, options.decimal), options)
+        except NotInStep as error:
+            why = str(error)
+    whole = _whole(inputs, options)
+    return _compare_files(iter([whole]), options, _memory_note(whole, why) if any(
+        isinstance(i, str) for i in inputs) else None)
 
 
-def _compared(base_targets: list[Target], new_targets: list[Target], base_source: str, new_source: str,
-              options: EvalOptions, level: float, notes: list[str]) -> list[Result]:
-    """Every pair of BASE that NEW has too, compared; the pairs of either file the other lacks noted."""
-    by_name = {t.pair.name: t for t in new_targets}
+def _whole(inputs: list[Any], options: EvalOptions) -> list[Frame]:
+    """Every file read whole (joined to --labels), NEW's rows in BASE's order."""
+    base = load(inputs[0], options.labels, options.on, options.delimiter, options.decimal)
+    return [base] + [align(base, load(new, options.labels, options.on, options.delimiter, options.decimal),
+                           options.on) for new in inputs[1:]]
+
+
+def _memory_note(whole: list[Frame], why: str | None) -> str:
+    """What reading the files whole held in memory, and why they were not read in step."""
+    megabytes = sum(c.data.nbytes for frame in whole for c in frame.columns.values()) / 1e6
+    names = ", ".join(frame.source for frame in whole)
+    if why is None:
+        return f"{names}: read whole ({megabytes:.0f} MB of data in memory)"
+    return (f"{names}: read whole to align their rows, as {why} ({megabytes:.0f} MB of data in memory; files "
+            "that list the same ids in the same order are read chunk by chunk)")
+
+
+def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions,
+                   memory: str | None = None) -> tuple[Report, list[str], list[str]]:
+    """``compare BASE NEW [NEW...]`` over steps of one frame per file (BASE's first)."""
+
+    def plan(first: list[Frame], classic: bool) -> Plan:
+        base_targets, notes = targets_of(first[0], options)
+        models: list[Model] = []
+        comparisons: list[Comparison] = []
+        for index, frame in enumerate(first[1:], 1):
+            new_targets, new_notes = targets_of(frame, options)
+            notes += new_notes
+            by_name = {t.pair.name: t for t in new_targets}
+            for target in base_targets:
+                other = by_name.pop(target.pair.name, None)
+                if other is None:
+                    notes.append(f"pair '{target.pair.name}' of {first[0].source} is not in {frame.source}; "
+                                 "not compared")
+                    continue
+                comparisons.append(_comparison(target, 0, other, index, (first[0].source, frame.source), models,
+                                               options, classic))
+            notes += [f"pair '{name}' of {frame.source} is not in {first[0].source}; not compared" for name in by_name]
+        if not comparisons:
+            raise UsageError(f"{first[0].source} and {', '.join(f.source for f in first[1:])} have no pair in "
+                             "common; name the columns alike, or pass --true/--pred")
+        return Plan(models, comparisons, notes, _explained(base_targets) + ([memory] if memory else []),
+                    [f.source for f in first], first[0].labels_source)
+
+    found = _run(steps, plan, options)
+    several = len(found.sources) > 2
     results = []
-    for target in base_targets:
-        other = by_name.pop(target.pair.name, None)
-        if other is None:
-            notes.append(f"pair '{target.pair.name}' of {base_source} is not in {new_source}; not compared")
-            continue
-        _check_same_rows(target, other, base_source, new_source)
-        resampler = Resampler.make(target.inputs.n, options.bootstrap, options.seed, level)
-        results.append(_result(target, other, options, resampler))
-    notes += [f"pair '{name}' of {new_source} is not in {base_source}; not compared" for name in by_name]
-    return results
+    for comparison in found.comparisons:
+        result = _result(comparison, options)
+        if several:  # each file a model of its own: PAIR/FILE
+            source = comparison.names[1]
+            result.pair, result.model = f"{result.pair}/{source}", source
+        results.append(result)
+    if several:
+        for compared in _by_base(found.comparisons, results):
+            _adjust(compared)
+    base, news = found.sources[0], found.sources[1:]
+    report = Report(_signature(results, found, options),
+                    {"base": base, "new": news[0] if len(news) == 1 else news, "labels": found.labels,
+                     "rows": found.rows}, results,
+                    _bootstrap(options, "; p-values adjusted for the files compared (Holm)" if several else ""))
+    return report, found.notes + ([memory] if memory else []), found.explain
 
 
 def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
     """``compare FILE --baseline-model NAME``: every other model of each target in one file against
     the baseline model, on the same rows, with the paired bootstrap of each difference (NEW − BASE);
     with more than one other model, the p-values adjusted for the multiple comparisons (Holm)."""
-    frame = load(predictions, options.labels, options.on, options.delimiter, options.decimal)
-    targets, notes = targets_of(frame, options)
-    by_target: dict[tuple[str, ...], list[Target]] = {}
-    for target in targets:
-        by_target.setdefault(tuple(target.pair.true), []).append(target)
-    models = sorted({t.pair.model for t in targets if t.pair.model is not None})
-    if baseline not in models:
-        named = ", ".join(models) or "none (one prediction per label)"
-        raise UsageError(f"--baseline-model {baseline}: {frame.source} has no such model"
-                         f"{closest(baseline, models)}; its models: {named}")
-    level = options.ci if options.ci is not None else 0.95
-    results: list[Result] = []
-    for group in by_target.values():
-        base = next((t for t in group if t.pair.model == baseline), None)
-        if base is None:
-            notes.append(f"pair(s) {', '.join(t.pair.name for t in group)}: no model {baseline}; not compared")
-            continue
-        compared = []
-        resampler = Resampler.make(base.inputs.n, options.bootstrap, options.seed, level)  # the same for each model
-        for other in (t for t in group if t is not base):
-            _check_same_rows(base, other, f"model {baseline}", f"model {other.pair.model}")
-            result = _result(base, other, options, resampler)
-            result.pair, result.pred, result.model = other.pair.name, other.pair.pred, other.pair.model
-            compared.append(result)
+
+    def plan(first: list[Frame], classic: bool) -> Plan:
+        frame = first[0]
+        targets, notes = targets_of(frame, options)
+        by_target: dict[tuple[str, ...], list[Target]] = {}
+        for target in targets:
+            by_target.setdefault(tuple(target.pair.true), []).append(target)
+        named = sorted({t.pair.model for t in targets if t.pair.model is not None})
+        if baseline not in named:
+            listed = ", ".join(named) or "none (one prediction per label)"
+            raise UsageError(f"--baseline-model {baseline}: {frame.source} has no such model"
+                             f"{closest(baseline, named)}; its models: {listed}")
+        models: list[Model] = []
+        comparisons: list[Comparison] = []
+        for group in by_target.values():
+            base = next((t for t in group if t.pair.model == baseline), None)
+            if base is None:
+                notes.append(f"pair(s) {', '.join(t.pair.name for t in group)}: no model {baseline}; not compared")
+                continue
+            for other in (t for t in group if t is not base):
+                comparisons.append(_comparison(base, 0, other, 0, (f"model {baseline}", f"model {other.pair.model}"),
+                                               models, options, classic))
+        if not comparisons:
+            raise UsageError(f"--baseline-model {baseline}: no other model predicts the same label in {frame.source}")
+        return Plan(models, comparisons, notes, _explained(targets), [frame.source], frame.labels_source)
+
+    found = _run(([frame] for frame in frames(predictions, options)), plan, options)
+    results = []
+    for comparison in found.comparisons:
+        result = _result(comparison, options)
+        other = comparison.new.first.pair
+        result.pair, result.pred, result.model = other.name, other.pred, other.model
+        results.append(result)
+    for compared in _by_base(found.comparisons, results):
         if len(compared) > 1:
             _adjust(compared)
-        results += compared
-    if not results:
-        raise UsageError(f"--baseline-model {baseline}: no other model predicts the same label in {frame.source}")
-    report = Report(signature(results, replace(options, ci=level), sum(fingerprint(t.inputs) for t in targets),
-                              compare=True),
-                    {"predictions": frame.source, "labels": frame.labels_source, "rows": frame.n_rows,
+    report = Report(_signature(results, found, options),
+                    {"predictions": found.sources[0], "labels": found.labels, "rows": found.rows,
                      "baseline_model": baseline}, results,
-                    {"ci": level, "resamples": options.bootstrap, "seed": options.seed,
-                     "method": "paired percentile bootstrap of NEW − BASE"
-                               + ("; p-values adjusted for the models compared (Holm)" if len(results) > 1 else "")})
-    explain = [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in targets]
-    return report, notes, explain
+                    _bootstrap(options, "; p-values adjusted for the models compared (Holm)" if len(results) > 1
+                               else ""))
+    return report, found.notes, found.explain
+
+
+def _explained(targets: list[Target]) -> list[str]:
+    """The ``--explain`` line of each pair: how it was found, and the evidence of its task."""
+    return [f"pair '{t.pair.name}': {t.pair.how}; " + "; ".join(t.evidence) for t in targets]
+
+
+def _signature(results: list[Result], found: Plan, options: EvalOptions) -> str:
+    fingerprints = sum(model.fingerprint for model in found.models) & MASK64
+    return signature(results, replace(options, ci=_level(options)), fingerprints, compare=True)
+
+
+def _bootstrap(options: EvalOptions, adjusted: str) -> dict[str, Any]:
+    return {"ci": _level(options), "resamples": options.bootstrap, "seed": options.seed,
+            "method": "paired percentile bootstrap of NEW − BASE" + adjusted}
+
+
+def _level(options: EvalOptions) -> float:
+    return options.ci if options.ci is not None else 0.95
+
+
+def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, names: tuple[str, str],
+                models: list[Model], options: EvalOptions, classic: bool) -> Comparison:
+    """NEW against BASE, their models added to ``models`` (BASE's once, however many it is compared with)."""
+    chosen, not_applicable = selected_losses(base, options.losses, options.also)
+    boot = base.inputs.n if classic and base.inputs.n <= GROUPS else GROUPS
+    found = [m for m in models if m.first is base]
+    losses = {name: LossState(options.params_of(registry.spec_for(name, base.task))) for name in chosen}
+    if found:
+        base_model = found[0]
+    else:
+        base_model = Model(base, base_frame, losses, boot)
+        models.append(base_model)
+    new_model = Model(new, new_frame, {name: LossState(ls.params) for name, ls in losses.items()}, boot)
+    models.append(new_model)
+    return Comparison(base_model, new_model, names, chosen, not_applicable)
+
+
+def _run(steps: Iterator[list[Frame]], plan: Callable[[list[Frame], bool], Plan], options: EvalOptions) -> Plan:
+    """Read every step: the first decides the plan, every step adds its rows to each model and comparison."""
+    ahead = list(itertools.islice(steps, 2))  # the classic bootstrap (each row its own group) needs one step
+    found: Plan | None = None
+    for step in itertools.chain(ahead, steps):
+        first_step = found is None
+        if found is None:
+            found = plan(step, len(ahead) == 1)
+        found.rows += step[0].n_rows
+        warned = {note.split(":")[0] for note in found.notes}
+        for model in found.models:
+            target = model.read(step, first_step, options)
+            if not first_step and target.pair.name not in warned:
+                found.notes += [f"{target.pair.name}: {w}" for w in target.warnings]
+        for comparison in found.comparisons:
+            comparison.check()
+        for model in found.models:
+            model.add(options)
+        for comparison in found.comparisons:
+            comparison.tally(options)
+    assert found is not None, "a reader yields at least one step"
+    return found
+
+
+def _by_base(comparisons: list[Comparison], results: list[Result]) -> Iterable[list[Result]]:
+    """The results grouped by the BASE model (one pair of BASE) they were compared with."""
+    groups: dict[int, list[Result]] = {}
+    for comparison, result in zip(comparisons, results):
+        groups.setdefault(id(comparison.base), []).append(result)
+    return groups.values()
 
 
 def _adjust(compared: list[Result]) -> None:
@@ -160,66 +403,52 @@ def _check_same_rows(base: Target, new: Target, base_source: str, new_source: st
                             f"{row}); compare needs both models scored on the same rows")
 
 
-def _result(base: Target, new: Target, options: EvalOptions, resampler: Resampler) -> Result:
-    chosen, skipped = selected_losses(base, options.losses, options.also)
-    n = base.inputs.n
+def _result(comparison: Comparison, options: EvalOptions) -> Result:
+    """The comparison's result: both models' losses, each difference's interval and p-value, and
+    the agreement row by row on the main loss (the first both computed)."""
+    base, new = comparison.base, comparison.new
+    target = base.first
+    skipped = dict(comparison.not_applicable)
     before: dict[str, float | None] = {}
     after: dict[str, float | None] = {}
     diff: dict[str, float] = {}
     intervals: dict[str, list[float] | None] = {}
     p_values: dict[str, float] = {}
     params: dict[str, dict[str, Any]] = {}
-    for name in chosen:
-        spec = registry.spec_for(name, base.task)
-        values = options.params_of(spec)
-        if values:
-            params[name] = values
-        found = [registry.accumulate_groups(spec, t.inputs, values, resampler.codes, resampler.groups)
-                 for t in (base, new)]
-        sums = [s for s in found if isinstance(s, GroupSums)]
-        if len(sums) < 2:
-            reasons = [f"{which}: {s}" for which, s in zip(("base", "new"), found) if isinstance(s, Skip)]
-            skipped[name] = str(found[0]) if found[0] == found[1] else "; ".join(reasons)
+    counts = resample_counts(options.seed, options.bootstrap, base.boot_groups)
+    for name in comparison.chosen:
+        spec = registry.spec_for(name, target.task)
+        old_ls, new_ls = base.losses[name], new.losses[name]
+        if old_ls.params:
+            params[name] = dict(old_ls.params)
+        reasons = [(which, ls.partial.skipped) for which, ls in (("base", old_ls), ("new", new_ls))
+                   if ls.partial.skipped is not None]
+        if reasons:
+            same = len(reasons) == 2 and reasons[0][1] == reasons[1][1]
+            skipped[name] = str(reasons[0][1]) if same else "; ".join(f"{which}: {s}" for which, s in reasons)
             continue
-        old, now = (spec.value(s.total(n)) for s in sums)
-        if old is None or now is None:
+        old = spec.value(old_ls.partial) if old_ls.partial.weight > 0 else None
+        now = spec.value(new_ls.partial) if new_ls.partial.weight > 0 else None
+        if old is None or now is None or old_ls.boot is None or new_ls.boot is None:
             skipped[name] = "the weights of every row are 0; there is nothing to average"
             continue
         before[name], after[name], diff[name] = old, now, now - old
-        resampled = [registry.group_values(spec, s.combine(resampler.counts)) for s in sums]
-        differences = resampled[1] - resampled[0]
-        intervals[name] = resampler.interval(differences)
+        differences = (registry.group_values(spec, new_ls.boot.combine(counts))
+                       - registry.group_values(spec, old_ls.boot.combine(counts)))
+        intervals[name] = interval(differences, _level(options))
         p_values[name] = p_value(differences[np.isfinite(differences)])
-    result = Result(pair=base.pair.name, true=base.pair.true, pred=base.pair.pred, task=base.task,
-                    predictions=new.kind, n=n, losses=after, weight=base.weight, params=params, ci=intervals,
-                    skipped=skipped, classes=base.classes, positive=base.positive, dropped=base.dropped,
-                    base=before, diff=diff, p_value=p_values)
-    result.agreement, result.worst = _row_by_row(base, new, next(iter(before), None), options)
+    result = Result(pair=target.pair.name, true=target.pair.true, pred=target.pair.pred, task=target.task,
+                    predictions=new.first.kind, n=base.rows, losses=after, weight=target.weight, params=params,
+                    ci=intervals, skipped=skipped, classes=target.classes, positive=target.positive,
+                    dropped=base.dropped, base=before, diff=diff, p_value=p_values)
+    main = next(iter(before), None)
+    if main is not None:
+        tally = comparison.tallies.get(main, Tally())
+        result.agreement = {"loss": main, "better": tally.better, "worse": tally.worse, "same": tally.same}
+        if comparison.flips is not None:
+            result.agreement.update(fixed=comparison.flips[0], broken=comparison.flips[1])
+        if options.worst:
+            result.worst = tally.worst()
+    elif options.worst:
+        result.worst = []
     return result
-
-
-def _row_by_row(base: Target, new: Target, main: str | None,
-                options: EvalOptions) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None]:
-    """NEW against BASE row by row on the ``main`` loss (its terms computed once): ``agreement``, how
-    many rows it made better, worse or left the same, and for classification how many predicted
-    classes it fixed and broke (``zero_one``); with ``--worst N``, ``worst``, the N rows whose main
-    loss changed most, either way, the largest change first (ties by row)."""
-    if main is None:
-        return None, [] if options.worst else None
-    spec = registry.spec_for(main, base.task)
-    old, now = (registry.terms(spec, t.inputs, options.params_of(spec)) for t in (base, new))
-    agreement: dict[str, Any] = {"loss": main, "better": int((now < old).sum()), "worse": int((now > old).sum()),
-                                 "same": int((now == old).sum())}
-    hard = registry.lookup("zero_one", base.task)
-    if hard is not None and all(registry.skip_reason(hard, t.inputs, options.params_of(hard)) is None
-                                for t in (base, new)):
-        wrong_before, wrong_after = (registry.terms(hard, t.inputs, options.params_of(hard)) > 0 for t in (base, new))
-        agreement.update(fixed=int((wrong_before & ~wrong_after).sum()),
-                         broken=int((~wrong_before & wrong_after).sum()))
-    if not options.worst:
-        return agreement, None
-    change = now - old
-    order = np.lexsort((base.rows, -np.abs(change)))[: options.worst]
-    worst = [{"row": int(base.rows[i]), "base": float(old[i]), "new": float(now[i]), "change": float(change[i])}
-             for i in order]
-    return agreement, worst

@@ -188,7 +188,8 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     if state is None:
         state, targets = _plan(frame, options, classic, explain if explain is not None else [])
     else:
-        targets = [_read_like(frame, pair, options) for pair in state.pairs.values()]
+        targets = [read_like(frame, p.pair, p.task, p.kind, p.positive, p.classes, options)
+                   for p in state.pairs.values()]
         warned = {note.split(":")[0] for note in state.notes}
         state.notes += [f"{t.pair.name}: {w}" for t in targets for w in t.warnings if t.pair.name not in warned]
     if not state.sources or state.sources[-1] != frame.source:
@@ -205,15 +206,16 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     return state
 
 
-def _read_like(frame: Frame, pair: PairState, options: EvalOptions) -> Target:
-    """A later chunk, read with the decisions the first chunk made for this pair."""
-    missing = [c for c in pair.pair.true + pair.pair.pred if c not in frame.columns]
+def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | None,
+              classes: list[str] | None, options: EvalOptions) -> Target:
+    """A later chunk of ``pair``, read with the decisions its first chunk made (task, prediction
+    kind, positive class and binary classes)."""
+    missing = [c for c in pair.true + pair.pred if c not in frame.columns]
     if missing:
         raise DataError(f"{frame.source}: no column {', '.join(map(repr, missing))}, which the first file has; "
                         "every shard needs the same columns")
-    kind = None if pair.kind == "values" else pair.kind
-    return infer(frame, pair.pair, task=pair.task, predictions=kind, positive=pair.positive, weight=options.weight,
-                 dropna=options.dropna, classes=pair.classes if pair.task == "binary" else None)
+    return infer(frame, pair, task=task, predictions=None if kind == "values" else kind, positive=positive,
+                 weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     main = next((name for name in pair.losses if pair.kind in registry.spec_for(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.spec_for(name, pair.task)
-        terms = _add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
+        terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
         if terms is None:
             continue
         if options.worst and name == main:
@@ -263,7 +265,7 @@ def _groups(pair: PairState, target: Target, frame: Frame, column: str) -> Chunk
     return ChunkGroups(names, codes, counts)
 
 
-def _add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
+def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
               boot_groups: int, groups: ChunkGroups | None) -> np.ndarray | None:
     """Add one chunk's sums of one loss (overall, per bootstrap group, per --group-by group) to
     ``ls``; its per-row terms, or None when the loss is skipped (for these rows, and so for all)."""

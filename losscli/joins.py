@@ -122,6 +122,13 @@ def _counts_rows(frame: Frame, name: str) -> bool:
     return bool(len(values)) and values[0] in (0, 1) and bool((np.diff(values) == 1).all())
 
 
+def shared_keys(first: Frame, second: Frame) -> list[tuple[str, str]]:
+    """The columns two files share (by name; id-like names also when they normalise alike:
+    ``Id``/``id``) that could join them, as (name in ``first``, name in ``second``)."""
+    return [(a, b) for a in first.columns for b in second.columns
+            if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
+
+
 def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     """The key two files join on.
 
@@ -142,8 +149,7 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         if problem:
             raise DataError(problem)
         return Join(key, other, order, f"on '{on}' (--on)")
-    shared = [(a, b) for a in first.columns for b in second.columns
-              if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
+    shared = shared_keys(first, second)
     keys: dict[tuple[str, str], np.ndarray] = {}
     problems: dict[tuple[str, str], str | None] = {}  # shared id columns that cannot join, and why
     for a, b in shared:
