@@ -18,6 +18,7 @@ give the agreement (rows better, worse, the same; predicted classes fixed and br
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -236,12 +237,13 @@ def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions,
 
     found = _run(steps, plan, options)
     several = len(found.sources) > 2
+    named = _model_names(found.sources)
     results = []
     for comparison in found.comparisons:
         result = _result(comparison, options)
         if several:  # each file a model of its own: PAIR/FILE
-            source = comparison.names[1]
-            result.pair, result.model = f"{result.pair}/{source}", source
+            model = named[comparison.names[1]]
+            result.pair, result.model = f"{result.pair}/{model}", model
         results.append(result)
     if several:
         for compared in _by_base(found.comparisons, results):
@@ -250,7 +252,8 @@ def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions,
     report = Report(_signature(results, found, options),
                     {"base": base, "new": news[0] if len(news) == 1 else news, "labels": found.labels,
                      "rows": found.rows}, results,
-                    _bootstrap(options, "; p-values adjusted for the files compared (Holm)" if several else ""))
+                    _bootstrap(options, "; p-values adjusted for the files compared (Holm)" if several else ""),
+                    baseline=named[base])
     return report, found.notes + ([memory] if memory else []), found.explain
 
 
@@ -298,8 +301,15 @@ def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tup
                     {"predictions": found.sources[0], "labels": found.labels, "rows": found.rows,
                      "baseline_model": baseline}, results,
                     _bootstrap(options, "; p-values adjusted for the models compared (Holm)" if len(results) > 1
-                               else ""))
+                               else ""), baseline=baseline)
     return report, found.notes, found.explain
+
+
+def _model_names(sources: list[str]) -> dict[str, str]:
+    """Each file's name as a model: its base name (``runs/lr.csv`` is ``lr.csv``) when those are
+    all different, else the path as given."""
+    short = {source: os.path.basename(source) or source for source in sources}
+    return short if len(set(short.values())) == len(short) else {source: source for source in sources}
 
 
 def _explained(targets: list[Target]) -> list[str]:

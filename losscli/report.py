@@ -76,13 +76,28 @@ def group_rows(report: Report, result: Result, limit: int | None,
     return [report.input.get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
 
 
-def leaderboard_rows(board: Leaderboard) -> tuple[str, list[str], list[list[str]]]:
-    """What a leaderboard is ranked by, its headers, and its rows: a model per row, the best first."""
+def leaderboard_rows(board: Leaderboard,
+                     quote: Callable[[object], str] = one_line) -> tuple[str, list[str], list[list[str]]]:
+    """What a leaderboard is ranked by, its headers, and its rows: a model per row, the best first.
+    Of a comparison, each model's difference to the baseline on the main loss, its interval and
+    its p-values (plain and Holm-adjusted) follow the losses."""
     names = list(dict.fromkeys(name for result in board.ranked for name in result.losses))
     rows = [[str(rank), result.model or result.pair] + [fmt(result.losses.get(name)) for name in names]
             for rank, result in enumerate(board.ranked, 1)]
     order = f"ranked by {board.main}, the lowest first" if board.main else "not ranked: no loss every model has"
-    return f"{len(board.ranked)} models, {order}", ["rank", "model"] + names, rows
+    headers = ["rank", "model"] + names
+    if board.baseline is not None:
+        main = board.main
+        headers += [f"Δ {main or ''}".strip(), "interval of Δ", "p", "p (Holm)"]
+        for row, result in zip(rows, board.ranked):
+            if not result.is_comparison or main is None:
+                row += ["baseline" if not result.is_comparison else "—", "", "", ""]
+                continue
+            holm = (result.p_holm or {}).get(main)
+            row += [f"{(result.diff or {})[main]:+.6g}", _interval(result.ci.get(main)),
+                    f"{(result.p_value or {})[main]:.3g}", "—" if holm is None else f"{holm:.3g}"]
+        order += f", against the baseline {quote(board.baseline)}"
+    return f"{len(board.ranked)} models, {order}", headers, rows
 
 
 def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]]]:
@@ -116,21 +131,27 @@ def agreement_text(result: Result) -> str | None:
 
 
 def to_csv(report: Report) -> str:
+    """A row per result and loss. The columns after ``skipped`` came later (a reader by position
+    keeps working): the ``model`` of several, its ``rank`` on its target's leaderboard, and a
+    comparison's ``p_holm``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["pair", "group", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base",
-                     "diff", "p_value", "skipped"])
+                     "diff", "p_value", "skipped", "model", "rank", "p_holm"])
     number = lambda v: "" if v is None else repr(v)  # noqa: E731
+    ranks = {id(result): rank for board in report.leaderboards() for rank, result in enumerate(board.ranked, 1)}
     for result in report.results:
         group = "" if result.group is None else str(result.group)
         text = [spreadsheet(value) for value in (result.pair, group, result.task, result.predictions)]
+        model = [spreadsheet(result.model or ""), ranks.get(id(result), "") if result.group is None else ""]
         for name, value in result.losses.items():
             low, high = result.ci.get(name) or (None, None)
             writer.writerow([*text, result.n, name, number(value), number(low), number(high),
                              number((result.base or {}).get(name)), number((result.diff or {}).get(name)),
-                             number((result.p_value or {}).get(name)), ""])
+                             number((result.p_value or {}).get(name)), "", *model,
+                             number((result.p_holm or {}).get(name))])
         for name, reason in result.skipped.items():
-            writer.writerow([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason)])
+            writer.writerow([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason), *model, ""])
     return out.getvalue()
 
 
@@ -163,7 +184,7 @@ def to_markdown(report: Report) -> str:
     verdict = "" if not report.gates else (" ✅ all gates passed" if report.passed else " ❌ a gate failed")
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
     for board in report.leaderboards():
-        order, headers, rows = leaderboard_rows(board)
+        order, headers, rows = leaderboard_rows(board, markdown)
         lines += [f"**{markdown(board.target)}** · {order}", ""]
         lines += _markdown_table(headers, [[row[0], markdown(row[1])] + row[2:] for row in rows])
         lines.append("")

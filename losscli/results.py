@@ -7,7 +7,7 @@ documents them), and :meth:`Report.from_dict` reads one back (a ``--baseline``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import __version__
@@ -124,33 +124,52 @@ class Gate:
 class Leaderboard:
     """Several models of one target (the same label columns) side by side: their results ranked by
     ``main``, the first loss every model has a value of (the best first: every loss here is lower
-    for a better model)."""
+    for a better model). Of ``compare``, the models compared with one ``baseline`` (a file, or a
+    model of one file) and the baseline itself, each with its difference to the baseline."""
 
     target: str
     true: list[str]
     main: str | None
     ranked: list[Result]
+    baseline: str | None = None  # compare: the baseline's name (its entry is the one not a comparison)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "true": self.true, "main": self.main,
-                "models": [{"rank": i + 1, "model": r.model, "pair": r.pair, "losses": r.losses}
-                           for i, r in enumerate(self.ranked)]}
+        out: dict[str, Any] = {"target": self.target, "true": self.true, "main": self.main}
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        models = []
+        for i, r in enumerate(self.ranked):
+            entry: dict[str, Any] = {"rank": i + 1, "model": r.model, "pair": r.pair, "losses": r.losses}
+            if self.baseline is not None:
+                entry["baseline"] = not r.is_comparison
+                if r.is_comparison:
+                    entry.update(diff=r.diff, ci=r.ci, p_value=r.p_value, p_holm=r.p_holm)
+            models.append(entry)
+        out["models"] = models
+        return out
 
 
-def leaderboards(results: list[Result]) -> list[Leaderboard]:
-    """One :class:`Leaderboard` per target that several models predict (results over all rows)."""
+def leaderboards(results: list[Result], baseline: str | None = None) -> list[Leaderboard]:
+    """One :class:`Leaderboard` per target that several models predict (results over all rows); of
+    a comparison (``baseline`` named), per target with two models or more compared to the baseline."""
     by_target: dict[tuple[str, ...], list[Result]] = {}
     for result in results:
-        if result.group is None and result.model is not None and not result.is_comparison:
+        if result.group is None and result.model is not None and result.is_comparison == (baseline is not None):
             by_target.setdefault(tuple(result.true), []).append(result)
     boards = []
-    for true, models in by_target.items():
-        if len(models) < 2:
+    for true, found in by_target.items():
+        if len(found) < 2:
             continue
+        target = _target(found[0])
+        models = found
+        if baseline is not None:  # the baseline ranks with the models compared to it
+            first = found[0]
+            models = [replace(first, pair=target, model=baseline, losses=dict(first.base or {}), base=None,
+                              diff=None, ci={}, p_value=None, p_holm=None, agreement=None, worst=None)] + found
         main = next((name for name in models[0].losses
                      if all(m.losses.get(name) is not None for m in models)), None)
         ranked = models if main is None else sorted(models, key=_by(main))
-        boards.append(Leaderboard(_target(models[0]), list(true), main, ranked))
+        boards.append(Leaderboard(target, list(true), main, ranked, baseline))
     return boards
 
 
@@ -174,6 +193,7 @@ class Report:
     results: list[Result]
     bootstrap: dict[str, Any] | None = None
     gates: list[Gate] = field(default_factory=list)
+    baseline: str | None = None  # compare: the baseline's name as a model (a file's, or --baseline-model)
 
     @property
     def passed(self) -> bool:
@@ -184,7 +204,7 @@ class Report:
         return [r for r in self.results if r.group is None]
 
     def leaderboards(self) -> list[Leaderboard]:
-        return leaderboards(self.results)
+        return leaderboards(self.results, self.baseline)
 
     def groups_of(self, pair: str) -> list[Result]:
         """The pair's ``--group-by`` results."""

@@ -251,3 +251,55 @@ def test_worst_rows_reach_the_markdown_with_data_values_as_code(write, three_mod
     compared = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "50", "--worst", "2",
                    "--format", "markdown").stdout
     assert compared.count("the rows whose binary_crossentropy changed most:") == 2
+
+
+def test_compare_of_several_models_gives_a_leaderboard_with_the_baseline_ranked_among_them(three_models):
+    """compare --baseline-model rf: under ``models``, rf and the two others ranked by log loss (scikit-learn's
+    values), each other model with its difference to rf, interval, p-value and Holm's p-value."""
+    report = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "200", "--format", "json").json
+    (board,) = report["models"]
+    assert board["target"] == "y" and board["baseline"] == "rf" and board["main"] == "binary_crossentropy"
+    expected = {name: log_loss(Y, p) for name, p in MODELS.items()}
+    assert [m["model"] for m in board["models"]] == sorted(expected, key=expected.get)  # lr, rf, dummy
+    by_result = {r["model"]: r for r in report["results"]}
+    for entry in board["models"]:
+        assert entry["losses"]["binary_crossentropy"] == pytest.approx(expected[entry["model"]], rel=1e-12)
+        assert entry["baseline"] == (entry["model"] == "rf")
+        if entry["model"] != "rf":
+            result = by_result[entry["model"]]
+            assert entry["diff"] == result["diff"] and entry["ci"] == result["ci"]
+            assert entry["p_value"] == result["p_value"] and entry["p_holm"] == result["p_holm"]
+            assert entry["diff"]["binary_crossentropy"] == pytest.approx(
+                expected[entry["model"]] - expected["rf"], rel=1e-9)
+    table = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "200", "--format", "markdown").stdout
+    assert "**`y`** · 3 models, ranked by binary_crossentropy, the lowest first, against the baseline `rf`" in table
+    assert "| 2 | `rf` |" in table and table.count("| baseline |") == 1
+
+
+def test_compare_csv_names_each_models_rank_and_holm_p_value(three_models):
+    import csv
+    import io
+
+    text = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "200", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    report = run("compare", three_models, "--baseline-model", "rf", "--bootstrap", "200", "--format", "json").json
+    ranks = {m["model"]: m["rank"] for m in report["models"][0]["models"]}
+    for row in rows:
+        if row["loss"] == "brier":
+            result = next(r for r in report["results"] if r["model"] == row["model"])
+            assert int(row["rank"]) == ranks[row["model"]]
+            assert float(row["p_holm"]) == result["p_holm"]["brier"]
+    assert {row["model"] for row in rows} == {"lr", "dummy"}
+    plain = run("eval", three_models, "--format", "csv").stdout
+    assert plain.splitlines()[0].endswith(",skipped,model,rank,p_holm")  # new columns after the old ones
+
+
+def test_files_of_one_name_in_different_folders_are_named_by_their_paths(write, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for folder, name in (("base", "rf"), ("a", "lr"), ("b", "dummy")):
+        (tmp_path / folder).mkdir()
+        write(f"{folder}/preds.csv", csv_text({"id": np.arange(400), "y_true": Y, "y_pred": MODELS[name]}))
+    report = run("compare", "base/preds.csv", "a/preds.csv", "b/preds.csv", "--bootstrap", "50",
+                 "--format", "json").json
+    assert [r["model"] for r in report["results"]] == ["a/preds.csv", "b/preds.csv"]
+    assert report["models"][0]["baseline"] == "base/preds.csv"
