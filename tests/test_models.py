@@ -303,3 +303,46 @@ def test_files_of_one_name_in_different_folders_are_named_by_their_paths(write, 
                  "--format", "json").json
     assert [r["model"] for r in report["results"]] == ["a/preds.csv", "b/preds.csv"]
     assert report["models"][0]["baseline"] == "base/preds.csv"
+
+
+def _paired_reference(old: np.ndarray, new: np.ndarray, groups: np.ndarray, m: int, resamples: int, seed: int):
+    """The paired bootstrap as documented, in plain numpy: per-row terms summed per group, B draws of
+    Multinomial(m, 1/m) group counts from default_rng(seed), each resample's mean of NEW − BASE,
+    the 95% percentile interval and the two-sided p-value (k + 1)/(B + 1)."""
+    counts = np.random.default_rng(seed).multinomial(m, np.full(m, 1.0 / m), size=resamples).astype(float)
+    rows = counts @ np.bincount(groups, minlength=m)
+    differences = (counts @ np.bincount(groups, new, m) - counts @ np.bincount(groups, old, m)) / rows
+    low, high = np.quantile(differences, [0.025, 0.975])
+    tail = min((differences <= 0).sum(), (differences >= 0).sum())
+    return [low, high], min(1.0, 2 * (tail + 1) / (resamples + 1))
+
+
+def _splitmix_groups(rows: np.ndarray, seed: int, m: int = 1000) -> np.ndarray:
+    """Each 1-based row's group: SplitMix64's finaliser of (row XOR seed) mod m, written out in Python
+    integers (the source part of the key is crc32("") = 0 for compare)."""
+    mask = (1 << 64) - 1
+    out = []
+    for row in rows.tolist():
+        x = ((row ^ (seed & 0xFFFFFFFF)) + 0x9E3779B97F4A7C15) & mask
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        out.append((x ^ (x >> 31)) % m)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("n", [400, 2500])  # each row its own group; rows hashed into 1000 groups
+def test_the_paired_bootstrap_equals_a_numpy_reference_with_the_same_seed(write, n):
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, 2, n)
+    p = np.clip(np.where(y == 1, 0.7, 0.3) + rng.normal(0, 0.15, n), 0.01, 0.99)
+    q = np.clip(np.where(y == 1, 0.75, 0.25) + rng.normal(0, 0.15, n), 0.01, 0.99)
+    base = write("b.csv", csv_text({"y_true": y, "y_pred": p}))
+    new = write("n.csv", csv_text({"y_true": y, "y_pred": q}))
+    (result,) = run("compare", base, new, "--bootstrap", "300", "--seed", "11", "--format", "json").json["results"]
+    groups, m = (np.arange(n), n) if n <= 1000 else (_splitmix_groups(np.arange(1, n + 1), 11), 1000)
+    for name, old, now in (("binary_crossentropy", -np.log(np.where(y == 1, p, 1 - p)),
+                            -np.log(np.where(y == 1, q, 1 - q))),
+                           ("brier", (p - y) ** 2, (q - y) ** 2)):
+        interval, p_value = _paired_reference(old, now, groups, m, 300, 11)
+        assert result["ci"][name] == pytest.approx(interval, rel=1e-9), name
+        assert result["p_value"][name] == p_value, name
