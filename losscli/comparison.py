@@ -6,7 +6,8 @@ by name) or from one file (``compare FILE --baseline-model NAME``: each target's
 against NAME). Files whose rows are in the same order are read in step, chunk by chunk
 (:mod:`losscli.lockstep`), so memory is bounded by a chunk of each; otherwise (ids in different
 orders, ``--labels``, standard input) they are read whole, NEW's rows put in BASE's order by id
-or row by row (:func:`~losscli.joins.align`), and a note says how much memory they held.
+or row by row (:func:`~losscli.joins.align`), and a note says how much memory they held (``--explain``;
+a warning too when they were read whole for their order, or hold 64 MB or more).
 
 Each model's losses are summed per bootstrap group, as ``eval --ci`` sums them (see
 :mod:`losscli.bootstrap`): the two models of a comparison share the groups and the resample
@@ -38,6 +39,8 @@ from .results import Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, LossState
+
+NOTED_MEGABYTES = 64  # files read whole for --labels or standard input are worth a warning from this size
 
 
 @dataclass
@@ -187,8 +190,9 @@ def compare(base: Any, news: list[Any], options: EvalOptions) -> tuple[Report, l
         except NotInStep as error:
             why = str(error)
     whole = _whole(inputs, options)
-    return _compare_files(iter([whole]), options, _memory_note(whole, why) if any(
-        isinstance(i, str) for i in inputs) else None)
+    if not any(isinstance(i, str) for i in inputs):  # DataFrames: in memory already
+        return _compare_files(iter([whole]), options)
+    return _compare_files(iter([whole]), options, *_memory_note(whole, why))
 
 
 def _whole(inputs: list[Any], options: EvalOptions) -> list[Frame]:
@@ -198,19 +202,21 @@ def _whole(inputs: list[Any], options: EvalOptions) -> list[Frame]:
                            options.on) for new in inputs[1:]]
 
 
-def _memory_note(whole: list[Frame], why: str | None) -> str:
-    """What reading the files whole held in memory, and why they were not read in step."""
+def _memory_note(whole: list[Frame], why: str | None) -> tuple[str, bool]:
+    """What reading the files whole held in memory, and why they were not read in step; and whether
+    it is worth a warning (files of NOTED_MEGABYTES or more, or read whole for their order)."""
     megabytes = sum(c.data.nbytes for frame in whole for c in frame.columns.values()) / 1e6
     names = ", ".join(frame.source for frame in whole)
     if why is None:
-        return f"{names}: read whole ({megabytes:.0f} MB of data in memory)"
+        return f"{names}: read whole ({megabytes:.0f} MB of data in memory)", megabytes >= NOTED_MEGABYTES
     return (f"{names}: read whole to align their rows, as {why} ({megabytes:.0f} MB of data in memory; files "
-            "that list the same ids in the same order are read chunk by chunk)")
+            "that list the same ids in the same order are read chunk by chunk)"), True
 
 
-def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions,
-                   memory: str | None = None) -> tuple[Report, list[str], list[str]]:
-    """``compare BASE NEW [NEW...]`` over steps of one frame per file (BASE's first)."""
+def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions, memory: str | None = None,
+                   warn: bool = False) -> tuple[Report, list[str], list[str]]:
+    """``compare BASE NEW [NEW...]`` over steps of one frame per file (BASE's first); ``memory``
+    says what reading them whole held (for --explain, and a warning when ``warn``)."""
 
     def plan(first: list[Frame], classic: bool) -> Plan:
         base_targets, notes = targets_of(first[0], options)
@@ -254,7 +260,7 @@ def _compare_files(steps: Iterator[list[Frame]], options: EvalOptions,
                      "rows": found.rows}, results,
                     _bootstrap(options, "; p-values adjusted for the files compared (Holm)" if several else ""),
                     baseline=named[base])
-    return report, found.notes + ([memory] if memory else []), found.explain
+    return report, found.notes + ([memory] if memory and warn else []), found.explain
 
 
 def compare_models(predictions: Any, baseline: str, options: EvalOptions) -> tuple[Report, list[str], list[str]]:
