@@ -53,6 +53,7 @@ class Model:
     frame: int
     losses: dict[str, LossState]
     boot_groups: int  # n for the classic bootstrap (each row its own group), else GROUPS
+    classic: bool
     rows: int = 0
     dropped: int = 0
     fingerprint: int = 0
@@ -73,8 +74,7 @@ class Model:
         self.rows += target.inputs.n
         self.dropped += target.dropped
         self.fingerprint = (self.fingerprint + fingerprint(target.inputs)) & MASK64
-        codes = np.arange(target.inputs.n) if self.boot_groups != GROUPS else \
-            row_groups(target.rows, options.seed)
+        codes = np.arange(target.inputs.n) if self.classic else row_groups(target.rows, options.seed)
         self.terms = {}
         for name, ls in self.losses.items():
             found = add_loss(ls, registry.spec_for(name, target.task), target, codes, self.boot_groups, None)
@@ -341,15 +341,16 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
                 models: list[Model], options: EvalOptions, classic: bool) -> Comparison:
     """NEW against BASE, their models added to ``models`` (BASE's once, however many it is compared with)."""
     chosen, not_applicable = selected_losses(base, options.losses, options.also)
-    boot = base.inputs.n if classic and base.inputs.n <= GROUPS else GROUPS
+    classic = classic and base.inputs.n <= GROUPS  # (one step, of few rows)
+    boot = base.inputs.n if classic else GROUPS
     found = [m for m in models if m.first is base]
     losses = {name: LossState(options.params_of(registry.spec_for(name, base.task))) for name in chosen}
     if found:
         base_model = found[0]
     else:
-        base_model = Model(base, base_frame, losses, boot)
+        base_model = Model(base, base_frame, losses, boot, classic)
         models.append(base_model)
-    new_model = Model(new, new_frame, {name: LossState(ls.params) for name, ls in losses.items()}, boot)
+    new_model = Model(new, new_frame, {name: LossState(ls.params) for name, ls in losses.items()}, boot, classic)
     models.append(new_model)
     return Comparison(base_model, new_model, names, chosen, not_applicable)
 

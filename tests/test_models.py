@@ -330,7 +330,7 @@ def _splitmix_groups(rows: np.ndarray, seed: int, m: int = 1000) -> np.ndarray:
     return np.array(out)
 
 
-@pytest.mark.parametrize("n", [400, 2500])  # each row its own group; rows hashed into 1000 groups
+@pytest.mark.parametrize("n", [400, 1000, 2500])  # each row its own group (up to 1000 rows); hashed groups
 def test_the_paired_bootstrap_equals_a_numpy_reference_with_the_same_seed(write, n):
     rng = np.random.default_rng(n)
     y = rng.integers(0, 2, n)
