@@ -1,9 +1,9 @@
-"""Error analysis, chunk by chunk: the worst rows of a pair, every row's loss terms, group codes.
+"""Error analysis, chunk by chunk: the worst rows of a pair and every row's loss terms.
 
 Everything here works on one chunk's per-row terms (computed once by the registry) and produces
-something that merges: top-N candidate lists, group codes for :func:`registry.sum_terms`, and
-columns streamed into the ``--per-row`` file. When the file has an id column (:func:`id_column`),
-worst rows carry their ``id`` and the per-row file has an ``id`` column after ``row``.
+something that merges: top-N candidate lists, and columns streamed into the ``--per-row`` file.
+When the file has an id column (:func:`id_column`), worst rows carry their ``id`` and the
+per-row file has an ``id`` column after ``row``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .classes import factorize
 from .errors import UsageError
 from .escape import spreadsheet
 from .frame import Frame
 from .inference import Target
 from .names import is_key_like
-
-MISSING_GROUP = "(missing)"
 
 
 def _plain(value: Any) -> Any:
@@ -79,13 +76,6 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
             entry["file"] = file
         found.append(entry)
     return found
-
-
-def group_codes(frame: Frame, column: str, target: Target) -> tuple[list[str], np.ndarray]:
-    """The group names and each evaluated row's group, from ``column`` (empty cells: "(missing)")."""
-    values = frame.text(column)[target.positions]
-    missing = frame.missing(column)[target.positions]
-    return factorize(np.where(missing, MISSING_GROUP, values).astype(object))
 
 
 def _no_formulas(ids: pa.ChunkedArray) -> pa.ChunkedArray:

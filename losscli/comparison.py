@@ -77,7 +77,7 @@ class Model:
         codes = np.arange(target.inputs.n) if self.classic else row_groups(target.rows, options.seed)
         self.terms = {}
         for name, ls in self.losses.items():
-            found = add_loss(ls, registry.spec_for(name, target.task), target, codes, self.boot_groups, None)
+            found = add_loss(ls, registry.spec_for(name, target.task), target, codes, self.boot_groups)
             if found is not None:
                 self.terms[name] = found
 

@@ -23,6 +23,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .frame import Frame, frame_from_table
+from .groups import chunk_groups
 from .inference import Target, infer
 from .joins import load
 from .opening import display_name, is_glob
@@ -218,15 +219,6 @@ def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | No
                  weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
 
 
-@dataclass(frozen=True)
-class ChunkGroups:
-    """The ``--group-by`` groups of one chunk's rows: their names, each row's group, their sizes."""
-
-    names: list[str]
-    codes: np.ndarray
-    counts: np.ndarray
-
-
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
                per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None,
                id_column: str | None = None) -> None:
@@ -240,12 +232,15 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     if pair.boot_groups:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups
         boot_codes = row_groups(target.rows, options.seed, frame.source) if pair.boot_groups == GROUPS \
             else np.arange(inputs.n)
-    groups = _groups(pair, target, frame, options.group_by) if options.group_by else None
+    groups = pair.groups.codes(*chunk_groups(frame, options.group_by, target.positions)) if options.group_by else None
     # the main loss (for --worst): the first listed that takes this kind of prediction, the same in every chunk
     main = next((name for name in pair.losses if pair.kind in registry.spec_for(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.spec_for(name, pair.task)
-        terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
+        terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups)
+        if groups is not None and terms is not None:
+            pair.groups.add(name, registry.sum_terms(spec, target.inputs, terms, groups, pair.groups.size,
+                                                     rows=target.rows))
         if terms is None:
             continue
         if options.worst and name == main:
@@ -256,19 +251,10 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
             per_row[prefix + name] = (target.positions, terms)
 
 
-def _groups(pair: PairState, target: Target, frame: Frame, column: str) -> ChunkGroups:
-    """The chunk's ``--group-by`` groups, their rows counted into ``pair``."""
-    names, codes = analysis.group_codes(frame, column, target)
-    counts = np.bincount(codes, minlength=len(names))
-    for name, count in zip(names, counts):
-        pair.group_rows[name] = pair.group_rows.get(name, 0) + int(count)
-    return ChunkGroups(names, codes, counts)
-
-
 def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
-              boot_groups: int, groups: ChunkGroups | None) -> np.ndarray | None:
-    """Add one chunk's sums of one loss (overall, per bootstrap group, per --group-by group) to
-    ``ls``; its per-row terms, or None when the loss is skipped (for these rows, and so for all)."""
+              boot_groups: int) -> np.ndarray | None:
+    """Add one chunk's sums of one loss (overall, and per bootstrap group) to ``ls``; its per-row
+    terms, or None when the loss is skipped (for these rows, and so for all)."""
     inputs, n = target.inputs, target.inputs.n
     reason = registry.skip_reason(spec, inputs, ls.params)  # (every chunk: the reason counts all rows)
     if reason is not None or ls.partial.skipped:  # skipped for some rows: skipped for all, no terms
@@ -289,11 +275,6 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
         ls.partial = ls.partial + Partial(rows=n, skipped=Skip(f"overflows float64{row}: values too large for it"))
         return None
     ls.partial = ls.partial + whole
-    if groups is not None:
-        sums = registry.sum_terms(spec, inputs, terms, groups.codes, len(groups.names), rows=target.rows)
-        for g, group in enumerate(groups.names):
-            part = sums.partial(g, int(groups.counts[g]))
-            ls.groups[group] = ls.groups[group] + part if group in ls.groups else part
     return terms
 
 
@@ -341,15 +322,20 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
 
 
 def _group_results(pair: PairState, overall: Result) -> list[Result]:
-    """One result per group value, shaped like the overall result (``group`` set, its own ``n``)."""
-    found = []
-    for group in sorted(pair.group_rows):
-        losses = {}
-        for name in overall.losses:
-            partial = pair.losses[name].groups.get(group)
-            value = registry.spec_for(name, pair.task).value(partial) if partial is not None and partial.weight > 0 \
-                else None
-            losses[name] = value if value is None or np.isfinite(value) else None
-        found.append(replace(overall, group=group, n=pair.group_rows[group], losses=losses, ci={}, signature=None,
-                             worst=None))
-    return found
+    """One result per group value, sorted by it, shaped like the overall result (``group`` set, its
+    own ``n``); every loss's values of all groups at once (:func:`~losscli.registry.group_values`)."""
+    table = pair.groups
+    values = {}
+    for name in overall.losses:
+        sums = table.loss_sums(name)
+        if sums is None:
+            values[name] = [None] * table.size
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            found = registry.group_values(registry.spec_for(name, pair.task), sums)
+        found = np.where((sums.weight > 0) & np.isfinite(found), found, np.nan)
+        values[name] = [None if np.isnan(v) else v for v in found.tolist()]
+    names, rows = table.names, table.rows.tolist()
+    order = sorted((g for g in range(table.size) if rows[g]), key=names.__getitem__)  # (groups with rows evaluated)
+    return [replace(overall, group=names[g], n=rows[g], losses={name: values[name][g] for name in values},
+                    ci={}, signature=None, worst=None) for g in order]

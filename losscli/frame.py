@@ -304,15 +304,19 @@ def arrow_repeated(text: str, n: int) -> pa.Array:
 
 
 def _dictionary(data: pa.Array) -> tuple[list[str], np.ndarray]:
-    """A string array's distinct values and each cell's index among them, −1 where empty (read from
-    the buffers: ``pc.fill_null`` with a Python number would import pandas, a fifth of a second)."""
+    """A string array's distinct values and each cell's index among them, −1 where empty."""
     encoded = data.dictionary_encode()
-    indices = encoded.indices
-    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4)
+    return encoded.dictionary.to_pylist(), indices(encoded.indices)
+
+
+def indices(data: pa.Array) -> np.ndarray:
+    """Arrow int32 indices as numpy, −1 where null (read from the buffers: ``pc.fill_null`` with a
+    Python number would import pandas, a fifth of a second)."""
+    codes = np.frombuffer(data.buffers()[1], dtype=np.int32, count=len(data), offset=data.offset * 4)
     codes = codes.astype(np.intp)
-    if indices.null_count:
-        codes[~_valid(indices)] = -1
-    return encoded.dictionary.to_pylist(), codes
+    if data.null_count:
+        codes[~_valid(data)] = -1
+    return codes
 
 
 def cut(value: object, size: int = 60) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
+from .groups import GroupTable
 from .pairing import Pair
 from .sums import GroupSums, Partial, Skip
 
@@ -33,19 +34,16 @@ MASK64 = (1 << 64) - 1
 
 @dataclass
 class LossState:
-    """One loss of one pair: its partial sums, bootstrap group sums and per-group partials."""
+    """One loss of one pair: its partial sums and bootstrap group sums (its ``--group-by`` sums are
+    the pair's :class:`~losscli.groups.GroupTable`)."""
 
     params: dict[str, Any]
     partial: Partial = field(default_factory=Partial)
     boot: GroupSums | None = None
-    groups: dict[str, Partial] = field(default_factory=dict)
 
     def merge(self, other: LossState) -> LossState:
-        groups = dict(self.groups)
-        for name, partial in other.groups.items():
-            groups[name] = groups[name] + partial if name in groups else partial
         boot = other.boot if self.boot is None else self.boot if other.boot is None else self.boot + other.boot
-        return LossState(self.params, self.partial + other.partial, boot, groups)
+        return LossState(self.params, self.partial + other.partial, boot)
 
 
 @dataclass
@@ -63,7 +61,7 @@ class PairState:
     rows: int = 0
     dropped: int = 0
     worst: list[dict[str, Any]] = field(default_factory=list)  # candidates, each with its "contribution"
-    group_rows: dict[str, int] = field(default_factory=dict)
+    groups: GroupTable = field(default_factory=GroupTable)  # --group-by: every loss's sums per group
     fingerprint: int = 0  # order-free sum of row hashes, mod 2^64
     evidence: list[str] = field(default_factory=list)
     boot_groups: int = 0
@@ -75,14 +73,12 @@ class PairState:
                 list(self.losses), [ls.params for ls in self.losses.values()], self.boot_groups)
 
     def merge(self, other: PairState, worst: int) -> PairState:
-        group_rows = dict(self.group_rows)
-        for name, rows in other.group_rows.items():
-            group_rows[name] = group_rows.get(name, 0) + rows
         return PairState(
             self.pair, self.task, self.kind, self.classes, self.positive, self.weight,
             {name: ls.merge(other.losses[name]) for name, ls in self.losses.items()},
             {**self.not_applicable, **other.not_applicable}, self.rows + other.rows, self.dropped + other.dropped,
-            top_rows(self.worst + other.worst, worst), group_rows, (self.fingerprint + other.fingerprint) & MASK64,
+            top_rows(self.worst + other.worst, worst), self.groups.merge(other.groups),
+            (self.fingerprint + other.fingerprint) & MASK64,
             self.evidence, self.boot_groups,
         )
 
@@ -152,9 +148,16 @@ class State:
             if not 0 <= _count(pair.boot_groups, f"pair '{name}': bootstrap groups") <= GROUPS:
                 raise ValueError(f"pair '{name}': {pair.boot_groups} bootstrap groups; at most {GROUPS}")
             classes = len(pair.classes) if pair.classes else None
+            _counts(pair.groups.rows, f"pair '{name}': group rows")
             for loss, ls in pair.losses.items():
-                for group, partial in [(None, ls.partial), *ls.groups.items()]:
-                    _check_partial(partial, classes, f"pair '{name}', {loss}" + (f", group {group}" if group else ""))
+                _check_partial(ls.partial, classes, f"pair '{name}', {loss}")
+                grouped = pair.groups.sums.get(loss)
+                if grouped is not None:
+                    shape = (pair.groups.size,)
+                    for values in (grouped.weighted_sum, grouped.weight, grouped.class_sums, grouped.class_weights):
+                        _finite(values, f"pair '{name}', {loss}: group sums", shape)
+                    if (grouped.weight < 0).any():
+                        raise ValueError(f"pair '{name}', {loss}: a group's weight is negative")
                 if ls.boot is not None:
                     for sums in (ls.boot.weighted_sum, ls.boot.weight):
                         _finite(sums, f"pair '{name}', {loss}: bootstrap sums", (pair.boot_groups,))
@@ -200,6 +203,11 @@ def _count(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{what} {value!r}: expected a whole number ≥ 0")
     return value
+
+
+def _counts(values: np.ndarray, what: str) -> None:
+    if (values < 0).any():
+        raise ValueError(f"{what}: a count below 0")
 
 
 def _finite(values: np.ndarray | None, what: str, shape: tuple[int, ...] | None = None) -> None:
@@ -260,20 +268,32 @@ def _pair_to_dict(p: PairState) -> dict[str, Any]:
                  "how": p.pair.how, "model": p.pair.model},
         "task": p.task, "kind": p.kind, "classes": p.classes, "positive": p.positive, "weight": p.weight,
         "losses": {name: {"params": ls.params, "partial": _partial_to_dict(ls.partial), "boot": _sums_to_dict(ls.boot),
-                          "groups": {g: _partial_to_dict(v) for g, v in ls.groups.items()}}
+                          "groups": _groups_to_dict(p.groups, name)}
                    for name, ls in p.losses.items()},
         "not_applicable": p.not_applicable, "rows": p.rows, "dropped": p.dropped, "worst": p.worst,
-        "group_rows": p.group_rows, "fingerprint": str(p.fingerprint), "evidence": p.evidence,
+        "group_rows": {name: rows for name, rows in zip(p.groups.names, p.groups.rows.tolist()) if rows},
+        "fingerprint": str(p.fingerprint),
+        "evidence": p.evidence,
         "boot_groups": p.boot_groups,
     }
 
 
 def _pair_from_dict(d: dict[str, Any]) -> PairState:
     pair = Pair(**d["pair"])
-    losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]), _sums_from_dict(v["boot"]),
-                              {g: _partial_from_dict(x) for g, x in v["groups"].items()})
+    losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]), _sums_from_dict(v["boot"]))
               for name, v in d["losses"].items()}
+    rows = {str(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
+    groups = GroupTable.from_partials(rows, {name: {str(g): _partial_from_dict(x) for g, x in v["groups"].items()}
+                                             for name, v in d["losses"].items()})
     return PairState(pair, d["task"], d["kind"], d["classes"], d["positive"], d["weight"], losses,
                      d["not_applicable"], int(d["rows"]), int(d["dropped"]), list(d["worst"]),
-                     {k: int(v) for k, v in d["group_rows"].items()}, int(d["fingerprint"]), list(d["evidence"]),
-                     int(d["boot_groups"]))
+                     groups, int(d["fingerprint"]), list(d["evidence"]), int(d["boot_groups"]))
+
+
+def _groups_to_dict(groups: GroupTable, loss: str) -> dict[str, Any]:
+    """One loss's sums per group, as a state file holds them: a :class:`Partial` per group value."""
+    sums = groups.loss_sums(loss)
+    if sums is None:
+        return {}
+    return {name: _partial_to_dict(sums.partial(g, int(groups.rows[g]))) for g, name in enumerate(groups.names)
+            if groups.rows[g]}

@@ -107,6 +107,59 @@ def test_group_by_unknown_column_and_gates_use_the_overall_result(regression):
     assert len(report["gates"]) == 1 and report["gates"][0]["value"] == report["results"][0]["losses"]["mse"]
 
 
+def test_many_groups_over_many_chunks_and_shards_equal_pandas_and_scikit_learn(write, monkeypatch, tmp_path):
+    """1,500 groups met chunk after chunk (new ones in every chunk), numeric ids and empty cells: each
+    group's n and losses as pandas groups them and scikit-learn scores them; states of two shards
+    merged give the same."""
+    import pandas as pd
+
+    from losscli import csv_stream
+
+    n = 6000
+    local = np.random.default_rng(3)
+    y = local.integers(0, 2, n)
+    p = np.clip(0.3 + 0.4 * y + local.normal(0, 0.2, n), 0.01, 0.99).round(6)
+    user = np.arange(n) // 4  # 1,500 users, in order: every chunk brings new ones
+    cells = user.astype(str).astype(object)
+    cells[::97] = ""  # empty cells: the group "(missing)"
+    frame = pd.DataFrame({"y_true": y, "y_pred": p, "user": cells})
+    whole = write("g.csv", frame.to_csv(index=False))
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 8_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    report = run("eval", whole, "--group-by", "user", "--format", "json").json
+    groups = {r["group"]: r for r in report["results"] if r["group"] is not None}
+    expected = frame.assign(user=frame["user"].replace("", "(missing)")).groupby("user")
+    assert set(groups) == set(expected.groups) and len(groups) == 1501
+    assert [r["group"] for r in report["results"][1:]] == sorted(groups)
+    for name, rows in expected:
+        assert groups[name]["n"] == len(rows)
+        assert groups[name]["losses"]["binary_crossentropy"] == pytest.approx(
+            metrics.log_loss(rows["y_true"], rows["y_pred"], labels=[0, 1]), rel=1e-12)
+        assert groups[name]["losses"]["brier"] == pytest.approx(
+            metrics.brier_score_loss(rows["y_true"], rows["y_pred"], pos_label=1), rel=1e-12, abs=1e-15)
+    states = []
+    for i, part in enumerate((frame.iloc[:2500], frame.iloc[2500:])):
+        state = tmp_path / f"s{i}.json"
+        run("eval", write(f"part{i}.csv", part.to_csv(index=False)), "--group-by", "user", "--state", state)
+        states.append(state)
+    merged = run("merge", *states).json
+    assert [(r["group"], r["n"]) for r in merged["results"]] == [(r["group"], r["n"]) for r in report["results"]]
+    for ours, theirs in zip(merged["results"], report["results"]):
+        assert ours["losses"] == pytest.approx(theirs["losses"], rel=1e-12)
+
+
+def test_group_values_are_stripped_and_a_float_nan_is_missing(write):
+    text = "y_true,y_pred,site,score_band\n" + "".join(
+        f"{i % 2},{0.2 + 0.6 * (i % 2)},{[' a', 'a ', 'b', ''][i % 4]},{['1.5', '', '2.5', 'nan'][i % 4]}\n"
+        for i in range(40))
+    path = write("s.csv", text)
+    sites = {r["group"]: r["n"] for r in run("eval", path, "--group-by", "site").json["results"][1:]}
+    assert sites == {"a": 20, "b": 10, "(missing)": 10}
+    bands = {r["group"]: r["n"] for r in run("eval", path, "--group-by", "score_band").json["results"][1:]}
+    assert bands == {"1.5": 10, "2.5": 10, "(missing)": 20}
+
+
 # --- ids next to row numbers -------------------------------------------------------------------
 
 def _passengers():
