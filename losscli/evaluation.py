@@ -29,13 +29,15 @@ from .joins import load
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
-from .reading import Prefetched, StartedRead, tables
+from .reading import Prefetched, StartedRead, gathered, tables
 from .results import Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, LossState, PairState, State, top_rows
 from .sums import Partial, Skip
 from .value_pairing import pair_by_values, split_models
+
+GROUP_CELLS = 1 << 21  # cells (rows × columns) per chunk with --group-by (see frames)
 
 
 @dataclass
@@ -107,7 +109,10 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
         with closing(_chunks_of(source, options, started)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
-            for table in chunks:
+            # with --group-by, chunks of a million cells: each chunk looks its group values up among
+            # those seen (a hash table of them made again), 68 times for 3M rows and 100k groups in
+            # blocks of 1 MiB (4.5 s), 5 times in chunks of GROUP_CELLS (0.4 s)
+            for table in gathered(chunks, GROUP_CELLS) if options.group_by else chunks:
                 yield frame_from_table(table, display_name(source), offset)
                 offset += table.num_rows
 
@@ -333,9 +338,9 @@ def _group_results(pair: PairState, overall: Result) -> list[Result]:
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
             found = registry.group_values(registry.spec_for(name, pair.task), sums)
-        found = np.where((sums.weight > 0) & np.isfinite(found), found, np.nan)
-        values[name] = [None if np.isnan(v) else v for v in found.tolist()]
+        listed = found.astype(object)
+        listed[(sums.weight <= 0) | ~np.isfinite(found)] = None
+        values[name] = listed.tolist()
     names, rows = table.names, table.rows.tolist()
     order = sorted((g for g in range(table.size) if rows[g]), key=names.__getitem__)  # (groups with rows evaluated)
-    return [replace(overall, group=names[g], n=rows[g], losses={name: values[name][g] for name in values},
-                    ci={}, signature=None, worst=None) for g in order]
+    return [overall.of_group(names[g], rows[g], {name: values[name][g] for name in values}) for g in order]

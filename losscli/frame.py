@@ -319,6 +319,15 @@ def indices(data: pa.Array) -> np.ndarray:
     return codes
 
 
+def arrow_strings(values: list[str]) -> pa.Array:
+    """Python strings as an Arrow string array, built from its buffers (``pa.array`` imports pandas)."""
+    encoded = [value.encode() for value in values]
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers)
+
+
 def cut(value: object, size: int = 60) -> str:
     """A cell's text for a message: quoted, on one line, at most ``size`` characters."""
     from .escape import one_line

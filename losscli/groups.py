@@ -1,10 +1,11 @@
 """``--group-by``: every loss's sums per group value, as arrays over group codes.
 
 A chunk's group values (its group column as text, stripped, dictionary-encoded by Arrow; empty
-cells are the group MISSING_GROUP) are matched to the values seen before (a dictionary lookup per
-distinct value of the chunk), new values are appended, and every loss adds its per-row terms to its
-groups with ``np.bincount`` (:func:`losscli.registry.sum_terms`): no Python loop or object per row,
-nor per group and loss. Two tables (shards, states) merge by matching their values the same way.
+cells are the group MISSING_GROUP) are matched to the values seen before by a hash lookup (Arrow's
+``index_in``), new values are appended, and every loss adds its per-row terms to its groups with
+``np.bincount`` (:func:`losscli.registry.sum_terms`): no Python loop or object per row or group
+while reading. Two tables (shards, states) merge by matching their values the same way. Arrow
+arrays are never built from Python values here (``pa.array`` imports pandas, a fifth of a second).
 """
 
 from __future__ import annotations
@@ -15,64 +16,63 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .frame import Frame, _is_string_type, _one_array, indices, to_numpy
+from .frame import Frame, _is_string_type, _one_array, arrow_strings, indices, to_numpy
 from .sums import GroupSums, Partial
 
 MISSING_GROUP = "(missing)"  # the group of rows whose group cell is empty
+_MISSING = arrow_strings([MISSING_GROUP])
 
 
-def chunk_groups(frame: Frame, column: str, positions: np.ndarray) -> tuple[list[str], np.ndarray]:
+def chunk_groups(frame: Frame, column: str, positions: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """A chunk's distinct group values (text, stripped; MISSING_GROUP last, for empty cells) and the
     index among them of each row at ``positions`` (the rows evaluated)."""
     col = frame.column(column)
     data = _one_array(col.data)
     text = data if _is_string_type(data.type) else data.cast(pa.string())
     encoded = pc.utf8_trim_whitespace(text).dictionary_encode()
+    dictionary = encoded.dictionary.cast(pa.string())
     codes = indices(encoded.indices)
-    empty = np.append(to_numpy(pc.utf8_length(encoded.dictionary)) == 0, True)  # (the last: a null cell's −1)
+    empty = np.append(to_numpy(pc.utf8_length(dictionary)) == 0, True)  # (the last: a null cell's −1)
     missing = empty[codes]
     if pa.types.is_floating(data.type):
         missing |= np.isnan(col.floats)
-    codes = np.where(missing, len(encoded.dictionary), codes)[positions]
-    return encoded.dictionary.to_pylist() + [MISSING_GROUP], codes
+    codes = np.where(missing, len(dictionary), codes)[positions]
+    return pa.concat_arrays([dictionary, _MISSING]), codes
 
 
 @dataclass
 class GroupTable:
-    """One pair's groups: their values in order of first appearance, the rows of each, and each
-    loss's :class:`GroupSums` (one entry per group; a loss that was skipped has none). A value met
-    in a chunk but in no row evaluated (rows dropped) has 0 rows, and no result."""
+    """One pair's groups: their values in order of first appearance (``known``, in Arrow), the rows
+    of each, and each loss's :class:`GroupSums` (one entry per group; a loss that was skipped has
+    none). A value met in a chunk but in no row evaluated (rows dropped) has 0 rows, and no result."""
 
-    names: list[str] = field(default_factory=list)
+    known: pa.Array = field(default_factory=lambda: arrow_strings([]))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sums: dict[str, GroupSums] = field(default_factory=dict)
-    index: dict[str, int] = field(default_factory=dict, repr=False)  # value -> its group
-
-    def __post_init__(self) -> None:
-        self.index = {name: g for g, name in enumerate(self.names)}
 
     @property
     def size(self) -> int:
-        return len(self.names)
+        return len(self.known)
 
-    def codes(self, values: list[str], codes: np.ndarray) -> np.ndarray:
+    @property
+    def names(self) -> list[str]:
+        return [str(name) for name in self.known.to_pylist()]
+
+    def codes(self, values: pa.Array, codes: np.ndarray) -> np.ndarray:
         """Each row's group in this table, from a chunk's ``codes`` into its distinct ``values``;
         the values not seen before are appended, and the rows counted."""
         rows = self.place(values)[codes]
         self.rows = _grown(self.rows, self.size) + np.bincount(rows, minlength=self.size)
         return rows
 
-    def place(self, values: list[str]) -> np.ndarray:
-        """The group of each of ``values``; new ones appended.
-
-        A dictionary lookup per distinct value of a chunk: Arrow's ``index_in`` hashes the values
-        seen again at every chunk, 3.1 s for 68 chunks of 100k users where this takes 0.3 s."""
-        index = self.index
-        for value in values:
-            if value not in index:
-                index[value] = len(self.names)
-                self.names.append(value)
-        return np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+    def place(self, values: pa.Array) -> np.ndarray:
+        """The group of each of ``values``: a hash lookup among the values seen (Arrow's
+        ``index_in``); new ones appended."""
+        found = pc.index_in(values, value_set=self.known)
+        if found.null_count:
+            self.known = pa.concat_arrays([self.known, pc.unique(values.filter(pc.is_null(found)))])
+            found = pc.index_in(values, value_set=self.known)
+        return indices(found)
 
     def add(self, loss: str, sums: GroupSums) -> None:
         """Add a chunk's sums of ``loss`` (one entry per group of the table so far)."""
@@ -81,10 +81,10 @@ class GroupTable:
 
     def merge(self, other: GroupTable) -> GroupTable:
         """Both tables' groups: ``other``'s values matched to these, new ones appended."""
-        merged = GroupTable(list(self.names), self.rows.copy(), dict(self.sums))
+        merged = GroupTable(self.known, self.rows.copy(), dict(self.sums))
         if not other.size:
             return merged
-        codes = merged.place(other.names)
+        codes = merged.place(other.known)
         merged.rows = _grown(merged.rows, merged.size)
         np.add.at(merged.rows, codes, other.rows)
         for loss, sums in other.sums.items():
@@ -101,7 +101,7 @@ class GroupTable:
     @classmethod
     def from_partials(cls, rows: dict[str, int], partials: dict[str, dict[str, Partial]]) -> GroupTable:
         """A table from per-group counts and per-loss, per-group :class:`Partial` sums (a state file's)."""
-        table = cls(list(rows), np.array(list(rows.values()), dtype=np.int64))
+        table = cls(arrow_strings(list(rows)), np.array(list(rows.values()), dtype=np.int64))
         index = {name: g for g, name in enumerate(rows)}
         for loss, groups in partials.items():
             if not groups:

@@ -153,6 +153,23 @@ class Prefetched:
                 self._thread.join(0.01)
 
 
+def gathered(tables: Iterator[pa.Table], cells: int) -> Iterator[pa.Table]:
+    """The first table, then the others joined into tables of about ``cells`` cells (at least)."""
+    held: list[pa.Table] = []
+    count = 0
+    for i, table in enumerate(tables):
+        if i == 0:
+            yield table  # (the first rows decide the plan, alone)
+            continue
+        held.append(table)
+        count += table.num_rows * max(table.num_columns, 1)
+        if count >= cells:
+            yield pa.concat_tables(held)
+            held, count = [], 0
+    if held:
+        yield pa.concat_tables(held)
+
+
 def tables(path: str, delimiter: str | None = None, decimal: str | None = None) -> Prefetched:
     """The file's chunks from a background thread (close it when done early), with the column
     choice its reader follows."""
