@@ -37,7 +37,8 @@ from .state import MASK64, LossState, PairState, State, top_rows
 from .sums import Partial, Skip
 from .value_pairing import pair_by_values, split_models
 
-GROUP_CELLS = 1 << 21  # cells (rows × columns) per chunk with --group-by (see frames)
+CHUNK_ROWS = 4096  # rows per evaluated chunk, at least (see frames)
+GROUP_CELLS = 1 << 21  # cells (rows × columns) per chunk with --group-by, at least
 
 
 @dataclass
@@ -109,10 +110,11 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
         with closing(_chunks_of(source, options, started)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
-            # with --group-by, chunks of a million cells: each chunk looks its group values up among
-            # those seen (a hash table of them made again), 68 times for 3M rows and 100k groups in
-            # blocks of 1 MiB (4.5 s), 5 times in chunks of GROUP_CELLS (0.4 s)
-            for table in gathered(chunks, GROUP_CELLS) if options.group_by else chunks:
+            # chunks of CHUNK_ROWS rows at least: a wide file's 1 MiB blocks hold ~120 rows of 1000
+            # classes, and each chunk checks and converts every column; with --group-by, of
+            # GROUP_CELLS cells: each chunk looks its group values up among those seen (a hash table
+            # of them made again), 68 times for 3M rows and 100k groups in blocks (4.5 s), 5 times (0.4 s)
+            for table in gathered(chunks, CHUNK_ROWS, GROUP_CELLS if options.group_by else 0):
                 yield frame_from_table(table, display_name(source), offset)
                 offset += table.num_rows
 

@@ -153,21 +153,29 @@ class Prefetched:
                 self._thread.join(0.01)
 
 
-def gathered(tables: Iterator[pa.Table], cells: int) -> Iterator[pa.Table]:
-    """The first table, then the others joined into tables of about ``cells`` cells (at least)."""
+def gathered(tables: Iterator[pa.Table], rows: int, cells: int = 0) -> Iterator[pa.Table]:
+    """The first table, then the others joined into tables of at least ``rows`` rows and ``cells``
+    cells (fewer where the columns change: a later piece holding just the columns used, or a column
+    read as text, with its metadata; and at the end)."""
     held: list[pa.Table] = []
-    count = 0
     for i, table in enumerate(tables):
         if i == 0:
             yield table  # (the first rows decide the plan, alone)
             continue
+        if held and not table.schema.equals(held[0].schema, check_metadata=True):
+            yield _joined(held)
+            held = []
         held.append(table)
-        count += table.num_rows * max(table.num_columns, 1)
-        if count >= cells:
-            yield pa.concat_tables(held)
-            held, count = [], 0
+        count = sum(t.num_rows for t in held)
+        if count >= rows and count * table.num_columns >= cells:
+            yield _joined(held)
+            held = []
     if held:
-        yield pa.concat_tables(held)
+        yield _joined(held)
+
+
+def _joined(tables: list[pa.Table]) -> pa.Table:
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def tables(path: str, delimiter: str | None = None, decimal: str | None = None) -> Prefetched:
