@@ -1,19 +1,21 @@
 """Shards: ``--engine dask`` and ``losscli merge``, both built on the mergeable :class:`State`.
 
 ``evaluate_on_dask`` reads the first shard's first chunk to decide how every shard is read, runs
-each other shard as a Dask task that sums its rows into a copy of that plan, and adds the states.
+every shard as a Dask task that sums its rows into an empty copy of that plan (the decisions alone,
+so that Dask has little to hand to each task), and adds the states.
 ``merge_states`` adds the states saved by ``eval --state`` on shards run anywhere.
 """
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 from . import registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .evaluation import Evaluation, columns_used, finish, frames, sources, update
+from .evaluation import Evaluation, columns_used, finish, frames, sized, sources, update
 from .frame import frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
@@ -44,7 +46,7 @@ def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_fi
     state = empty_like(template)
     offset = 0
     columns = ColumnChoice(columns_used(template, options))
-    for table in iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns):
+    for table in sized(iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns), options):
         state = update(state, frame_from_table(table, display_name(source), offset), options, several_files=True)
         offset += table.num_rows
     return state
@@ -62,13 +64,13 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     options = replace(options, for_merge=True)
     files = sources(predictions)
     explain: list[str] = []
-    first: State | None = None
-    for frame in frames(files[0], options):
-        first = update(first, frame, options, explain=explain, classic=False, several_files=len(files) > 1)
+    with closing(frames(files[0], options)) as chunks:  # the first chunk decides how every shard is read
+        plan = update(None, next(chunks), options, explain=explain, classic=False, several_files=len(files) > 1)
     from .plugins import loaded_files
 
     plugin_files = tuple(loaded_files())
-    tasks = [dask.delayed(evaluate_shard)(f, options, first, plugin_files) for f in files[1:]]
+    template = empty_like(plan)  # (the decisions alone: small, whatever the first chunk held)
+    tasks = [dask.delayed(evaluate_shard)(f, options, template, plugin_files) for f in files]
     if scheduler:
         try:
             from dask.distributed import Client
@@ -83,11 +85,10 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
             states = client.gather(client.compute(tasks))
     else:
         states = dask.compute(*tasks, scheduler="threads")
-    if first is None:  # (a reader yields at least one chunk, empty when the file has no rows)
-        raise DataError(f"{files[0]}: nothing to evaluate")
-    merged = first
-    for state in states:
+    merged = states[0]
+    for state in states[1:]:
         merged = merged.merge(state)
+    merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
 
 
