@@ -199,17 +199,17 @@ def eval_command(
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
         if engine not in ("local", "dask"):
             raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
-        if engine == "dask":
-            from .shards import evaluate_on_dask
+        progress = _progress(pred_file)
+        try:
+            if engine == "dask":
+                from .shards import evaluate_on_dask
 
-            result = evaluate_on_dask(pred_file, options, scheduler)
-        else:
-            progress = _progress(pred_file)
-            try:
+                result = evaluate_on_dask(pred_file, options, scheduler, progress)
+            else:
                 result = evaluate(pred_file, options, progress=progress, started=ctx.obj)
-            finally:
-                if progress is not None:
-                    progress.stop()
+        finally:
+            if progress is not None:
+                progress.stop()
         if explain:
             for line in result.explain:
                 say(line, "dim")

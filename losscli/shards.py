@@ -8,9 +8,11 @@ so that Dask has little to hand to each task), and adds the states.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import registry
 from .csv_stream import ColumnChoice
@@ -52,9 +54,11 @@ def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_fi
     return state
 
 
-def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None) -> Evaluation:
+def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None,
+                     progress: Callable[[int], None] | None = None) -> Evaluation:
     """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
-    ``scheduler``), merged. The first shard's first chunk decides how every shard is read."""
+    ``scheduler``), merged two by two. The first shard's first chunk decides how every shard is
+    read. ``progress`` is told the rows of each shard done (local threads)."""
     try:
         import dask
     except ImportError:
@@ -71,6 +75,7 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     plugin_files = tuple(loaded_files())
     template = empty_like(plan)  # (the decisions alone: small, whatever the first chunk held)
     tasks = [dask.delayed(evaluate_shard)(f, options, template, plugin_files) for f in files]
+    total = _merged_in_pairs(tasks)
     if scheduler:
         try:
             from dask.distributed import Client
@@ -82,14 +87,43 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
             raise UsageError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({error}); "
                              "start the cluster, or check the address (e.g. tcp://host:8786)") from None
         with client:
-            states = client.gather(client.compute(tasks))
+            merged = client.compute(total).result()
     else:
-        states = dask.compute(*tasks, scheduler="threads")
-    merged = states[0]
-    for state in states[1:]:
-        merged = merged.merge(state)
+        with _ShardsDone(progress):
+            (merged,) = dask.compute(total, scheduler="threads")
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
+
+
+def _merged_in_pairs(states: list[Any]) -> Any:
+    """The Dask task of all shards' states merged, two by two as they are ready (a tree: the merges
+    run on the workers, and a state is let go once merged), in file order."""
+    import dask
+
+    while len(states) > 1:
+        pairs = [dask.delayed(State.merge)(a, b) for a, b in zip(states[::2], states[1::2])]
+        states = pairs + states[len(pairs) * 2:]
+    return states[0]
+
+
+class _ShardsDone:
+    """A Dask callback (local threads) that reports the rows of each shard evaluated to ``progress``."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        from dask.callbacks import Callback
+
+        class Reporting(Callback):
+            def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+                if progress is not None and isinstance(result, State) and not result.ids:  # (a shard, not a merge)
+                    progress(result.rows)
+
+        self.callback = Reporting()
+
+    def __enter__(self) -> None:
+        self.callback.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.callback.__exit__(*exc)
 
 
 def _cannot_be_negative(name: str, task: str) -> bool:

@@ -290,3 +290,15 @@ def test_a_skip_reason_counts_the_rows_of_every_chunk_and_shard(tmp_path, monkey
     for shard, state in zip(("a.csv", "b.csv"), states):
         assert run("eval", tmp_path / shard, *args, "--state", state).code == 0
     assert run("merge", *states).json["results"][0]["skipped"]["msle"] == expected
+
+
+def test_dask_reports_each_shards_rows_and_merges_them_in_file_order(dataset):
+    pytest.importorskip("dask")
+    from losscli.options import EvalOptions
+    from losscli.shards import evaluate_on_dask
+
+    _task, folder, _whole = dataset
+    seen: list[int] = []
+    result = evaluate_on_dask(str(folder / "shard_*.csv"), EvalOptions(), progress=seen.append)
+    assert sorted(seen) == [350, 350, 400, 400]  # the rows of each shard (cuts 0, 350, 750, 1150, 1500)
+    assert [s.rsplit("/", 1)[-1] for s in result.state.sources] == [f"shard_{i}.csv" for i in range(4)]
