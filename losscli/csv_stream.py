@@ -228,9 +228,12 @@ NEWLINE = b"\n"
 
 
 def _has_hex(piece: pa.Buffer) -> bool:
-    """Whether the text holds ``0x``/``0X`` anywhere (a byte search; rare in prediction files)."""
-    text = memoryview(piece).tobytes()
-    return b"0x" in text or b"0X" in text
+    """Whether the text holds ``0x``/``0X`` anywhere (rare in prediction files): the x's, read in
+    place, and the byte before each."""
+    text = np.frombuffer(piece, dtype=np.uint8)
+    x = np.flatnonzero((text | 0x20) == ord("x"))
+    x = x[x > 0]
+    return bool(len(x)) and bool((text[x - 1] == ord("0")).any())
 
 
 def _lines(piece: pa.Buffer) -> int:
