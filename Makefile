@@ -34,7 +34,8 @@ lint: $(TESTING)  # ruff and mypy, configured in pyproject.toml; CI runs it befo
 fuzz: $(TESTING)  # the long run of the mutated-input test (make test runs 200 of them)
 	FUZZ_INPUTS=$${FUZZ_INPUTS:-5000} $(BIN)/python -m pytest -q tests/test_fuzz.py
 
-bench: $(TESTING)
+bench: $(TESTING)  # DuckDB and polars are the benchmark's alternatives only, not losscli's dependencies
+	$(BIN)/python -m pip install --quiet duckdb polars
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 sample-data: $(RUNTIME)
