@@ -259,8 +259,8 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
             ids = analysis.row_ids(frame, id_column, target)
             pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file, ids),
                                   options.worst)
-        if options.per_row and spec.finish is None:
-            per_row[prefix + name] = (target.positions, terms)
+        if options.per_row and spec.finish is None and spec.reduction != "class_balanced":
+            per_row[prefix + name] = (target.positions, terms)  # (a term whose mean is the loss)
 
 
 def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,

@@ -160,6 +160,23 @@ def test_group_values_are_stripped_and_a_float_nan_is_missing(write):
     assert bands == {"1.5": 10, "2.5": 10, "(missing)": 20}
 
 
+def test_every_per_row_column_averages_to_its_loss(write, tmp_path):
+    """The per-row file has a column for a loss only when the mean of its column is the loss: not
+    the class-balanced weighted cross-entropy (a mean of per-class means), not rmse."""
+    y = rng.integers(0, 2, 200)
+    y[:150] = 0  # imbalanced: the class-balanced mean differs from the plain one
+    p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.2, 200), 0.01, 0.99)
+    out = tmp_path / "rows.csv"
+    report = run("eval", write("b.csv", csv_text({"y_true": y, "y_pred": p})), "--per-row", out).json
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    losses = report["results"][0]["losses"]
+    columns = [c for c in rows[0] if c != "row"]
+    assert "weighted_crossentropy" in losses and "weighted_crossentropy" not in columns
+    assert "binary_crossentropy" in columns
+    for name in columns:
+        assert np.mean([float(r[name]) for r in rows]) == pytest.approx(losses[name], rel=1e-12), name
+
+
 # --- ids next to row numbers -------------------------------------------------------------------
 
 def _passengers():
