@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .errors import DataError, UsageError, closest, where
-from .frame import Column, Frame, _is_string_type, cut, frame_from_table, to_numpy
+from .errors import DataError, LossCliError, UsageError, closest, where
+from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
 from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
 from .opening import display_name
 from .reading import read_table
@@ -67,7 +67,8 @@ def _could_be_key(frame: Frame, name: str) -> bool:
 @dataclass
 class Join:
     """How a labels file meets the predictions: on ``key`` (``other_key`` in the labels file;
-    ``order``: each row's row there), or row by row (``key`` None); ``how`` says why."""
+    ``order``: each row's row there, None when both files list the same ids in the same order), or
+    row by row (``key`` None); ``how`` says why."""
 
     key: str | None
     other_key: str | None
@@ -75,42 +76,136 @@ class Join:
     how: str
 
 
-def _ids(frame: Frame, key: str) -> Any:
-    """A key column's values as text (a pandas Index)."""
-    import pandas as pd
+def _id_type(first: Frame, key: str, second: Frame, other_key: str) -> pa.DataType:
+    """The type two key columns are compared in: int64 when both hold integers (uint64 aside: its
+    largest values are not int64's), else text, as ids were always compared (7 and "7" are one id;
+    large_string when either column is)."""
+    kinds = [frame.columns[name].data.type for frame, name in ((first, key), (second, other_key))
+             if name in frame.columns]  # (a column that is not there is named when its ids are read)
+    if all(pa.types.is_integer(kind) and kind != pa.uint64() for kind in kinds):
+        return pa.int64()
+    return pa.large_string() if any(pa.types.is_large_string(kind) for kind in kinds) else pa.string()
 
+
+def _ids(frame: Frame, key: str, kind: pa.DataType) -> pa.Array:
+    """A key column's ids as one Arrow array of ``kind`` (:func:`_id_type`): integers as int64, other
+    values cast to text (dates, floats, booleans as Arrow writes them)."""
+    data = _one_array(_key_column(frame, key).data)
+    if data.type == kind:
+        return data
+    if pa.types.is_integer(kind) or _is_string_type(data.type):
+        return data.cast(kind)  # a narrower integer as int64; string as large_string
     try:
-        return pd.Index(to_numpy(_key_column(frame, key).data.cast(pa.string())))
+        return data.cast(pa.string()).cast(kind)
     except pa.ArrowInvalid:
         raise DataError(f"{where(frame.source, key)}ids that are not valid UTF-8 text; save the file as UTF-8") \
             from None
 
 
+def _first_repeat(ids: pa.Array) -> tuple[Any, np.ndarray] | None:
+    """The first id in file order seen a second time, and its first three rows (counted from 1);
+    None when every id is unique. ``ids`` holds no empty id."""
+    if pa.types.is_integer(ids.type):  # (integers are told unique by a sort: a tenth of a hash's time)
+        values = np.sort(to_numpy(ids))
+        if not (values[1:] == values[:-1]).any():
+            return None
+    encoded = ids.dictionary_encode()  # (codes are numbered in the order the ids first appear)
+    if len(encoded.dictionary) == len(ids):
+        return None
+    codes = to_numpy(encoded.indices)
+    seen = np.maximum.accumulate(codes)  # the largest code so far: a smaller or equal one was seen before
+    again = int(np.flatnonzero(codes[1:] <= seen[:-1])[0]) + 1
+    return encoded.dictionary[int(codes[again])].as_py(), np.flatnonzero(codes == codes[again])[:3] + 1
+
+
+def _ids_problem(frame: Frame, key: str, ids: pa.Array) -> str | None:
+    """Why a file's ids cannot join (its first empty id, or its first repeated id with its rows), or None."""
+    if ids.null_count:
+        i = int(np.flatnonzero(to_numpy(ids.is_null()))[0])
+        return f"{where(frame.source, key, i + 1)}empty join id; every row needs an id"
+    repeated = _first_repeat(ids)
+    if repeated is None:
+        return None
+    value, rows = repeated
+    return (f"{where(frame.source, key)}id {cut(value)} appears more than once (rows "
+            f"{', '.join(map(str, rows))}); ids must be unique to join")
+
+
+def _one_to_one(ids: pa.Array, other_ids: pa.Array, found: pa.Array) -> np.ndarray | None:
+    """Each id's row among ``other_ids`` (``found``: :func:`_key_order`'s lookup) when the two match
+    one to one, else None. The lookup tells it alone: every id is found, and as many rows are found,
+    each once, as ``other_ids`` has (then neither file repeats an id, and neither has one the other lacks)."""
+    if ids.null_count or found.null_count or len(ids) != len(other_ids):
+        return None
+    order = to_numpy(found)
+    found_once = np.zeros(len(other_ids), dtype=bool)
+    found_once[order] = True
+    return order if found_once.all() else None
+
+
+def _unmatched(first: Frame, key: str, ids: pa.Array, second: Frame, other_ids: pa.Array, found: pa.Array,
+               hint: str) -> str:
+    """Why ids unique in both files do not match one to one: the first id (in ``first``'s order) with no
+    row in ``second`` and how many there are; else how many ids ``second`` has beyond them, and the
+    first of those in text order."""
+    import pyarrow.compute as pc
+
+    if found.null_count:
+        i = int(np.flatnonzero(to_numpy(found.is_null()))[0])
+        return (f"{where(first.source, key, i + 1)}id {cut(ids[i].as_py())} has no row in {second.source} "
+                f"({found.null_count} ids in all); {hint}")
+    unused = np.ones(len(other_ids), dtype=bool)
+    unused[to_numpy(found)] = False
+    extra = other_ids.take(arrow_numbers(np.flatnonzero(unused)))
+    smallest = pc.min(extra if _is_string_type(extra.type) else extra.cast(pa.string())).as_py()
+    return f"{second.source}: {len(extra)} ids are not in {first.source} (first: {cut(smallest)}); {hint}"
+
+
 def _key_order(first: Frame, second: Frame, key: str, other_key: str,
-                 hint: str) -> tuple[np.ndarray | None, str | None]:
-    """For each row of ``first`` its row in ``second`` by ``key`` (``other_key`` there); or None and
-    why they cannot join."""
-    keys = []
-    for frame, name in ((first, key), (second, other_key)):
-        values = _ids(frame, name)
-        if values.hasnans:
-            i = int(np.flatnonzero(values.isna())[0])
-            return None, f"{where(frame.source, name, i + 1)}empty join id; every row needs an id"
-        if not values.is_unique:
-            dup = values[values.duplicated()][0]
-            rows = np.flatnonzero(values == dup)[:3] + 1
-            return None, (f"{where(frame.source, name)}id {cut(dup)} appears more than once (rows "
-                          f"{', '.join(map(str, rows))}); ids must be unique to join")
-        keys.append(values)
-    order = keys[1].get_indexer(keys[0])
-    if (order < 0).any():
-        i = int(np.flatnonzero(order < 0)[0])
-        return None, (f"{where(first.source, key, i + 1)}id {cut(keys[0][i])} has no row in {second.source} "
-                      f"({int((order < 0).sum())} ids in all); {hint}")
-    if second.n_rows > first.n_rows:
-        extra = keys[1].difference(keys[0])
-        return None, f"{second.source}: {len(extra)} ids are not in {first.source} (first: {cut(extra[0])}); {hint}"
-    return order, None
+               hint: str) -> tuple[np.ndarray | None, str | None]:
+    """For each row of ``first`` its row in ``second`` by ``key`` (``other_key`` there), None when the
+    files list the same ids in the same order; or, when they cannot join, why (the second item).
+
+    The ids stay in Arrow: one hash lookup (``index_in``) finds each id's row and, when every row
+    is found once, shows the files match one to one. Otherwise the first problem is named, checked
+    as the files are read: the first file's empty or repeated ids, the second's, an id of ``first``
+    that ``second`` lacks, then ids ``second`` has beyond ``first``'s."""
+    import pyarrow.compute as pc
+
+    kind = _id_type(first, key, second, other_key)
+    ids = _ids(first, key, kind)
+    try:
+        other_ids = _ids(second, other_key, kind)
+    except LossCliError:  # (unreadable ids in the second file are named once the first file's are found fine)
+        problem = _ids_problem(first, key, ids)
+        if problem:
+            return None, problem
+        raise
+    if ids.equals(other_ids):  # the same ids in the same order: no lookup, and no reordering
+        return None, _ids_problem(first, key, ids)
+    found = pc.index_in(ids, value_set=other_ids)
+    # the lookup's hash table (some 200 MB for 3M ids) goes back to the system rather than staying in
+    # Arrow's pool beside the arrays numpy scores the rows with
+    pa.default_memory_pool().release_unused()
+    order = _one_to_one(ids, other_ids, found)
+    if order is not None:
+        return order, None
+    return None, (_ids_problem(first, key, ids) or _ids_problem(second, other_key, other_ids)
+                  or _unmatched(first, key, ids, second, other_ids, found, hint))
+
+
+def _same_ids(first: Frame, key: str, second: Frame, other_key: str) -> bool:
+    """Whether two key columns hold the same ids (empty ones included) in the same order."""
+    kind = _id_type(first, key, second, other_key)
+    return bool(_ids(first, key, kind).equals(_ids(second, other_key, kind)))
+
+
+def _same_order(order: np.ndarray | None, other: np.ndarray | None) -> bool:
+    """Whether two :attr:`Join.order` put the rows in the same order (None: each row its own)."""
+    if order is None or other is None:
+        given = other if order is None else order
+        return given is None or bool((given == np.arange(len(given))).all())
+    return bool(np.array_equal(order, other))
 
 
 def _counts_rows(frame: Frame, name: str) -> bool:
@@ -150,15 +245,15 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
             raise DataError(problem)
         return Join(key, other, order, f"on '{on}' (--on)")
     shared = shared_keys(first, second)
-    keys: dict[tuple[str, str], np.ndarray] = {}
+    keys: dict[tuple[str, str], np.ndarray | None] = {}
     problems: dict[tuple[str, str], str | None] = {}  # shared id columns that cannot join, and why
     for a, b in shared:
         order, problem = _key_order(first, second, a, b, hint)
-        if order is not None:
+        if problem is None:
             keys[a, b] = order
         elif is_key_like(a):
             problems[a, b] = problem
-    if len(keys) > 1 and any(not np.array_equal(order, next(iter(keys.values()))) for order in keys.values()):
+    if len(keys) > 1 and any(not _same_order(order, next(iter(keys.values()))) for order in keys.values()):
         names = ", ".join(f"'{a}'" for a, _ in keys)
         raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
                          f"files, and they order the rows differently; say which one joins them: --on COL")
@@ -168,7 +263,7 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         return Join(a, b, keys[a, b], f"on {named}, the shared column whose values are unique in both files "
                                       "and match one to one")
     for a, b in problems:
-        if first.n_rows == second.n_rows and _ids(first, a).equals(_ids(second, b)):
+        if first.n_rows == second.n_rows and _same_ids(first, a, second, b):
             return Join(None, b, None, f"row by row: '{a}' cannot join (its ids repeat), and both files list "
                                        "the same ids in the same order")
     if problems:
@@ -191,7 +286,7 @@ def _taken(column: Column, order: np.ndarray | None) -> Column:
     if order is None:
         return column
     rows = order if column.rows is None else column.rows[order]
-    return replace(column, data=column.data.take(pa.array(order)), rows=rows)
+    return replace(column, data=column.data.take(arrow_numbers(order)), rows=rows)
 
 
 def align(base: Frame, new: Frame, on: str | None) -> Frame:
