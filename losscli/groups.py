@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .frame import Frame, _is_string_type, _one_array, arrow_strings, indices, to_numpy
 from .sums import GroupSums, Partial
@@ -26,6 +25,8 @@ _MISSING = arrow_strings([MISSING_GROUP])
 def chunk_groups(frame: Frame, column: str, positions: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """A chunk's distinct group values (text, stripped; MISSING_GROUP last, for empty cells) and the
     index among them of each row at ``positions`` (the rows evaluated)."""
+    import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
+
     col = frame.column(column)
     data = _one_array(col.data)
     text = data if _is_string_type(data.type) else data.cast(pa.string())
@@ -68,6 +69,8 @@ class GroupTable:
     def place(self, values: pa.Array) -> np.ndarray:
         """The group of each of ``values``: a hash lookup among the values seen (Arrow's
         ``index_in``); new ones appended."""
+        import pyarrow.compute as pc
+
         found = pc.index_in(values, value_set=self.known)
         if found.null_count:
             self.known = pa.concat_arrays([self.known, pc.unique(values.filter(pc.is_null(found)))])
