@@ -158,18 +158,19 @@ def gathered(tables: Iterator[pa.Table], rows: int, cells: int = 0) -> Iterator[
     cells (fewer where the columns change: a later piece holding just the columns used, or a column
     read as text, with its metadata; and at the end)."""
     held: list[pa.Table] = []
+    count = 0  # rows held
     for i, table in enumerate(tables):
         if i == 0:
             yield table  # (the first rows decide the plan, alone)
             continue
         if held and not table.schema.equals(held[0].schema, check_metadata=True):
             yield _joined(held)
-            held = []
+            held, count = [], 0
         held.append(table)
-        count = sum(t.num_rows for t in held)
+        count += table.num_rows
         if count >= rows and count * table.num_columns >= cells:
             yield _joined(held)
-            held = []
+            held, count = [], 0
     if held:
         yield _joined(held)
 
