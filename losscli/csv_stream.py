@@ -26,6 +26,7 @@ BLOCK_BYTES = 1 << 20  # CSV text per block: one thread parses it, and the losse
 FIRST_CHUNK_BYTES = 1 << 22  # at most this much text in the first chunk, which decides the plan:
 FIRST_CHUNK_ROWS = 10_000  # about this many rows (at least a block): nothing overlaps the planning
 CHUNK_BYTES = 1 << 21  # CSV text parsed at once (in blocks, on all cores): memory is bounded by it, not by the file
+COLUMNS_PER_BLOCK = 128  # a wider file gets proportionally larger blocks and pieces (see _width_scale)
 
 
 class ColumnChoice:
@@ -69,9 +70,9 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
                 chunk_cells: int | None, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """A CSV (``sample``: its first bytes, already read from ``stream``) as tables cut at line ends:
     a first chunk of about FIRST_CHUNK_ROWS rows whole (it decides the plan), then pieces of
-    CHUNK_BYTES parsed on all cores and handed on block by block (about BLOCK_BYTES of text each),
-    holding just the ``columns`` chosen once they are; the delimiter and decimal mark are sniffed
-    unless given.
+    CHUNK_BYTES parsed on all cores and handed on block by block (about BLOCK_BYTES of text each;
+    both larger in a wide file, see :func:`_width_scale`), holding just the ``columns`` chosen once
+    they are; the delimiter and decimal mark are sniffed unless given.
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
@@ -102,11 +103,13 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
     types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
              else f.type for f in head.schema}
     first = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
+    scale = _width_scale(len(types))
     rows = 0
-    for piece in _stream_pieces(stream, sample[_header_end(sample):], first, name):
+    for piece in _stream_pieces(stream, sample[_header_end(sample):], first, name, CHUNK_BYTES * scale):
         if _blank(piece):
             continue
-        table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal, rows)
+        table = _parse_piece(piece, list(types), types, parse, name, delimiter, _chosen(columns, types), decimal, rows,
+                             BLOCK_BYTES * scale)
         for column in _numbers_as_text(table):  # an integer column with a decimal: float64 from now on
             if pa.types.is_integer(types[column]):
                 types[column] = pa.float64()
@@ -120,6 +123,14 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
         yield pa.schema(list(types.items())).empty_table()
 
 
+def _width_scale(columns: int) -> int:
+    """How many times BLOCK_BYTES and CHUNK_BYTES a file of this many columns is read in: one more
+    for every COLUMNS_PER_BLOCK columns. pyarrow's reader has a cost per column per block, so that
+    1000 columns in 1 MiB blocks of ~115 rows took 8.2 s to read and in 8 MiB blocks 3.7 s (50k
+    rows, 445 MB); a piece holds about as many cells either way, so memory grows little."""
+    return max(1, -(-columns // COLUMNS_PER_BLOCK))
+
+
 def _arrow_owned(text: memoryview) -> pa.Buffer:
     """``text`` copied into a buffer Arrow owns. pyarrow's CSV reader drops its input on one of
     its own threads, sometimes after ``read_csv`` has returned; dropping a buffer that Python owns
@@ -130,10 +141,11 @@ def _arrow_owned(text: memoryview) -> pa.Buffer:
     return buffer
 
 
-def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: str) -> Iterator[pa.Buffer]:
+def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: str,
+                   later: int) -> Iterator[pa.Buffer]:
     """The stream's text after ``pending`` (what the sample read of it) in whole lines: ``first``
-    bytes' worth, then CHUNK_BYTES at a time (``first`` None: all of it at once), each copied into
-    memory Arrow owns (see :func:`_arrow_owned`)."""
+    bytes' worth, then ``later`` bytes at a time (``first`` None: all of it at
+    once), each copied into memory Arrow owns (see :func:`_arrow_owned`)."""
     text = bytearray(pending)  # not yet handed on: appended to, never copied whole
     size = first
     eof = False
@@ -154,7 +166,7 @@ def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: 
         piece = _arrow_owned(memoryview(text)[:cut])
         text = text[cut:]
         yield piece
-        size = CHUNK_BYTES if size is not None else None
+        size = later if size is not None else None
 
 
 def _first_chunk_bytes(sample: bytes) -> int:
@@ -180,10 +192,10 @@ def _line_end(buffer: bytes | bytearray, size: int, start: int = 0) -> int | Non
 
 
 def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataType], parse: pacsv.ParseOptions,
-                 name: str, delimiter: str, wanted: list[str] | None = None, decimal: str = ".",
-                 first_row: int = 0) -> pa.Table:
-    """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given);
-    ``first_row`` rows of the file come before it.
+                 name: str, delimiter: str, wanted: list[str] | None, decimal: str, first_row: int,
+                 block: int) -> pa.Table:
+    """One run of whole lines through pyarrow's reader (just the ``wanted`` columns, if given), in
+    blocks of ``block`` bytes; ``first_row`` rows of the file come before it.
 
     A numeric column with a cell that is not a number is read as text instead: where the column is
     used, the cell is reported with its row (``Frame.numeric``); a column no pair uses costs nothing.
@@ -196,7 +208,7 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
         return pacsv.read_csv(
             pa.BufferReader(piece),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=not one_block,
-                                           block_size=piece.size + 1 if one_block else BLOCK_BYTES),
+                                           block_size=piece.size + 1 if one_block else block),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  column_types=column_types, include_columns=wanted or [],

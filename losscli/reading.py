@@ -153,10 +153,10 @@ class Prefetched:
                 self._thread.join(0.01)
 
 
-def gathered(tables: Iterator[pa.Table], rows: int, cells: int = 0) -> Iterator[pa.Table]:
-    """The first table, then the others joined into tables of at least ``rows`` rows and ``cells``
-    cells (fewer where the columns change: a later piece holding just the columns used, or a column
-    read as text, with its metadata; and at the end)."""
+def gathered(tables: Iterator[pa.Table], cells: int, rows: int | None = None) -> Iterator[pa.Table]:
+    """The first table, then the others joined into tables of at least ``cells`` cells (rows ×
+    columns) or ``rows`` rows, whichever comes first (fewer where the columns change: a later piece
+    holding just the columns used, or a column read as text, with its metadata; and at the end)."""
     held: list[pa.Table] = []
     count = 0  # rows held
     for i, table in enumerate(tables):
@@ -168,7 +168,7 @@ def gathered(tables: Iterator[pa.Table], rows: int, cells: int = 0) -> Iterator[
             held, count = [], 0
         held.append(table)
         count += table.num_rows
-        if count >= rows and count * table.num_columns >= cells:
+        if count * table.num_columns >= cells or (rows is not None and count >= rows):
             yield _joined(held)
             held, count = [], 0
     if held:

@@ -72,3 +72,14 @@ def fresh_registry():
     plugins._LOADED.clear()
     plugins._LOADED.update(loaded)
     plugins._FILES[:] = files
+
+
+@pytest.fixture(autouse=True)
+def chunks_as_read(monkeypatch):
+    """Tests evaluate the pieces and blocks as the reader hands them on: a test that makes chunks
+    small to cross their edges sees every edge, not chunks gathered to the sizes that pay off on big
+    files (tests/test_reading.py checks the gathering)."""
+    from losscli import evaluation
+
+    for name in ("CHUNK_ROWS", "CHUNK_CELLS", "GROUP_CELLS"):
+        monkeypatch.setattr(evaluation, name, 1)

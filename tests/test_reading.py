@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import lzma
 
 import numpy as np
@@ -338,20 +339,42 @@ def test_a_quote_that_never_closes_is_named_never_a_silent_loss_of_rows(tmp_path
 @SETTINGS
 @given(lines=st.lists(st.text("0123456789,.", min_size=0, max_size=12), min_size=1, max_size=40),
        first=st.integers(1, 30), size=st.integers(1, 30), reads=st.integers(1, 30))
-def test_text_is_handed_on_in_whole_lines_whatever_the_sizes_of_the_reads(lines, first, size, reads, monkeypatch):
+def test_text_is_handed_on_in_whole_lines_whatever_the_sizes_of_the_reads(lines, first, size, reads):
     """A piece never ends inside a line: when the text read reached exactly the piece's size, it was
     cut there (a valid file then failed at the next piece with "1 field(s) where the header has …")."""
     import io
 
     from losscli import csv_stream
 
-    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", size)
     text = "".join(line + "\n" for line in lines).encode()
 
     class ShortReads(io.BytesIO):  # a pipe or a decompressor: reads return at most `reads` bytes
         def read(self, n=-1):
             return super().read(min(n, reads) if n and n > 0 else reads)
 
-    pieces = [bytes(p) for p in csv_stream._stream_pieces(ShortReads(text), b"", first, "p.csv")]
+    pieces = [bytes(p) for p in csv_stream._stream_pieces(ShortReads(text), b"", first, "p.csv", size)]
     assert b"".join(pieces) == text
     assert all(piece.endswith(b"\n") for piece in pieces)
+
+
+@SETTINGS
+@given(sizes=st.lists(st.tuples(st.integers(0, 50), st.sampled_from([1, 3])), min_size=1, max_size=12),
+       cells=st.integers(1, 120), rows=st.one_of(st.none(), st.integers(1, 60)))
+def test_tables_are_gathered_to_the_sizes_asked_without_joining_other_columns(sizes, cells, rows):
+    """The first table alone; then tables of the same columns joined until they hold ``cells`` cells
+    or ``rows`` rows; never two tables of other columns; every row once, in order."""
+    import pyarrow as pa
+
+    from losscli.reading import gathered
+
+    start = np.cumsum([0] + [n for n, _ in sizes])
+    tables = [pa.table({f"c{k}": np.arange(start[i], start[i] + n) for k in range(width)})
+              for i, (n, width) in enumerate(sizes)]
+    out = list(gathered(iter(tables), cells, rows))
+    assert out[0] is tables[0]
+    assert np.array_equal(np.concatenate([t.column(0).to_numpy() for t in out]), np.arange(start[-1]))
+    enough = [t.num_rows * t.num_columns >= cells or (rows is not None and t.num_rows >= rows) for t in out]
+    for i, table in enumerate(out[1:-1], start=1):  # only where the columns change may one be short
+        assert enough[i] or out[i + 1].num_columns != table.num_columns
+    changes = sum(a.num_columns != b.num_columns for a, b in itertools.pairwise(out))
+    assert changes <= sum(a != b for (_, a), (_, b) in itertools.pairwise(sizes))
