@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from . import analysis, registry
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
+from .collector import collector_paused
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .frame import Frame, frame_from_table
@@ -298,7 +299,9 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
 def finish(state: State, options: EvalOptions) -> Report:
     """The report of a state: every pair's losses, intervals, worst rows and groups."""
     results = [_result(pair, options) for pair in state.pairs.values()]
-    groups = [group for pair, result in zip(state.pairs.values(), results) for group in _group_results(pair, result)]
+    with collector_paused():
+        groups = [group for pair, result in zip(state.pairs.values(), results)
+                  for group in _group_results(pair, result)]
     inputs: dict[str, Any] = {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
                               "labels": state.labels, "rows": state.rows}
     if state.labels is not None:

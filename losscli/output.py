@@ -72,7 +72,17 @@ def emit(report: Report, fmt: str | None, output: str | None) -> None:
     if stdout_fmt == "table":
         render.print_table(report, stdout_console())
     else:
-        sys.stdout.write(render.render(report, stdout_fmt))
+        write_stdout(render.render(report, stdout_fmt))
+
+
+def write_stdout(data: bytes) -> None:
+    """UTF-8 to standard output as it is (its bytes, where it has them)."""
+    sys.stdout.flush()
+    if hasattr(sys.stdout, "buffer"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:  # (a stream of text only, as a test may set)
+        sys.stdout.write(data.decode())
         sys.stdout.flush()
 
 

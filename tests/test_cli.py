@@ -534,3 +534,20 @@ def test_eval_takes_up_the_read_begun_early_and_reads_the_file_once(write, monke
         launch.main()
     assert ended.value.code == 0
     assert json.loads(capsys.readouterr().out) == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+def test_reports_are_written_as_utf8_whatever_the_locale_of_standard_output(write, fmt):
+    """A group named in any script reaches a pipe as UTF-8, even where Python would encode standard
+    output as ASCII (a bare CI container): the report is written as bytes."""
+    import os
+
+    path = write("p.csv", "y_true,y_pred,site\n1,0.9,café\n0,0.2,東京\n1,0.6,café\n")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C"}
+    out = subprocess.run([sys.executable, "-m", "losscli", "eval", path, "--group-by", "site", "--format", fmt],
+                         capture_output=True, env=env)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode("utf-8")
+    assert "café" in text and "東京" in text
+    if fmt == "json":
+        assert sorted(r["group"] for r in json.loads(text)["results"][1:]) == ["café", "東京"]
