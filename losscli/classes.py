@@ -124,6 +124,7 @@ def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
 
 INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
 INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
+INVERTED_ROWS = 100_000  # the AUC of the first rows only: a sort of 3M rows (a file read whole) took 0.9 s
 
 
 def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
@@ -144,7 +145,9 @@ def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
 def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str, other: str) -> tuple[str, str] | None:
     """When there are enough rows of each class (INVERTED_MIN_ROWS): the evidence (the ROC AUC with
     ``positive`` as the positive class) and, when the predictions rank the classes backwards (AUC
-    below INVERTED_AUC; the column is likely the probability of ``other``), a warning, else ""."""
+    below INVERTED_AUC; the column is likely the probability of ``other``), a warning, else "".
+    Judged on the first INVERTED_ROWS rows (a chunk read in pieces has fewer)."""
+    y01, p = y01[:INVERTED_ROWS], p[:INVERTED_ROWS]
     positives = int(y01.sum())
     if min(positives, len(y01) - positives) < INVERTED_MIN_ROWS:
         return None

@@ -131,6 +131,32 @@ def _ids_problem(frame: Frame, key: str, ids: pa.Array) -> str | None:
             f"{', '.join(map(str, rows))}); ids must be unique to join")
 
 
+DENSE_SPAN = 4  # integer ids spread over at most this many times their count are looked up in a table
+
+
+def _dense_order(ids: pa.Array, other_ids: pa.Array) -> np.ndarray | None:
+    """A speed trick for the commonest ids, row numbers in another order: each id's row among
+    ``other_ids`` read from a table indexed by the id, when both hold the same integers once each,
+    spread over at most DENSE_SPAN times their count. None otherwise, and the hash lookup decides
+    (and names any problem). 3M ids 0…3M−1 shuffled: 0.21 s, where the hash lookup took 0.41–0.53 s
+    (a --labels join of 3M + 3M rows: 2.1–2.2 s -> 1.9 s, 3 runs each)."""
+    if not (pa.types.is_integer(ids.type) and pa.types.is_integer(other_ids.type)) or ids.null_count \
+            or other_ids.null_count or len(ids) != len(other_ids) or not len(ids):
+        return None
+    these, others = to_numpy(ids), to_numpy(other_ids)
+    low, high = int(others.min()), int(others.max())
+    if high - low >= DENSE_SPAN * len(others) or int(these.min()) < low or int(these.max()) > high:
+        return None
+    row = np.full(high - low + 1, -1, dtype=np.int64)
+    row[others - low] = np.arange(len(others))
+    order = row[these - low]
+    if (order < 0).any():  # an id the other file lacks
+        return None
+    found_once = np.zeros(len(others), dtype=bool)
+    found_once[order] = True
+    return order if found_once.all() else None  # (else an id repeated in one file or the other)
+
+
 def _one_to_one(ids: pa.Array, other_ids: pa.Array, found: pa.Array) -> np.ndarray | None:
     """Each id's row among ``other_ids`` (``found``: :func:`_key_order`'s lookup) when the two match
     one to one, else None. The lookup tells it alone: every id is found, and as many rows are found,
@@ -183,6 +209,9 @@ def _key_order(first: Frame, second: Frame, key: str, other_key: str,
         raise
     if ids.equals(other_ids):  # the same ids in the same order: no lookup, and no reordering
         return None, _ids_problem(first, key, ids)
+    order = _dense_order(ids, other_ids)
+    if order is not None:
+        return order, None
     found = pc.index_in(ids, value_set=other_ids)
     # the lookup's hash table (some 200 MB for 3M ids) goes back to the system rather than staying in
     # Arrow's pool beside the arrays numpy scores the rows with

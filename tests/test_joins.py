@@ -221,3 +221,28 @@ def test_the_same_rows_and_messages_as_the_pandas_index_join(files):
     assert problem == expected_problem
     if problem is None:
         assert (np.arange(first.n_rows) if order is None else order).tolist() == expected_order.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.sampled_from([0, 1, -7, 2**62, -2**63]), st.data())
+def test_dense_integer_ids_join_as_the_hash_lookup_joins_them(n, offset, data):
+    """Row numbers in another order take a table indexed by the id (_dense_order); whatever the ids
+    (spread, repeated, missing, near the ends of int64), it gives the hash lookup's rows, or None
+    where the lookup finds no one-to-one match (the lookup then names the problem)."""
+    import pyarrow.compute as pc
+
+    span = data.draw(st.integers(n, 5 * n))
+    ids = [offset + v for v in data.draw(st.lists(st.integers(0, span - 1), min_size=n, max_size=n))]
+    ids = [max(min(v, 2**63 - 1), -2**63) for v in ids]
+    other = data.draw(st.permutations(ids)) if data.draw(st.booleans()) else [
+        max(min(offset + v, 2**63 - 1), -2**63) for v in data.draw(st.lists(st.integers(0, span - 1), min_size=n,
+                                                                             max_size=n))]
+    these, others = pa.array(ids, INT64), pa.array(other, INT64)
+    expected = joins._one_to_one(these, others, pc.index_in(these, value_set=others))
+    found = joins._dense_order(these, others)
+    if found is None:
+        assert expected is None or span >= joins.DENSE_SPAN * n or min(ids) < min(other) or max(ids) > max(other)
+    else:
+        assert expected is not None and found.tolist() == expected.tolist()
+    if len(set(ids)) == n and sorted(other) == sorted(ids) and span < joins.DENSE_SPAN * n:
+        assert found is not None  # (the dense table was used: the hash lookup was not needed)
