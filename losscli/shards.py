@@ -8,19 +8,20 @@ so that Dask has little to hand to each task), and adds the states.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import ranges, registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .evaluation import Evaluation, columns_used, finish, frames, sized, sources, update
 from .frame import frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
+from .ranges import RANGE_BYTES, ByteRange, range_tables
 from .reading import iter_tables
 from .results import Report
 from .state import LossState, PairState, State
@@ -38,18 +39,24 @@ def empty_like(state: State) -> State:
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 
 
-def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_files: tuple[str, ...] = ()) -> State:
-    """One shard's state, read with ``template``'s decisions (a task of ``--engine dask``). A worker
-    of a cluster is another process: it loads the same plugins first (once; they must be readable at
-    the same paths there, like the shards)."""
+def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: State, plugin_files: tuple[str, ...] = (),
+                   several_files: bool = True) -> State:
+    """One shard's (or one byte range's) state, read with ``template``'s decisions (a task of
+    ``--engine dask``). A worker of a cluster is another process: it loads the same plugins first
+    (once; they must be readable at the same paths there, like the shards)."""
     from . import plugins
 
     plugins.load(plugin_files)
     state = empty_like(template)
-    offset = 0
     columns = ColumnChoice(columns_used(template, options))
-    for table in sized(iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns), options):
-        state = update(state, frame_from_table(table, display_name(source), offset), options, several_files=True)
+    if isinstance(source, ByteRange):
+        name, offset = source.name, source.first_row
+        tables = range_tables(source, options.delimiter, options.decimal, columns)
+    else:
+        name, offset = display_name(source), 0
+        tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns)
+    for table in sized(tables, options):
+        state = update(state, frame_from_table(table, name, offset), options, several_files=several_files)
         offset += table.num_rows
     return state
 
@@ -57,8 +64,9 @@ def evaluate_shard(source: str, options: EvalOptions, template: State, plugin_fi
 def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | None = None,
                      progress: Callable[[int], None] | None = None) -> Evaluation:
     """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
-    ``scheduler``), merged two by two. The first shard's first chunk decides how every shard is
-    read. ``progress`` is told the rows of each shard done (local threads)."""
+    ``scheduler``), merged two by two; a big plain CSV is cut into byte ranges, a task each
+    (:mod:`losscli.ranges`). The first shard's first chunk decides how every shard is read.
+    ``progress`` is told the rows of each shard done (local threads)."""
     try:
         import dask
     except ImportError:
@@ -74,25 +82,58 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
 
     plugin_files = tuple(loaded_files())
     template = empty_like(plan)  # (the decisions alone: small, whatever the first chunk held)
-    tasks = [dask.delayed(evaluate_shard)(f, options, template, plugin_files) for f in files]
-    total = _merged_in_pairs(tasks)
-    if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, ValueError, TypeError) as error:
-            raise UsageError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({error}); "
-                             "start the cluster, or check the address (e.g. tcp://host:8786)") from None
-        with client:
-            merged = client.compute(total).result()
-    else:
+    with _scheduler(scheduler) as compute:
+        shards = _with_ranges(files, compute)
+        if len(shards) > len(files):
+            explain.append(f"{len(shards)} tasks: files over {RANGE_BYTES >> 20} MiB read in byte ranges")
+        several = len(files) > 1
+        tasks = [dask.delayed(evaluate_shard)(s, options, template, plugin_files, several) for s in shards]
         with _ShardsDone(progress):
-            (merged,) = dask.compute(total, scheduler="threads")
+            merged = compute(_merged_in_pairs(tasks))
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
+
+
+@contextmanager
+def _scheduler(address: str | None) -> Iterator[Callable[[Any], Any]]:
+    """A function that computes a Dask task: on local threads, or on the cluster at ``address``."""
+    import dask
+
+    if not address:
+        yield lambda task: dask.compute(task, scheduler="threads")[0]
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, TypeError) as error:
+        raise UsageError(f"--scheduler {address}: cannot connect to a Dask scheduler there ({error}); "
+                         "start the cluster, or check the address (e.g. tcp://host:8786)") from None
+    with client:
+        yield lambda task: client.gather(client.compute(task))  # (a task, or a list of them)
+
+
+def _with_ranges(files: list[str], compute: Callable[[Any], Any]) -> list[str | ByteRange]:
+    """The shards as tasks: each file, or a big plain CSV's byte ranges, with their first rows'
+    numbers (their rows are counted first, a task per range)."""
+    import dask
+
+    split = {path: ranges.split(path) for path in files}
+    every = [part for parts in split.values() if parts for part in parts]
+    counts = iter(compute([dask.delayed(ranges.count_rows)(part) for part in every]) if every else [])
+    shards: list[str | ByteRange] = []
+    for path, parts in split.items():
+        if parts is None:
+            shards.append(path)
+            continue
+        first_row = 0
+        for part in parts:
+            rows = next(counts)
+            shards.append(replace(part, first_row=first_row, rows=rows))
+            first_row += rows
+    return shards
 
 
 def _merged_in_pairs(states: list[Any]) -> Any:

@@ -235,14 +235,19 @@ def test_a_first_chunk_with_one_label_value(write, monkeypatch):
     assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plugins(tmp_path):
-    """--scheduler: shards as tasks on a real Dask cluster whose worker is another process, so the
-    plugin file must be loaded there too (a worker knows only the built-in losses)."""
+def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plugins(tmp_path, monkeypatch):
+    """--scheduler: shards, and byte ranges of one file, as tasks on a real Dask cluster whose
+    worker is another process, so the plugin file must be loaded there too (a worker knows only
+    the built-in losses)."""
     pytest.importorskip("dask")
     distributed = pytest.importorskip("dask.distributed")
+    from losscli import ranges
+
     columns = _data("binary")
     for i, (a, b) in enumerate([(0, 1000), (1000, 2000), (2000, N)]):
         (tmp_path / f"shard_{i}.csv").write_text(csv_text({c: v[a:b] for c, v in columns.items()}))
+    (tmp_path / "whole.csv").write_text(csv_text(columns))
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 20_000)  # (the ranges are cut here, in the client)
     plugin = tmp_path / "absolute_error.py"
     plugin.write_text("import numpy as np\nfrom losscli import loss\n\n"
                       "@loss('absolute_probability_error', tasks=['binary'])\n"
@@ -254,9 +259,16 @@ def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plug
         np.average(np.abs(columns["y_true"] - columns["y_pred"]), weights=columns["w"]), rel=1e-12)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_cluster = run("eval", *args, "--engine", "dask", "--scheduler", cluster.scheduler_address)
+        args[0] = str(tmp_path / "whole.csv")
+        ranged = run("eval", *args, "--worst", "2", "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                     "--explain")
     assert on_cluster.code == 0, on_cluster.stderr
+    assert ranged.code == 0, ranged.stderr
+    assert "tasks: files over" in ranged.stderr
     for name, value in local.items():
         assert on_cluster.json["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12)
+        assert ranged.json["results"][0]["losses"][name] == pytest.approx(value, rel=1e-12)
+    assert ranged.json["results"][0]["worst"] == run("eval", *args, "--worst", "2").json["results"][0]["worst"]
 
 
 def test_a_scheduler_address_that_cannot_be_reached_is_a_usage_error(tmp_path, write):
@@ -302,3 +314,24 @@ def test_dask_reports_each_shards_rows_and_merges_them_in_file_order(dataset):
     result = evaluate_on_dask(str(folder / "shard_*.csv"), EvalOptions(), progress=seen.append)
     assert sorted(seen) == [350, 350, 400, 400]  # the rows of each shard (cuts 0, 350, 750, 1150, 1500)
     assert [s.rsplit("/", 1)[-1] for s in result.state.sources] == [f"shard_{i}.csv" for i in range(4)]
+
+
+def test_byte_ranges_of_one_file_on_dask_equal_the_local_engine(dataset, monkeypatch):
+    """One file cut into byte ranges (a Dask task each) gives the local engine's report: losses,
+    groups, intervals (the bootstrap's groups hash whole-file row numbers), worst rows, signature."""
+    pytest.importorskip("dask")
+    from losscli import ranges
+
+    _task, _folder, whole = dataset
+    args = ["--weight", "w", "--group-by", "g", "--worst", "3", "--ci", "0.9"]
+    local = run("eval", whole, *args).json
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 9_000)
+    assert len(ranges.split(str(whole))) >= 4
+    ranged = run("eval", whole, *args, "--engine", "dask").json
+    _same(local, ranged)
+    assert ranged["signature"] == local["signature"]
+    assert ranged["input"] == local["input"]
+    overall, other = local["results"][0], ranged["results"][0]
+    assert other["worst"] == overall["worst"]
+    for name, bounds in overall["ci"].items():
+        assert other["ci"][name] == pytest.approx(bounds, rel=1e-12)
