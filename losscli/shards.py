@@ -66,9 +66,9 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     """``--engine dask``: every shard's partial sums as a Dask task (local threads, or the cluster at
     ``scheduler``), merged two by two; a big plain CSV is cut into byte ranges, a task each
     (:mod:`losscli.ranges`). The first shard's first chunk decides how every shard is read.
-    ``progress`` is told the rows of each shard done (local threads)."""
+    ``progress`` is told the rows of each shard done."""
     try:
-        import dask
+        import dask  # noqa: F401  (here: a clear message when it is missing)
     except ImportError:
         raise UsageError("--engine dask needs dask, an optional extra: pip install 'losscli[dask]'") from None
     if options.per_row:
@@ -82,25 +82,69 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
 
     plugin_files = tuple(loaded_files())
     template = empty_like(plan)  # (the decisions alone: small, whatever the first chunk held)
-    with _scheduler(scheduler) as compute:
-        shards = _with_ranges(files, compute)
+    with _scheduler(scheduler) as run:
+        shards = _with_ranges(files, run)
         if len(shards) > len(files):
             explain.append(f"{len(shards)} tasks: files over {RANGE_BYTES >> 20} MiB read in byte ranges")
-        several = len(files) > 1
-        tasks = [dask.delayed(evaluate_shard)(s, options, template, plugin_files, several) for s in shards]
-        with _ShardsDone(progress):
-            merged = compute(_merged_in_pairs(tasks))
+        merged = run.merged(evaluate_shard, shards, (options, template, plugin_files, len(files) > 1), progress)
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
 
 
-@contextmanager
-def _scheduler(address: str | None) -> Iterator[Callable[[Any], Any]]:
-    """A function that computes a Dask task: on local threads, or on the cluster at ``address``."""
-    import dask
+class _Threads:
+    """Dask tasks on local threads."""
 
+    def each(self, function: Callable[..., Any], items: list[Any]) -> list[Any]:
+        """``function(item)`` of every item, as tasks."""
+        import dask
+
+        return list(dask.compute(*[dask.delayed(function)(item) for item in items], scheduler="threads"))
+
+    def merged(self, evaluate: Callable[..., State], shards: list[Any], args: tuple[Any, ...],
+               progress: Callable[[int], None] | None) -> State:
+        """Every shard's state, ``evaluate(shard, *args)``, merged two by two as they are ready (a
+        tree, in file order); ``progress`` is told each shard's rows."""
+        import dask
+
+        tasks = [dask.delayed(evaluate)(shard, *args) for shard in shards]
+        with _ShardsDone(progress):
+            (merged,) = dask.compute(_merged_in_pairs(tasks, dask.delayed(State.merge)), scheduler="threads")
+        return merged
+
+
+class _Cluster:
+    """Dask tasks on a cluster, as futures: the merges run on the workers, and a shard's state is let
+    go there once merged."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def each(self, function: Callable[..., Any], items: list[Any]) -> list[Any]:
+        return list(self.client.gather([self.client.submit(function, item, pure=False) for item in items]))
+
+    def merged(self, evaluate: Callable[..., State], shards: list[Any], args: tuple[Any, ...],
+               progress: Callable[[int], None] | None) -> State:
+        from dask.distributed import as_completed
+
+        done = [self.client.submit(evaluate, shard, *args, pure=False) for shard in shards]
+        rows = [self.client.submit(_rows_of, state) for state in done]  # (a count comes back, not the state)
+        total = _merged_in_pairs(done, lambda a, b: self.client.submit(State.merge, a, b, pure=False))
+        del done
+        for finished in as_completed(rows):
+            if progress is not None:
+                progress(finished.result())
+        return total.result()
+
+
+def _rows_of(state: State) -> int:
+    return state.rows
+
+
+@contextmanager
+def _scheduler(address: str | None) -> Iterator[_Threads | _Cluster]:
+    """Where tasks run: local threads, or the cluster at ``address``."""
     if not address:
-        yield lambda task: dask.compute(task, scheduler="threads")[0]
+        yield _Threads()
         return
     try:
         from dask.distributed import Client
@@ -112,17 +156,14 @@ def _scheduler(address: str | None) -> Iterator[Callable[[Any], Any]]:
         raise UsageError(f"--scheduler {address}: cannot connect to a Dask scheduler there ({error}); "
                          "start the cluster, or check the address (e.g. tcp://host:8786)") from None
     with client:
-        yield lambda task: client.gather(client.compute(task))  # (a task, or a list of them)
+        yield _Cluster(client)
 
 
-def _with_ranges(files: list[str], compute: Callable[[Any], Any]) -> list[str | ByteRange]:
+def _with_ranges(files: list[str], run: _Threads | _Cluster) -> list[str | ByteRange]:
     """The shards as tasks: each file, or a big plain CSV's byte ranges, with their first rows'
     numbers (their rows are counted first, a task per range)."""
-    import dask
-
     split = {path: ranges.split(path) for path in files}
-    every = [part for parts in split.values() if parts for part in parts]
-    counts = iter(compute([dask.delayed(ranges.count_rows)(part) for part in every]) if every else [])
+    counts = iter(run.each(ranges.count_rows, [part for parts in split.values() if parts for part in parts]))
     shards: list[str | ByteRange] = []
     for path, parts in split.items():
         if parts is None:
@@ -136,13 +177,11 @@ def _with_ranges(files: list[str], compute: Callable[[Any], Any]) -> list[str | 
     return shards
 
 
-def _merged_in_pairs(states: list[Any]) -> Any:
-    """The Dask task of all shards' states merged, two by two as they are ready (a tree: the merges
-    run on the workers, and a state is let go once merged), in file order."""
-    import dask
-
+def _merged_in_pairs(states: list[Any], merge: Callable[[Any, Any], Any]) -> Any:
+    """All shards' states (tasks or futures) merged two by two as they are ready (a tree: a state
+    is let go once merged), in file order."""
     while len(states) > 1:
-        pairs = [dask.delayed(State.merge)(a, b) for a, b in zip(states[::2], states[1::2])]
+        pairs = [merge(a, b) for a, b in zip(states[::2], states[1::2])]
         states = pairs + states[len(pairs) * 2:]
     return states[0]
 

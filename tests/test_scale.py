@@ -242,6 +242,8 @@ def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plug
     pytest.importorskip("dask")
     distributed = pytest.importorskip("dask.distributed")
     from losscli import ranges
+    from losscli.options import EvalOptions
+    from losscli.shards import evaluate_on_dask
 
     columns = _data("binary")
     for i, (a, b) in enumerate([(0, 1000), (1000, 2000), (2000, N)]):
@@ -262,6 +264,9 @@ def test_an_existing_cluster_given_by_scheduler_gives_the_same_numbers_with_plug
         args[0] = str(tmp_path / "whole.csv")
         ranged = run("eval", *args, "--worst", "2", "--engine", "dask", "--scheduler", cluster.scheduler_address,
                      "--explain")
+        seen: list[int] = []  # the progress line is told each task's rows, on a cluster too
+        evaluate_on_dask(args[0], EvalOptions(), cluster.scheduler_address, seen.append)
+    assert sum(seen) == N and len(seen) == len(ranges.split(args[0])) > 1
     assert on_cluster.code == 0, on_cluster.stderr
     assert ranged.code == 0, ranged.stderr
     assert "tasks: files over" in ranged.stderr
