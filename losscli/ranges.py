@@ -148,12 +148,12 @@ def range_tables(part: ByteRange, delimiter: str | None, decimal: str | None,
     """The range's rows as tables (as :func:`losscli.reading.iter_tables` reads a file). The rows
     read must be the ``part.rows`` counted (:func:`count_rows`), else later row numbers would be
     wrong: a DataError then."""
-    from .reading import CHUNK_CELLS, _text_chunks
+    from .reading import BATCH_CELLS, _text_chunks
 
     raw = io.BufferedReader(_RangeReader(part))
     rows = 0
     try:
-        for table in _text_chunks(raw, part.path, part.name, delimiter, decimal, CHUNK_CELLS, columns):
+        for table in _text_chunks(raw, part.path, part.name, delimiter, decimal, BATCH_CELLS, columns):
             if table.num_rows:
                 rows += table.num_rows
                 yield table

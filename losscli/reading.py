@@ -28,7 +28,10 @@ from .formats import (
 )
 from .opening import _decompressed, _open_raw, _peek, display_name, text_kind
 
-CHUNK_CELLS = 1 << 21  # cells (rows × columns) per evaluated chunk of a parquet file
+# cells (rows × columns) per table read from a parquet, Arrow or JSON lines file: about what a CSV
+# piece holds. 2^21 made 1M-row tables of a 2-column parquet file, and scoring them held 377 MB for
+# 10M rows (its CSV: 139 MB); 2^18 holds 149 MB, and took 1.05 s instead of 1.35 s.
+BATCH_CELLS = 1 << 18
 
 
 def read_table(path: str, delimiter: str | None = None, decimal: str | None = None) -> pa.Table:
@@ -36,7 +39,7 @@ def read_table(path: str, delimiter: str | None = None, decimal: str | None = No
     return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None, decimal=decimal)))
 
 
-def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = CHUNK_CELLS,
+def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = BATCH_CELLS,
                 columns: ColumnChoice | None = None, decimal: str | None = None) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
 
