@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from . import __version__
+from . import __version__, output
 from .cli_options import (
     BASELINE,
     BOOTSTRAP,
@@ -25,6 +26,7 @@ from .cli_options import (
     DROPNA,
     EXPLAIN,
     FORMAT,
+    JUNIT,
     LABELS,
     LOSS,
     MAX,
@@ -36,10 +38,12 @@ from .cli_options import (
     POSITIVE,
     PRED,
     PREDICTIONS,
+    QUIET,
     SEED,
     TASK,
     TOLERANCE,
     TRUE,
+    VERBOSE,
     WEIGHT,
 )
 from .errors import ExitCode, LossCliError, UsageError, closest
@@ -62,7 +66,8 @@ app = typer.Typer(
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """The one place that turns exceptions into messages and exit codes."""
+    """The one place that turns exceptions into messages and exit codes (and where a command's
+    --quiet ends)."""
     try:
         yield
     except LossCliError as error:
@@ -81,6 +86,8 @@ def handled() -> Iterator[None]:
         say(f"sorry, this is a bug in losscli ({type(error).__name__}: {error}). "
                 "Run again with LOSSCLI_DEBUG=1 to see the traceback, and please report it.", "red")
         raise typer.Exit(ExitCode.BUG) from None
+    finally:
+        output.QUIET["on"] = False
 
 
 def _version(value: bool) -> None:
@@ -179,10 +186,11 @@ def eval_command(
     scheduler: str | None = typer.Option(None, "--scheduler", help=(
         "With --engine dask: the address of an existing cluster."
     )),
-    plugin: list[str] = PLUGIN,
+    plugin: list[str] = PLUGIN, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
+        explain = _verbosity(quiet, verbose, explain)
         _choice(fmt, FORMATS, "--format")
         from dataclasses import replace
 
@@ -199,7 +207,8 @@ def eval_command(
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
         if engine not in ("local", "dask"):
             raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
-        progress = _progress(pred_file)
+        progress = None if quiet else _progress(pred_file)
+        started = time.perf_counter()
         try:
             if engine == "dask":
                 from .shards import evaluate_on_dask
@@ -210,6 +219,10 @@ def eval_command(
         finally:
             if progress is not None:
                 progress.stop()
+        if verbose:
+            seconds = time.perf_counter() - started
+            say(f"read and scored {result.state.rows:,} rows in {seconds:.2f} s "
+                f"({result.state.rows / max(seconds, 1e-9):,.0f} rows/s)", "dim")
         if explain:
             for line in result.explain:
                 say(line, "dim")
@@ -219,7 +232,7 @@ def eval_command(
             write_atomically(state, result.state.to_json(), "--state")
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
-        finish(result.report, notes, fmt, output)
+        finish(result.report, notes, fmt, output, junit, "eval", verbose)
 
 
 @app.command("compare")
@@ -252,11 +265,12 @@ def compare_command(
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the paired bootstrap."),
     worst: int = typer.Option(0, "--worst", help="Show the N rows whose main loss changed most."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
-    plugin: list[str] = PLUGIN,
+    plugin: list[str] = PLUGIN, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
 ) -> None:
     """The same losses for two models on the same rows, with the paired bootstrap of each difference
     (or every model of one file against --baseline-model, the p-values adjusted by Holm's method)."""
     with handled():
+        explain = _verbosity(quiet, verbose, explain)
         _choice(fmt, FORMATS, "--format")
         if bool(new) == (baseline_model is not None):
             raise UsageError("compare needs BASE and NEW files, or one file of several models with "
@@ -275,15 +289,18 @@ def compare_command(
                            predictions=predictions, weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                            bootstrap=bootstrap, seed=seed)
         options = replace(options, worst=worst)
+        started = time.perf_counter()
         report, notes, lines = compare(base, new, options) if new else \
             compare_models(base, str(baseline_model), options)
+        if verbose:
+            say(f"compared in {time.perf_counter() - started:.2f} s", "dim")
         if explain:
             for line in lines:
                 say(line, "dim")
         gates.apply(report, thresholds)
         report.gates += gates.check_increase(report, increases, significant or settings.significant)
         report.gates += gates.check_equivalence(report, same)
-        finish(report, notes, fmt, output)
+        finish(report, notes, fmt, output, junit, "compare", verbose)
 
 
 @app.command("merge")
@@ -293,10 +310,11 @@ def merge_command(
     )),
     fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX,
     baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE, plugin: list[str] = PLUGIN,
-    no_config: bool = NO_CONFIG,
+    no_config: bool = NO_CONFIG, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
     with handled():
+        _verbosity(quiet, verbose, False)
         _choice(fmt, FORMATS, "--format")
         _plugins(plugin, _config(None, no_config))
         from . import gates
@@ -305,7 +323,16 @@ def merge_command(
         report, _ = merge_states(states)
         thresholds = [gates.parse_threshold(t) for t in max_]
         notes = gates.apply(report, thresholds, baseline, tolerance)
-        finish(report, notes, fmt, output)
+        finish(report, notes, fmt, output, junit, "merge", verbose)
+
+
+def _verbosity(quiet: bool, verbose: bool, explain: bool) -> bool:
+    """Set what standard error shows (--quiet: errors and failed gates only); whether to explain
+    the decisions (--explain, or --verbose)."""
+    if quiet and (verbose or explain):
+        raise UsageError("--quiet leaves out what --verbose and --explain add; pass one of them")
+    output.QUIET["on"] = quiet
+    return explain or verbose
 
 
 def _progress(source: str) -> Any:

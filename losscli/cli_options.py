@@ -27,8 +27,11 @@ WEIGHT = typer.Option(None, "--weight", help="Sample-weight column: losses becom
 LOSS = typer.Option([], "--loss", "-l", help="Only these losses (repeatable; aliases accepted).")
 PARAM = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma=3 (repeatable).")
 FORMAT = typer.Option(None, "--format", "-f", help=(
-    "table, json, csv or markdown (default: table on a terminal, else json)."
+    "table, json, csv, markdown or openmetrics (default: table on a terminal, else json)."
 ))
+JUNIT = typer.Option(None, "--junit", help="Also write the gates to this file as JUnit XML (a test case per gate).")
+QUIET = typer.Option(False, "--quiet", "-q", help="Nothing on standard error but errors and failed gates.")
+VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say how each decision was made (--explain), and timings.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically; not when a gate fails).")
 DROPNA = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many).")
 EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided.")

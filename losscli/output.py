@@ -1,7 +1,9 @@
 """Where a command's results and messages go: the report to standard output in the format asked
-for (a table on a terminal, JSON in a pipe) and to ``--output``, messages to standard error on one
-line each, and under GitHub Actions the failed gates as annotations and the markdown in the step
-summary. A closed pipe is the reader's choice, not an error (:func:`quiet_stdout`).
+for (a table on a terminal, JSON in a pipe), to ``--output`` and the gates to ``--junit``; messages
+to standard error on one line each (none but errors and failed gates with ``--quiet``); under
+GitHub Actions the failed gates as error annotations, the warnings as warning annotations, the
+markdown in the step summary and the verdict in the step's outputs. A closed pipe is the reader's
+choice, not an error (:func:`quiet_stdout`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ import typer
 from .errors import ExitCode
 from .results import Report
 
-EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table"}
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".txt": "table",
+              ".prom": "openmetrics"}
+
+
+QUIET = {"on": False}  # --quiet: standard error holds errors and failed gates only (set by the command)
 
 
 def say(message: str, style: str) -> None:
-    """One message on standard error: ``style`` red (an error), yellow (a warning) or dim (a note)."""
+    """One message on standard error: ``style`` red (an error), yellow (a warning) or dim (a note);
+    with --quiet, errors only."""
+    if QUIET["on"] and style != "red":
+        return
     from rich.console import Console
     from rich.markup import escape
 
@@ -86,8 +95,10 @@ def write_stdout(data: bytes) -> None:
         sys.stdout.flush()
 
 
-def github_actions(report: Report) -> None:
-    """Under GitHub Actions: failed gates as ::error:: annotations, the markdown in the step summary."""
+def github_actions(report: Report, notes: list[str], output: str | None) -> None:
+    """Under GitHub Actions: failed gates as ::error:: annotations and warnings as ::warning:: ones
+    (each with a title), the markdown in the step summary, and the verdict in the step's outputs
+    (:func:`step_outputs`)."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
     from .escape import workflow
@@ -97,6 +108,10 @@ def github_actions(report: Report) -> None:
     for gate in report.gates:
         if not gate.passed:
             sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
+    if not QUIET["on"]:
+        for note in notes:
+            sys.stderr.write(f"::warning title=losscli::{workflow(note)}\n")
+    step_outputs(report, output)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         try:
@@ -106,20 +121,65 @@ def github_actions(report: Report) -> None:
             say(f"$GITHUB_STEP_SUMMARY {summary}: cannot be written ({error.strerror})", "yellow")
 
 
-def finish(report: Report, notes: list[str], fmt: str | None, output: str | None) -> None:
-    """Warnings, the report, the gate verdicts; exit 1 when a gate failed."""
+def step_outputs(report: Report, output: str | None) -> None:
+    """The step's outputs, appended to ``$GITHUB_OUTPUT``: ``passed`` (true or false), ``report``
+    (the --output file, when written), ``metrics`` (the JSON's mapping, on one line) and each gated
+    loss as ``PAIR__LOSS`` (characters other than letters, digits, - and _ as _; the first of
+    names that meet that way). A value that is not one line is written in the heredoc form."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        return
+    import re
+    import secrets
+
+    import orjson
+
+    values = {"passed": "true" if report.passed else "false", "metrics": orjson.dumps(report.metrics()).decode()}
+    if output and report.passed:
+        values["report"] = output
+    for gate in report.gates:
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", f"{gate.pair}__{gate.loss}")
+        if gate.value is not None and name not in values:
+            values[name] = repr(gate.value)
+    lines = []
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            end = f"losscli_{secrets.token_hex(8)}"
+            lines.append(f"{name}<<{end}\n{value}\n{end}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("".join(lines))
+    except OSError as error:  # the verdict (exit 0 or 1) stands
+        say(f"$GITHUB_OUTPUT {path}: cannot be written ({error.strerror})", "yellow")
+
+
+def finish(report: Report, notes: list[str], fmt: str | None, output: str | None, junit: str | None = None,
+           command: str = "eval", verbose: bool = False) -> None:
+    """Warnings, the report, the gates to ``junit`` (whatever their verdict), the gate verdicts
+    (and with ``verbose`` the time the report took); exit 1 when a gate failed."""
+    import time
+
     from .gates import describe
 
     for note in notes:
         say(note, "yellow")
     if output and not report.passed:
         say(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
-        output = None
-    emit(report, fmt, output)
+    started = time.perf_counter()
+    emit(report, fmt, output if report.passed else None)
+    if verbose:
+        say(f"report written in {time.perf_counter() - started:.2f} s", "dim")
+    if junit:
+        from .atomic import write_atomically
+        from .junit import to_junit
+
+        write_atomically(junit, to_junit(report, command), "--junit")
     for gate in report.gates:
         if not gate.passed:
             say(f"gate failed: {describe(gate)}", "red")
-    github_actions(report)
+    github_actions(report, notes, output)
     if not report.passed:
         raise typer.Exit(ExitCode.GATE_FAILED)
 

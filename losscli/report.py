@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .escape import markdown, one_line, spreadsheet
 from .results import Gate, Leaderboard, Report, Result
 
 MARKDOWN_MARKER = "<!-- losscli-report -->"
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "openmetrics")
 
 
 def to_json(report: Report | dict[str, Any]) -> str:
@@ -157,6 +157,59 @@ def to_csv(report: Report) -> str:
         for name, reason in result.skipped.items():
             writer.writerow([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason), *model, ""])
     return out.getvalue()
+
+
+def to_openmetrics(report: Report) -> str:
+    """The report in the OpenMetrics text format (what GitLab's metrics report reads; Prometheus
+    and its Pushgateway too): a gauge family per figure, a sample per result and loss, labelled by
+    ``pair``, ``loss`` and, where they apply, ``model`` and ``group`` (``group_by`` its column).
+    Label values are data, escaped (see :func:`_sample`)."""
+    families: dict[str, tuple[str, list[str]]] = {
+        "losscli_loss": ("Each loss of each pair (a compare: the new model's).", []),
+        "losscli_rows": ("The rows each result averages over.", []),
+        "losscli_loss_base": ("compare: the baseline model's loss.", []),
+        "losscli_loss_diff": ("compare: new minus baseline.", []),
+        "losscli_loss_p_value": ("compare: the paired bootstrap's p-value of the difference.", []),
+        "losscli_gate_passed": ("1 when the gate passed, 0 when it failed.", []),
+        "losscli_gate_max": ("The largest value the gate allows.", []),
+        "losscli_passed": ("1 when every gate passed.", []),
+    }
+    by = report.input.get("group_by")
+    for result in report.results:
+        where = {"pair": result.pair, "model": result.model}
+        if result.group is not None:
+            where.update(group_by=by, group=result.group)
+        families["losscli_rows"][1].append(_sample(where, result.n))
+        for name, value in result.losses.items():
+            labels = {**where, "loss": name}
+            for family, figure in (("losscli_loss", value), ("losscli_loss_base", (result.base or {}).get(name)),
+                                   ("losscli_loss_diff", (result.diff or {}).get(name)),
+                                   ("losscli_loss_p_value", (result.p_value or {}).get(name))):
+                if figure is not None:
+                    families[family][1].append(_sample(labels, figure))
+    for gate in report.gates:
+        labels = {"pair": gate.pair, "loss": gate.loss, "source": gate.source}
+        families["losscli_gate_passed"][1].append(_sample(labels, int(gate.passed)))
+        if gate.max is not None:
+            families["losscli_gate_max"][1].append(_sample(labels, gate.max))
+    families["losscli_passed"][1].append(_sample({}, int(report.passed)))
+    lines = []
+    for family, (help_text, samples) in families.items():
+        if samples:
+            lines += [f"# TYPE {family} gauge", f"# HELP {family} {help_text}", *(family + s for s in samples)]
+    return "\n".join([*lines, "# EOF"]) + "\n"
+
+
+def _sample(labels: Mapping[str, object], value: float) -> str:
+    """``{name="value",…} number`` of one sample (labels that are None left out). A label value is
+    written on one line (control characters as visible escapes, :func:`one_line`), then its
+    backslashes and quotes escaped as the format requires."""
+    def escaped(text: object) -> str:
+        return one_line(text).replace("\\", "\\\\").replace('"', '\\"')
+
+    number = str(value) if isinstance(value, int) else repr(float(value))
+    inside = ",".join(f'{name}="{escaped(text)}"' for name, text in labels.items() if text is not None)
+    return f"{{{inside}}} {number}" if inside else f" {number}"
 
 
 def _gate_limit(gate: Gate) -> str:
@@ -370,6 +423,8 @@ def render(report: Report, fmt_: str, width: int = 100) -> bytes:
         return to_csv(report).encode()
     if fmt_ == "markdown":
         return to_markdown(report).encode()
+    if fmt_ == "openmetrics":
+        return to_openmetrics(report).encode()
     from rich.console import Console
 
     text = io.StringIO()

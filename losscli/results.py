@@ -218,9 +218,15 @@ class Report:
         """The pair's ``--group-by`` results."""
         return [r for r in self.results if r.group is not None and r.pair == pair]
 
+    def metrics(self) -> dict[str, dict[str, float]]:
+        """Every overall result's losses that have a value, by pair (``y``, ``y/lr`` for one model of
+        several): the flat mapping that DVC, MLflow and dashboards read (groups stay in ``results``)."""
+        return {r.pair: {name: value for name, value in r.losses.items() if value is not None}
+                for r in self.overall()}
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"losscli": __version__, "signature": self.signature, "input": self.input,
-                               "results": [r.to_dict() for r in self.results]}
+                               "results": [r.to_dict() for r in self.results], "metrics": self.metrics()}
         boards = self.leaderboards()
         if boards:  # several models of one target (an addition: the results are as they were)
             out["models"] = [board.to_dict() for board in boards]

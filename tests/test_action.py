@@ -1,0 +1,108 @@
+"""The GitHub Action (action.yml) and the pre-commit hook (.pre-commit-hooks.yaml), run as Actions
+and pre-commit run them: the action's step as a shell script with Actions' environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = ROOT / "sample_data" / "binary_probabilities.csv"
+
+
+def action() -> dict:
+    return yaml.safe_load((ROOT / "action.yml").read_text())
+
+
+def test_every_input_reaches_the_script_as_an_environment_variable_never_as_its_text():
+    spec = action()
+    (step,) = spec["runs"]["steps"]
+    assert spec["runs"]["using"] == "composite"
+    assert step["run"] == 'bash "$LOSSCLI_ACTION_PATH/.github/losscli-action.sh"'
+    assert "${{" not in step["run"]  # (an expression in the script's text would be code from data)
+    wanted = {"file", "labels", "baseline", "tolerance", "max", "comment", "args", "install"}
+    assert set(spec["inputs"]) == wanted
+    for name in wanted:
+        assert step["env"][f"LOSSCLI_{name.upper()}"] == f"${{{{ inputs.{name} }}}}"
+    assert spec["outputs"]["passed"]["value"] == "${{ steps.eval.outputs.passed }}"
+
+
+def run_action(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
+    """The action's step as the runner runs it: bash, Actions' variables, the inputs as LOSSCLI_*."""
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "RUNNER_TEMP": str(tmp_path),
+           "LOSSCLI_ACTION_PATH": str(ROOT), "PATH": f"{tmp_path / 'bin'}{os.pathsep}{Path(sys.executable).parent}"
+                                                     f"{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    env.update({f"LOSSCLI_{name.upper()}": value for name, value in inputs.items()})
+    done = subprocess.run(["bash", str(ROOT / ".github" / "losscli-action.sh")], capture_output=True, text=True,
+                          env=env, cwd=tmp_path)
+    values = {}
+    for line in outputs.read_text().splitlines():
+        name, _, value = line.partition("=")
+        values[name] = value
+    return done, values
+
+
+@pytest.fixture(autouse=True)
+def losscli_installed():
+    if shutil.which("losscli", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("the losscli command is not installed beside this Python (make test installs it)")
+
+
+def test_the_action_passes_gates_and_sets_its_outputs(tmp_path):
+    done, outputs = run_action(tmp_path, file=str(BINARY), max="brier=0.5\nlog_loss=5")
+    assert done.returncode == 0, done.stderr
+    assert outputs["passed"] == "true" and float(outputs["y__brier"]) == pytest.approx(0.0227976, rel=1e-5)
+    report = json.loads(Path(outputs["report"]).read_text())
+    assert [gate["loss"] for gate in report["gates"]] == ["brier", "binary_crossentropy"]
+    assert json.loads(outputs["metrics"]) == report["metrics"]
+
+
+def test_the_action_fails_the_step_when_a_gate_fails(tmp_path):
+    done, outputs = run_action(tmp_path, file=str(BINARY), max="brier=0.01")
+    assert done.returncode == 1
+    assert outputs["passed"] == "false"
+    assert "::error title=losscli gate failed::y brier = 0.0227976 > max 0.01" in done.stderr
+
+
+def test_a_hostile_file_name_is_an_argument_and_nothing_else(tmp_path):
+    name = tmp_path / '$(touch pwned) `touch pwned2`; touch pwned3 "x.csv'
+    shutil.copy(BINARY, name)
+    done, outputs = run_action(tmp_path, file=str(name), max="brier=0.5", args="--loss brier")
+    assert done.returncode == 0, done.stderr
+    assert not any((tmp_path / p).exists() for p in ("pwned", "pwned2", "pwned3"))
+    assert list(json.loads(outputs["metrics"])["y"]) == ["brier"]
+
+
+def test_comment_posts_the_markdown_report_on_the_pull_request(tmp_path):
+    calls = tmp_path / "gh_calls"
+    fake = tmp_path / "bin" / "gh"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\n'  # (records its arguments, keeps the body)
+                    f'while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "{tmp_path}/body.md"; shift; done\n')
+    fake.chmod(0o755)
+    done, _ = run_action(tmp_path, file=str(BINARY), comment="true", PR="42")
+    assert done.returncode == 0, done.stderr
+    assert calls.read_text().startswith("pr comment 42 --body-file ")
+    assert "--edit-last" in calls.read_text()
+    assert (tmp_path / "body.md").read_text().startswith("<!-- losscli-report -->")
+
+
+def test_the_pre_commit_hook_runs_losscli_eval_on_the_files_it_is_given():
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "losscli" and hook["language"] == "python"
+    assert hook["entry"] == "losscli eval" and hook["pass_filenames"] is False
+    assert hook["files"] and hook["always_run"] is False
+    args = [*hook["entry"].split(), str(BINARY), "--max", "brier=0.01", "--quiet"]
+    done = subprocess.run([str(Path(sys.executable).parent / args[0]), *args[1:]], capture_output=True, text=True)
+    assert done.returncode == 1 and "gate failed: y brier" in done.stderr
