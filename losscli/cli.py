@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from . import __version__, output
+from . import __version__, output, tracking
 from .cli_options import (
     BASELINE,
     BOOTSTRAP,
@@ -28,6 +28,7 @@ from .cli_options import (
     FORMAT,
     JUNIT,
     LABELS,
+    LOG_TO,
     LOSS,
     MAX,
     NO_CONFIG,
@@ -187,10 +188,12 @@ def eval_command(
         "With --engine dask: the address of an existing cluster."
     )),
     plugin: list[str] = PLUGIN, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
+    log_to: list[str] = LOG_TO,
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
         explain = _verbosity(quiet, verbose, explain)
+        tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
         from dataclasses import replace
 
@@ -232,6 +235,7 @@ def eval_command(
             write_atomically(state, result.state.to_json(), "--state")
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
+        notes += tracking.log(log_to, result.report)
         finish(result.report, notes, fmt, output, junit, "eval", verbose)
 
 
@@ -266,11 +270,13 @@ def compare_command(
     worst: int = typer.Option(0, "--worst", help="Show the N rows whose main loss changed most."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
     plugin: list[str] = PLUGIN, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
+    log_to: list[str] = LOG_TO,
 ) -> None:
     """The same losses for two models on the same rows, with the paired bootstrap of each difference
     (or every model of one file against --baseline-model, the p-values adjusted by Holm's method)."""
     with handled():
         explain = _verbosity(quiet, verbose, explain)
+        tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
         if bool(new) == (baseline_model is not None):
             raise UsageError("compare needs BASE and NEW files, or one file of several models with "
@@ -300,6 +306,7 @@ def compare_command(
         gates.apply(report, thresholds)
         report.gates += gates.check_increase(report, increases, significant or settings.significant)
         report.gates += gates.check_equivalence(report, same)
+        notes += tracking.log(log_to, report)
         finish(report, notes, fmt, output, junit, "compare", verbose)
 
 
@@ -311,10 +318,12 @@ def merge_command(
     fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX,
     baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE, plugin: list[str] = PLUGIN,
     no_config: bool = NO_CONFIG, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
+    log_to: list[str] = LOG_TO,
 ) -> None:
     """One report from the partial states of shards: the report one run over all the rows gives."""
     with handled():
         _verbosity(quiet, verbose, False)
+        tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
         _plugins(plugin, _config(None, no_config))
         from . import gates
@@ -323,6 +332,7 @@ def merge_command(
         report, _ = merge_states(states)
         thresholds = [gates.parse_threshold(t) for t in max_]
         notes = gates.apply(report, thresholds, baseline, tolerance)
+        notes += tracking.log(log_to, report)
         finish(report, notes, fmt, output, junit, "merge", verbose)
 
 

@@ -29,6 +29,9 @@ PARAM = typer.Option([], "--param", "-p", help="LOSS.KEY=VALUE, e.g. focal.gamma
 FORMAT = typer.Option(None, "--format", "-f", help=(
     "table, json, csv, markdown or openmetrics (default: table on a terminal, else json)."
 ))
+LOG_TO = typer.Option([], "--log-to", help=(
+    "Also log the losses to this experiment tracker: mlflow (repeatable; configured by its own environment)."
+))
 JUNIT = typer.Option(None, "--junit", help="Also write the gates to this file as JUnit XML (a test case per gate).")
 QUIET = typer.Option(False, "--quiet", "-q", help="Nothing on standard error but errors and failed gates.")
 VERBOSE = typer.Option(False, "--verbose", "-v", help="Also say how each decision was made (--explain), and timings.")
