@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import analysis, registry
+from . import analysis, registry, remote
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .collector import collector_paused
 from .csv_stream import ColumnChoice
@@ -91,7 +91,7 @@ def _named_as_written(frame: Frame, pair: Pair) -> Pair:
 def sources(predictions: Any) -> list[Any]:
     """PRED as a list of inputs: a quoted glob of shards becomes its files, sorted."""
     if isinstance(predictions, str) and is_glob(predictions):
-        found = sorted(globbing.glob(predictions))
+        found = remote.glob(predictions) if remote.is_address(predictions) else sorted(globbing.glob(predictions))
         if not found:
             raise DataError(f"{predictions}: no file matches this pattern")
         return found

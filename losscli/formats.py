@@ -35,18 +35,26 @@ def _rows_per_chunk(columns: int, chunk_cells: int | None) -> int | None:
     return None if chunk_cells is None else max(1 << 16, chunk_cells // max(columns, 1))
 
 
+def _random_access(raw: IO[bytes], path: str) -> pa.NativeFile:
+    """The file as Arrow reads it itself (a seekable one, by its path; a file of a remote store, as
+    it was opened), or read whole first (standard input, HTTP): parquet's footer is at the end."""
+    if isinstance(raw, pa.NativeFile):
+        return raw
+    if path != "-" and raw.seekable():
+        return pa.OSFile(path)
+    return pa.BufferReader(csv_stream._arrow_owned(memoryview(raw.read())))
+
+
 def _parquet_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None,
                     columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The parquet file a row group at a time, in batches of about ``chunk_cells`` cells; row groups
     begun once ``columns`` is chosen are read for just those columns (the others are not decoded).
-    Arrow opens the file itself (standard input is read whole first: the footer is at the end), so
-    that its threads never hold a Python object (see :func:`_arrow_owned`)."""
+    Arrow opens the file itself (:func:`_random_access`), so that its threads never hold a Python
+    object (see :func:`_arrow_owned`)."""
     import pyarrow.parquet as pq
 
     try:
-        source = pa.OSFile(path) if path != "-" and raw.seekable() else \
-            pa.BufferReader(csv_stream._arrow_owned(memoryview(raw.read())))
-        with source:
+        with _random_access(raw, path) as source:
             parquet = pq.ParquetFile(source)
             size = _rows_per_chunk(len(parquet.schema_arrow), chunk_cells) or max(parquet.metadata.num_rows, 1)
             for group in range(parquet.num_row_groups):
@@ -87,9 +95,7 @@ def _arrow_chunks(raw: IO[bytes], path: str, name: str, chunk_cells: int | None)
 
     try:
         head = _peek(raw, 8)
-        source = pa.OSFile(path) if path != "-" and raw.seekable() else \
-            pa.BufferReader(csv_stream._arrow_owned(memoryview(raw.read())))
-        with source:
+        with _random_access(raw, path) as source:
             if head.startswith(FEATHER_V1):
                 whole = feather.read_table(source)
                 schema, batches = whole.schema, iter(whole.to_batches())

@@ -37,7 +37,12 @@ def display_name(path: str) -> str:
 
 
 def _open_raw(path: str) -> IO[bytes]:
-    """The file (or standard input) as a buffered binary stream that can ``peek``."""
+    """The file (or standard input, or an address: :mod:`losscli.remote`) as a binary stream that
+    can ``peek`` or seek back."""
+    from .remote import is_address, open_address
+
+    if is_address(path):
+        return open_address(path)
     if path == "-":
         # (BinaryIO does not declare the readinto that BufferedReader needs; stdin's buffer has it)
         return sys.stdin.buffer if hasattr(sys.stdin.buffer, "peek") else \
@@ -149,5 +154,10 @@ def _header_end(sample: bytes) -> int:
 
 
 def is_glob(path: str) -> bool:
-    """Whether PRED is a quoted glob of shards: glob characters, and not itself a file."""
+    """Whether PRED is a quoted glob of shards: glob characters, and not itself a file (an address:
+    see :func:`losscli.remote.is_glob_address`)."""
+    from .remote import is_address, is_glob_address
+
+    if is_address(path):
+        return is_glob_address(path)
     return path != "-" and any(c in path for c in "*?[") and not os.path.exists(path)
