@@ -25,17 +25,28 @@ done
 set +f
 
 report="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/losscli-report.json"
-losscli eval "$LOSSCLI_FILE" "${options[@]}" --format json > "$report"
+losscli eval "${options[@]}" --format json -- "$LOSSCLI_FILE" > "$report"  # (after --: a name, never a flag)
 code=$?
 if [ "$code" -le 1 ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "report=$report" >> "$GITHUB_OUTPUT"
 fi
 if [ "${LOSSCLI_COMMENT:-false}" = "true" ] && [ "$code" -le 1 ] && [ -n "${LOSSCLI_PR:-}" ]; then
   body="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/losscli-report.md"
-  GITHUB_ACTIONS=false losscli eval "$LOSSCLI_FILE" "${options[@]}" --format markdown --quiet > "$body"
-  # the report starts with <!-- losscli-report -->: edit the last comment of this token's user, else add one
-  gh pr comment "$LOSSCLI_PR" --body-file "$body" --edit-last 2>/dev/null \
-    || gh pr comment "$LOSSCLI_PR" --body-file "$body" \
-    || echo "::warning title=losscli::the report could not be posted on the pull request (is GH_TOKEN set?)"
+  GITHUB_ACTIONS=false losscli eval "${options[@]}" --format markdown -- "$LOSSCLI_FILE" > "$body" 2> /dev/null
+  made=$?
+  marker="<!-- losscli-report -->"
+  if [ "$made" -gt 1 ] || [ "$(head -n 1 "$body")" != "$marker" ]; then
+    echo "::warning title=losscli::the markdown report could not be made (exit $made); nothing was posted"
+  else
+    # the comment of an earlier run is the one that starts with the marker: edit it, else add one
+    repo="${GITHUB_REPOSITORY:-}"
+    earlier=$(gh api "repos/$repo/issues/$LOSSCLI_PR/comments" --paginate \
+      --jq ".[] | select(.body | startswith(\"$marker\")) | .id" 2> /dev/null | tail -n 1)
+    if [ -n "$earlier" ]; then
+      gh api --method PATCH "repos/$repo/issues/comments/$earlier" -F "body=@$body" > /dev/null
+    else
+      gh pr comment "$LOSSCLI_PR" --body-file "$body" > /dev/null
+    fi || echo "::warning title=losscli::the report could not be posted on the pull request (is GH_TOKEN set?)"
+  fi
 fi
 exit "$code"

@@ -29,7 +29,8 @@ def replacing(path: str, flag: str) -> Iterator[str]:
     a usage error naming ``flag``."""
     target = Path(path)
     if target.is_dir():
-        raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. {flag} {target / 'report.json'}")
+        example = {"--junit": "losscli.xml", "--state": "state.json"}.get(flag, "report.json")
+        raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. {flag} {target / example}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as error:

@@ -124,7 +124,7 @@ def named_class(column: str, shown: list[str], numeric: bool) -> str | None:
 
 INVERTED_AUC = 0.3  # below this the predictions rank the classes backwards
 INVERTED_MIN_ROWS = 10  # of each class, before an AUC is evidence
-INVERTED_ROWS = 100_000  # the AUC of the first rows only: a sort of 3M rows (a file read whole) took 0.9 s
+INVERTED_ROWS = 100_000  # the AUC of at most this many rows: a sort of 3M (a file read whole) took 0.9 s
 
 
 def roc_auc(y01: np.ndarray, scores: np.ndarray) -> float:
@@ -146,8 +146,10 @@ def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str,
     """When there are enough rows of each class (INVERTED_MIN_ROWS): the evidence (the ROC AUC with
     ``positive`` as the positive class) and, when the predictions rank the classes backwards (AUC
     below INVERTED_AUC; the column is likely the probability of ``other``), a warning, else "".
-    Judged on the first INVERTED_ROWS rows (a chunk read in pieces has fewer)."""
-    y01, p = y01[:INVERTED_ROWS], p[:INVERTED_ROWS]
+    Judged on at most INVERTED_ROWS rows spread over the chunk, a row in every ``step`` (a file
+    sorted by its label has one class in its first rows)."""
+    step = -(-len(y01) // INVERTED_ROWS)
+    y01, p = y01[::step], p[::step]
     positives = int(y01.sum())
     if min(positives, len(y01) - positives) < INVERTED_MIN_ROWS:
         return None
@@ -155,4 +157,5 @@ def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str,
     warning = "" if auc >= INVERTED_AUC else (
         f"the predictions look inverted: with positive class {positive} their ROC AUC is {auc:.2f}; "
         f"if '{column}' is the probability of {other}, pass --positive {other}")
-    return f"ROC AUC {auc:.3f} with positive class {positive} (first rows)", warning
+    rows = "first rows" if step == 1 else f"one row in {step}"
+    return f"ROC AUC {auc:.3f} with positive class {positive} ({rows})", warning

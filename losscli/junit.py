@@ -44,7 +44,7 @@ def _text(value: object) -> str:
 
 
 def _case_name(gate: Gate) -> str:
-    return f"{gate.loss or 'every loss'} ({gate.source})"
+    return _text(f"{gate.loss or 'every loss'} ({gate.source})")  # (a source may be a config file's path)
 
 
 def _details(gate: Gate) -> str:

@@ -167,15 +167,15 @@ def finish(report: Report, notes: list[str], fmt: str | None, output: str | None
         say(note, "yellow")
     if output and not report.passed:
         say(f"a gate failed: {output} is left as it was (the last passing report)", "yellow")
-    started = time.perf_counter()
-    emit(report, fmt, output if report.passed else None)
-    if verbose:
-        say(f"report written in {time.perf_counter() - started:.2f} s", "dim")
-    if junit:
+    if junit:  # (first: a --junit that cannot be written leaves --output as it was)
         from .atomic import write_atomically
         from .junit import to_junit
 
         write_atomically(junit, to_junit(report, command), "--junit")
+    started = time.perf_counter()
+    emit(report, fmt, output if report.passed else None)
+    if verbose:
+        say(f"report written in {time.perf_counter() - started:.2f} s", "dim")
     for gate in report.gates:
         if not gate.passed:
             say(f"gate failed: {describe(gate)}", "red")

@@ -5,8 +5,10 @@ A plain (uncompressed) CSV larger than RANGE_BYTES is cut into ranges of about R
 (:func:`split`). Row numbers stay those of the whole file, since errors, ``--worst`` and the
 bootstrap's groups use them: each range's rows are counted first (:func:`count_rows`, a task
 per range: its line ends, less the empty lines that the CSV reader skips), then each range is read
-from its first row's number (:func:`range_tables`), and its rows read must be those counted.
-Values may not hold line breaks (the CSV reader's rule too), so every line end ends a row.
+from its first row's number (:func:`range_tables`), and its rows read must be those counted. A
+cut may fall inside a quoted value that holds a line break: a range with an odd number of quotes
+tells it, and that file is then read as one task. Every range is read with the delimiter and
+decimal mark sniffed from the file's first bytes, as the local engine reads the file.
 """
 
 from __future__ import annotations
@@ -24,23 +26,25 @@ from . import csv_stream, opening
 from .csv_stream import ColumnChoice
 from .errors import DataError
 from .formats import ARROW_FILE, ARROW_STREAM, FEATHER_V1
-from .opening import EXCEL_SEP_LINE, MAGIC, _header_end, display_name, text_kind
+from .opening import EXCEL_SEP_LINE, MAGIC, display_name, sniff_decimal, sniff_delimiter, text_kind
 
 RANGE_BYTES = 64 << 20  # a range of a big CSV: one Dask task
 COUNT_BYTES = 8 << 20  # read at once when counting a range's rows
-NEWLINE, RETURN = 10, 13
+NEWLINE, RETURN, QUOTE = 10, 13, 34
 
 
 @dataclass(frozen=True)
 class ByteRange:
     """Bytes ``start`` to ``end`` of the CSV at ``path``, whole lines, after its ``header`` bytes
-    (the header line, and Excel's "sep=" line before it); ``first_row`` data rows come before, and
-    it holds ``rows`` (once counted)."""
+    (the header line, and Excel's "sep=" line before it), in the file's ``delimiter`` and ``decimal``
+    mark; ``first_row`` data rows come before, and it holds ``rows`` (once counted)."""
 
     path: str
     start: int
     end: int
     header: int
+    delimiter: str = ","  # and decimal mark: the file's, sniffed once from its first bytes for every range
+    decimal: str = "."
     first_row: int = 0
     rows: int | None = None  # counted (count_rows), before it is read
 
@@ -62,9 +66,20 @@ def split(path: str) -> list[ByteRange] | None:
         sample = handle.read(opening.SNIFF_BYTES)
         if sample.startswith((b"PAR1", ARROW_FILE, ARROW_STREAM, FEATHER_V1, *MAGIC)) or text_kind(sample) != "csv":
             return None
+        while sample.count(b"\n") < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:  # as the reader: a wide header
+            more = handle.read(len(sample))
+            if not more:
+                break
+            sample += more
         found = EXCEL_SEP_LINE.match(sample)
         skipped = found.end() if found else 0
-        header = skipped + _header_end(sample[skipped:])
+        end = sample.find(b"\n", skipped)
+        if end < 0:
+            return None
+        header = end + 1
+        # sniffed as the CSV reader sniffs the whole file (the same bytes), once for every range
+        delimiter = found.group(1).decode() if found else sniff_delimiter(sample[skipped:], path)
+        decimal = sniff_decimal(sample[skipped:], delimiter)
         cuts = [header]
         while cuts[-1] + size < total:
             cut = _line_start_after(handle, cuts[-1] + size)
@@ -72,7 +87,7 @@ def split(path: str) -> list[ByteRange] | None:
                 break
             cuts.append(cut)
     cuts.append(total)
-    return [ByteRange(path, start, end, header) for start, end in pairwise(cuts)]
+    return [ByteRange(path, start, end, header, delimiter, decimal) for start, end in pairwise(cuts)]
 
 
 def _line_start_after(handle: io.BufferedReader, position: int) -> int | None:
@@ -90,10 +105,20 @@ def _line_start_after(handle: io.BufferedReader, position: int) -> int | None:
     return None
 
 
-def count_rows(part: ByteRange) -> int:
+@dataclass(frozen=True)
+class Counted:
+    """A range's data rows, and whether it holds an odd number of double quotes: then a cut at one
+    of its ends fell inside a quoted value (a line break in a value), and the file is read whole."""
+
+    rows: int
+    odd_quotes: bool
+
+
+def count_rows(part: ByteRange) -> Counted:
     """The data rows of a range: its lines that are not empty ("" or a lone carriage return
-    before the line end, which the CSV reader skips), a last line without a line end included."""
-    rows = 0
+    before the line end, which the CSV reader skips), a last line without a line end included; and
+    the parity of its double quotes (an escaped quote, ``""``, counts two)."""
+    rows = quotes = 0
     before = np.array([NEWLINE, NEWLINE], dtype=np.uint8)  # (the range starts a line)
     with open(part.path, "rb") as handle:
         handle.seek(part.start)
@@ -107,12 +132,13 @@ def count_rows(part: ByteRange) -> int:
             ends = text[2:] == NEWLINE
             empty = ends & ((text[1:-1] == NEWLINE) | ((text[1:-1] == RETURN) & (text[:-2] == NEWLINE)))
             rows += int(np.count_nonzero(ends)) - int(np.count_nonzero(empty))
+            quotes += int(np.count_nonzero(text[2:] == QUOTE))
             before = text[-2:]
     with open(part.path, "rb") as handle:  # a last line without a line end (at the end of the file)
         handle.seek(max(part.start, part.end - (1 << 16)))
         tail = handle.read(part.end - handle.tell())
     last = tail[tail.rfind(b"\n") + 1:]
-    return rows + int(bool(last.strip()))
+    return Counted(rows + int(bool(last.strip())), quotes % 2 == 1)
 
 
 class _RangeReader(io.RawIOBase):
@@ -145,7 +171,8 @@ class _RangeReader(io.RawIOBase):
 
 def range_tables(part: ByteRange, delimiter: str | None, decimal: str | None,
                  columns: ColumnChoice | None) -> Iterator[pa.Table]:
-    """The range's rows as tables (as :func:`losscli.reading.iter_tables` reads a file). The rows
+    """The range's rows as tables (as :func:`losscli.reading.iter_tables` reads a file; the file's
+    delimiter and decimal mark unless given). The rows
     read must be the ``part.rows`` counted (:func:`count_rows`), else later row numbers would be
     wrong: a DataError then."""
     from .reading import BATCH_CELLS, _text_chunks
@@ -153,7 +180,8 @@ def range_tables(part: ByteRange, delimiter: str | None, decimal: str | None,
     raw = io.BufferedReader(_RangeReader(part))
     rows = 0
     try:
-        for table in _text_chunks(raw, part.path, part.name, delimiter, decimal, BATCH_CELLS, columns):
+        for table in _text_chunks(raw, part.path, part.name, delimiter or part.delimiter, decimal or part.decimal,
+                                  BATCH_CELLS, columns):
             if table.num_rows:
                 rows += table.num_rows
                 yield table

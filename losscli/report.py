@@ -176,7 +176,7 @@ def to_openmetrics(report: Report) -> str:
     }
     by = report.input.get("group_by")
     for result in report.results:
-        where = {"pair": result.pair, "model": result.model}
+        where: dict[str, object] = {"pair": result.pair, "model": result.model}
         if result.group is not None:
             where.update(group_by=by, group=result.group)
         families["losscli_rows"][1].append(_sample(where, result.n))
@@ -187,11 +187,11 @@ def to_openmetrics(report: Report) -> str:
                                    ("losscli_loss_p_value", (result.p_value or {}).get(name))):
                 if figure is not None:
                     families[family][1].append(_sample(labels, figure))
-    for gate in report.gates:
-        labels = {"pair": gate.pair, "loss": gate.loss, "source": gate.source}
-        families["losscli_gate_passed"][1].append(_sample(labels, int(gate.passed)))
+    for k, gate in enumerate(report.gates, 1):
+        verdict = {"pair": gate.pair, "loss": gate.loss, "source": gate.source, "gate": k}  # (k: gates of one loss)
+        families["losscli_gate_passed"][1].append(_sample(verdict, int(gate.passed)))
         if gate.max is not None:
-            families["losscli_gate_max"][1].append(_sample(labels, gate.max))
+            families["losscli_gate_max"][1].append(_sample(verdict, gate.max))
     families["losscli_passed"][1].append(_sample({}, int(report.passed)))
     lines = []
     for family, (help_text, samples) in families.items():
@@ -202,10 +202,10 @@ def to_openmetrics(report: Report) -> str:
 
 def _sample(labels: Mapping[str, object], value: float) -> str:
     """``{name="value",…} number`` of one sample (labels that are None left out). A label value is
-    written on one line (control characters as visible escapes, :func:`one_line`), then its
-    backslashes and quotes escaped as the format requires."""
+    escaped exactly as the format says (backslash, quote, line feed; any other character stands
+    as it is), so that two values never meet and a reader gets the value back."""
     def escaped(text: object) -> str:
-        return one_line(text).replace("\\", "\\\\").replace('"', '\\"')
+        return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
     number = str(value) if isinstance(value, int) else repr(float(value))
     inside = ",".join(f'{name}="{escaped(text)}"' for name, text in labels.items() if text is not None)

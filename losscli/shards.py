@@ -88,6 +88,7 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
             explain.append(f"{len(shards)} tasks: files over {RANGE_BYTES >> 20} MiB read in byte ranges")
         merged = run.merged(evaluate_shard, shards, (options, template, plugin_files, len(files) > 1), progress)
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
+    merged.sources = [display_name(path) for path in files]  # (a file read in ranges, named once)
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
 
 
@@ -161,19 +162,20 @@ def _scheduler(address: str | None) -> Iterator[_Threads | _Cluster]:
 
 def _with_ranges(files: list[str], run: _Threads | _Cluster) -> list[str | ByteRange]:
     """The shards as tasks: each file, or a big plain CSV's byte ranges, with their first rows'
-    numbers (their rows are counted first, a task per range)."""
+    numbers (their rows are counted first, a task per range). A file where a cut fell inside a
+    quoted value (a range with an odd number of quotes) is one task."""
     split = {path: ranges.split(path) for path in files}
     counts = iter(run.each(ranges.count_rows, [part for parts in split.values() if parts for part in parts]))
     shards: list[str | ByteRange] = []
     for path, parts in split.items():
-        if parts is None:
+        counted = [next(counts) for _ in parts or []]
+        if parts is None or any(count.odd_quotes for count in counted):
             shards.append(path)
             continue
         first_row = 0
-        for part in parts:
-            rows = next(counts)
-            shards.append(replace(part, first_row=first_row, rows=rows))
-            first_row += rows
+        for part, count in zip(parts, counted):
+            shards.append(replace(part, first_row=first_row, rows=count.rows))
+            first_row += count.rows
     return shards
 
 

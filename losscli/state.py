@@ -128,8 +128,7 @@ class State:
                                 "--predictions or --positive so every shard is read alike")
         worst = int(self.settings.get("worst") or 0)
         notes = self.notes + [n for n in other.notes if n not in self.notes]
-        joined = self.sources[-1:] == other.sources[:1]  # (byte ranges of one file: named once)
-        return State(self.sources + other.sources[joined:], self.labels, self.rows + other.rows,
+        return State(self.sources + other.sources, self.labels, self.rows + other.rows,
                      {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
                      self.settings, notes, self.identity() + other.identity(), self.on, self.joined)
 

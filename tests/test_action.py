@@ -40,6 +40,7 @@ def run_action(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProce
     outputs = tmp_path / "github_output"
     outputs.write_text("")
     env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "RUNNER_TEMP": str(tmp_path),
+           "GITHUB_REPOSITORY": "o/r",
            "LOSSCLI_ACTION_PATH": str(ROOT), "PATH": f"{tmp_path / 'bin'}{os.pathsep}{Path(sys.executable).parent}"
                                                      f"{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("GITHUB_STEP_SUMMARY", None)
@@ -84,17 +85,37 @@ def test_a_hostile_file_name_is_an_argument_and_nothing_else(tmp_path):
     assert list(json.loads(outputs["metrics"])["y"]) == ["brier"]
 
 
-def test_comment_posts_the_markdown_report_on_the_pull_request(tmp_path):
+def fake_gh(tmp_path: Path, earlier: str = "") -> Path:
+    """A gh on PATH that records its arguments, keeps the body it is given, and lists ``earlier``
+    as the id of a comment that starts with the report's marker."""
     calls = tmp_path / "gh_calls"
     fake = tmp_path / "bin" / "gh"
-    fake.parent.mkdir()
-    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\n'  # (records its arguments, keeps the body)
-                    f'while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "{tmp_path}/body.md"; shift; done\n')
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\n'
+                    f'[ "$1" = api ] && [ "${{2%/comments}}" != "$2" ] && [ -n "{earlier}" ] && echo "{earlier}"\n'
+                    f'while [ $# -gt 0 ]; do\n  [ "$1" = --body-file ] && cp "$2" "{tmp_path}/body.md"\n'
+                    f'  case "$1" in body=@*) cp "${{1#body=@}}" "{tmp_path}/body.md";; esac\n  shift\ndone\n')
     fake.chmod(0o755)
+    return calls
+
+
+def test_comment_adds_the_markdown_report_to_the_pull_request(tmp_path):
+    calls = fake_gh(tmp_path)
     done, _ = run_action(tmp_path, file=str(BINARY), comment="true", PR="42")
     assert done.returncode == 0, done.stderr
-    assert calls.read_text().startswith("pr comment 42 --body-file ")
-    assert "--edit-last" in calls.read_text()
+    lines = calls.read_text().splitlines()
+    assert lines[0].startswith("api repos/o/r/issues/42/comments --paginate")
+    assert lines[1].startswith("pr comment 42 --body-file ")
+    assert (tmp_path / "body.md").read_text().startswith("<!-- losscli-report -->")
+
+
+def test_comment_edits_the_comment_that_holds_the_marker_and_no_other(tmp_path):
+    calls = fake_gh(tmp_path, earlier="77")
+    done, _ = run_action(tmp_path, file=str(BINARY), comment="true", PR="42", args="--explain")
+    assert done.returncode == 0, done.stderr
+    lines = calls.read_text().splitlines()
+    assert lines[1].startswith("api --method PATCH repos/o/r/issues/comments/77 -F body=@")
+    assert len(lines) == 2
     assert (tmp_path / "body.md").read_text().startswith("<!-- losscli-report -->")
 
 

@@ -59,7 +59,7 @@ def test_openmetrics_is_read_back_by_the_reference_parser_with_every_value(write
         for loss, value in r["losses"].items():
             assert samples[("losscli_loss", tuple(sorted({**where, "loss": loss}.items())))] == value
         assert samples[("losscli_rows", tuple(sorted(where.items())))] == r["n"]
-    assert samples[("losscli_gate_passed", (("loss", "brier"), ("pair", "y"), ("source", "--max")))] == 1
+    assert samples[("losscli_gate_passed", (("gate", "1"), ("loss", "brier"), ("pair", "y"), ("source", "--max")))] == 1
     assert samples[("losscli_passed", ())] == 1
 
 
@@ -197,3 +197,24 @@ def test_verbose_explains_the_decisions_and_says_the_timings(write):
     seconds = [line for line in result.stderr.splitlines() if "read and scored 171 rows in" in line]
     assert seconds and "report written in" in result.stderr
     assert not math.isnan(json.loads(result.stdout)["results"][0]["losses"]["brier"])
+
+
+def test_openmetrics_keeps_apart_values_that_differ_only_by_escapes_and_two_gates_of_one_loss(write):
+    path = write("g.csv", 'g,y_true,y_pred\n"a\nb",1,0.8\n"a\\nb",0,0.3\n"t\tu",1,0.6\n"t\\tu",0,0.2\n')
+    result = run("eval", path, "--group-by", "g", "--format", "openmetrics", "--max", "brier=1",
+                 "--max", "y:brier=0.5")
+    assert result.code == 0, result.stderr
+    samples = openmetrics_samples(result.stdout)
+    groups = {dict(labels)["group"] for (family, labels) in samples if family == "losscli_rows" and dict(labels).get("group")}
+    assert groups == {"a\nb", "a\\nb", "t\tu", "t\\tu"}
+    gates = [labels for (family, labels) in samples if family == "losscli_gate_passed"]
+    assert len(gates) == 2
+
+
+def test_a_junit_file_that_cannot_be_written_leaves_the_report_file_as_it_was(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text("the last good report")
+    result = run("eval", BINARY, "--output", report, "--junit", tmp_path / "missing" / "j.xml")
+    assert result.code == 2 and report.read_text() == "the last good report"
+    folder = run("eval", BINARY, "--junit", tmp_path)
+    assert folder.code == 2 and f"--junit {tmp_path / 'losscli.xml'}" in folder.stderr

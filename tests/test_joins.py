@@ -246,3 +246,17 @@ def test_dense_integer_ids_join_as_the_hash_lookup_joins_them(n, offset, data):
         assert expected is not None and found.tolist() == expected.tolist()
     if len(set(ids)) == n and sorted(other) == sorted(ids) and span < joins.DENSE_SPAN * n:
         assert found is not None  # (the dense table was used: the hash lookup was not needed)
+
+
+def test_inverted_predictions_are_warned_of_in_a_big_join_sorted_by_label(tmp_path):
+    """A file read whole (a join) judges its AUC on rows spread over it, not its first 100k: here
+    those are all of one class."""
+    n = 150_000
+    y = (np.arange(n) >= 120_000).astype(int)
+    ids = np.arange(n)
+    (tmp_path / "p.csv").write_text("id,y_pred\n" + "".join(f"{i},{0.9 if v == 0 else 0.1}\n" for i, v in zip(ids, y)))
+    (tmp_path / "l.csv").write_text("id,y_true\n" + "".join(f"{i},{v}\n" for i, v in zip(ids[::-1], y[::-1])))
+    result = run("eval", tmp_path / "p.csv", "--labels", tmp_path / "l.csv", "--explain")
+    assert result.code == 0
+    assert "the predictions look inverted" in result.stderr
+    assert "ROC AUC 0.000 with positive class 1 (one row in 2)" in result.stderr

@@ -50,7 +50,7 @@ def test_ranges_cover_the_rows_at_line_starts_and_count_what_the_reader_reads(tm
     assert text[parts[0].header - 1:parts[0].header] == b"\n" and b"y_true" in text[:parts[0].header]
     body = text[text.index(b"y_true"):]
     read = pacsv.read_csv(pa.BufferReader(body)).num_rows
-    assert sum(ranges.count_rows(part) for part in parts) == read
+    assert sum(ranges.count_rows(part).rows for part in parts) == read
 
 
 def test_compressed_files_and_small_ones_are_one_task(tmp_path, monkeypatch):
@@ -83,7 +83,46 @@ def test_rows_read_that_are_not_the_rows_counted_are_refused(tmp_path, monkeypat
     path.write_text("y_true,y_pred\n" + "1,0.9\n0,0.2\n" * 300)
     monkeypatch.setattr(ranges, "RANGE_BYTES", 1000)
     counted = ranges.count_rows
-    monkeypatch.setattr(ranges, "count_rows", lambda part: counted(part) + 1)
+    monkeypatch.setattr(ranges, "count_rows", lambda part: ranges.Counted(counted(part).rows + 1, False))
     result = run("eval", path, "--engine", "dask")
     assert result.code == 3
     assert "lines were counted, so row numbers would be wrong; read it with --engine local" in result.stderr
+
+
+def test_a_cut_inside_a_quoted_line_break_reads_that_file_as_one_task(tmp_path, monkeypatch):
+    """A value holding a line break (quoted) where a range would end: the range's quotes are odd,
+    and the file is read whole, as the local engine reads it (a cut there made up a row)."""
+    pytest.importorskip("dask")
+    rows = ["0.5000,0.5000,x"] * 60 + ['0.5000,0.5000,"a\n9.0000,0.0000,b"'] + ["0.2500,0.5000,y"] * 60
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred,note\n" + "\n".join(rows) + "\n")
+    at = path.read_bytes().index(b'"a\n')
+    monkeypatch.setattr(ranges, "RANGE_BYTES", at - len("y_true,y_pred,note\n") + 2)  # a cut right after "a
+    parts = ranges.split(str(path))
+    assert any(ranges.count_rows(part).odd_quotes for part in parts)
+    local = run("eval", path, "--loss", "mse", "--worst", "1")
+    ranged = run("eval", path, "--loss", "mse", "--worst", "1", "--engine", "dask")
+    assert local.code == ranged.code == 0, ranged.stderr
+    assert ranged.json["results"][0]["n"] == local.json["results"][0]["n"] == 121
+    assert ranged.json["results"][0]["losses"] == local.json["results"][0]["losses"]
+    assert ranged.json["results"][0]["worst"] == local.json["results"][0]["worst"]
+
+
+def test_a_header_longer_than_the_sample_and_the_files_delimiter_reach_every_range(tmp_path, monkeypatch):
+    """A header of 3,000 columns (past the 64 KiB sniffed), ';' and decimal commas: each range is
+    read with the file's header, delimiter and decimal mark, as the local engine reads it."""
+    pytest.importorskip("dask")
+    extra = [f"feature_with_a_long_name_{i:05d}" for i in range(3000)]
+    lines = [";".join(["y_true", "y_pred", *extra])]
+    lines += [";".join([str(i % 2), f"0,{(i * 7) % 10}", *["1"] * 3000]) for i in range(40)]
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 30_000)
+    parts = ranges.split(str(path))
+    assert parts is not None and len(parts) > 3 and parts[0].header > 65_536
+    assert (parts[0].delimiter, parts[0].decimal) == (";", ",")
+    local = run("eval", path, "--loss", "brier")
+    ranged = run("eval", path, "--loss", "brier", "--engine", "dask")
+    assert local.code == ranged.code == 0, ranged.stderr
+    assert ranged.json["results"][0]["losses"] == pytest.approx(local.json["results"][0]["losses"], rel=1e-12)
+    assert ranged.json["input"]["predictions"] == str(path)
