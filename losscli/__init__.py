@@ -1,6 +1,7 @@
 """losscli: every loss that applies to a predictions file.
 
-``from losscli import evaluate, compare, loss``: numpy and pandas load only when one of them is used.
+``from losscli import evaluate, compare, partial, merge, loss``: numpy and pandas load only when one of
+them is used. ``partial`` and ``merge`` evaluate shards (Spark, Ray, Dask partitions) and merge them.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "compare", "evaluate", "loss"]
+__all__ = ["__version__", "compare", "evaluate", "loss", "merge", "partial"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,8 +21,8 @@ def __getattr__(name: str) -> Any:
         from .api import evaluate
 
         return evaluate
-    if name == "compare":
-        from .api import compare
+    if name in ("compare", "partial", "merge"):
+        from . import api
 
-        return compare
+        return getattr(api, name)
     raise AttributeError(f"module 'losscli' has no attribute {name!r}")

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import analysis, registry, remote
+from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .collector import collector_paused
 from .csv_stream import ColumnChoice
@@ -102,7 +103,17 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
            started: StartedRead | None = None) -> Generator[Frame, None, None]:
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those. A read
-    ``started`` early of the same file, with the delimiter and decimal mark sniffed, is taken up."""
+    ``started`` early of the same file, with the delimiter and decimal mark sniffed, is taken up.
+    Arrow data handed over in Python (:class:`~losscli.arrow_input.ArrowSource`) is read as a file
+    is, batch by batch; joined to labels, whole."""
+    if isinstance(predictions, ArrowSource) and options.labels is None:
+        if options.on is not None:
+            raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
+        offset = 0
+        for table in sized(predictions.tables(), options):
+            yield frame_from_table(table, predictions.name, offset)
+            offset += table.num_rows
+        return
     if options.labels is not None or not isinstance(predictions, str):
         yield load(predictions, options.labels, options.on, options.delimiter, options.decimal)
         return

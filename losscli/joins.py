@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .arrow_input import ArrowSource
 from .errors import DataError, LossCliError, UsageError, closest, where
 from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
 from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
@@ -21,9 +22,12 @@ from .reading import read_table
 
 
 def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str | None = None) -> Frame:
-    """A path (or ``-``), a pandas DataFrame or a Frame, as a :class:`Frame`."""
+    """A path (or ``-``), a pandas DataFrame, Arrow data handed over in Python (read whole) or a
+    Frame, as a :class:`Frame`."""
     if isinstance(source, Frame):
         return source
+    if isinstance(source, ArrowSource):
+        return frame_from_table(source.whole(), source.name)
     if isinstance(source, (str, Path)):
         return frame_from_table(read_table(str(source), delimiter, decimal), display_name(str(source)))
     try:

@@ -8,7 +8,7 @@ so that Dask has little to hand to each task), and adds the states.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -218,14 +218,26 @@ def merge_states(paths: list[str]) -> tuple[Report, State]:
     """``losscli merge``: the report of the states saved by ``eval --state`` on shards."""
     if not paths:
         raise UsageError("merge needs at least one state file (made by `losscli eval SHARD --state FILE`)")
+    return merged_report((path, _read_state(path)) for path in paths)  # (read one at a time, as merged)
+
+
+def _read_state(path: str) -> State:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    return State.from_json(text, path)
+
+
+def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
+    """The report of states made on shards (``losscli merge``'s files, ``losscli.merge``'s objects),
+    each named by where it came from, and the merged state. Each state is checked before it is
+    added (its losses registered here, sums that cannot be negative are not) and must have been made
+    alike (:meth:`State.merge`: settings, pairs, decisions); one holding rows another holds already
+    (the same state id) is refused."""
     merged: State | None = None
-    seen: dict[str, str] = {}  # state id -> the file it came from
-    for path in paths:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-        state = State.from_json(text, path)
+    seen: dict[str, str] = {}  # state id -> where it came from
+    for path, state in states:
         for pair in state.pairs.values():
             unknown = [name for name in pair.losses if registry.lookup(name, pair.task) is None]
             if unknown:
@@ -243,7 +255,6 @@ def merge_states(paths: list[str]) -> tuple[Report, State]:
                 raise DataError(f"{seen[state_id]} and {path} hold the same rows (state {state_id}); merging both "
                                 "would count them twice: give each shard's state once")
             seen[state_id] = path
-    assert merged is not None  # (paths is not empty)
+    if merged is None:
+        raise UsageError("merge needs at least one state")
     return finish(merged, from_settings(merged.settings)), merged
-
-

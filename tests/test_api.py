@@ -39,15 +39,15 @@ BINARY = pd.DataFrame({"y_true": [1, 0], "y_pred": [0.8, 0.4]})
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"pred": [[0.1, 0.9]]}, "evaluate() needs predictions: a file path or a pandas DataFrame (pred= names"),
-    ({"predictions": [[0.1, 0.9]]}, "predictions: expected a file path or a pandas DataFrame, not list"),
+    ({"pred": [[0.1, 0.9]]}, "evaluate() needs predictions: a file path, a pandas DataFrame, a pyarrow Table"),
+    ({"predictions": [[0.1, 0.9]]}, "predictions: expected a file path, a pandas DataFrame, a pyarrow Table"),
     ({"predictions": BINARY, "lables": BINARY}, "evaluate() got an unknown keyword 'lables' (did you mean 'labels'?)"),
     ({"predictions": BINARY, "loss": 3}, "loss=3: expected a name or a list of names (strings)"),
     ({"predictions": BINARY, "params": {"focal": 3}}, "params={'focal': 3}: expected a mapping of mappings"),
     ({"predictions": BINARY, "worst": "3"}, "worst='3': expected an integer, not str"),
     ({"predictions": BINARY, "dropna": "yes"}, "dropna='yes': expected True or False, not str"),
     ({"predictions": BINARY, "task": 2}, "task=2: expected a string, not int"),
-    ({"predictions": BINARY, "labels": [1, 0]}, "labels: expected a file path or a pandas DataFrame, not list"),
+    ({"predictions": BINARY, "labels": [1, 0]}, "labels: expected a file path, a pandas DataFrame, a pyarrow Table"),
 ])
 def test_wrong_keywords_and_types_are_usage_errors_naming_the_keyword(kwargs, message):
     with pytest.raises(UsageError) as error:
