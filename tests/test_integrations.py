@@ -137,11 +137,18 @@ def test_junit_is_well_formed_xml_whatever_the_names(tmp_path, write):
     assert junit(report).find("testsuite").get("name") == "losscli compare"
 
 
-def test_github_step_outputs_hold_the_verdict_the_metrics_and_each_gated_loss(tmp_path, monkeypatch):
+@pytest.fixture
+def step_outputs(tmp_path, monkeypatch) -> Path:
+    """A GitHub Actions step: its outputs file (no step summary)."""
     outputs = tmp_path / "outputs"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return outputs
+
+
+def test_github_step_outputs_hold_the_verdict_the_metrics_and_each_gated_loss(tmp_path, step_outputs):
+    outputs = step_outputs
     report = tmp_path / "report.json"
     assert run("eval", BINARY, "--max", "brier=0.5", "--output", report).code == 0
     lines = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
@@ -154,11 +161,8 @@ def test_github_step_outputs_hold_the_verdict_the_metrics_and_each_gated_loss(tm
     assert "passed=false\n" in text and "report" not in text  # (no report is written when a gate fails)
 
 
-def test_a_report_path_with_a_line_break_is_written_in_the_heredoc_form(tmp_path, monkeypatch):
-    outputs = tmp_path / "outputs"
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+def test_a_report_path_with_a_line_break_is_written_in_the_heredoc_form(tmp_path, step_outputs):
+    outputs = step_outputs
     odd = tmp_path / "a\nreport=evil.json"
     assert run("eval", BINARY, "--output", odd).code == 0
     text = outputs.read_text()
