@@ -30,7 +30,8 @@ FORMAT = typer.Option(None, "--format", "-f", help=(
     "table, json, csv, markdown or openmetrics (default: table on a terminal, else json)."
 ))
 LOG_TO = typer.Option([], "--log-to", help=(
-    "Also log the losses to this experiment tracker: mlflow (repeatable; configured by its own environment)."
+    "Also log the losses to this experiment tracker: mlflow or wandb (repeatable; configured by its own "
+    "environment)."
 ))
 JUNIT = typer.Option(None, "--junit", help="Also write the gates to this file as JUnit XML (a test case per gate).")
 QUIET = typer.Option(False, "--quiet", "-q", help="Nothing on standard error but errors and failed gates.")

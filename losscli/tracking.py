@@ -1,15 +1,19 @@
-"""``--log-to mlflow``: the report's losses logged to an experiment tracker.
+"""``--log-to mlflow`` and ``--log-to wandb``: the report's losses logged to an experiment tracker.
 
-MLflow (the optional extra ``losscli[mlflow]``, ``mlflow-skinny`` is enough) is found and
-authenticated by its own environment: ``MLFLOW_TRACKING_URI``, ``MLFLOW_EXPERIMENT_NAME``, and its
-credentials (environment variables, ``~/.databrickscfg`` …), which losscli never reads or prints.
-The metrics go to the run already active in the process, else the run ``MLFLOW_RUN_ID`` names,
-else a new run that is ended once logged.
+Each tracker is an optional extra (``losscli[mlflow]``: ``mlflow-skinny`` is enough;
+``losscli[wandb]``), found and authenticated by its own environment (``MLFLOW_TRACKING_URI``,
+``MLFLOW_EXPERIMENT_NAME``; ``WANDB_API_KEY``, ``WANDB_PROJECT``, ``WANDB_MODE=offline`` …), which
+losscli never reads or prints. The metrics go to the run already active in the process, else the
+run the environment names (``MLFLOW_RUN_ID``; ``WANDB_RUN_ID``), else a new run that is ended once
+logged (W&B: job type ``evaluation``, its console capture off, so that nothing of W&B's reaches
+standard output).
 
 Logged: each overall loss as the metric ``PAIR/LOSS`` (``y/brier``, ``y/lr/binary_crossentropy``;
-a character MLflow does not take in a name becomes ``_``), ``losscli/passed`` (1 or 0) when there
-are gates, the tags ``losscli.signature`` and ``losscli.version``, and the JSON report as the
-artifact ``losscli/report.json``. Groups stay in the artifact: 100k groups are not 500k metrics.
+a character MLflow does not take in a name becomes ``_``, for both trackers), ``losscli/passed``
+(1 or 0) when there are gates, ``losscli.signature`` and ``losscli.version`` (MLflow tags, W&B
+config), and the JSON report as an artifact (MLflow ``losscli/report.json``; W&B the artifact
+``losscli-report`` of type ``evaluation``). Groups stay in the artifact: 100k groups are not 500k
+metrics.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from . import __version__
 from .errors import UsageError
 from .results import Report
 
-TRACKERS = ("mlflow",)
+TRACKERS = ("mlflow", "wandb")
 NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9_.\- /]")  # what MLflow takes in a metric name, and nothing more
 USER_IN_URL = re.compile(r"//[^/@\s]*@")  # a user and password in an address (never printed)
 
@@ -61,10 +65,10 @@ def log(trackers: Iterable[str], report: Report) -> list[str]:
     notes = []
     for tracker in trackers:
         try:
-            _to_mlflow(report)
+            (_to_mlflow if tracker == "mlflow" else _to_wandb)(report)
         except ImportError:
-            raise UsageError(f"--log-to {tracker} needs MLflow: pip install 'losscli[mlflow]' "
-                             "(or mlflow-skinny)") from None
+            package = "mlflow-skinny" if tracker == "mlflow" else "wandb"
+            raise UsageError(f"--log-to {tracker} needs {package}: pip install 'losscli[{tracker}]'") from None
         except Exception as error:  # noqa: BLE001  (a tracker's failure of any kind is reported, not a crash)
             first = (str(error).splitlines() or [""])[0][:300]
             notes.append(f"--log-to {tracker}: the report could not be logged ({type(error).__name__}: "
@@ -90,3 +94,27 @@ def _to_mlflow(report: Report) -> None:
     finally:
         if started:
             mlflow.end_run()
+
+
+def _to_wandb(report: Report) -> None:
+    import wandb
+
+    from .report import json_bytes
+
+    run = wandb.run
+    started = run is None
+    if run is None:  # (WANDB_RUN_ID names a run to resume, as W&B reads it)
+        run = wandb.init(job_type="evaluation", settings=wandb.Settings(console="off", silent=True))
+    try:
+        run.log(metric_names(report))
+        run.config.update({"losscli.signature": report.signature, "losscli.version": __version__},
+                          allow_val_change=True)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "report.json"
+            path.write_bytes(json_bytes(report))
+            artifact = wandb.Artifact("losscli-report", type="evaluation")
+            artifact.add_file(str(path), name="report.json")
+            run.log_artifact(artifact)
+    finally:
+        if started:
+            run.finish()

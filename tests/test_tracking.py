@@ -1,4 +1,5 @@
-"""--log-to mlflow, against MLflow's own local file store (read back with MLflow's client)."""
+"""--log-to mlflow, against MLflow's own local file store (read back with MLflow's client), and
+--log-to wandb in W&B's offline mode (its run file read back with W&B's own record types)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from losscli.tracking import metric_names
 
 from .conftest import SAMPLE_DATA, run
 
-mlflow = pytest.importorskip("mlflow")
 BINARY = SAMPLE_DATA / "binary_probabilities.csv"
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """A local MLflow store, as the environment names it (MLflow 3 keeps its file store behind a flag)."""
+    mlflow = pytest.importorskip("mlflow")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
@@ -71,6 +72,7 @@ def test_an_unknown_tracker_is_a_usage_error_before_anything_is_read(tmp_path):
 
 
 def test_a_tracker_that_cannot_be_reached_is_a_warning_and_the_verdict_stands(monkeypatch):
+    pytest.importorskip("mlflow")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://user:secret@127.0.0.1:9")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
@@ -78,3 +80,50 @@ def test_a_tracker_that_cannot_be_reached_is_a_warning_and_the_verdict_stands(mo
     assert result.code == 1
     assert "--log-to mlflow: the report could not be logged" in result.stderr
     assert "secret" not in result.stderr
+
+
+def wandb_records(run_file: Path) -> dict[str, list]:
+    """The records of a W&B run file, by kind: W&B's own protobuf ``Record``s, in the log format
+    the file is written in (a ``:W&B`` header; 32 KiB blocks of records, each a 7-byte header:
+    checksum, length, kind 1 whole / 2 first / 3 middle / 4 last; W&B 0.31 has no reader of it)."""
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    data = run_file.read_bytes()
+    assert data[:4] == b":W&B"
+    found: dict[str, list] = {}
+    at, pending = 7, b""
+    while at + 7 <= len(data):
+        if 32768 - at % 32768 < 7:  # (a block's tail too short for a header is padding)
+            at += 32768 - at % 32768
+            continue
+        length, kind = int.from_bytes(data[at + 4:at + 6], "little"), data[at + 6]
+        pending += data[at + 7:at + 7 + length]
+        at += 7 + length
+        if kind in (1, 4):
+            record = pb.Record()
+            record.ParseFromString(pending)
+            found.setdefault(record.WhichOneof("record_type"), []).append(record)
+            pending = b""
+    return found
+
+
+def test_wandb_offline_run_holds_every_loss_the_signature_and_the_report(tmp_path, monkeypatch):
+    pytest.importorskip("wandb")
+    for name, value in (("WANDB_MODE", "offline"), ("WANDB_DIR", str(tmp_path)), ("WANDB_PROJECT", "models")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WANDB_RUN_ID", raising=False)
+    result = run("eval", BINARY, "--log-to", "wandb", "--max", "brier=0.5")
+    assert result.code == 0, result.stderr
+    report = result.json  # (standard output is the JSON alone: W&B printed nothing there)
+    (run_file,) = tmp_path.glob("wandb/offline-run-*/run-*.wandb")
+    records = wandb_records(run_file)
+    (history,) = records["history"]
+    logged = {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in history.history.item}
+    assert {k: v for k, v in logged.items() if not k.startswith("_")} == {
+        **{f"y/{k}": v for k, v in report["metrics"]["y"].items()}, "losscli/passed": 1.0}
+    config = {u.key: json.loads(u.value_json) for r in records["config"] for u in r.config.update}
+    assert config["losscli.signature"] == report["signature"]
+    (artifact,) = records["artifact"]
+    assert artifact.artifact.name == "losscli-report" and artifact.artifact.type == "evaluation"
+    assert [entry.path for entry in artifact.artifact.manifest.contents] == ["report.json"]
+    assert records["run"][0].run.project == "models" and records["exit"]
