@@ -88,7 +88,7 @@ def handled() -> Iterator[None]:
                 "Run again with LOSSCLI_DEBUG=1 to see the traceback, and please report it.", "red")
         raise typer.Exit(ExitCode.BUG) from None
     finally:
-        output.QUIET["on"] = False
+        output.Verbosity.quiet = False
 
 
 def _version(value: bool) -> None:
@@ -341,7 +341,7 @@ def _verbosity(quiet: bool, verbose: bool, explain: bool) -> bool:
     the decisions (--explain, or --verbose)."""
     if quiet and (verbose or explain):
         raise UsageError("--quiet leaves out what --verbose and --explain add; pass one of them")
-    output.QUIET["on"] = quiet
+    output.Verbosity.quiet = quiet
     return explain or verbose
 
 

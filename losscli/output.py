@@ -22,13 +22,16 @@ EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "m
               ".prom": "openmetrics"}
 
 
-QUIET = {"on": False}  # --quiet: standard error holds errors and failed gates only (set by the command)
+class Verbosity:
+    """What standard error shows, set by a command: with ``quiet`` (--quiet), errors and failed gates only."""
+
+    quiet = False
 
 
 def say(message: str, style: str) -> None:
     """One message on standard error: ``style`` red (an error), yellow (a warning) or dim (a note);
     with --quiet, errors only."""
-    if QUIET["on"] and style != "red":
+    if Verbosity.quiet and style != "red":
         return
     from rich.console import Console
     from rich.markup import escape
@@ -108,7 +111,7 @@ def github_actions(report: Report, notes: list[str], output: str | None) -> None
     for gate in report.gates:
         if not gate.passed:
             sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
-    if not QUIET["on"]:
+    if not Verbosity.quiet:
         for note in notes:
             sys.stderr.write(f"::warning title=losscli::{workflow(note)}\n")
     step_outputs(report, output)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -207,7 +208,8 @@ def _sample(labels: Mapping[str, object], value: float) -> str:
     def escaped(text: object) -> str:
         return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
-    number = str(value) if isinstance(value, int) else repr(float(value))
+    number = str(value) if isinstance(value, int) else repr(float(value)) if math.isfinite(value) else \
+        "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"  # (the format's spellings)
     inside = ",".join(f'{name}="{escaped(text)}"' for name, text in labels.items() if text is not None)
     return f"{{{inside}}} {number}" if inside else f" {number}"
 
