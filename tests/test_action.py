@@ -127,3 +127,26 @@ def test_the_pre_commit_hook_runs_losscli_eval_on_the_files_it_is_given():
     args = [*hook["entry"].split(), str(BINARY), "--max", "brier=0.01", "--quiet"]
     done = subprocess.run([str(Path(sys.executable).parent / args[0]), *args[1:]], capture_output=True, text=True)
     assert done.returncode == 1 and "gate failed: y brier" in done.stderr
+
+
+def test_pre_commit_runs_the_hook_from_this_repository(tmp_path):
+    """pre-commit itself (a test dependency): it clones this repository at HEAD, installs the hook's
+    environment from it (pip, from its cache when warm: about 30 s) and runs the hook on a project."""
+    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if pre_commit is None or head.returncode != 0:
+        pytest.skip("pre-commit, or this repository's git history, is not here")
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(BINARY, project / "preds.csv")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {head.stdout.strip()}\n    hooks:\n      - id: losscli\n"
+        "        args: [preds.csv, --max, 'brier=0.01', --quiet, --format, table]\n")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "ci",
+           "GIT_AUTHOR_EMAIL": "ci@example.com", "GIT_COMMITTER_NAME": "ci", "GIT_COMMITTER_EMAIL": "ci@example.com"}
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=project, check=True, env=env)
+    done = subprocess.run([pre_commit, "run", "--all-files"], cwd=project, capture_output=True, text=True, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "losscli gates" in done.stdout and "Failed" in done.stdout
+    assert "gate failed: y brier = 0.0227976 > max 0.01" in done.stdout

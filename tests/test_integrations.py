@@ -222,3 +222,41 @@ def test_a_junit_file_that_cannot_be_written_leaves_the_report_file_as_it_was(tm
     assert result.code == 2 and report.read_text() == "the last good report"
     folder = run("eval", BINARY, "--junit", tmp_path)
     assert folder.code == 2 and f"--junit {tmp_path / 'losscli.xml'}" in folder.stderr
+
+
+def test_dvc_metrics_show_and_diff_read_every_loss(tmp_path, write):
+    """DVC's own reader (dvc metrics show/diff, a test dependency): the results list is a list,
+    which DVC skips; the metrics mapping gives it every loss as metrics.PAIR.LOSS."""
+    pytest.importorskip("dvc")
+    import shutil
+    import subprocess
+    import sys
+
+    dvc = shutil.which("dvc", path=str(Path(sys.executable).parent))
+    if dvc is None or shutil.which("git") is None:
+        pytest.skip("dvc's command or git is not installed beside this Python")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def sh(*args: str) -> str:
+        done = subprocess.run(args, cwd=repo, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    sh("git", "init", "-q")
+    sh("git", "config", "user.email", "ci@example.com")
+    sh("git", "config", "user.name", "ci")
+    sh(dvc, "init", "-q")
+    (repo / "dvc.yaml").write_text("metrics:\n  - losses.json\n")
+    assert run("eval", BINARY, "--output", repo / "losses.json").code == 0
+    before = json.loads((repo / "losses.json").read_text())
+    shown = json.loads(sh(dvc, "metrics", "show", "--json"))[""]["data"]["losses.json"]["data"]
+    assert shown["metrics"] == before["metrics"] and "results" not in shown
+    sh("git", "add", "-A")
+    sh("git", "commit", "-qm", "baseline")
+    worse = write("w.csv", "y_true,y_pred\n1,0.6\n0,0.5\n1,0.4\n0,0.3\n")
+    assert run("eval", worse, "--output", repo / "losses.json").code == 0
+    after = json.loads((repo / "losses.json").read_text())
+    changed = json.loads(sh(dvc, "metrics", "diff", "--json"))["losses.json"]
+    assert changed["metrics.y.brier"]["old"] == before["metrics"]["y"]["brier"]
+    assert changed["metrics.y.brier"]["new"] == after["metrics"]["y"]["brier"]
+    assert changed["metrics.y.brier"]["diff"] == pytest.approx(after["metrics"]["y"]["brier"] - before["metrics"]["y"]["brier"])
