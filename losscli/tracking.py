@@ -116,5 +116,6 @@ def _to_wandb(report: Report) -> None:
             artifact.add_file(str(path), name="report.json")
             run.log_artifact(artifact)
     finally:
-        if started:
+        if started:  # (ours: finished, and W&B's service told to write it all out before we return)
             run.finish()
+            wandb.teardown()

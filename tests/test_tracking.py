@@ -117,8 +117,9 @@ def test_wandb_offline_run_holds_every_loss_the_signature_and_the_report(tmp_pat
     report = result.json  # (standard output is the JSON alone: W&B printed nothing there)
     (run_file,) = tmp_path.glob("wandb/offline-run-*/run-*.wandb")
     records = wandb_records(run_file)
-    (history,) = records["history"]
-    logged = {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in history.history.item}
+    logged = {}  # the run's summary, as its records last set it (W&B writes it however the log was batched)
+    for record in records["summary"]:
+        logged.update({item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in record.summary.update})
     assert {k: v for k, v in logged.items() if not k.startswith("_")} == {
         **{f"y/{k}": v for k, v in report["metrics"]["y"].items()}, "losscli/passed": 1.0}
     config = {u.key: json.loads(u.value_json) for r in records["config"] for u in r.config.update}
