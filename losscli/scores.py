@@ -15,9 +15,15 @@ import numpy as np
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise z − logsumexp(z), shifted by the row maximum."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    """Row-wise z − logsumexp(z), shifted by the row maximum m: z − m − log(1 + s), where s sums
+    e^(z − m) over the row's other classes and ``log1p`` keeps a confident row's top class at its
+    tiny log-probability −s (log(1 + s) rounds it to 0 once s < 1e-16)."""
+    top = z.argmax(axis=1)
+    rows = np.arange(len(z))
+    shifted = z - z[rows, top][:, None]
+    others = np.exp(shifted)
+    others[rows, top] = 0.0  # (the maximum's own e^0 is the 1 of log1p)
+    return shifted - np.log1p(others.sum(axis=1, keepdims=True))
 
 
 def gather(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
