@@ -77,8 +77,9 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
     is read as text in that piece (see :func:`_parse_piece`): "0.5" in an integer column is still a
-    number, and the column is read as float64 from then on. Values may not contain line breaks
-    (pyarrow's default too).
+    number, and the column is read as float64 from then on. A quoted value may hold a line break:
+    a piece is not cut inside one (:func:`_past_the_value`), and a piece whose blocks pyarrow cut
+    inside one is parsed again whole.
     """
     if found := EXCEL_SEP_LINE.match(sample):  # Excel's "sep=;" line before the header names the delimiter
         sample = sample[found.end():]
@@ -145,7 +146,9 @@ def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: 
                    later: int) -> Iterator[pa.Buffer]:
     """The stream's text after ``pending`` (what the sample read of it) in whole lines: ``first``
     bytes' worth, then ``later`` bytes at a time (``first`` None: all of it at
-    once), each copied into memory Arrow owns (see :func:`_arrow_owned`)."""
+    once), each copied into memory Arrow owns (see :func:`_arrow_owned`). A piece does not end
+    inside a quoted value that holds a line break (:func:`_past_the_value`): that would end the value
+    there and begin a made-up row with the rest."""
     text = bytearray(pending)  # not yet handed on: appended to, never copied whole
     size = first
     eof = False
@@ -163,10 +166,48 @@ def _stream_pieces(stream: ByteStream, pending: bytes, first: int | None, name: 
         if not text:  # (the stream ended where the last piece did)
             return
         cut = len(text) if size is None or (eof and len(text) <= size) else (_line_end(text, size) or len(text))
+        if size is not None and cut < len(text) and _odd_quotes(memoryview(text)[:cut]):
+            cut, eof = _past_the_value(stream, text, cut, later, eof, name)
         piece = _arrow_owned(memoryview(text)[:cut])
         text = text[cut:]
         yield piece
         size = later if size is not None else None
+
+
+QUOTE = 34
+SEARCH_BYTES = 16 << 20  # how far past a cut inside quotes its value's end is looked for (then: cut as before)
+
+
+def _odd_quotes(text: memoryview) -> bool:
+    """Whether ``text`` (whole lines, from a point outside quotes) ends inside a quoted value: in a
+    CSV every quote inside a value is doubled (``""``), so only the quotes around values change
+    the state, and an odd count leaves a value open."""
+    return bool(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == QUOTE) % 2)
+
+
+def _past_the_value(stream: ByteStream, text: bytearray, cut: int, later: int, eof: bool,
+                    name: str) -> tuple[int, bool]:
+    """A cut that ``_odd_quotes`` finds inside a quoted value (a line break in it), moved to the
+    first line end after which the quotes are even again, reading on as needed; ``text`` grows in
+    place. A stray quote inside an unquoted value (``0.4"``) also makes the count odd: when no
+    such line end comes within SEARCH_BYTES, the cut stays where it was (as before this check)."""
+    start, at = cut, cut
+    while len(text) - start <= SEARCH_BYTES:
+        after = text.find(b"\n", at)
+        if after < 0:
+            if eof:
+                return len(text), eof
+            try:
+                more = stream.read(later)
+            except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
+                raise DataError(f"{name}: cannot be read ({error})") from None
+            eof = not more
+            text += more
+            continue
+        at = after + 1
+        if not _odd_quotes(memoryview(text)[:at]):
+            return at, eof
+    return start, eof
 
 
 def _first_chunk_bytes(sample: bytes) -> int:
@@ -226,8 +267,8 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
-            if "straddl" in str(error) and not one_block:  # a row longer than a block
-                one_block = True
+            if not one_block and "conversion error" not in str(error):  # a row longer than a block, or a
+                one_block = True  # quoted line break where pyarrow cut its blocks: the piece whole decides
                 continue
             found = re.search(r"column #(\d+)", str(error))
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None

@@ -378,3 +378,52 @@ def test_tables_are_gathered_to_the_sizes_asked_without_joining_other_columns(si
         assert enough[i] or out[i + 1].num_columns != table.num_columns
     changes = sum(a.num_columns != b.num_columns for a, b in itertools.pairwise(out))
     assert changes <= sum(a != b for (_, a), (_, b) in itertools.pairwise(sizes))
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(st.integers(0, 1), st.sampled_from(["0.2", "0.7", "0.9"]),
+                               st.sampled_from(["x", '"a\nb"', '"he said ""hi""\nthen left"', '""', '"p,q"'])),
+                     min_size=1, max_size=30),
+       first=st.integers(20, 120), later=st.integers(10, 90), crlf=st.booleans())
+def test_a_quoted_value_with_a_line_break_is_never_cut_into_a_made_up_row(rows, first, later, crlf, tmp_path_factory):
+    """Pieces end at line ends outside quoted values: a file of notes with line breaks in them gives
+    the rows and losses of the file read whole, whatever the sizes of the pieces."""
+    from losscli import csv_stream
+
+    from .conftest import run
+
+    end = "\r\n" if crlf else "\n"
+    text = "y_true,y_pred,note" + end + "".join(f"{y},{p},{note.replace(chr(10), end)}{end}" for y, p, note in rows)
+    path = tmp_path_factory.mktemp("quoted") / "p.csv"
+    path.write_bytes(text.encode())
+    whole = run("eval", path, "--loss", "brier", "--true", "y_true", "--pred", "y_pred")
+    assert whole.code == 0, whole.stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_stream, "FIRST_CHUNK_BYTES", first)
+        patch.setattr(csv_stream, "CHUNK_BYTES", later)
+        patch.setattr(csv_stream, "BLOCK_BYTES", later)
+        pieces = run("eval", path, "--loss", "brier", "--true", "y_true", "--pred", "y_pred")
+    assert pieces.code == 0, pieces.stderr
+    assert pieces.json["results"][0]["n"] == whole.json["results"][0]["n"] == len(rows)
+    assert pieces.json["results"][0]["losses"]["brier"] == pytest.approx(whole.json["results"][0]["losses"]["brier"],
+                                                                         rel=1e-12)
+
+
+def test_a_stray_quote_in_an_unused_column_is_read_as_before(tmp_path, monkeypatch):
+    """A quote inside an unquoted value (5" for inches) makes the quotes odd: the pieces after it are
+    cut on (the file is read as before, whole here), never refused."""
+    from losscli import csv_stream
+
+    from .conftest import run
+
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred,size\n" + "".join(f"{i % 2},0.{i % 9 + 1},{i}in\n" for i in range(40)).replace(
+        "7in", '7"'))
+    whole = run("eval", path, "--true", "y_true", "--pred", "y_pred", "--loss", "brier")
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 60)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 40)
+    pieces = run("eval", path, "--true", "y_true", "--pred", "y_pred", "--loss", "brier")
+    assert whole.code == pieces.code == 0, pieces.stderr
+    assert pieces.json["results"][0]["n"] == 40
+    assert pieces.json["results"][0]["losses"]["brier"] == pytest.approx(whole.json["results"][0]["losses"]["brier"],
+                                                                         rel=1e-12)  # (summed in other chunks)
