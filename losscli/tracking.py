@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -76,10 +77,19 @@ def log(trackers: Iterable[str], report: Report) -> list[str]:
     return notes
 
 
+@contextmanager
+def _report_file(report: Report) -> Iterator[Path]:
+    """The JSON report in a temporary file named report.json (what the trackers upload)."""
+    from .report import json_bytes
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.json"
+        path.write_bytes(json_bytes(report))
+        yield path
+
+
 def _to_mlflow(report: Report) -> None:
     import mlflow
-
-    from .report import json_bytes
 
     started = mlflow.active_run() is None
     if started:
@@ -87,9 +97,7 @@ def _to_mlflow(report: Report) -> None:
     try:
         mlflow.log_metrics(metric_names(report))
         mlflow.set_tags({"losscli.signature": report.signature, "losscli.version": __version__})
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "report.json"
-            path.write_bytes(json_bytes(report))
+        with _report_file(report) as path:
             mlflow.log_artifact(str(path), artifact_path="losscli")
     finally:
         if started:
@@ -99,8 +107,6 @@ def _to_mlflow(report: Report) -> None:
 def _to_wandb(report: Report) -> None:
     import wandb
 
-    from .report import json_bytes
-
     run = wandb.run
     started = run is None
     if run is None:  # (WANDB_RUN_ID names a run to resume, as W&B reads it)
@@ -109,9 +115,7 @@ def _to_wandb(report: Report) -> None:
         run.log(metric_names(report))
         run.config.update({"losscli.signature": report.signature, "losscli.version": __version__},
                           allow_val_change=True)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "report.json"
-            path.write_bytes(json_bytes(report))
+        with _report_file(report) as path:
             artifact = wandb.Artifact("losscli-report", type="evaluation")
             artifact.add_file(str(path), name="report.json")
             run.log_artifact(artifact)

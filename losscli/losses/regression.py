@@ -67,6 +67,9 @@ def huber(y: np.ndarray, v: np.ndarray, *, delta: float) -> np.ndarray:
     return m * (r - 0.5 * m)
 
 
+CANCELS = 0.03  # |r| or |d| below which the faster forms lose more than 1e-12 (2 eps/d² for the deviances: 5e-13 here)
+
+
 @loss("log_cosh", tasks=REG, aliases=("logcosh", "LogCosh"), reference="keras.losses.LogCosh")
 def log_cosh(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     r"""Log-cosh loss (Keras ``LogCosh``). :math:`\ell_i = \log\cosh(\hat y_i - y_i)`.
@@ -83,9 +86,6 @@ def log_cosh(y: np.ndarray, v: np.ndarray) -> np.ndarray:
         m = np.expm1(r[small])
         out[small] = np.log1p(m * m / (2.0 * (1.0 + m)))
     return out
-
-
-CANCELS = 0.03  # |r| or |d| below which the faster forms lose more than 1e-12 (2 eps/d² for the deviances: 5e-13 here)
 
 
 @loss("msle", tasks=REG, domain=_any_at_most(-1.0, "msle needs values > −1"),
