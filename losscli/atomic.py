@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import UsageError
 
 
-def write_atomically(path: str, data: str | bytes, flag: str = "--output") -> None:
-    """Write ``data`` to ``path`` atomically (``flag`` names the option in messages)."""
+def write_atomically(path: str, data: str | bytes | Iterable[bytes], flag: str = "--output") -> None:
+    """Write ``data`` (text, bytes or pieces of bytes) to ``path`` atomically (``flag`` names the
+    option in messages)."""
+    pieces = [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     with replacing(path, flag) as tmp, open(tmp, "wb") as handle:
-        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        for piece in pieces:
+            handle.write(piece)
 
 
 @contextmanager

@@ -22,10 +22,9 @@ import pyarrow as pa
 from . import analysis, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
-from .collector import collector_paused
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .frame import Frame, frame_from_table
+from .frame import Frame, frame_from_table, to_numpy
 from .groups import chunk_groups
 from .inference import Target, infer
 from .joins import load
@@ -33,7 +32,7 @@ from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
 from .reading import Prefetched, StartedRead, gathered, tables
-from .results import Report, Result
+from .results import GroupResults, Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, LossState, PairState, State, top_rows
@@ -310,9 +309,8 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
 def finish(state: State, options: EvalOptions) -> Report:
     """The report of a state: every pair's losses, intervals, worst rows and groups."""
     results = [_result(pair, options) for pair in state.pairs.values()]
-    with collector_paused():
-        groups = [group for pair, result in zip(state.pairs.values(), results)
-                  for group in _group_results(pair, result)]
+    groups = [_group_results(pair, result) for pair, result in zip(state.pairs.values(), results)] \
+        if options.group_by else []
     inputs: dict[str, Any] = {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
                               "labels": state.labels, "rows": state.rows}
     if state.labels is not None:
@@ -324,7 +322,7 @@ def finish(state: State, options: EvalOptions) -> Report:
         "method": "percentile; rows dealt into ≤1000 random groups, groups resampled"}
     whole = results[0].signature if len(results) == 1 else \
         signature(results, options, sum(pair.fingerprint for pair in state.pairs.values()))
-    return Report(str(whole), inputs, results + groups, bootstrap)
+    return Report(str(whole), inputs, results, bootstrap, groups=groups)
 
 
 def _result(pair: PairState, options: EvalOptions) -> Result:
@@ -352,21 +350,25 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
     return result
 
 
-def _group_results(pair: PairState, overall: Result) -> list[Result]:
-    """One result per group value, sorted by it, shaped like the overall result (``group`` set, its
-    own ``n``); every loss's values of all groups at once (:func:`~losscli.registry.group_values`)."""
+def _group_results(pair: PairState, overall: Result) -> GroupResults:
+    """The pair's groups that have rows evaluated, sorted by value, shaped like the overall result
+    (``group`` set, its own ``n``); every loss's values of all groups at once
+    (:func:`~losscli.registry.group_values`)."""
+    import pyarrow.compute as pc
+
     table = pair.groups
-    values = {}
+    order = to_numpy(pc.sort_indices(table.known))  # (UTF-8's byte order is the code points', as Python sorts)
+    order = order[table.rows[order] > 0]
+    names = table.names
+    values: dict[str, list[float | None]] = {}
     for name in overall.losses:
         sums = table.loss_sums(name)
         if sums is None:
-            values[name] = [None] * table.size
+            values[name] = [None] * len(order)
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
-            found = registry.group_values(registry.spec_for(name, pair.task), sums)
+            found = registry.group_values(registry.spec_for(name, pair.task), sums)[order]
         listed = found.astype(object)
-        listed[(sums.weight <= 0) | ~np.isfinite(found)] = None
+        listed[(sums.weight[order] <= 0) | ~np.isfinite(found)] = None
         values[name] = listed.tolist()
-    names, rows = table.names, table.rows.tolist()
-    order = sorted((g for g in range(table.size) if rows[g]), key=names.__getitem__)  # (groups with rows evaluated)
-    return [overall.of_group(names[g], rows[g], {name: values[name][g] for name in values}) for g in order]
+    return GroupResults(overall, [names[g] for g in order], table.rows[order].tolist(), values)

@@ -23,15 +23,16 @@ _MISSING = arrow_strings([MISSING_GROUP])
 
 
 def chunk_groups(frame: Frame, column: str, positions: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """A chunk's distinct group values (text, stripped; MISSING_GROUP last, for empty cells) and the
-    index among them of each row at ``positions`` (the rows evaluated)."""
+    """A chunk's group values (text, stripped, so that two may be equal; MISSING_GROUP last, for
+    empty cells) and the index among them of each row at ``positions`` (the rows evaluated)."""
     import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
 
     col = frame.column(column)
     data = _one_array(col.data)
-    text = data if _is_string_type(data.type) else data.cast(pa.string())
-    encoded = pc.utf8_trim_whitespace(text).dictionary_encode()
-    dictionary = encoded.dictionary.cast(pa.string())
+    encoded = (data if _is_string_type(data.type) else data.cast(pa.string())).dictionary_encode()
+    # stripped after encoding (the distinct values, not every row's); values equal once stripped
+    # are one group, as GroupTable.place matches by value
+    dictionary = pc.utf8_trim_whitespace(encoded.dictionary.cast(pa.string()))
     codes = indices(encoded.indices)
     empty = np.append(to_numpy(pc.utf8_length(dictionary)) == 0, True)  # (the last: a null cell's −1)
     missing = empty[codes]
@@ -60,7 +61,7 @@ class GroupTable:
         return [str(name) for name in self.known.to_pylist()]
 
     def codes(self, values: pa.Array, codes: np.ndarray) -> np.ndarray:
-        """Each row's group in this table, from a chunk's ``codes`` into its distinct ``values``;
+        """Each row's group in this table, from a chunk's ``codes`` into its ``values``;
         the values not seen before are appended, and the rows counted."""
         rows = self.place(values)[codes]
         self.rows = _grown(self.rows, self.size) + np.bincount(rows, minlength=self.size)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,25 +78,27 @@ def emit(report: Report, fmt: str | None, output: str | None) -> None:
         from .atomic import write_atomically
 
         file_fmt = fmt or EXTENSIONS.get(Path(output).suffix.lower(), "json")
-        write_atomically(output, render.render(report, file_fmt))
+        write_atomically(output, render.render_pieces(report, file_fmt))
     if output and not sys.stdout.isatty():
         return
     stdout_fmt = fmt if fmt and not output else ("table" if sys.stdout.isatty() else "json")
     if stdout_fmt == "table":
         render.print_table(report, stdout_console())
     else:
-        write_stdout(render.render(report, stdout_fmt))
+        write_stdout(render.render_pieces(report, stdout_fmt))
 
 
-def write_stdout(data: bytes) -> None:
-    """UTF-8 to standard output as it is (its bytes, where it has them)."""
+def write_stdout(pieces: Iterable[bytes]) -> None:
+    """UTF-8 to standard output as it is (its bytes, where it has them), piece by piece."""
+    sys.stdout.flush()
+    for data in pieces:
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.buffer.write(data)
+        else:  # (a stream of text only, as a test may set)
+            sys.stdout.write(data.decode())
     sys.stdout.flush()
     if hasattr(sys.stdout, "buffer"):
-        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-    else:  # (a stream of text only, as a test may set)
-        sys.stdout.write(data.decode())
-        sys.stdout.flush()
 
 
 def github_actions(report: Report, notes: list[str], output: str | None) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from . import group_output
 from .escape import markdown, one_line, spreadsheet
 from .results import Gate, Leaderboard, Report, Result
 
@@ -28,20 +31,33 @@ def to_json(report: Report | dict[str, Any]) -> str:
 
 
 def json_bytes(report: Report | dict[str, Any]) -> bytes:
-    """:func:`to_json` as UTF-8, as it is written (a 100k-group report is 160 MB: decoding it to
-    text and encoding it again to write it took 0.6 s).
+    """:func:`to_json` as UTF-8, as it is written."""
+    return b"".join(json_pieces(report))
+
+
+def json_pieces(report: Report | dict[str, Any]) -> Iterator[bytes]:
+    """:func:`json_bytes` in pieces, as they are written: a report's ``--group-by`` results come in
+    batches (:mod:`losscli.group_output`), so a 100k-group report (160 MB) is never whole in memory.
 
     Encoded by orjson, which writes what the standard library's ``json.dumps(indent=2,
     ensure_ascii=False)`` writes, character for character, but in C: the standard library indents in
     Python, 5.1 s for the 100k group results of a ``--group-by`` on 100k users, where orjson takes 0.14 s."""
     import orjson
 
-    from .collector import collector_paused
-
-    with collector_paused():
-        document = report.to_dict() if isinstance(report, Report) else report
-        options = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
-        return orjson.dumps(document, option=options)
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
+    if not isinstance(report, Report):
+        yield orjson.dumps(report, option=options | orjson.OPT_APPEND_NEWLINE)
+        return
+    marker = f"\x00{secrets.token_hex(16)}"  # where the groups go: after the overall results
+    document = replace(report, groups=[]).to_dict()
+    document["results"].append(marker)
+    head, tail = orjson.dumps(document, option=options | orjson.OPT_APPEND_NEWLINE).split(orjson.dumps(marker))
+    separator = b",\n    "  # (between two entries of "results", at their depth)
+    yield head.removesuffix(separator)
+    for groups in report.groups:
+        for k, piece in enumerate(group_output.json_entries(groups, 4, options)):
+            yield separator + piece if k == 0 else piece
+    yield tail
 
 
 def fmt(value: float | None) -> str:
@@ -58,27 +74,22 @@ def _interval(bounds: list[float] | None) -> str:
     return "—" if not bounds else f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
-def _groups_of(report: Report, pair: str) -> list[Result]:
-    """The pair's group results, the worst (largest main loss) first; groups with no value last."""
-    groups = report.groups_of(pair)
-    main = next(iter(groups[0].losses), None) if groups else None
-
-    def worst_first(result: Result) -> tuple[bool, float]:
-        value = result.losses.get(main) if main is not None else None
-        return value is None, -(value or 0.0)
-
-    return sorted(groups, key=worst_first)
-
-
 def group_rows(report: Report, result: Result, limit: int | None,
                columns: int | None = None) -> tuple[list[str], list[list[str]], int]:
-    """Headers, rows (group, n, the first ``columns`` losses) worst first, and how many groups
-    ``limit`` left out."""
-    groups = _groups_of(report, result.pair)
+    """Headers, rows (group, n, the first ``columns`` losses) of the groups with the largest main
+    loss first (groups with no value last), and how many groups ``limit`` left out."""
+    groups = report.groups_of(result)
     names = list(result.losses)[:columns]
-    shown = groups if limit is None else groups[:limit]
-    rows = [[str(g.group), str(g.n)] + [fmt(g.losses.get(name)) for name in names] for g in shown]
-    return [report.input.get("group_by") or "group", "n"] + names, rows, len(groups) - len(shown)
+    main = groups.losses.get(names[0]) if names else None
+
+    def worst_first(k: int) -> tuple[bool, float]:
+        value = main[k] if main is not None else None
+        return value is None, -(value or 0.0)
+
+    order = sorted(range(len(groups)), key=worst_first)
+    shown = order if limit is None else order[:limit]
+    rows = [[groups.names[k], str(groups.rows[k])] + [fmt(groups.losses[name][k]) for name in names] for k in shown]
+    return [report.input.get("group_by") or "group", "n"] + names, rows, len(order) - len(shown)
 
 
 def leaderboard_rows(board: Leaderboard,
@@ -135,28 +146,45 @@ def agreement_text(result: Result) -> str | None:
     return text
 
 
+CSV_HEADER = ["pair", "group", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base", "diff",
+              "p_value", "skipped", "model", "rank", "p_holm"]
+
+
 def to_csv(report: Report) -> str:
-    """A row per result and loss. The columns after ``skipped`` came later (a reader by position
-    keeps working): the ``model`` of several, its ``rank`` on its target's leaderboard, and a
-    comparison's ``p_holm``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["pair", "group", "task", "predictions", "n", "loss", "value", "ci_low", "ci_high", "base",
-                     "diff", "p_value", "skipped", "model", "rank", "p_holm"])
-    number = lambda v: "" if v is None else repr(v)  # noqa: E731
+    """A row per result and loss (:func:`csv_pieces`)."""
+    return b"".join(csv_pieces(report)).decode()
+
+
+def csv_pieces(report: Report) -> Iterator[bytes]:
+    """A row per result and loss, then per skipped loss; each pair's ``--group-by`` results after
+    the overall ones, in batches (:mod:`losscli.group_output`). The columns after ``skipped`` came
+    later (a reader by position keeps working): the ``model`` of several, its ``rank`` on its
+    target's leaderboard, and a comparison's ``p_holm``."""
     ranks = {id(result): rank for board in report.leaderboards() for rank, result in enumerate(board.ranked, 1)}
-    for result in report.results:
-        group = "" if result.group is None else str(result.group)
-        text = [spreadsheet(value) for value in (result.pair, group, result.task, result.predictions)]
-        model = [spreadsheet(result.model or ""), ranks.get(id(result), "") if result.group is None else ""]
-        for name, value in result.losses.items():
-            low, high = result.ci.get(name) or (None, None)
-            writer.writerow([*text, result.n, name, number(value), number(low), number(high),
-                             number((result.base or {}).get(name)), number((result.diff or {}).get(name)),
-                             number((result.p_value or {}).get(name)), "", *model,
-                             number((result.p_holm or {}).get(name))])
-        for name, reason in result.skipped.items():
-            writer.writerow([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason), *model, ""])
+    yield _csv_text([CSV_HEADER] + [row for result in report.results for row in _csv_rows(result, ranks)]).encode()
+    for groups in report.groups:
+        yield from group_output.csv_rows(groups, _csv_text)
+
+
+def _csv_rows(result: Result, ranks: dict[int, int]) -> list[list[object]]:
+    number = lambda v: "" if v is None else repr(v)  # noqa: E731
+    group = "" if result.group is None else str(result.group)
+    text = [spreadsheet(value) for value in (result.pair, group, result.task, result.predictions)]
+    model = [spreadsheet(result.model or ""), ranks.get(id(result), "") if result.group is None else ""]
+    rows: list[list[object]] = []
+    for name, value in result.losses.items():
+        low, high = result.ci.get(name) or (None, None)
+        rows.append([*text, result.n, name, number(value), number(low), number(high),
+                     number((result.base or {}).get(name)), number((result.diff or {}).get(name)),
+                     number((result.p_value or {}).get(name)), "", *model, number((result.p_holm or {}).get(name))])
+    for name, reason in result.skipped.items():
+        rows.append([*text, result.n, name, "", "", "", "", "", "", spreadsheet(reason), *model, ""])
+    return rows
+
+
+def _csv_text(rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
 
 
@@ -176,7 +204,7 @@ def to_openmetrics(report: Report) -> str:
         "losscli_passed": ("1 when every gate passed.", []),
     }
     by = report.input.get("group_by")
-    for result in report.results:
+    for result in report.all_results():
         where: dict[str, object] = {"pair": result.pair, "model": result.model}
         if result.group is not None:
             where.update(group_by=by, group=result.group)
@@ -419,16 +447,22 @@ def _columns(columns: list[str]) -> str:
 
 def render(report: Report, fmt_: str, width: int = 100) -> bytes:
     """The report in ``fmt_`` as UTF-8 (the table without colour, for files)."""
-    if fmt_ == "json":
-        return json_bytes(report)
-    if fmt_ == "csv":
-        return to_csv(report).encode()
-    if fmt_ == "markdown":
-        return to_markdown(report).encode()
-    if fmt_ == "openmetrics":
-        return to_openmetrics(report).encode()
-    from rich.console import Console
+    return b"".join(render_pieces(report, fmt_, width))
 
-    text = io.StringIO()
-    print_table(report, Console(file=text, width=width, color_system=None, force_terminal=False))
-    return text.getvalue().encode()
+
+def render_pieces(report: Report, fmt_: str, width: int = 100) -> Iterator[bytes]:
+    """:func:`render` in pieces, as they are written (JSON and CSV hold many groups a batch at a time)."""
+    if fmt_ == "json":
+        yield from json_pieces(report)
+    elif fmt_ == "csv":
+        yield from csv_pieces(report)
+    elif fmt_ == "markdown":
+        yield to_markdown(report).encode()
+    elif fmt_ == "openmetrics":
+        yield to_openmetrics(report).encode()
+    else:
+        from rich.console import Console
+
+        text = io.StringIO()
+        print_table(report, Console(file=text, width=width, color_system=None, force_terminal=False))
+        yield text.getvalue().encode()

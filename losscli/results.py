@@ -6,7 +6,8 @@ documents them), and :meth:`Report.from_dict` reads one back (a ``--baseline``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -89,6 +90,29 @@ class Result:
                    model=d.get("model"), decisions=d.get("decisions"), worst=d.get("worst"),
                    signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"),
                    p_holm=d.get("p_holm"), agreement=d.get("agreement"))
+
+
+@dataclass
+class GroupResults:
+    """One pair's ``--group-by`` results, held by column: 100k groups are a list of 100k values per
+    loss, not 100k objects. Group ``k`` is ``names[k]`` (sorted), with ``rows[k]`` rows and
+    ``losses[loss][k]`` (None where the group has no value). Its :class:`Result` (``self[k]``) is
+    ``overall``'s shape with its own ``group``, ``n`` and ``losses``."""
+
+    overall: Result
+    names: list[str]
+    rows: list[int]
+    losses: dict[str, list[float | None]]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, k: int) -> Result:
+        return self.overall.of_group(self.names[k], self.rows[k],
+                                     {name: values[k] for name, values in self.losses.items()})
+
+    def __iter__(self) -> Iterator[Result]:
+        return (self[k] for k in range(len(self)))
 
 
 @dataclass
@@ -202,6 +226,7 @@ class Report:
     bootstrap: dict[str, Any] | None = None
     gates: list[Gate] = field(default_factory=list)
     baseline: str | None = None  # compare: the baseline's name as a model (a file's, or --baseline-model)
+    groups: list[GroupResults] = field(default_factory=list)  # eval --group-by: each pair's, after ``results``
 
     @property
     def passed(self) -> bool:
@@ -214,9 +239,19 @@ class Report:
     def leaderboards(self) -> list[Leaderboard]:
         return leaderboards(self.results, self.baseline)
 
-    def groups_of(self, pair: str) -> list[Result]:
-        """The pair's ``--group-by`` results."""
-        return [r for r in self.results if r.group is not None and r.pair == pair]
+    def all_results(self) -> Iterator[Result]:
+        """Every result, as JSON lists them: ``results``, then each pair's groups."""
+        return itertools.chain(self.results, *self.groups)
+
+    def groups_of(self, result: Result) -> GroupResults:
+        """The ``--group-by`` results of an overall ``result``'s pair (a saved report read back holds
+        them in ``results``)."""
+        found = [groups for groups in self.groups if groups.overall.pair == result.pair]
+        if found:
+            return found[0]
+        listed = [r for r in self.results if r.group is not None and r.pair == result.pair]
+        return GroupResults(result, [str(r.group) for r in listed], [r.n for r in listed],
+                            {name: [r.losses.get(name) for r in listed] for name in result.losses})
 
     def metrics(self) -> dict[str, dict[str, float]]:
         """Every overall result's losses that have a value, by pair (``y``, ``y/lr`` for one model of
@@ -226,7 +261,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"losscli": __version__, "signature": self.signature, "input": self.input,
-                               "results": [r.to_dict() for r in self.results], "metrics": self.metrics()}
+                               "results": [r.to_dict() for r in self.all_results()], "metrics": self.metrics()}
         boards = self.leaderboards()
         if boards:  # several models of one target (an addition: the results are as they were)
             out["models"] = [board.to_dict() for board in boards]
