@@ -1,4 +1,5 @@
-"""A line chart of a training curve in the terminal (rich Text), and the same as a PNG/SVG file."""
+"""A line chart of a training curve in the terminal (rich Text) and as a PNG/SVG file, and the
+reliability diagrams of ``eval --plot``."""
 
 from __future__ import annotations
 
@@ -61,8 +62,7 @@ def terminal_chart(report: dict[str, Any], width: int = 60, height: int = 14) ->
     return text
 
 
-def save_plot(report: dict[str, Any], path: str) -> None:
-    """The curves as PNG or SVG with matplotlib (the optional extra ``losscli[plot]``)."""
+def _pyplot() -> Any:
     try:
         import matplotlib
 
@@ -72,6 +72,52 @@ def save_plot(report: dict[str, Any], path: str) -> None:
         from .errors import UsageError
 
         raise UsageError("--plot needs matplotlib, an optional extra: pip install 'losscli[plot]'") from None
+    return plt
+
+
+def _save(plt: Any, figure: Any, path: str) -> None:
+    """Write ``figure`` to ``path`` (its format by the extension); a place or a format that cannot
+    be written is a usage error."""
+    from .errors import UsageError
+
+    figure.tight_layout()
+    try:
+        figure.savefig(path)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--plot {path}: cannot write it ({error}); give a .png or .svg file in a folder "
+                         "that exists") from None
+    finally:
+        plt.close(figure)
+
+
+def save_reliability(results: list[Any], path: str) -> None:
+    """The reliability diagram of each result (``Result.calibration``) as PNG or SVG: each bin's
+    accuracy as a bar over its edges, its mean confidence as a point, and the diagonal of a
+    calibrated model."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 4.5), dpi=120, squeeze=False)
+    for ax, result in zip(axes[0], results):
+        table = result.calibration
+        bins = table["bins"]
+        ax.bar([b["lower"] for b in bins], [b["accuracy"] for b in bins],
+               width=[b["upper"] - b["lower"] for b in bins], align="edge", alpha=0.6, edgecolor="black",
+               label="accuracy")
+        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "o", color="black",
+                markersize=3, label="mean confidence")
+        ax.plot([0, 1], [0, 1], "--", color="gray", label="calibrated")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel(f"confidence ({table['of']})")
+        ax.set_ylabel("accuracy")
+        ece = result.losses.get("ece")
+        ax.set_title(result.pair + ("" if ece is None else f"  ECE {ece:.4g}"))
+        ax.legend(loc="upper left")
+    _save(plt, figure, path)
+
+
+def save_plot(report: dict[str, Any], path: str) -> None:
+    """The curves as PNG or SVG with matplotlib (the optional extra ``losscli[plot]``)."""
+    plt = _pyplot()
     curve = report["curve"]
     epochs = [row["epoch"] for row in curve]
     figure, axes = plt.subplots(figsize=(7, 4), dpi=120)
@@ -87,6 +133,4 @@ def save_plot(report: dict[str, Any], path: str) -> None:
     axes.set_ylabel("loss")
     axes.set_title(report["log"])
     axes.legend()
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    _save(plt, figure, path)

@@ -189,6 +189,10 @@ def eval_command(
     )),
     plugin: list[str] = PLUGIN, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
     log_to: list[str] = LOG_TO,
+    plot: str | None = typer.Option(None, "--plot", help=(
+        "Draw each classification pair's reliability diagram to FILE.png or FILE.svg (computes ece; "
+        "needs matplotlib)."
+    )),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
     with handled():
@@ -208,6 +212,8 @@ def eval_command(
                                    weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                                    bootstrap=bootstrap, seed=seed),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
+        if plot and not {"ece", "mce"} & set(options.losses + options.also):
+            options = replace(options, also=options.also + ("ece",))  # (added to the listed losses)
         if engine not in ("local", "dask"):
             raise UsageError(f"--engine {engine}: expected local or dask{closest(engine, ('local', 'dask'))}")
         progress = None if quiet else _progress(pred_file)
@@ -236,7 +242,20 @@ def eval_command(
         notes = result.notes + gates.apply(result.report, thresholds, baseline or settings.baseline,
                                            tolerance or settings.tolerance, options.losses)
         notes += tracking.log(log_to, result.report)
+        if plot:
+            _plot_reliability(result.report, plot)
         finish(result.report, notes, fmt, output, junit, "eval", verbose)
+
+
+def _plot_reliability(report: Any, path: str) -> None:
+    """``eval --plot``: the reliability diagrams of the pairs that have one."""
+    from .chart import save_reliability
+
+    found = [result for result in report.overall() if result.calibration]
+    if not found:
+        raise UsageError(f"--plot {path}: no pair has a reliability diagram (it is drawn for binary and "
+                         "multi-class pairs with probabilities or scores)")
+    save_reliability(found, path)
 
 
 @app.command("compare")

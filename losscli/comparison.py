@@ -79,7 +79,7 @@ class Model:
         for name, ls in self.losses.items():
             found = add_loss(ls, registry.spec_for(name, target.task), target, codes, self.boot_groups)
             if found is not None:
-                self.terms[name] = found
+                self.terms[name] = registry.row_terms(found)
 
     @property
     def current(self) -> Target:
@@ -94,7 +94,7 @@ class Model:
             hard = registry.lookup("zero_one", target.task)
             if hard is None or registry.skip_reason(hard, target.inputs, options.params_of(hard)) is not None:
                 return None
-            self.terms["zero_one"] = registry.terms(hard, target.inputs, options.params_of(hard))
+            self.terms["zero_one"] = registry.row_terms(registry.terms(hard, target.inputs, options.params_of(hard)))
         return self.terms["zero_one"]
 
 
@@ -444,14 +444,14 @@ def _result(comparison: Comparison, options: EvalOptions) -> Result:
             same = len(reasons) == 2 and reasons[0][1] == reasons[1][1]
             skipped[name] = str(reasons[0][1]) if same else "; ".join(f"{which}: {s}" for which, s in reasons)
             continue
-        old = spec.value(old_ls.partial) if old_ls.partial.weight > 0 else None
-        now = spec.value(new_ls.partial) if new_ls.partial.weight > 0 else None
+        old = spec.value(old_ls.partial, old_ls.params) if old_ls.partial.weight > 0 else None
+        now = spec.value(new_ls.partial, new_ls.params) if new_ls.partial.weight > 0 else None
         if old is None or now is None or old_ls.boot is None or new_ls.boot is None:
             skipped[name] = "the weights of every row are 0; there is nothing to average"
             continue
         before[name], after[name], diff[name] = old, now, now - old
-        differences = (registry.group_values(spec, new_ls.boot.combine(counts))
-                       - registry.group_values(spec, old_ls.boot.combine(counts)))
+        differences = (registry.group_values(spec, new_ls.boot.combine(counts), new_ls.params)
+                       - registry.group_values(spec, old_ls.boot.combine(counts), old_ls.params))
         intervals[name] = interval(differences, _level(options))
         p_values[name] = p_value(differences[np.isfinite(differences)])
     result = Result(pair=target.pair.name, true=target.pair.true, pred=target.pair.pred, task=target.task,

@@ -273,14 +273,14 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
             continue
         if options.worst and name == main:
             ids = analysis.row_ids(frame, id_column, target)
-            pair.worst = top_rows(pair.worst + analysis.worst_candidates(target, terms, options.worst, file, ids),
-                                  options.worst)
-        if options.per_row and spec.finish is None and spec.reduction != "class_balanced":
+            candidates = analysis.worst_candidates(target, registry.row_terms(terms), options.worst, file, ids)
+            pair.worst = top_rows(pair.worst + candidates, options.worst)
+        if options.per_row and spec.finish is None and spec.reduction == "mean" and isinstance(terms, np.ndarray):
             per_row[prefix + name] = (target.positions, terms)  # (a term whose mean is the loss)
 
 
 def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
-              boot_groups: int) -> np.ndarray | None:
+              boot_groups: int) -> registry.Terms | None:
     """Add one chunk's sums of one loss (overall, and per bootstrap group) to ``ls``; its per-row
     terms, or None when the loss is skipped (for these rows, and so for all)."""
     inputs, n = target.inputs, target.inputs.n
@@ -335,9 +335,9 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
         if ls.partial.skipped is not None or ls.partial.weight <= 0:
             skipped[name] = str(ls.partial.skipped or "the weights of every row are 0; there is nothing to average")
             continue
-        losses[name] = spec.value(ls.partial)
+        losses[name] = spec.value(ls.partial, ls.params)
         if counts is not None and ls.boot is not None and options.ci is not None:
-            intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts)), options.ci)
+            intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts), ls.params), options.ci)
     result = Result(
         pair=pair.pair.name, true=pair.pair.true, pred=pair.pair.pred, task=pair.task, predictions=pair.kind,
         n=pair.rows, losses=losses, weight=pair.weight,
@@ -346,8 +346,23 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
         model=pair.pair.model, decisions={"pairing": pair.pair.how, "evidence": pair.evidence},
         worst=[{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst] if options.worst else None,
     )
+    result.calibration = _calibration(pair, losses)
     result.signature = signature([result], options, pair.fingerprint)
     return result
+
+
+def _calibration(pair: PairState, losses: dict[str, float | None]) -> dict[str, Any] | None:
+    """The reliability table of the pair's ``ece`` (else ``mce``) bins, when one was computed."""
+    from .losses.calibration import reliability
+
+    name = next((name for name in ("ece", "mce") if losses.get(name) is not None), None)
+    if name is None:
+        return None
+    ls = pair.losses[name]
+    weights, sums = ls.partial.class_weights, ls.partial.class_sums
+    if weights is None or sums is None:
+        return None
+    return reliability(weights, sums.reshape(len(weights), -1), ls.params, pair.task)
 
 
 def _group_results(pair: PairState, overall: Result) -> GroupResults:
@@ -367,7 +382,7 @@ def _group_results(pair: PairState, overall: Result) -> GroupResults:
             values[name] = [None] * len(order)
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
-            found = registry.group_values(registry.spec_for(name, pair.task), sums)[order]
+            found = registry.group_values(registry.spec_for(name, pair.task), sums, pair.losses[name].params)[order]
         listed = found.astype(object)
         listed[(sums.weight[order] <= 0) | ~np.isfinite(found)] = None
         values[name] = listed.tolist()

@@ -26,7 +26,7 @@ from .sums import GroupSums, Partial, Skip
 Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
 PredKind = Literal["values", "probability", "logits", "class"]
-Reduction = Literal["mean", "class_balanced"]
+Reduction = Literal["mean", "class_balanced", "binned"]
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -66,6 +66,24 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Binned:
+    """What a loss with ``reduction="binned"`` returns: each row's bin (0 … ``count`` − 1) and
+    statistics ``stats`` (n, S) that are summed per bin, weighted; ``terms`` (n,) are what each
+    row shows in ``--worst`` (its share of the loss, roughly). The loss's ``finish_bins`` makes
+    its value from the sums: Σw per bin and Σw·stats per bin, so that chunks, shards and groups
+    merge by adding, as for every other loss."""
+
+    bins: np.ndarray
+    stats: np.ndarray
+    count: int
+    terms: np.ndarray
+
+
+Terms = np.ndarray | Binned  # what terms() gives: per-row terms, or a binned loss's bins and statistics
+FinishBins = Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], np.ndarray]
+
+
+@dataclass(frozen=True)
 class LossSpec:
     """A registered loss: what it applies to and how its terms are reduced."""
 
@@ -80,6 +98,8 @@ class LossSpec:
     finish: Callable[[float], float] | None = None
     domain: Callable[[Inputs, Mapping[str, Any]], Skip | str | None] | None = None  # why it cannot apply, or None
     inputs: Literal["arrays", "scores"] = "arrays"
+    finish_bins: FinishBins | None = None  # reduction "binned": (Σw (..., B), Σw·stats (..., B, S), params) -> values
+    bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None  # reduction "binned": params -> (B, S)
     reference: str = ""
     origin: str = "built-in"
     doc: str = field(default="", compare=False)
@@ -92,10 +112,15 @@ class LossSpec:
     def is_default(self, inputs: Inputs, params: Mapping[str, Any]) -> bool:
         return self.default(inputs, params) if callable(self.default) else self.default
 
-    def value(self, partial: Partial) -> float | None:
-        """The finished loss; None when it was skipped or no row carries any weight."""
+    def value(self, partial: Partial, params: Mapping[str, Any] | None = None) -> float | None:
+        """The finished loss (with ``params``, else the defaults); None when it was skipped or no
+        row carries any weight."""
         if partial.skipped is not None or partial.weight <= 0:
             return None
+        if self.finish_bins is not None and partial.class_weights is not None and partial.class_sums is not None:
+            weights = partial.class_weights
+            sums = partial.class_sums.reshape(len(weights), -1)
+            return float(self.finish_bins(weights, sums, self.params if params is None else params))
         mean = partial.mean
         return float(self.finish(mean)) if self.finish else mean
 
@@ -135,13 +160,17 @@ def loss(
     inputs: Literal["arrays", "scores"] = "arrays",
     reference: str = "",
     origin: str | None = None,
-) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    finish_bins: FinishBins | None = None,
+    bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
     ``y_pred`` is the values (regression) or the probabilities (classification, logits converted);
     with ``inputs="scores"`` it is a :class:`~losscli.scores.Scores` that also gives stable logs of
     logits. The same name may be registered again for other tasks (``brier`` for binary and for K
-    classes). The function returns (n,) terms, or (n, K) terms that are averaged over K.
+    classes). The function returns (n,) terms, or (n, K) terms that are averaged over K; with
+    ``reduction="binned"``, a :class:`Binned`, which ``finish_bins`` finishes; ``bin_shape`` gives
+    its (bins, statistics) for given parameters (a state file's sums are checked against it).
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -149,14 +178,16 @@ def loss(
         raise UsageError(f"loss '{name}': unknown task {sorted(unknown)}; tasks are {', '.join(TASKS)}")
     if kinds is None:
         kinds = {"values"} if tasks == {"regression"} else {"probability", "logits"}
+    if (reduction == "binned") != (finish_bins is not None) or (finish_bins is None) != (bin_shape is None):
+        raise UsageError(f"loss '{name}': reduction='binned', finish_bins and bin_shape go together")
 
-    def register(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         _check_signature(name, fn, params or {})
         spec = LossSpec(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
             kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
-            doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
+            doc=inspect.getdoc(fn) or "", seq=next(_SEQ), finish_bins=finish_bins, bin_shape=bin_shape,
         )
         by_task = _SPECS.setdefault(name, {})
         clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}
@@ -260,8 +291,9 @@ def skip_reason(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> Sk
     return Skip(reason) if isinstance(reason, str) else reason
 
 
-def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray:
-    """The loss's per-row terms, of shape (n,) (checked); :func:`sum_terms` checks they are finite."""
+def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> Terms:
+    """The loss's per-row terms, of shape (n,) (checked), or a binned loss's :class:`Binned`;
+    :func:`sum_terms` checks they are finite."""
     if spec.inputs == "scores":
         pred: Any = inputs.scores()
     elif inputs.kind == "logits":
@@ -269,13 +301,24 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> np.ndarr
     else:
         pred = inputs.pred
     with np.errstate(all="ignore"):  # non-finite terms are reported below, with their row
-        out = np.asarray(spec.fn(inputs.y, pred, **params), dtype=np.float64)
+        found = spec.fn(inputs.y, pred, **params)
+    if spec.reduction == "binned":
+        if not isinstance(found, Binned) or found.bins.shape != (inputs.n,) or len(found.stats) != inputs.n:
+            raise DataError(f"loss '{spec.name}' ({spec.origin}) has reduction='binned' and must return a "
+                            f"Binned with one bin and one row of statistics per row ({inputs.n})")
+        return found
+    out = np.asarray(found, dtype=np.float64)
     if out.ndim == 2 and out.shape[0] == inputs.n:
         out = out.mean(axis=1)
     if out.shape != (inputs.n,):
         raise DataError(f"loss '{spec.name}' ({spec.origin}) returned shape {out.shape}; "
                         f"a loss must return one term per row, shape ({inputs.n},)")
     return out
+
+
+def row_terms(found: Terms) -> np.ndarray:
+    """Each row's term, as ``--worst`` and ``compare`` rank rows by it."""
+    return found.terms if isinstance(found, Binned) else found
 
 
 class NonFiniteTerms(DataError):
@@ -313,11 +356,14 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
     return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m)
 
 
-def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1,
+def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | None = None, m: int = 1,
               rows: np.ndarray | None = None) -> GroupSums:
-    """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them; a term that is
+    """Per-row terms summed per group, weighted, the way ``spec`` reduces them; a term that is
     not finite is a :class:`NonFiniteTerms` naming its row (``rows``: each term's row number in the
     file), found through the sums: finite sums have finite terms."""
+    if isinstance(found, Binned):
+        return _sum_bins(spec, inputs, found, codes, m, rows)
+    t = found
     w = inputs.w
     wt = t if w is None else w * t
 
@@ -350,6 +396,30 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
     return GroupSums(total, weight, cs, cw)
 
 
+def _sum_bins(spec: LossSpec, inputs: Inputs, binned: Binned, codes: np.ndarray | None, m: int,
+              rows: np.ndarray | None) -> GroupSums:
+    """A binned loss's sums: per group, Σw·terms and Σw, and per bin Σw (``class_weights``, (m, B))
+    and Σw·stats (``class_sums``, (m, B·S): the bins' statistics one after another)."""
+    w = inputs.w
+    stats = binned.stats if w is None else binned.stats * w[:, None]
+    if not np.isfinite(stats).all() or not np.isfinite(binned.terms).all():
+        _check_finite(spec, binned.terms * np.isfinite(stats).all(axis=1), rows)  # (a NaN statistic: NaN term)
+    groups = 1 if codes is None else m
+    cell = binned.bins if codes is None else codes * binned.count + binned.bins
+    size = groups * binned.count
+
+    def per_cell(values: np.ndarray | None) -> np.ndarray:
+        return np.bincount(cell, values, minlength=size).astype(np.float64)
+
+    weights = per_cell(w).reshape(groups, binned.count)
+    sums = np.stack([per_cell(stats[:, k]) for k in range(stats.shape[1])], axis=-1).reshape(groups, -1)
+    weighted_terms = binned.terms if w is None else w * binned.terms
+    if codes is None:
+        return GroupSums(np.array([weighted_terms.sum()]), weights.sum(axis=1), sums, weights)
+    return GroupSums(np.bincount(codes, weighted_terms, minlength=m).astype(np.float64), weights.sum(axis=1),
+                     sums, weights)
+
+
 def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None = None) -> Partial:
     """The :class:`Partial` of ``spec`` over ``inputs`` (one chunk, shard or whole file)."""
     sums = accumulate_groups(spec, inputs, params)
@@ -358,10 +428,15 @@ def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None 
     return sums.partial(0, inputs.n)
 
 
-def group_values(spec: LossSpec, sums: GroupSums) -> np.ndarray:
-    """The finished loss of every row of ``sums`` (vectorised :meth:`LossSpec.value`); NaN where a
-    group has no weight."""
+def group_values(spec: LossSpec, sums: GroupSums, params: Mapping[str, Any] | None = None) -> np.ndarray:
+    """The finished loss of every row of ``sums`` (vectorised :meth:`LossSpec.value`, with
+    ``params``, else the defaults); NaN where a group has no weight."""
     with np.errstate(invalid="ignore", divide="ignore"):
+        if spec.finish_bins is not None and sums.class_weights is not None and sums.class_sums is not None:
+            weights = sums.class_weights
+            values = spec.finish_bins(weights, sums.class_sums.reshape(*weights.shape, -1),
+                                      spec.params if params is None else params)
+            return np.where(weights.sum(axis=-1) > 0, values, np.nan)
         if sums.class_weights is not None and sums.class_sums is not None:
             present = sums.class_weights > 0
             ratio = np.where(present, sums.class_sums / np.where(present, sums.class_weights, 1.0), 0.0)

@@ -134,6 +134,35 @@ def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]
     return headers, rows
 
 
+BAR = 20  # characters of a reliability diagram's bar
+
+
+def reliability_rows(result: Result, bars: bool) -> tuple[str, list[str], list[list[str]], str | None]:
+    """A result's reliability table (``ece``/``mce``): what it shows, its headers and a row per bin
+    (its rows or weight, mean confidence, accuracy and their gap; with ``bars``, a bar of the
+    accuracy with ``┃`` at the mean confidence: a calibrated bin's bar ends at its mark), and
+    Murphy's decomposition of the Brier score as a line (binary). JSON keeps every digit."""
+    table = result.calibration or {}
+    headers = ["bin", "rows" if result.weight is None else "weight", "conf", "acc", "gap"]
+    headers += ["acc ┃ conf"] if bars else []
+    rows = []
+    for b in table.get("bins", []):
+        row = [f"{b['lower']:.3g}–{b['upper']:.3g}", f"{b['weight']:.6g}", f"{b['confidence']:.3f}",
+               f"{b['accuracy']:.3f}", f"{b['gap']:+.3f}"]
+        if bars:
+            cells = ["█" if j < round(b["accuracy"] * BAR) else "·" for j in range(BAR)]
+            cells[min(BAR - 1, int(b["confidence"] * BAR))] = "┃"
+            row.append("".join(cells))
+        rows.append(row)
+    parts = table.get("brier_decomposition")
+    murphy = None if parts is None else (
+        "Brier = reliability − resolution + uncertainty (+ within-bin terms): "
+        f"{fmt(parts['reliability'])} − {fmt(parts['resolution'])} + {fmt(parts['uncertainty'])} "
+        f"(+ {fmt(parts['within_bin_variance'])} − {fmt(parts['within_bin_covariance'])})")
+    what = f"reliability ({table.get('of')}, {table.get('strategy')} bins)"
+    return what, headers, rows, murphy
+
+
 def agreement_text(result: Result) -> str | None:
     """A comparison row by row: ``rows: 34 better, 16 worse, 0 the same (binary_crossentropy);
     predicted class: 2 fixed, 5 broken``."""
@@ -284,6 +313,9 @@ def to_markdown(report: Report) -> str:
         lines.append("")
         agreement = agreement_text(result)
         lines += [agreement, ""] if agreement else []
+        if result.calibration:
+            what, headers, rows, murphy = reliability_rows(result, bars=False)
+            lines += [f"{what}:", "", *_markdown_table(headers, rows), ""] + ([murphy, ""] if murphy else [])
         if result.worst:
             what, headers, rows, values = worst_rows(result)
             lines += [f"{what}:", ""]
@@ -389,6 +421,11 @@ def print_table(report: Report, console: Any) -> None:
         agreement = agreement_text(result)
         if agreement:
             _note(agreement, console)
+        if result.calibration:
+            what, headers, rows, murphy = reliability_rows(result, bars=True)
+            print_rows(console, headers, rows, names=(), title=f"{result.pair}: {what}")
+            if murphy:
+                _note(murphy, console)
         if result.worst:
             print_worst(result, console)
         headers, rows, hidden = group_rows(report, result, 30, columns=4)

@@ -150,7 +150,8 @@ class State:
             classes = len(pair.classes) if pair.classes else None
             _counts(pair.groups.rows, f"pair '{name}': group rows")
             for loss, ls in pair.losses.items():
-                _check_partial(ls.partial, classes, f"pair '{name}', {loss}")
+                _check_partial(ls.partial, _per_class_shapes(loss, pair.task, ls.params, classes),
+                               f"pair '{name}', {loss}")
                 grouped = pair.groups.sums.get(loss)
                 if grouped is not None:
                     shape = (pair.groups.size,)
@@ -219,13 +220,30 @@ def _finite(values: np.ndarray | None, what: str, shape: tuple[int, ...] | None 
         raise ValueError(f"{what}: not finite numbers")
 
 
-def _check_partial(partial: Partial, classes: int | None, what: str) -> None:
-    """Finite sums, a weight ≥ 0, whole rows ≥ 0, per-class sums one per class."""
+def _per_class_shapes(loss: str, task: str, params: dict[str, Any],
+                      classes: int | None) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The shapes of a loss's per-class (or per-bin) sums and weights: one per class, or a binned
+    loss's bins times its statistics and its bins; None when not known here."""
+    from . import registry
+
+    spec = registry.lookup(loss, task)
+    if spec is not None and spec.bin_shape is not None:
+        try:
+            bins, stats = spec.bin_shape({**spec.params, **params})
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{loss}: parameters {params!r} do not fit it") from None
+        return (bins * stats,), (bins,)
+    return None if classes is None else ((classes,), (classes,))
+
+
+def _check_partial(partial: Partial, shapes: tuple[tuple[int, ...], tuple[int, ...]] | None, what: str) -> None:
+    """Finite sums, a weight ≥ 0, whole rows ≥ 0, per-class (or per-bin) sums of the ``shapes``
+    they must have."""
     _count(partial.rows, f"{what}: rows")
     if not (np.isfinite(partial.weighted_sum) and np.isfinite(partial.weight)) or partial.weight < 0:
         raise ValueError(f"{what}: sums {partial.weighted_sum!r}, weight {partial.weight!r}")
-    for sums in (partial.class_sums, partial.class_weights):
-        _finite(sums, f"{what}: class sums", (classes,) if classes is not None and sums is not None else None)
+    for k, sums in enumerate((partial.class_sums, partial.class_weights)):
+        _finite(sums, f"{what}: class sums", shapes[k] if shapes is not None and sums is not None else None)
 
 
 def _array(values: np.ndarray | None) -> list[Any] | None:
