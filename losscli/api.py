@@ -29,9 +29,9 @@ from .state import State
 KEYWORDS = {"labels": "labels", "on": "on", "delimiter": "delimiter", "decimal": "decimal", "true": "true",
             "pred": "pred", "task": "task", "positive": "positive", "predictions": "predictions_kind",
             "weight": "weight", "loss": "loss", "param": "params", "dropna": "dropna", "plugin": "plugin",
-            "worst": "worst", "group-by": "group_by", "ci": "ci", "bootstrap": "bootstrap", "seed": "seed",
-            "baseline-model": "baseline_model"}
-BOOLEAN_FLAGS = ("dropna",)
+            "worst": "worst", "group-by": "group_by", "per-class": "per_class", "ci": "ci", "bootstrap": "bootstrap",
+            "seed": "seed", "baseline-model": "baseline_model"}
+BOOLEAN_FLAGS = ("dropna", "per-class")
 _NOT_A_VALUE = r"(?:was|joins|file|to|or|and|so|if|with|too|for|takes|is|are|in|of)\b"  # prose after a flag
 _PARAM = re.compile(r"(?P<loss>\w+)\.(?P<key>\w+)(?:=(?P<value>.+))?$")  # --param focal.gamma[=3]
 _FLAG = re.compile(rf"--(?P<flag>[a-z][a-z-]*)(?: (?!{_NOT_A_VALUE})(?P<value>[^\s:;,()/]+|[,.](?=\s|$)))?")
@@ -161,6 +161,7 @@ def evaluate(
     plugin: str | Iterable[str] | None = None,
     worst: int = 0,
     group_by: str | None = None,
+    per_class: bool = False,
     ci: float | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
@@ -184,8 +185,8 @@ def evaluate(
                                     sample_weight=sample_weight, on=on, delimiter=delimiter, decimal=decimal,
                                     true=true, pred=pred, task=task, positive=positive,
                                     predictions_kind=predictions_kind, weight=weight, loss=loss, params=params,
-                                    dropna=dropna, plugin=plugin, worst=worst, group_by=group_by, ci=ci,
-                                    bootstrap=bootstrap, seed=seed)
+                                    dropna=dropna, plugin=plugin, worst=worst, group_by=group_by,
+                                    per_class=per_class, ci=ci, bootstrap=bootstrap, seed=seed)
         return _evaluate(source, options).report.to_dict()
     except LossCliError as error:  # messages from the modules below name CLI flags
         raise type(error)(keywords_for_flags(str(error))) from None
@@ -193,7 +194,7 @@ def evaluate(
 
 def _prepared(function: str, predictions: Any, labels: Any, unknown: Mapping[str, Any], *, y_true: Any,
               y_pred: Any, sample_weight: Any, weight: str | None, worst: int, group_by: str | None,
-              **keywords: Any) -> tuple[Any, EvalOptions]:
+              per_class: bool, **keywords: Any) -> tuple[Any, EvalOptions]:
     """What :func:`evaluate` and :func:`partial` read, and their options, every keyword checked."""
     if unknown:
         name = next(iter(unknown))
@@ -209,8 +210,9 @@ def _prepared(function: str, predictions: Any, labels: Any, unknown: Mapping[str
         raise
     _check("group_by", group_by, (str,), "a string")
     _check("worst", worst, (int,), "an integer")
+    _check("per_class", per_class, (bool,), "True or False")
     options = _options(labels, weight=weight, source=_any_source, **keywords)
-    return source, replace(options, worst=worst, group_by=group_by)
+    return source, replace(options, worst=worst, group_by=group_by, per_class=per_class)
 
 
 def partial(
@@ -236,6 +238,7 @@ def partial(
     plugin: str | Iterable[str] | None = None,
     worst: int = 0,
     group_by: str | None = None,
+    per_class: bool = False,
     ci: float | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
@@ -259,8 +262,8 @@ def partial(
                                     sample_weight=sample_weight, on=on, delimiter=delimiter, decimal=decimal,
                                     true=true, pred=pred, task=task, positive=positive,
                                     predictions_kind=predictions_kind, weight=weight, loss=loss, params=params,
-                                    dropna=dropna, plugin=plugin, worst=worst, group_by=group_by, ci=ci,
-                                    bootstrap=bootstrap, seed=seed)
+                                    dropna=dropna, plugin=plugin, worst=worst, group_by=group_by,
+                                    per_class=per_class, ci=ci, bootstrap=bootstrap, seed=seed)
         state = _evaluate(source, replace(options, for_merge=True)).state
         if shard is not None:
             state.sources = [str(shard)]

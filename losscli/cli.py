@@ -180,6 +180,9 @@ def eval_command(
     group_by: str | None = typer.Option(None, "--group-by", help=(
         "One result per value of this column, plus the overall one."
     )),
+    per_class: bool = typer.Option(False, "--per-class", help=(
+        "Each loss over the rows of each true class, and the confusion matrix (classification)."
+    )),
     state: str | None = typer.Option(None, "--state", help=(
         "Also save the partial sums to this file, for `losscli merge`."
     )),
@@ -211,7 +214,8 @@ def eval_command(
                                    true=true, pred=pred, task=task, positive=positive, predictions=predictions,
                                    weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                                    bootstrap=bootstrap, seed=seed),
-                          worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None)
+                          worst=worst, group_by=group_by, per_class=per_class, per_row=per_row,
+                          for_merge=state is not None)
         if plot and not {"ece", "mce"} & set(options.losses + options.also):
             options = replace(options, also=options.also + ("ece",))  # (added to the listed losses)
         if engine not in ("local", "dask"):

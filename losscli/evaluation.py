@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import analysis, registry, remote
+from . import analysis, per_class, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
@@ -196,9 +196,12 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         boot = 0
         if options.ci is not None:
             boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
+        by_class = None
+        if options.per_class and per_class.applies(target.task, target.kind):
+            by_class = per_class.ClassTable.empty(per_class.class_names(target.task, target.classes, target.positive))
         pairs[target.pair.name] = PairState(target.pair, target.task, target.kind, target.classes, target.positive,
                                             target.weight, losses, not_applicable, evidence=target.evidence,
-                                            boot_groups=boot)
+                                            boot_groups=boot, by_class=by_class)
         explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
     labels = frame.labels_source
     if frame.join is not None:
@@ -261,6 +264,11 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
         boot_codes = row_groups(target.rows, options.seed, frame.source) if pair.boot_groups == GROUPS \
             else np.arange(inputs.n)
     groups = pair.groups.codes(*chunk_groups(frame, options.group_by, target.positions)) if options.group_by else None
+    true_class = None
+    if pair.by_class is not None:
+        zero_one = registry.lookup("zero_one", pair.task)
+        threshold = options.params_of(zero_one).get("threshold") if zero_one is not None else None
+        true_class = pair.by_class.add_rows(inputs, threshold)
     # the main loss (for --worst): the first listed that takes this kind of prediction, the same in every chunk
     main = next((name for name in pair.losses if pair.kind in registry.spec_for(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
@@ -269,6 +277,8 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
         if groups is not None and terms is not None:
             pair.groups.add(name, registry.sum_terms(spec, target.inputs, terms, groups, pair.groups.size,
                                                      rows=target.rows))
+        if pair.by_class is not None and true_class is not None and terms is not None:
+            pair.by_class.add(name, spec, inputs, terms, true_class, target.rows)
         if terms is None:
             continue
         if options.worst and name == main:
@@ -347,6 +357,9 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
         worst=[{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst] if options.worst else None,
     )
     result.calibration = _calibration(pair, losses)
+    if pair.by_class is not None:
+        result.per_class, result.confusion = pair.by_class.report(
+            {name: ls for name, ls in pair.losses.items() if name in losses}, pair.task)
     result.signature = signature([result], options, pair.fingerprint)
     return result
 

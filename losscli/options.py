@@ -44,6 +44,7 @@ class EvalOptions:
     seed: int = 0
     worst: int = 0  # the N rows contributing most to each pair's main loss
     group_by: str | None = None
+    per_class: bool = False  # each loss per true class, and the confusion matrix
     per_row: str | None = None  # a CSV file for every row's loss terms
     for_merge: bool = False  # the state will be merged with others (--state): no classic bootstrap
 
@@ -66,7 +67,7 @@ class EvalOptions:
         """The options a state must share with the states it merges with (and that ``merge``
         reports with): JSON values, read back by :func:`from_settings`."""
         return {"ci": self.ci, "bootstrap": self.bootstrap, "seed": self.seed, "worst": self.worst,
-                "group_by": self.group_by, "weight": self.weight, "dropna": self.dropna,
+                "group_by": self.group_by, "per_class": self.per_class, "weight": self.weight, "dropna": self.dropna,
                 "params": {name: dict(values) for name, values in self.params.items()}}
 
 
@@ -74,6 +75,7 @@ def from_settings(settings: Mapping[str, Any]) -> EvalOptions:
     """The options that finish a merged state the way its runs were made."""
     return EvalOptions(ci=settings.get("ci"), bootstrap=settings.get("bootstrap", 1000), seed=settings.get("seed", 0),
                        worst=settings.get("worst") or 0, group_by=settings.get("group_by"),
+                       per_class=bool(settings.get("per_class")),
                        weight=settings.get("weight"), dropna=bool(settings.get("dropna")),
                        params=settings.get("params") or {})
 

@@ -163,6 +163,30 @@ def reliability_rows(result: Result, bars: bool) -> tuple[str, list[str], list[l
     return what, headers, rows, murphy
 
 
+CONFUSION_CLASSES = 20  # the table and markdown show a confusion matrix of at most this many classes
+
+
+def class_rows(result: Result, limit: int, columns: int | None = None) -> tuple[list[str], list[list[str]], int]:
+    """``--per-class``: headers and a row per class (its rows or weight, the first ``columns``
+    losses), in class order, at most ``limit``; and how many classes were left out."""
+    listed = result.per_class or []
+    names = list(result.losses)[:columns]
+    rows = [[str(row["class"]), f"{row['weight']:.6g}"] + [fmt(row["losses"].get(name)) for name in names]
+            for row in listed[:limit]]
+    return ["class", "rows" if result.weight is None else "weight"] + names, rows, len(listed) - len(rows)
+
+
+def confusion_rows(result: Result) -> tuple[list[str], list[list[str]]] | None:
+    """The confusion matrix as headers (the predicted classes) and a row per true class; None when
+    it has more than CONFUSION_CLASSES classes (JSON has it)."""
+    matrix = result.confusion
+    if not matrix or len(matrix["classes"]) > CONFUSION_CLASSES:
+        return None
+    classes = [str(c) for c in matrix["classes"]]
+    rows = [[name] + [f"{v:.6g}" for v in row] for name, row in zip(classes, matrix["weights"])]
+    return ["true \\ predicted", *classes], rows
+
+
 def agreement_text(result: Result) -> str | None:
     """A comparison row by row: ``rows: 34 better, 16 worse, 0 the same (binary_crossentropy);
     predicted class: 2 fixed, 5 broken``."""
@@ -316,6 +340,18 @@ def to_markdown(report: Report) -> str:
         if result.calibration:
             what, headers, rows, murphy = reliability_rows(result, bars=False)
             lines += [f"{what}:", "", *_markdown_table(headers, rows), ""] + ([murphy, ""] if murphy else [])
+        if result.per_class:
+            headers, rows, hidden = class_rows(result, 50)
+            lines += ["by true class:", "", *_markdown_table(headers, [[markdown(row[0])] + row[1:] for row in rows])]
+            lines += [f"… and {hidden} more classes (all of them in --format json)"] if hidden else []
+            lines.append("")
+            confusion = confusion_rows(result)
+            if confusion:
+                headers, rows = confusion
+                lines += ["confusion matrix (rows: true class, columns: predicted):", ""]
+                lines += _markdown_table([headers[0]] + [markdown(h) for h in headers[1:]],
+                                         [[markdown(row[0])] + row[1:] for row in rows])
+                lines.append("")
         if result.worst:
             what, headers, rows, values = worst_rows(result)
             lines += [f"{what}:", ""]
@@ -426,6 +462,19 @@ def print_table(report: Report, console: Any) -> None:
             print_rows(console, headers, rows, names=(), title=f"{result.pair}: {what}")
             if murphy:
                 _note(murphy, console)
+        if result.per_class and len(result.per_class) <= CONFUSION_CLASSES:  # a column per class
+            headers, rows, _ = class_rows(result, CONFUSION_CLASSES)
+            columns = [[header] + [row[i] for row in rows] for i, header in enumerate(headers[1:], 1)]
+            print_rows(console, ["", *(row[0] for row in rows)], columns, title=f"{result.pair} by true class")
+        elif result.per_class:
+            headers, rows, hidden = class_rows(result, 30, columns=4)
+            print_rows(console, headers, rows, title=f"{result.pair} by true class")
+            if hidden:
+                _note(f"… and {hidden} more classes (all of them in --format json)", console)
+        confusion = confusion_rows(result)
+        if confusion:
+            headers, rows = confusion
+            print_rows(console, headers, rows, title=f"{result.pair}: confusion matrix (rows: true class)")
         if result.worst:
             print_worst(result, console)
         headers, rows, hidden = group_rows(report, result, 30, columns=4)

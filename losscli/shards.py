@@ -21,6 +21,7 @@ from .evaluation import Evaluation, columns_used, finish, frames, sized, sources
 from .frame import frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
+from .per_class import ClassTable
 from .ranges import RANGE_BYTES, ByteRange, range_tables
 from .reading import iter_tables
 from .results import Report
@@ -34,7 +35,8 @@ def empty_like(state: State) -> State:
     another shard that must be read the same way."""
     pairs = {name: PairState(p.pair, p.task, p.kind, p.classes, p.positive, p.weight,
                              {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
-                             evidence=p.evidence, boot_groups=p.boot_groups)
+                             evidence=p.evidence, boot_groups=p.boot_groups,
+                             by_class=None if p.by_class is None else ClassTable.empty(p.by_class.names))
              for name, p in state.pairs.items()}
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 

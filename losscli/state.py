@@ -24,6 +24,7 @@ import numpy as np
 from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
+from .per_class import ClassTable
 from .sums import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
@@ -65,6 +66,7 @@ class PairState:
     fingerprint: int = 0  # order-free sum of row hashes, mod 2^64
     evidence: list[str] = field(default_factory=list)
     boot_groups: int = 0
+    by_class: ClassTable | None = None  # --per-class: each loss's sums per true class, the confusion matrix
 
     @property
     def plan(self) -> tuple[Any, ...]:
@@ -80,6 +82,7 @@ class PairState:
             top_rows(self.worst + other.worst, worst), self.groups.merge(other.groups),
             (self.fingerprint + other.fingerprint) & MASK64,
             self.evidence, self.boot_groups,
+            None if self.by_class is None or other.by_class is None else self.by_class.merge(other.by_class),
         )
 
 
@@ -293,6 +296,7 @@ def _pair_to_dict(p: PairState) -> dict[str, Any]:
         "fingerprint": str(p.fingerprint),
         "evidence": p.evidence,
         "boot_groups": p.boot_groups,
+        "by_class": None if p.by_class is None else p.by_class.to_dict(),
     }
 
 
@@ -303,9 +307,11 @@ def _pair_from_dict(d: dict[str, Any]) -> PairState:
     rows = {str(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
     groups = GroupTable.from_partials(rows, {name: {str(g): _partial_from_dict(x) for g, x in v["groups"].items()}
                                              for name, v in d["losses"].items()})
+    by_class = d.get("by_class")  # (states before --per-class have none)
     return PairState(pair, d["task"], d["kind"], d["classes"], d["positive"], d["weight"], losses,
                      d["not_applicable"], int(d["rows"]), int(d["dropped"]), list(d["worst"]),
-                     groups, int(d["fingerprint"]), list(d["evidence"]), int(d["boot_groups"]))
+                     groups, int(d["fingerprint"]), list(d["evidence"]), int(d["boot_groups"]),
+                     None if by_class is None else ClassTable.from_dict(by_class))
 
 
 def _groups_to_dict(groups: GroupTable, loss: str) -> dict[str, Any]:

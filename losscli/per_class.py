@@ -1,0 +1,126 @@
+"""``--per-class``: each loss over the rows of each true class, and the confusion matrix, as sums
+by class that chunks, shards and ``merge`` add.
+
+A row's true class is its label (binary: the positive class or the other), its sparse label, or
+the first largest of its label columns (multiclass: a soft label counts for its largest class).
+Its predicted class is the class ``zero_one`` predicts: binary p > t (t = ``zero_one.threshold``,
+0.5 for probabilities and 0 for scores), else the first largest score. Each loss's value for a
+class is its value over that class's rows, as if the file held only them (the class-balanced
+``weighted_crossentropy`` of one class is that class's mean cross-entropy). Hard class predictions
+(only ``zero_one`` applies to them) have neither: their class ids are not fixed across chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import registry
+from .registry import Inputs
+from .scores import row_argmax
+from .sums import GroupSums
+
+TASKS = ("binary", "sparse", "multiclass")
+
+
+def applies(task: str, kind: str) -> bool:
+    return task in TASKS and kind != "class"
+
+
+def class_names(task: str, classes: list[str] | None, positive: str | None) -> list[str]:
+    """The classes in the order of their codes: binary [the other class, the positive one]."""
+    names = [str(c) for c in classes or []]
+    if task == "binary":
+        other = next((c for c in names if c != positive), "0")
+        return [other, str(positive if positive is not None else "1")]
+    return names
+
+
+def codes(inputs: Inputs, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's true and predicted class, as class codes."""
+    if inputs.task == "binary":
+        cut = threshold if threshold is not None else (0.0 if inputs.kind == "logits" else 0.5)
+        return (inputs.y > 0.5).astype(np.intp), (inputs.pred > cut).astype(np.intp)
+    true = inputs.index if inputs.index is not None else row_argmax(inputs.y)
+    return true.astype(np.intp), row_argmax(inputs.pred)
+
+
+@dataclass
+class ClassTable:
+    """One pair's sums by true class: the confusion matrix (weights, true class × predicted class)
+    and each loss's :class:`GroupSums` with a group per class."""
+
+    names: list[str]
+    confusion: np.ndarray
+    sums: dict[str, GroupSums] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, names: list[str]) -> ClassTable:
+        return cls(names, np.zeros((len(names), len(names))))
+
+    def add_rows(self, inputs: Inputs, threshold: float | None) -> np.ndarray:
+        """Add a chunk's rows to the confusion matrix; each row's true class."""
+        true, predicted = codes(inputs, threshold)
+        k = len(self.names)
+        self.confusion += np.bincount(true * k + predicted, inputs.w, minlength=k * k).reshape(k, k)
+        return true
+
+    def add(self, loss: str, spec: registry.LossSpec, inputs: Inputs, terms: registry.Terms, true: np.ndarray,
+            rows: np.ndarray) -> None:
+        """Add a chunk's sums of ``loss`` per true class."""
+        found = registry.sum_terms(spec, inputs, terms, true, len(self.names), rows=rows)
+        before = self.sums.get(loss)
+        self.sums[loss] = found if before is None else before + found
+
+    def merge(self, other: ClassTable) -> ClassTable:
+        sums = dict(self.sums)
+        for loss, found in other.sums.items():
+            sums[loss] = found if loss not in sums else sums[loss] + found
+        return ClassTable(self.names, self.confusion + other.confusion, sums)
+
+    def report(self, losses: dict[str, Any], task: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """A row per class (its weight, and each loss's value over its rows: None when it has none)
+        and the confusion matrix, for the result."""
+        weights = self.confusion.sum(axis=1)
+        values: dict[str, list[float | None]] = {}
+        for name, ls in losses.items():
+            found = self.sums.get(name)
+            if found is None:
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                computed = registry.group_values(registry.spec_for(name, task), found, ls.params)
+            values[name] = [float(v) if np.isfinite(v) and w > 0 else None for v, w in zip(computed, found.weight)]
+        rows = [{"class": name, "weight": float(weights[k]), "losses": {loss: v[k] for loss, v in values.items()}}
+                for k, name in enumerate(self.names)]
+        matrix = {"classes": self.names, "rows": "true class", "columns": "predicted class",
+                  "weights": self.confusion.tolist()}
+        return rows, matrix
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"names": self.names, "confusion": self.confusion.tolist(),
+                "sums": {loss: {"weighted_sum": s.weighted_sum.tolist(), "weight": s.weight.tolist(),
+                                "class_sums": None if s.class_sums is None else s.class_sums.tolist(),
+                                "class_weights": None if s.class_weights is None else s.class_weights.tolist()}
+                         for loss, s in self.sums.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ClassTable:
+        """A state file's table, checked: one name per class, a square matrix of finite weights ≥ 0,
+        finite sums with a row per class."""
+        names = [str(name) for name in d["names"]]
+        k = len(names)
+        confusion = np.asarray(d["confusion"], dtype=np.float64)
+        if confusion.shape != (k, k) or not np.isfinite(confusion).all() or (confusion < 0).any():
+            raise ValueError(f"per-class confusion matrix: shape {confusion.shape}, expected ({k}, {k}) weights ≥ 0")
+        sums = {}
+        for loss, s in d["sums"].items():
+            arrays = [None if s[key] is None else np.asarray(s[key], dtype=np.float64)
+                      for key in ("weighted_sum", "weight", "class_sums", "class_weights")]
+            total, weight, class_sums, class_weights = arrays
+            if total is None or weight is None or any(
+                    a is not None and (len(a) != k or not np.isfinite(a).all()) for a in arrays):
+                raise ValueError(f"per-class sums of {loss}: expected {k} finite rows")
+            sums[str(loss)] = GroupSums(total, weight, class_sums, class_weights)
+        return cls(names, confusion, sums)
