@@ -58,9 +58,11 @@ class EvalOptions:
             raise UsageError(f"--worst {self.worst}: give a number of rows, e.g. --worst 10")
 
     def params_of(self, spec: registry.LossSpec) -> dict[str, Any]:
-        """The parameters ``spec`` is computed with: its defaults, overridden by the options."""
+        """The parameters ``spec`` is computed with: its defaults, overridden by the options (an
+        optional parameter only when the options set it)."""
         given = self.params.get(spec.name, {})
-        return {key: given.get(key, default) for key, default in spec.params.items()}
+        return {key: given.get(key, default) for key, default in spec.params.items()
+                if key in given or key not in spec.optional}
 
     def settings(self) -> dict[str, Any]:
         """The options a state must share with the states it merges with (and that ``merge``

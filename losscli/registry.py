@@ -84,6 +84,7 @@ class LossSpec:
     origin: str = "built-in"
     doc: str = field(default="", compare=False)
     seq: int = 0  # registration order: the order losses are listed in
+    optional: frozenset[str] = frozenset()  # parameters that results list only when set (added later)
 
     @property
     def summary(self) -> str:
@@ -127,6 +128,7 @@ def loss(
     tasks: Iterable[str],
     params: Mapping[str, Any] | None = None,
     aliases: Iterable[str] = (),
+    optional: Iterable[str] = (),
     kinds: Iterable[str] | None = None,
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True,
     reduction: Reduction = "mean",
@@ -142,6 +144,8 @@ def loss(
     with ``inputs="scores"`` it is a :class:`~losscli.scores.Scores` that also gives stable logs of
     logits. The same name may be registered again for other tasks (``brier`` for binary and for K
     classes). The function returns (n,) terms, or (n, K) terms that are averaged over K.
+    ``optional`` parameters are passed, and listed in a result's ``params``, only when set: the
+    function gives them their default (a parameter added to a loss leaves its reports as they were).
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -154,7 +158,7 @@ def loss(
         _check_signature(name, fn, params or {})
         spec = LossSpec(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
-            kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
+            optional=frozenset(optional), kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
         )

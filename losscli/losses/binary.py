@@ -31,11 +31,17 @@ def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     return s.shared(("bce", eps), y, lambda: -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps)))
 
 
-@loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64}, inputs="scores",
+def _pos_weight_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    pos_weight = params.get("pos_weight")
+    return "pos_weight must be ≥ 0" if pos_weight is not None and pos_weight < 0 else None
+
+
+@loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64, "pos_weight": None}, optional=("pos_weight",),
+      inputs="scores", domain=_pos_weight_domain,
       aliases=CROSSENTROPY_ALIASES + ("BinaryCrossentropy", "BCELoss", "BCEWithLogitsLoss", "bce",
                                       "binary_cross_entropy_with_logits"),
-      reference="sklearn.metrics.log_loss; keras.losses.BinaryCrossentropy")
-def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.BinaryCrossentropy; torch.nn.BCEWithLogitsLoss(pos_weight)")
+def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float, pos_weight: float | None = None) -> np.ndarray:
     r"""Binary cross-entropy (log loss); for multilabel, the mean over cells.
 
     .. math:: \ell_i = -[y_i \log p_i + (1 - y_i) \log(1 - p_i)]
@@ -43,8 +49,17 @@ def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
     Probabilities are clipped to [eps, 1 − eps], eps = float64 machine epsilon (scikit-learn ≥ 1.5;
     Keras uses 1e-7: ``--param binary_crossentropy.eps=1e-7``). Logits take the log-sigmoid path,
     :math:`\ell = \mathrm{softplus}(z) - y z`, and are never clipped.
+
+    ``pos_weight`` (unset by default) weighs the positive term, as PyTorch's
+    ``BCEWithLogitsLoss(pos_weight=p)``: :math:`\ell_i = -[p\, y_i \log p_i + (1 - y_i) \log(1 - p_i)]`;
+    on probabilities too, with the same clipping. One number, for every label of a multilabel target.
+    The mean stays over rows (Σ w ℓ / Σ w), as PyTorch's; this is not a class weight.
     """
-    return bce_terms(y, s, eps)
+    if pos_weight is None:
+        return bce_terms(y, s, eps)
+    if s.has_p_t:  # 0/1 labels: −log p_t, times p where y = 1
+        return s.nll_t(y, eps) * (1.0 + (pos_weight - 1.0) * y)
+    return -(pos_weight * y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps))
 
 
 def _balanced_only(inputs: Inputs, params: Mapping[str, Any]) -> str | None:

@@ -28,28 +28,60 @@ def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     return s.shared(("ce", eps), y, compute)
 
 
-@loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64}, inputs="scores",
+def smoothed_ce_terms(y: np.ndarray, s: Scores, eps: float, label_smoothing: float) -> np.ndarray:
+    r"""The cross-entropy against labels :math:`y (1 - \varepsilon) + \varepsilon / K`:
+    :math:`(1 - \varepsilon)\, \mathrm{CE} - \frac{\varepsilon}{K} \sum_c \log p_c`
+    (ε = 0: the plain terms, on their own path)."""
+    if label_smoothing == 0:
+        return ce_terms(y, s, eps)
+    uniform = s.log_p(eps).mean(axis=1)
+    return (1.0 - label_smoothing) * ce_terms(y, s, eps) - label_smoothing * uniform
+
+
+def _label_smoothing_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    smoothing = params.get("label_smoothing", 0.0)
+    return None if 0.0 <= smoothing <= 1.0 else "label_smoothing must be in [0, 1]"
+
+
+@loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64, "label_smoothing": 0.0},
+      optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("SparseCategoricalCrossentropy", "CrossEntropyLoss",
                                       "sparse_crossentropy", "NLLLoss"),
-      reference="sklearn.metrics.log_loss; keras.losses.SparseCategoricalCrossentropy")
-def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.SparseCategoricalCrossentropy; "
+                "torch.nn.CrossEntropyLoss(label_smoothing)")
+def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float,
+                                    label_smoothing: float = 0.0) -> np.ndarray:
     r"""Cross-entropy of the true class: :math:`\ell_i = -\log p_{i, y_i}`.
 
     Probabilities are clipped to [eps, 1 − eps] and not renormalised (scikit-learn); logits take
     the log-softmax path.
+
+    With ``--param sparse_categorical_crossentropy.label_smoothing=ε`` (0 by default) the labels
+    become :math:`y (1 - \varepsilon) + \varepsilon / K`, as PyTorch's ``CrossEntropyLoss(label_smoothing=ε)``
+    (Keras's sparse loss has no smoothing; its ``CategoricalCrossentropy(label_smoothing=ε)`` on the
+    one-hot labels gives the same number): :math:`\ell_i = -(1 - \varepsilon) \log p_{i, y_i} -
+    \frac{\varepsilon}{K} \sum_c \log p_{ic}`.
     """
-    return ce_terms(y, s, eps)
+    return smoothed_ce_terms(y, s, eps, label_smoothing)
 
 
-@loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
+@loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64, "label_smoothing": 0.0},
+      optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("CategoricalCrossentropy", "CrossEntropyLoss", "cce"),
-      reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy")
-def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy; "
+                "torch.nn.CrossEntropyLoss(label_smoothing)")
+def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float, label_smoothing: float = 0.0) -> np.ndarray:
     r"""Categorical cross-entropy with one-hot or soft labels: :math:`\ell_i = -\sum_c y_{ic} \log p_{ic}`.
 
     Clipping and logits as in ``sparse_categorical_crossentropy``.
+
+    With ``--param categorical_crossentropy.label_smoothing=ε`` (0 by default) the labels become
+    :math:`y (1 - \varepsilon) + \varepsilon / K`, as Keras's ``CategoricalCrossentropy(label_smoothing=ε)``
+    and PyTorch's ``CrossEntropyLoss(label_smoothing=ε)`` do (the two agree, soft labels included):
+    :math:`\ell_i = -(1 - \varepsilon) \sum_c y_{ic} \log p_{ic} - \frac{\varepsilon}{K} \sum_c \log p_{ic}`.
+    Keras renormalises probabilities and clips them at 1e-7; here they are clipped at eps, as above.
     """
-    return ce_terms(y, s, eps)
+    return smoothed_ce_terms(y, s, eps, label_smoothing)
 
 
 @loss("kl_divergence", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
@@ -123,6 +155,25 @@ def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
         positive = (y * s.raw).sum(axis=1)
         negative = ((1.0 - y) * s.raw).max(axis=1)
     return np.maximum(0.0, negative - positive + 1.0)
+
+
+@loss("hinge", tasks=K, inputs="scores", kinds={"logits"}, default=False,
+      aliases=("multiclass_hinge", "crammer_singer_hinge"),
+      reference="sklearn.metrics.hinge_loss (multiclass, Crammer-Singer)")
+def hinge_classes(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Multiclass hinge loss on decision scores, as scikit-learn's ``hinge_loss`` (Crammer–Singer).
+
+    .. math:: \ell_i = \max(0, 1 - (z_{i, y_i} - \max_{j \ne y_i} z_{ij}))
+
+    The true class is the label (the first largest label column for K label columns). Not listed by
+    default. ``categorical_hinge`` is Keras's variant: its maximum over the other classes is taken
+    of (1 − y)·ŷ, so it never falls below 0 when every other score is negative.
+    """
+    true = s.true_class(y)
+    positive = gather(s.raw, true)
+    others = s.raw.copy(order="K")
+    others[np.arange(len(true)), true] = -np.inf  # the true class is not among the others
+    return np.maximum(0.0, 1.0 - positive + others.max(axis=1))
 
 
 @loss("zero_one", tasks=K, inputs="scores", kinds={"probability", "logits", "class"},
