@@ -85,6 +85,7 @@ class LossSpec:
     doc: str = field(default="", compare=False)
     seq: int = 0  # registration order: the order losses are listed in
     optional: frozenset[str] = frozenset()  # parameters that results list only when set (added later)
+    row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None  # see loss()
 
     @property
     def summary(self) -> str:
@@ -137,6 +138,7 @@ def loss(
     inputs: Literal["arrays", "scores"] = "arrays",
     reference: str = "",
     origin: str | None = None,
+    row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
@@ -146,6 +148,8 @@ def loss(
     classes). The function returns (n,) terms, or (n, K) terms that are averaged over K.
     ``optional`` parameters are passed, and listed in a result's ``params``, only when set: the
     function gives them their default (a parameter added to a loss leaves its reports as they were).
+    ``row_weights(inputs, params)`` may give each row a factor of its weight (class weights): the
+    loss is then the weighted mean Σ f w ℓ / Σ f w, whatever its reduction; None keeps the reduction.
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -160,7 +164,7 @@ def loss(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
             optional=frozenset(optional), kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
-            doc=inspect.getdoc(fn) or "", seq=next(_SEQ),
+            doc=inspect.getdoc(fn) or "", seq=next(_SEQ), row_weights=row_weights,
         )
         by_task = _SPECS.setdefault(name, {})
         clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}
@@ -314,15 +318,17 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
     reason = skip_reason(spec, inputs, params)
     if reason is not None:
         return reason
-    return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m)
+    return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m, params=params)
 
 
 def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray | None = None, m: int = 1,
-              rows: np.ndarray | None = None) -> GroupSums:
+              rows: np.ndarray | None = None, params: Mapping[str, Any] | None = None) -> GroupSums:
     """Per-row terms ``t`` summed per group, weighted, the way ``spec`` reduces them; a term that is
     not finite is a :class:`NonFiniteTerms` naming its row (``rows``: each term's row number in the
-    file), found through the sums: finite sums have finite terms."""
-    w = inputs.w
+    file), found through the sums: finite sums have finite terms. ``params``: those the terms were
+    computed with (for ``spec.row_weights``)."""
+    factor = spec.row_weights(inputs, params) if spec.row_weights is not None and params is not None else None
+    w = inputs.w if factor is None else factor if inputs.w is None else inputs.w * factor
     wt = t if w is None else w * t
 
     def per_group(values: np.ndarray | None) -> np.ndarray:
@@ -335,7 +341,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, t: np.ndarray, codes: np.ndarray |
         total, weight = per_group(wt), per_group(w)
     if not np.isfinite(total).all():
         _check_finite(spec, t, rows)
-    if spec.reduction != "class_balanced":
+    if spec.reduction != "class_balanced" or factor is not None:
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
         positive, positive_w = per_group(wt * inputs.y), per_group(inputs.y if w is None else w * inputs.y)

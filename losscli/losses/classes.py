@@ -14,7 +14,7 @@ import numpy as np
 
 from ..registry import EPS64, Inputs, gather, loss, row_argmax
 from ..scores import Scores
-from .binary import CROSSENTROPY_ALIASES, _balanced_only
+from .binary import CROSSENTROPY_ALIASES, _class_weight_known, class_weight_of_rows
 
 K = ["sparse", "multiclass"]
 
@@ -99,14 +99,22 @@ def kl_divergence(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
 
 
 @loss("weighted_crossentropy", tasks=K, params={"class_weight": "balanced", "eps": EPS64},
-      inputs="scores", reduction="class_balanced", domain=_balanced_only,
-      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight('balanced', y)")
-def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str, eps: float) -> np.ndarray:
+      inputs="scores", reduction="class_balanced", domain=_class_weight_known, row_weights=class_weight_of_rows,
+      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight(class_weight, y)")
+def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str | Mapping[str, float],
+                                  eps: float) -> np.ndarray:
     r"""Class-balanced cross-entropy: the mean over the present classes of each class's mean.
 
     .. math:: L = \frac1C \sum_c \frac{\sum_i w_i y_{ic} \ell_i}{\sum_i w_i y_{ic}}
 
     Soft labels count as fractional members of each class.
+
+    ``class_weight`` may instead map every class (by the names the report shows in ``classes``) to a
+    weight (``--param 'weighted_crossentropy.class_weight={cat: 2, dog: 1}'``; ``class_weight = {cat
+    = 2, dog = 1}`` in a config file; a dict in Python): then it is scikit-learn's ``log_loss(y, p,
+    sample_weight=[class_weight[y_i] for y_i in y])``, the weighted mean
+    :math:`\sum_i v_{y_i} w_i \ell_i / \sum_i v_{y_i} w_i` (w: the sample weights, if any; soft labels
+    weigh :math:`v \cdot y_i`).
     """
     return ce_terms(y, s, eps)
 
