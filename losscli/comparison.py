@@ -34,6 +34,7 @@ from .frame import Frame
 from .inference import Target
 from .joins import align, load
 from .lockstep import NotInStep, can_step, in_step
+from .losses.binary import with_class_weights
 from .options import EvalOptions
 from .results import Report, Result
 from .selection import selected_losses
@@ -344,7 +345,8 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
     classic = classic and base.inputs.n <= GROUPS  # (one step, of few rows)
     boot = base.inputs.n if classic else GROUPS
     found = [m for m in models if m.first is base]
-    losses = {name: LossState(options.params_of(registry.spec_for(name, base.task))) for name in chosen}
+    losses = {name: LossState(with_class_weights(options.params_of(registry.spec_for(name, base.task)), base))
+              for name in chosen}
     if found:
         base_model = found[0]
     else:

@@ -28,6 +28,7 @@ from .frame import Frame, frame_from_table, to_numpy
 from .groups import chunk_groups
 from .inference import Target, infer
 from .joins import load
+from .losses.binary import with_class_weights
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
@@ -192,7 +193,8 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         chosen, not_applicable = selected_losses(target, options.losses, options.also)
         losses = {}
         for name in chosen:
-            losses[name] = LossState(options.params_of(registry.spec_for(name, target.task)))
+            params = options.params_of(registry.spec_for(name, target.task))
+            losses[name] = LossState(with_class_weights(params, target))
         boot = 0
         if options.ci is not None:
             boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
@@ -276,9 +278,9 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
         terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups)
         if groups is not None and terms is not None:
             pair.groups.add(name, registry.sum_terms(spec, target.inputs, terms, groups, pair.groups.size,
-                                                     rows=target.rows))
+                                                     rows=target.rows, params=ls.params))
         if pair.by_class is not None and true_class is not None and terms is not None:
-            pair.by_class.add(name, spec, inputs, terms, true_class, target.rows)
+            pair.by_class.add(name, spec, inputs, terms, true_class, target.rows, ls.params)
         if terms is None:
             continue
         if options.worst and name == main:
@@ -301,11 +303,11 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
     terms = registry.terms(spec, inputs, ls.params)
     try:
         if boot_codes is not None:
-            sums = registry.sum_terms(spec, inputs, terms, boot_codes, boot_groups, rows=target.rows)
+            sums = registry.sum_terms(spec, inputs, terms, boot_codes, boot_groups, rows=target.rows, params=ls.params)
             ls.boot = sums if ls.boot is None else ls.boot + sums
             whole = sums.total(n)
         else:
-            whole = registry.sum_terms(spec, inputs, terms, rows=target.rows).partial(0, n)
+            whole = registry.sum_terms(spec, inputs, terms, rows=target.rows, params=ls.params).partial(0, n)
     except registry.NonFiniteTerms as error:
         if spec.origin != "built-in":  # a plugin's NaN is its bug, named with its row
             raise

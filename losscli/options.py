@@ -9,7 +9,9 @@ module parses a parameter string, so ``focal.gamma=3``, ``focal.gamma=3.0`` and
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,9 +61,11 @@ class EvalOptions:
             raise UsageError(f"--worst {self.worst}: give a number of rows, e.g. --worst 10")
 
     def params_of(self, spec: registry.LossSpec) -> dict[str, Any]:
-        """The parameters ``spec`` is computed with: its defaults, overridden by the options."""
+        """The parameters ``spec`` is computed with: its defaults, overridden by the options (an
+        optional parameter only when the options set it)."""
         given = self.params.get(spec.name, {})
-        return {key: given.get(key, default) for key, default in spec.params.items()}
+        return {key: given.get(key, default) for key, default in spec.params.items()
+                if key in given or key not in spec.optional}
 
     def settings(self) -> dict[str, Any]:
         """The options a state must share with the states it merges with (and that ``merge``
@@ -129,6 +133,60 @@ def _typed(loss_name: str, key: str, value: Any, default: Any) -> Any:
         if math.isfinite(number):
             return int(number) if isinstance(default, int) and number.is_integer() else number
     elif isinstance(default, str):
-        return text
+        if isinstance(value, Mapping):
+            return _mapping(value)
+        return _mapping(_parse_mapping(loss_name, key, text)) if text.startswith("{") else text
     kind = "true/false" if isinstance(default, bool) else "a number"
     raise UsageError(f"--param {loss_name}.{key}={text}: expected {kind}")
+
+
+_ENTRY = re.compile(r"""\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|(?P<bare>[^"',:={}]+?))\s*[:=]\s*"""
+                    r"""(?:"(?P<vdq>(?:[^"\\]|\\.)*)"|'(?P<vsq>[^']*)'|(?P<value>[^"',{}]*?))\s*(?:,|$)""")
+
+
+def _parse_mapping(loss_name: str, key: str, text: str) -> dict[str, Any]:
+    """A flag's ``{cat: 2, dog: 1}`` (or ``{cat = 2}``, JSON, names quoted when they hold , : = or
+    braces) -> ``{"cat": "2", "dog": "1"}``."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return parsed
+    inner = text[1:-1].strip() if text.endswith("}") else None
+    entries: dict[str, Any] = {}
+    position = 0
+    while inner is not None and position < len(inner):
+        found = _ENTRY.match(inner, position)
+        if found is None or found.end() == position:
+            inner = None
+            break
+        name = found["bare"] if found["bare"] is not None else found["sq"] if found["sq"] is not None \
+            else json.loads(f'"{found["dq"]}"')
+        value = found["value"] if found["value"] is not None else found["vsq"] if found["vsq"] is not None \
+            else json.loads(f'"{found["vdq"]}"')
+        entries[name.strip()] = value
+        position = found.end()
+    if inner is None:
+        raise UsageError(f"--param {loss_name}.{key}={text}: expected a mapping such as {{cat: 2, dog: 1}} "
+                         "(quote a name that holds , : = or braces)")
+    return entries
+
+
+def _mapping(values: Mapping[Any, Any]) -> dict[str, Any]:
+    """A mapping parameter (class name -> weight): names as text (1.0 -> "1", as labels are shown),
+    numbers as floats; anything else is kept as given, for the check that knows the classes."""
+    from .classes import label_text
+
+    typed: dict[str, Any] = {}
+    for name, value in values.items():
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = value.strip()
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = float(value)
+        typed[label_text(name)] = number
+    return typed

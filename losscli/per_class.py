@@ -68,9 +68,9 @@ class ClassTable:
         return true
 
     def add(self, loss: str, spec: registry.LossSpec, inputs: Inputs, terms: registry.Terms, true: np.ndarray,
-            rows: np.ndarray) -> None:
-        """Add a chunk's sums of ``loss`` per true class."""
-        found = registry.sum_terms(spec, inputs, terms, true, len(self.names), rows=rows)
+            rows: np.ndarray, params: dict[str, Any]) -> None:
+        """Add a chunk's sums of ``loss`` (computed with ``params``) per true class."""
+        found = registry.sum_terms(spec, inputs, terms, true, len(self.names), rows=rows, params=params)
         before = self.sums.get(loss)
         self.sums[loss] = found if before is None else before + found
 

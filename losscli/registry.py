@@ -104,6 +104,8 @@ class LossSpec:
     origin: str = "built-in"
     doc: str = field(default="", compare=False)
     seq: int = 0  # registration order: the order losses are listed in
+    optional: frozenset[str] = frozenset()  # parameters that results list only when set (added later)
+    row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None  # see loss()
 
     @property
     def summary(self) -> str:
@@ -152,6 +154,7 @@ def loss(
     tasks: Iterable[str],
     params: Mapping[str, Any] | None = None,
     aliases: Iterable[str] = (),
+    optional: Iterable[str] = (),
     kinds: Iterable[str] | None = None,
     default: bool | Callable[[Inputs, Mapping[str, Any]], bool] = True,
     reduction: Reduction = "mean",
@@ -162,6 +165,7 @@ def loss(
     origin: str | None = None,
     finish_bins: FinishBins | None = None,
     bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None,
+    row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
@@ -171,6 +175,10 @@ def loss(
     classes). The function returns (n,) terms, or (n, K) terms that are averaged over K; with
     ``reduction="binned"``, a :class:`Binned`, which ``finish_bins`` finishes; ``bin_shape`` gives
     its (bins, statistics) for given parameters (a state file's sums are checked against it).
+    ``optional`` parameters are passed, and listed in a result's ``params``, only when set: the
+    function gives them their default (a parameter added to a loss leaves its reports as they were).
+    ``row_weights(inputs, params)`` may give each row a factor of its weight (class weights): the
+    loss is then the weighted mean Σ f w ℓ / Σ f w, whatever its reduction; None keeps the reduction.
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -185,9 +193,10 @@ def loss(
         _check_signature(name, fn, params or {})
         spec = LossSpec(
             name=name, fn=fn, tasks=tasks, params=dict(params or {}), aliases=tuple(aliases),
-            kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
+            optional=frozenset(optional), kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ), finish_bins=finish_bins, bin_shape=bin_shape,
+            row_weights=row_weights,
         )
         by_task = _SPECS.setdefault(name, {})
         clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}
@@ -353,18 +362,20 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
     reason = skip_reason(spec, inputs, params)
     if reason is not None:
         return reason
-    return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m)
+    return sum_terms(spec, inputs, terms(spec, inputs, params), codes, m, params=params)
 
 
 def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | None = None, m: int = 1,
-              rows: np.ndarray | None = None) -> GroupSums:
+              rows: np.ndarray | None = None, params: Mapping[str, Any] | None = None) -> GroupSums:
     """Per-row terms summed per group, weighted, the way ``spec`` reduces them; a term that is
     not finite is a :class:`NonFiniteTerms` naming its row (``rows``: each term's row number in the
-    file), found through the sums: finite sums have finite terms."""
+    file), found through the sums: finite sums have finite terms. ``params``: those the terms were
+    computed with (for ``spec.row_weights``)."""
+    factor = spec.row_weights(inputs, params) if spec.row_weights is not None and params is not None else None
+    w = inputs.w if factor is None else factor if inputs.w is None else inputs.w * factor
     if isinstance(found, Binned):
-        return _sum_bins(spec, inputs, found, codes, m, rows)
+        return _sum_bins(spec, w, found, codes, m, rows)
     t = found
-    w = inputs.w
     wt = t if w is None else w * t
 
     def per_group(values: np.ndarray | None) -> np.ndarray:
@@ -377,7 +388,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
         total, weight = per_group(wt), per_group(w)
     if not np.isfinite(total).all():
         _check_finite(spec, t, rows)
-    if spec.reduction != "class_balanced":
+    if spec.reduction != "class_balanced" or factor is not None:
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
         positive, positive_w = per_group(wt * inputs.y), per_group(inputs.y if w is None else w * inputs.y)
@@ -396,11 +407,11 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
     return GroupSums(total, weight, cs, cw)
 
 
-def _sum_bins(spec: LossSpec, inputs: Inputs, binned: Binned, codes: np.ndarray | None, m: int,
+def _sum_bins(spec: LossSpec, w: np.ndarray | None, binned: Binned, codes: np.ndarray | None, m: int,
               rows: np.ndarray | None) -> GroupSums:
-    """A binned loss's sums: per group, Σw·terms and Σw, and per bin Σw (``class_weights``, (m, B))
-    and Σw·stats (``class_sums``, (m, B·S): the bins' statistics one after another)."""
-    w = inputs.w
+    """A binned loss's sums with row weights ``w``: per group, Σw·terms and Σw, and per bin Σw
+    (``class_weights``, (m, B)) and Σw·stats (``class_sums``, (m, B·S): the bins' statistics one
+    after another)."""
     stats = binned.stats if w is None else binned.stats * w[:, None]
     if not np.isfinite(stats).all() or not np.isfinite(binned.terms).all():
         _check_finite(spec, binned.terms * np.isfinite(stats).all(axis=1), rows)  # (a NaN statistic: NaN term)

@@ -9,7 +9,7 @@ and :func:`fingerprint`, the order-free hash of the rows behind its ``data:sha25
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,8 @@ def _eps(results: Iterable[Result]) -> float | None:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, Mapping):  # a class_weight mapping: {cat:2.0;dog:1.0}, no spaces and no commas
+        return "{" + ";".join(f"{k}:{_text(v)}" for k, v in value.items()) + "}"
     return repr(value) if isinstance(value, float) else str(value)
 
 

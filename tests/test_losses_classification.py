@@ -245,3 +245,130 @@ def test_zero_one_and_top_k_with_more_classes_than_a_byte_counts():
     assert value_of("zero_one", inputs) == pytest.approx(metrics.zero_one_loss(true, p.argmax(axis=1)), rel=1e-15)
     expected = 1 - metrics.top_k_accuracy_score(true, p, k=260, labels=range(300))
     assert value_of("top_k_error", inputs, k=260) == pytest.approx(expected, rel=1e-12)
+
+
+# --- issue 18: label smoothing, pos_weight, scikit-learn's multiclass hinge ---
+
+def _smoothed_reference(onehot, logits, eps):
+    """Keras CategoricalCrossentropy(label_smoothing=ε, from_logits=True), as documented: the labels
+    become y(1 − ε) + ε/K, then −Σ_c y_c log softmax(z)_c (scipy's log_softmax, independent of losscli)."""
+    from scipy.special import log_softmax
+
+    k = onehot.shape[1]
+    smooth = onehot * (1 - eps) + eps / k
+    return np.mean(-(smooth * log_softmax(logits, axis=1)).sum(axis=1))
+
+
+def _torch_smoothed_reference(index, logits, eps):
+    """PyTorch CrossEntropyLoss(label_smoothing=ε) with class-index targets, as its documentation
+    writes it: (1 − ε)·(−log p_y) + ε/K·Σ_c (−log p_c)."""
+    from scipy.special import log_softmax
+
+    logp = log_softmax(logits, axis=1)
+    k = logits.shape[1]
+    return np.mean((1 - eps) * -logp[np.arange(len(index)), index] + eps / k * -logp.sum(axis=1))
+
+
+@pytest.mark.parametrize("smoothing", [0.1, 0.3, 1.0])
+def test_label_smoothing_against_keras_and_pytorch_formulas(smoothing):
+    keras = _smoothed_reference(ONEHOT, ZK, smoothing)
+    torch = _torch_smoothed_reference(YS, ZK, smoothing)
+    assert keras == pytest.approx(torch, rel=1e-12)  # the two conventions agree on one-hot labels
+    assert value("categorical_crossentropy", "multiclass", "logits", ONEHOT, ZK, label_smoothing=smoothing) == \
+        pytest.approx(keras, rel=REL)
+    sparse = Inputs("sparse", "logits", ONEHOT, np.asfortranarray(ZK), index=YS)
+    assert value_of("sparse_categorical_crossentropy", sparse, label_smoothing=smoothing) == pytest.approx(torch, rel=REL)
+    # probabilities: the same logs, of the probabilities the logits stand for
+    assert value("sparse_categorical_crossentropy", "sparse", "probability", ONEHOT, PK, label_smoothing=smoothing) == \
+        pytest.approx(keras, rel=1e-9)
+
+
+def test_label_smoothing_by_hand_weights_and_soft_labels():
+    # K = 2, ε = 0.2, p = (0.8, 0.2), true class 0: labels (1·0.8 + 0.1, 0 + 0.1) = (0.9, 0.1)
+    # -(0.9 ln 0.8 + 0.1 ln 0.2) = 0.9·0.2231436 + 0.1·1.6094379 = 0.2008292 + 0.1609438 = 0.3617730
+    expected = -(0.9 * math.log(0.8) + 0.1 * math.log(0.2))
+    got = value("sparse_categorical_crossentropy", "sparse", "probability", [[1, 0]], [[0.8, 0.2]], label_smoothing=0.2)
+    assert got == pytest.approx(expected, rel=1e-14)
+    # soft labels (0.5, 0.5, 0) with ε = 0.3, K = 3 -> (0.45, 0.45, 0.1) against p = (0.25, 0.5, 0.25)
+    soft = -(0.45 * math.log(0.25) + 0.45 * math.log(0.5) + 0.1 * math.log(0.25))
+    got = value("categorical_crossentropy", "multiclass", "probability", [[0.5, 0.5, 0.0]], [[0.25, 0.5, 0.25]],
+                label_smoothing=0.3)
+    assert got == pytest.approx(soft, rel=1e-14)
+    # weights: Σ w ℓ / Σ w of the smoothed terms
+    from scipy.special import log_softmax
+    logp = log_softmax(ZK, axis=1)
+    terms = -((ONEHOT * 0.9 + 0.1 / K) * logp).sum(axis=1)
+    assert value("categorical_crossentropy", "multiclass", "logits", ONEHOT, ZK, W, label_smoothing=0.1) == \
+        pytest.approx(np.average(terms, weights=W), rel=REL)
+
+
+def test_label_smoothing_zero_is_todays_value_exactly_and_out_of_range_is_skipped():
+    for name, task in (("sparse_categorical_crossentropy", "sparse"), ("categorical_crossentropy", "multiclass")):
+        assert value(name, task, "logits", ONEHOT, ZK, label_smoothing=0.0) == value(name, task, "logits", ONEHOT, ZK)
+        spec = lookup(name, task)
+        partial = accumulate(spec, Inputs(task, "logits", ONEHOT, ZK), {"eps": 1e-7, "label_smoothing": 1.5})
+        assert str(partial.skipped) == "label_smoothing must be in [0, 1]"
+
+
+def _torch_bce_with_logits(y, z, pos_weight):
+    """PyTorch BCEWithLogitsLoss(pos_weight=p), as documented: −[p·y·log σ(z) + (1 − y)·log(1 − σ(z))]."""
+    sig = 1 / (1 + np.exp(-z))
+    return np.mean(-(pos_weight * y * np.log(sig) + (1 - y) * np.log(1 - sig)))
+
+
+@pytest.mark.parametrize("pos_weight", [0.0, 0.5, 3.0])
+def test_pos_weight_against_the_pytorch_formula(pos_weight):
+    expected = _torch_bce_with_logits(YB, Z, pos_weight)
+    assert value("binary_crossentropy", "binary", "logits", YB, Z, pos_weight=pos_weight) == pytest.approx(expected, rel=REL)
+    assert value("binary_crossentropy", "binary", "probability", YB, PB, pos_weight=pos_weight) == \
+        pytest.approx(expected, rel=1e-9)
+    soft = rng.uniform(size=(N, 2))  # soft (multilabel) labels take the two-logarithm path
+    z2 = np.column_stack([Z, -Z])
+    assert value("binary_crossentropy", "multilabel", "logits", soft, z2, pos_weight=pos_weight) == \
+        pytest.approx(_torch_bce_with_logits(soft, z2, pos_weight), rel=REL)
+
+
+def test_pos_weight_by_hand_with_weights_and_clipping():
+    # p = 3: y=1, p=0.8 -> 3·(−ln 0.8) = 0.6694307; y=0, p=0.4 -> −ln 0.6 = 0.5108256; weights 1, 3
+    expected = (1 * 3 * -math.log(0.8) + 3 * -math.log(0.6)) / 4
+    got = value("binary_crossentropy", "binary", "probability", [1, 0], [0.8, 0.4], [1, 3], pos_weight=3.0)
+    assert got == pytest.approx(expected, rel=1e-14)
+    # clipped as without it: p = 0 for a positive -> 2·(−ln eps)
+    eps = np.finfo(float).eps
+    assert value("binary_crossentropy", "binary", "probability", [1], [0.0], pos_weight=2.0) == \
+        pytest.approx(-2 * math.log(eps), rel=1e-14)
+    # unset (the default) is exactly today's value, and pos_weight = 1 the same number
+    plain = value("binary_crossentropy", "binary", "logits", YB, Z)
+    assert value("binary_crossentropy", "binary", "logits", YB, Z, pos_weight=None) == plain
+    assert value("binary_crossentropy", "binary", "logits", YB, Z, pos_weight=1.0) == pytest.approx(plain, rel=1e-15)
+    # multilabel: one pos_weight for every cell
+    y = (rng.uniform(size=(N, 3)) < 0.4).astype(float)
+    z = rng.normal(0, 2, (N, 3))
+    assert value("binary_crossentropy", "multilabel", "logits", y, z, pos_weight=2.0) == \
+        pytest.approx(_torch_bce_with_logits(y, z, 2.0), rel=REL)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multiclass_hinge_against_sklearn(weighted):
+    w = W if weighted else None
+    expected = metrics.hinge_loss(YS, ZK, labels=range(K), sample_weight=w)
+    for task in ("sparse", "multiclass"):
+        assert value("hinge", task, "logits", ONEHOT, ZK, w) == pytest.approx(expected, rel=REL)
+    sparse = Inputs("sparse", "logits", ONEHOT, np.asfortranarray(ZK), w, index=YS)
+    assert value_of("hinge", sparse) == pytest.approx(expected, rel=REL)
+
+
+def test_multiclass_hinge_by_hand_and_it_needs_scores():
+    # true 1, z = (0.3, 0.6, 0.1): margin 0.6 − 0.3 = 0.3 -> 0.7
+    # true 0, z = (2, 5, −1):      margin 2 − 5 = −3      -> 4
+    # true 2, z = (−3, −2, 1):     margin 1 − (−2) = 3    -> 0 (Keras's categorical hinge: max(0, 0 − 1 + 1) = 0 too)
+    # true 0, z = (−1, −2, −3):    margin −1 − (−2) = 1   -> 0 (categorical_hinge: 1 + max(0, −2, −3) − (−1) = 2)
+    y = [[0, 1, 0], [1, 0, 0], [0, 0, 1], [1, 0, 0]]
+    z = [[0.3, 0.6, 0.1], [2, 5, -1], [-3, -2, 1], [-1, -2, -3]]
+    assert value("hinge", "sparse", "logits", y, z) == pytest.approx((0.7 + 4 + 0 + 0) / 4, rel=1e-14)
+    assert value("hinge", "sparse", "logits", y, z) == pytest.approx(
+        metrics.hinge_loss([1, 0, 2, 0], np.array(z), labels=[0, 1, 2]), rel=1e-14)
+    assert value("categorical_hinge", "sparse", "logits", y, z) == pytest.approx((0.7 + 4 + 0 + 2) / 4, rel=1e-14)
+    spec = lookup("hinge", "sparse")
+    assert "needs decision scores" in str(accumulate(spec, Inputs("sparse", "probability", ONEHOT, PK)).skipped)
+    assert spec.default is False

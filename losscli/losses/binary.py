@@ -6,14 +6,18 @@ shape (n, K), where the registry averages over the K labels (the mean over cells
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import UsageError
 from ..registry import EPS64, Inputs, loss
 from ..scores import Scores
+
+if TYPE_CHECKING:
+    from ..inference import Target
 
 BIN = ["binary", "multilabel"]
 CROSSENTROPY_ALIASES = ("log_loss", "crossentropy", "cross_entropy", "logloss", "nll")
@@ -31,11 +35,17 @@ def bce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     return s.shared(("bce", eps), y, lambda: -(y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps)))
 
 
-@loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64}, inputs="scores",
+def _pos_weight_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    pos_weight = params.get("pos_weight")
+    return "pos_weight must be ≥ 0" if pos_weight is not None and pos_weight < 0 else None
+
+
+@loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64, "pos_weight": None}, optional=("pos_weight",),
+      inputs="scores", domain=_pos_weight_domain,
       aliases=CROSSENTROPY_ALIASES + ("BinaryCrossentropy", "BCELoss", "BCEWithLogitsLoss", "bce",
                                       "binary_cross_entropy_with_logits"),
-      reference="sklearn.metrics.log_loss; keras.losses.BinaryCrossentropy")
-def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.BinaryCrossentropy; torch.nn.BCEWithLogitsLoss(pos_weight)")
+def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float, pos_weight: float | None = None) -> np.ndarray:
     r"""Binary cross-entropy (log loss); for multilabel, the mean over cells.
 
     .. math:: \ell_i = -[y_i \log p_i + (1 - y_i) \log(1 - p_i)]
@@ -43,27 +53,107 @@ def binary_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
     Probabilities are clipped to [eps, 1 − eps], eps = float64 machine epsilon (scikit-learn ≥ 1.5;
     Keras uses 1e-7: ``--param binary_crossentropy.eps=1e-7``). Logits take the log-sigmoid path,
     :math:`\ell = \mathrm{softplus}(z) - y z`, and are never clipped.
+
+    ``pos_weight`` (unset by default) weighs the positive term, as PyTorch's
+    ``BCEWithLogitsLoss(pos_weight=p)``: :math:`\ell_i = -[p\, y_i \log p_i + (1 - y_i) \log(1 - p_i)]`;
+    on probabilities too, with the same clipping. One number, for every label of a multilabel target.
+    The mean stays over rows (Σ w ℓ / Σ w), as PyTorch's; this is not a class weight.
     """
-    return bce_terms(y, s, eps)
+    if pos_weight is None:
+        return bce_terms(y, s, eps)
+    if s.has_p_t:  # 0/1 labels: −log p_t, times p where y = 1
+        return s.nll_t(y, eps) * (1.0 + (pos_weight - 1.0) * y)
+    return -(pos_weight * y * s.log_p(eps) + (1.0 - y) * s.log_1mp(eps))
 
 
-def _balanced_only(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
-    if params.get("class_weight") != "balanced":
-        raise UsageError(f"--param weighted_crossentropy.class_weight={params.get('class_weight')}: "
-                         "only 'balanced' is supported")
-    return None
+class ClassWeights(dict[str, Any]):
+    """A ``class_weight`` mapping as given (class name -> weight; what results show), resolved
+    against one pair's classes: ``vector[c]`` is the weight of class position c (binary: [the
+    negative class, the positive class])."""
+
+    vector: np.ndarray
+
+
+def with_class_weights(params: dict[str, Any], target: Target) -> dict[str, Any]:
+    """``params`` with a ``class_weight`` mapping resolved, once per pair, against ``target``'s
+    classes (binary: its two label values as text; K classes: the names its report shows); other
+    parameters as they are. A name that is not a class, a class left out, or a weight that is not a
+    number ≥ 0 is a usage error that lists the classes."""
+    given = params.get("class_weight")
+    if not isinstance(given, Mapping):
+        return params
+    classes = list(target.classes or [])
+    order = classes
+    if target.task == "binary" and target.positive is not None:
+        negative = [c for c in classes if c != target.positive]
+        order = negative[:1] + [target.positive]
+    problems = []
+    unknown = [str(k) for k in given if k not in classes]
+    if unknown:
+        problems.append(f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not among them")
+    missing = [c for c in classes if c not in given]
+    if missing:
+        problems.append(f"no weight for {', '.join(map(repr, missing))}")
+    bad = [f"{k}={v!r}" for k, v in given.items() if not _weight(v)]
+    if bad:
+        problems.append(f"weights must be numbers ≥ 0, not {', '.join(bad)}")
+    if problems:
+        raise UsageError(f"--param weighted_crossentropy.class_weight: pair '{target.pair.name}' has the classes "
+                         f"{', '.join(map(repr, classes))}; {'; '.join(problems)}. Give one weight per class, e.g. "
+                         f"{{{', '.join(f'{c}: 1' for c in classes[:3])}{', …' if len(classes) > 3 else ''}}}")
+    resolved = ClassWeights(given)
+    resolved.vector = np.array([float(given[c]) for c in order]) if len(order) == 2 or target.task != "binary" \
+        else np.array([0.0, float(given[order[-1]])])  # (one class seen: the positive; no row is negative)
+    return {**params, "class_weight": resolved}
+
+
+def _weight(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _class_weight_known(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    class_weight = params.get("class_weight")
+    if class_weight == "balanced" or isinstance(class_weight, ClassWeights):
+        return None
+    if isinstance(class_weight, Mapping):
+        raise UsageError("weighted_crossentropy.class_weight: a mapping of class names is resolved against a pair's "
+                         "classes by an evaluation (losscli eval, compare, or losscli.evaluate)")
+    raise UsageError(f"--param weighted_crossentropy.class_weight={class_weight}: expected 'balanced' or a mapping "
+                     "of class name to weight, e.g. --param 'weighted_crossentropy.class_weight={cat: 2, dog: 1}'")
+
+
+def class_weight_of_rows(inputs: Inputs, params: Mapping[str, Any]) -> np.ndarray | None:
+    """Each row's class weight, from a resolved mapping (None for 'balanced'): a gather by the
+    row's class (0/1 binary labels, sparse labels), or y·v for K label columns (one-hot: the class's
+    weight; soft labels: their expected weight)."""
+    class_weight = params.get("class_weight")
+    if not isinstance(class_weight, ClassWeights):
+        return None
+    vector = class_weight.vector
+    if inputs.y.ndim == 1:
+        return vector[inputs.y.astype(np.intp)]
+    if inputs.index is not None:
+        return vector[inputs.index]
+    return inputs.y @ vector
 
 
 @loss("weighted_crossentropy", tasks=["binary"], params={"class_weight": "balanced", "eps": EPS64},
-      inputs="scores", reduction="class_balanced", domain=_balanced_only,
+      inputs="scores", reduction="class_balanced", domain=_class_weight_known, row_weights=class_weight_of_rows,
       aliases=("balanced_crossentropy", "class_weighted_crossentropy", "weighted_log_loss"),
-      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight('balanced', y)")
-def weighted_crossentropy_binary(y: np.ndarray, s: Scores, *, class_weight: str, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight(class_weight, y)")
+def weighted_crossentropy_binary(y: np.ndarray, s: Scores, *, class_weight: str | Mapping[str, float],
+                                 eps: float) -> np.ndarray:
     r"""Class-balanced cross-entropy: the mean over classes of each class's mean cross-entropy.
 
     .. math:: L = \frac1C \sum_c \frac{\sum_{i: y_i = c} w_i \ell_i}{\sum_{i: y_i = c} w_i}
 
     which equals the weighted mean with scikit-learn's balanced weights n / (C · n_c).
+
+    ``class_weight`` may instead map both label values (as text) to weights (``--param
+    'weighted_crossentropy.class_weight={0: 1, 1: 5}'``; ``class_weight = {cat = 2, dog = 1}`` in a
+    config file; a dict in Python): then it is scikit-learn's ``log_loss(y, p,
+    sample_weight=[class_weight[y_i] for y_i in y])``, the weighted mean
+    :math:`\sum_i v_{y_i} w_i \ell_i / \sum_i v_{y_i} w_i` (w: the sample weights, if any).
     """
     return bce_terms(y, s, eps)
 

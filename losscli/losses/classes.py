@@ -14,7 +14,7 @@ import numpy as np
 
 from ..registry import EPS64, Inputs, gather, loss, row_argmax
 from ..scores import Scores
-from .binary import CROSSENTROPY_ALIASES, _balanced_only
+from .binary import CROSSENTROPY_ALIASES, _class_weight_known, class_weight_of_rows
 
 K = ["sparse", "multiclass"]
 
@@ -28,28 +28,60 @@ def ce_terms(y: np.ndarray, s: Scores, eps: float) -> np.ndarray:
     return s.shared(("ce", eps), y, compute)
 
 
-@loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64}, inputs="scores",
+def smoothed_ce_terms(y: np.ndarray, s: Scores, eps: float, label_smoothing: float) -> np.ndarray:
+    r"""The cross-entropy against labels :math:`y (1 - \varepsilon) + \varepsilon / K`:
+    :math:`(1 - \varepsilon)\, \mathrm{CE} - \frac{\varepsilon}{K} \sum_c \log p_c`
+    (ε = 0: the plain terms, on their own path)."""
+    if label_smoothing == 0:
+        return ce_terms(y, s, eps)
+    uniform = s.log_p(eps).mean(axis=1)
+    return (1.0 - label_smoothing) * ce_terms(y, s, eps) - label_smoothing * uniform
+
+
+def _label_smoothing_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    smoothing = params.get("label_smoothing", 0.0)
+    return None if 0.0 <= smoothing <= 1.0 else "label_smoothing must be in [0, 1]"
+
+
+@loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64, "label_smoothing": 0.0},
+      optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("SparseCategoricalCrossentropy", "CrossEntropyLoss",
                                       "sparse_crossentropy", "NLLLoss"),
-      reference="sklearn.metrics.log_loss; keras.losses.SparseCategoricalCrossentropy")
-def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.SparseCategoricalCrossentropy; "
+                "torch.nn.CrossEntropyLoss(label_smoothing)")
+def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float,
+                                    label_smoothing: float = 0.0) -> np.ndarray:
     r"""Cross-entropy of the true class: :math:`\ell_i = -\log p_{i, y_i}`.
 
     Probabilities are clipped to [eps, 1 − eps] and not renormalised (scikit-learn); logits take
     the log-softmax path.
+
+    With ``--param sparse_categorical_crossentropy.label_smoothing=ε`` (0 by default) the labels
+    become :math:`y (1 - \varepsilon) + \varepsilon / K`, as PyTorch's ``CrossEntropyLoss(label_smoothing=ε)``
+    (Keras's sparse loss has no smoothing; its ``CategoricalCrossentropy(label_smoothing=ε)`` on the
+    one-hot labels gives the same number): :math:`\ell_i = -(1 - \varepsilon) \log p_{i, y_i} -
+    \frac{\varepsilon}{K} \sum_c \log p_{ic}`.
     """
-    return ce_terms(y, s, eps)
+    return smoothed_ce_terms(y, s, eps, label_smoothing)
 
 
-@loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
+@loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64, "label_smoothing": 0.0},
+      optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("CategoricalCrossentropy", "CrossEntropyLoss", "cce"),
-      reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy")
-def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
+      reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy; "
+                "torch.nn.CrossEntropyLoss(label_smoothing)")
+def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float, label_smoothing: float = 0.0) -> np.ndarray:
     r"""Categorical cross-entropy with one-hot or soft labels: :math:`\ell_i = -\sum_c y_{ic} \log p_{ic}`.
 
     Clipping and logits as in ``sparse_categorical_crossentropy``.
+
+    With ``--param categorical_crossentropy.label_smoothing=ε`` (0 by default) the labels become
+    :math:`y (1 - \varepsilon) + \varepsilon / K`, as Keras's ``CategoricalCrossentropy(label_smoothing=ε)``
+    and PyTorch's ``CrossEntropyLoss(label_smoothing=ε)`` do (the two agree, soft labels included):
+    :math:`\ell_i = -(1 - \varepsilon) \sum_c y_{ic} \log p_{ic} - \frac{\varepsilon}{K} \sum_c \log p_{ic}`.
+    Keras renormalises probabilities and clips them at 1e-7; here they are clipped at eps, as above.
     """
-    return ce_terms(y, s, eps)
+    return smoothed_ce_terms(y, s, eps, label_smoothing)
 
 
 @loss("kl_divergence", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
@@ -67,14 +99,22 @@ def kl_divergence(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
 
 
 @loss("weighted_crossentropy", tasks=K, params={"class_weight": "balanced", "eps": EPS64},
-      inputs="scores", reduction="class_balanced", domain=_balanced_only,
-      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight('balanced', y)")
-def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str, eps: float) -> np.ndarray:
+      inputs="scores", reduction="class_balanced", domain=_class_weight_known, row_weights=class_weight_of_rows,
+      reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight(class_weight, y)")
+def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str | Mapping[str, float],
+                                  eps: float) -> np.ndarray:
     r"""Class-balanced cross-entropy: the mean over the present classes of each class's mean.
 
     .. math:: L = \frac1C \sum_c \frac{\sum_i w_i y_{ic} \ell_i}{\sum_i w_i y_{ic}}
 
     Soft labels count as fractional members of each class.
+
+    ``class_weight`` may instead map every class (by the names the report shows in ``classes``) to a
+    weight (``--param 'weighted_crossentropy.class_weight={cat: 2, dog: 1}'``; ``class_weight = {cat
+    = 2, dog = 1}`` in a config file; a dict in Python): then it is scikit-learn's ``log_loss(y, p,
+    sample_weight=[class_weight[y_i] for y_i in y])``, the weighted mean
+    :math:`\sum_i v_{y_i} w_i \ell_i / \sum_i v_{y_i} w_i` (w: the sample weights, if any; soft labels
+    weigh :math:`v \cdot y_i`).
     """
     return ce_terms(y, s, eps)
 
@@ -123,6 +163,25 @@ def categorical_hinge(y: np.ndarray, s: Scores) -> np.ndarray:
         positive = (y * s.raw).sum(axis=1)
         negative = ((1.0 - y) * s.raw).max(axis=1)
     return np.maximum(0.0, negative - positive + 1.0)
+
+
+@loss("hinge", tasks=K, inputs="scores", kinds={"logits"}, default=False,
+      aliases=("multiclass_hinge", "crammer_singer_hinge"),
+      reference="sklearn.metrics.hinge_loss (multiclass, Crammer-Singer)")
+def hinge_classes(y: np.ndarray, s: Scores) -> np.ndarray:
+    r"""Multiclass hinge loss on decision scores, as scikit-learn's ``hinge_loss`` (Crammer–Singer).
+
+    .. math:: \ell_i = \max(0, 1 - (z_{i, y_i} - \max_{j \ne y_i} z_{ij}))
+
+    The true class is the label (the first largest label column for K label columns). Not listed by
+    default. ``categorical_hinge`` is Keras's variant: its maximum over the other classes is taken
+    of (1 − y)·ŷ, so it never falls below 0 when every other score is negative.
+    """
+    true = s.true_class(y)
+    positive = gather(s.raw, true)
+    others = s.raw.copy(order="K")
+    others[np.arange(len(true)), true] = -np.inf  # the true class is not among the others
+    return np.maximum(0.0, 1.0 - positive + others.max(axis=1))
 
 
 @loss("zero_one", tasks=K, inputs="scores", kinds={"probability", "logits", "class"},

@@ -6,7 +6,8 @@ References are scikit-learn's ``sklearn.metrics`` functions unless a docstring s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -221,3 +222,136 @@ def asymmetric_mse(y: np.ndarray, v: np.ndarray, *, under: float, over: float) -
     r = y - v
     under_predicted = r > 0
     return (under * under_predicted + over * ~under_predicted) * (r * r)  # picks a weight exactly
+
+
+@loss("rmsle", tasks=REG, finish=np.sqrt, default=False, domain=_any_at_most(-1.0, "rmsle needs values > −1"),
+      aliases=("root_mean_squared_log_error", "RootMeanSquaredLogarithmicError"),
+      reference="sklearn.metrics.root_mean_squared_log_error")
+def rmsle(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Root mean squared logarithmic error: the square root of ``msle``.
+
+    .. math:: \sqrt{\frac{\sum_i w_i (\log(1 + y_i) - \log(1 + \hat y_i))^2}{\sum_i w_i}}
+
+    The terms are ``msle``'s (the same domain: values > −1); the square root is taken after the
+    (weighted) mean.
+    """
+    return (np.log1p(y) - np.log1p(v)) ** 2
+
+
+def _smooth_l1_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
+    return "beta must be ≥ 0 (PyTorch refuses a negative beta)" if params["beta"] < 0 else None
+
+
+@loss("smooth_l1", tasks=REG, params={"beta": 1.0}, default=False, domain=_smooth_l1_domain,
+      aliases=("SmoothL1Loss", "smooth_l1_loss"), reference="torch.nn.SmoothL1Loss")
+def smooth_l1(y: np.ndarray, v: np.ndarray, *, beta: float) -> np.ndarray:
+    r"""Smooth L1 loss (PyTorch ``SmoothL1Loss``), with r = y − ŷ.
+
+    .. math:: \ell_i = \tfrac12 r_i^2 / \beta \text{ if } |r_i| < \beta, \text{ else } |r_i| - \tfrac12\beta
+
+    β = 0 is the absolute error (L1), as in PyTorch; ``huber`` with δ = β is β times this loss.
+    """
+    r = np.abs(y - v)
+    if beta == 0:
+        return r
+    m = np.minimum(r, beta)  # m(r − m/2)/β: ½r²/β below β, r − β/2 above (as huber, without np.where)
+    return m * (r - 0.5 * m) / beta
+
+
+def _tweedie_domain(inputs: Inputs, params: Mapping[str, Any]) -> Skip | str | None:
+    """scikit-learn's ``mean_tweedie_deviance`` rules for each power."""
+    p = params["power"]
+    if 0 < p < 1:
+        return f"power={p:g}: the Tweedie deviance is defined for power ≤ 0 or ≥ 1 only"
+    what = f"tweedie_deviance (power={p:g}) needs"
+    if p != 0 and (inputs.pred <= 0).any():
+        return Skip(f"prediction(s) ≤ 0; {what} predictions > 0", _count(inputs.pred <= 0))
+    if 1 <= p < 2 and (inputs.y < 0).any():
+        return Skip(f"negative label(s); {what} labels ≥ 0", _count(inputs.y < 0))
+    if p >= 2 and (inputs.y <= 0).any():
+        return Skip(f"label(s) ≤ 0; {what} labels > 0", _count(inputs.y <= 0))
+    return None
+
+
+@loss("tweedie_deviance", tasks=REG, params={"power": 0.0}, default=False, domain=_tweedie_domain,
+      aliases=("mean_tweedie_deviance", "tweedie", "Tweedie"), reference="sklearn.metrics.mean_tweedie_deviance")
+def tweedie_deviance(y: np.ndarray, v: np.ndarray, *, power: float) -> np.ndarray:
+    r"""Tweedie deviance with power p (scikit-learn's ``mean_tweedie_deviance``).
+
+    .. math:: \ell_i = 2\Big(\frac{\max(y_i, 0)^{2-p}}{(1-p)(2-p)} - \frac{y_i \hat y_i^{1-p}}{1-p}
+              + \frac{\hat y_i^{2-p}}{2-p}\Big)
+
+    p = 0 is the squared error, p = 1 the Poisson deviance and p = 2 the gamma deviance (these
+    are ``mse``, ``poisson_deviance`` and ``gamma_deviance``'s terms, the same numbers). Domains as
+    scikit-learn: p < 0 needs ŷ > 0; 1 ≤ p < 2 needs y ≥ 0 and ŷ > 0; p ≥ 2 needs y > 0 and ŷ > 0;
+    0 < p < 1 is not a Tweedie distribution (skipped). Within 3 % of a positive label, where the
+    three terms cancel, it is :math:`2y^{2-p} \int_0^d t (1 + t)^{-p}\,dt` with :math:`d = (\hat y - y)/y`, by
+    its binomial series (within 1e-12 relative for |p| ≤ 10).
+    """
+    if power == 0:
+        return mse(y, v)
+    if power == 1:
+        return poisson_deviance(y, v)
+    if power == 2:
+        return gamma_deviance(y, v)
+    p = power
+    out = 2.0 * (np.power(np.maximum(y, 0.0), 2 - p) / ((1 - p) * (2 - p))
+                 - y * np.power(v, 1 - p) / (1 - p) + np.power(v, 2 - p) / (2 - p))
+    near, d = _near(y, v)
+    if len(d):
+        out[near] = 2.0 * np.power(y[near], 2 - p) * _tweedie_series(d, p)
+    return out
+
+
+TWEEDIE_TERMS = 24  # binomial terms of the series: |d| < 0.03 and |p| ≤ 10 leave less than 1e-16 of the sum
+
+
+def _tweedie_series(d: np.ndarray, p: float) -> np.ndarray:
+    """∫₀ᵈ t (1 + t)^{−p} dt = Σ_{k≥0} C(−p, k) d^{k+2} / (k + 2), by Horner's rule, for |d| < CANCELS."""
+    coefficients = [1.0]  # C(−p, k) = Π_{j<k} (−p − j)/(j + 1)
+    for j in range(TWEEDIE_TERMS - 1):
+        coefficients.append(coefficients[-1] * (-p - j) / (j + 1))
+    total = np.zeros_like(d)
+    for k in range(TWEEDIE_TERMS - 1, -1, -1):
+        total = total * d + coefficients[k] / (k + 2)
+    return total * d * d
+
+
+def _nonnegative_predictions(what: str) -> Callable[[Inputs, Mapping[str, Any]], Skip | None]:
+    def check(inputs: Inputs, params: Mapping[str, Any]) -> Skip | None:
+        if params.get("log_input", False) or not (inputs.pred < 0).any():
+            return None
+        return Skip(f"negative prediction(s); {what}", _count(inputs.pred < 0))
+    return check
+
+
+@loss("poisson_nll", tasks=REG, params={"log_input": True, "full": False, "eps": 1e-8}, default=False,
+      domain=_nonnegative_predictions("poisson_nll with log_input=false takes rates ≥ 0"),
+      aliases=("PoissonNLLLoss", "poisson_nll_loss"), reference="torch.nn.PoissonNLLLoss")
+def poisson_nll(y: np.ndarray, v: np.ndarray, *, log_input: bool, full: bool, eps: float) -> np.ndarray:
+    r"""Poisson negative log-likelihood (PyTorch ``PoissonNLLLoss``), without the log y! constant.
+
+    .. math:: \ell_i = e^{\hat y_i} - y_i \hat y_i \text{ (log_input, the default: ŷ is the log-rate)},
+              \quad \ell_i = \hat y_i - y_i \log(\hat y_i + \varepsilon) \text{ (log_input=false: ŷ is the rate)}
+
+    ``full=true`` adds Stirling's approximation of log y!, :math:`y \log y - y + \tfrac12 \log(2\pi y)`,
+    where y > 1 (0 elsewhere), as PyTorch does. eps = 1e-8 (PyTorch's default).
+    """
+    out = np.exp(v) - y * v if log_input else v - y * np.log(v + eps)
+    if full:
+        big = y > 1
+        safe = np.where(big, y, 1.0)
+        out = out + big * (safe * np.log(safe) - safe + 0.5 * np.log(2.0 * math.pi * safe))
+    return out
+
+
+@loss("poisson", tasks=REG, params={"eps": 1e-7}, default=False,
+      domain=_nonnegative_predictions("Keras's poisson takes rates ≥ 0"),
+      aliases=("Poisson",), reference="keras.losses.Poisson / keras.losses.poisson")
+def poisson(y: np.ndarray, v: np.ndarray, *, eps: float) -> np.ndarray:
+    r"""Keras's Poisson loss on predicted rates: :math:`\ell_i = \hat y_i - y_i \log(\hat y_i + \varepsilon)`.
+
+    ε = 1e-7, Keras's backend epsilon. This is ``poisson_nll`` with log_input=false and its eps set
+    to 1e-7. ``poisson_deviance`` is scikit-learn's deviance, a different number.
+    """
+    return v - y * np.log(v + eps)
