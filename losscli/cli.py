@@ -45,6 +45,7 @@ from .cli_options import (
     TOLERANCE,
     TRUE,
     VERBOSE,
+    WARN,
     WEIGHT,
 )
 from .errors import ExitCode, LossCliError, UsageError, closest
@@ -134,13 +135,15 @@ def _plugins(files: list[str], settings: Any = None) -> None:
     plugins.load(list(getattr(settings, "plugins", ())) + list(files))
 
 
-def _setup(config_file: str | None, no_config: bool, plugin: list[str], max_: list[str]) -> tuple[Any, list[Any]]:
-    """The config file's settings (plugins loaded) and the --max gates over the file's gates."""
+def _setup(config_file: str | None, no_config: bool, plugin: list[str], max_: list[str],
+           warn: list[str] | None = None) -> tuple[Any, list[Any]]:
+    """The config file's settings (plugins loaded) and the --max and --warn gates over the file's gates."""
     from . import gates
 
     settings = _config(config_file, no_config)
     _plugins(plugin, settings)
-    return settings, gates.merge(settings.gates, [gates.parse_threshold(t) for t in max_])
+    flags = [gates.parse_threshold(t) for t in max_] + [gates.parse_threshold(t, "--warn") for t in warn or []]
+    return settings, gates.merge(settings.gates, flags)
 
 
 def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: str | None, delimiter: str | None,
@@ -171,7 +174,7 @@ def eval_command(
     true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
     predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
     param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
-    explain: bool = EXPLAIN, max_: list[str] = MAX,
+    explain: bool = EXPLAIN, max_: list[str] = MAX, warn: list[str] = WARN,
     baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE,
     ci: float | None = typer.Option(None, "--ci", help="Bootstrap confidence intervals at this level, e.g. 0.95."),
     bootstrap: int = BOOTSTRAP, seed: int = SEED, config_file: str | None = CONFIG, no_config: bool = NO_CONFIG,
@@ -207,15 +210,15 @@ def eval_command(
         from . import gates
         from .evaluation import evaluate
 
-        settings, thresholds = _setup(config_file, no_config, plugin, max_)
+        settings, thresholds = _setup(config_file, no_config, plugin, max_, warn)
         if explain and settings.plugins:
             say(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
         options = replace(_options(settings, thresholds, labels=labels, on=on, delimiter=delimiter, decimal=decimal,
                                    true=true, pred=pred, task=task, positive=positive, predictions=predictions,
                                    weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                                    bootstrap=bootstrap, seed=seed),
-                          worst=worst, group_by=group_by, per_class=per_class, per_row=per_row,
-                          for_merge=state is not None)
+                          worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None,
+                          per_class=per_class or any(t.scope and t.scope[0] == "class" != group_by for t in thresholds))
         if plot and not {"ece", "mce"} & set(options.losses + options.also):
             options = replace(options, also=options.also + ("ece",))  # (added to the listed losses)
         if engine not in ("local", "dask"):
@@ -278,7 +281,7 @@ def compare_command(
     true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
     predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
     param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
-    explain: bool = EXPLAIN, max_: list[str] = MAX,
+    explain: bool = EXPLAIN, max_: list[str] = MAX, warn: list[str] = WARN,
     max_increase: list[str] = typer.Option([], "--max-increase", help=(
         "Gate: [PAIR:]LOSS=VALUE|PCT% fails when NEW − BASE is above it (repeatable)."
     )),
@@ -309,7 +312,7 @@ def compare_command(
         from . import gates
         from .comparison import compare, compare_models
 
-        settings, thresholds = _setup(config_file, no_config, plugin, max_)
+        settings, thresholds = _setup(config_file, no_config, plugin, max_, warn)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
         same = [gates.parse_threshold(t, "--equivalent", allow_percent=True) for t in equivalent]
@@ -338,7 +341,7 @@ def merge_command(
     states: list[str] = typer.Argument(..., metavar="STATE...", help=(
         "Files saved by `losscli eval SHARD --state FILE`."
     )),
-    fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX,
+    fmt: str | None = FORMAT, output: str | None = OUTPUT, max_: list[str] = MAX, warn: list[str] = WARN,
     baseline: str | None = BASELINE, tolerance: str | None = TOLERANCE, plugin: list[str] = PLUGIN,
     no_config: bool = NO_CONFIG, junit: str | None = JUNIT, quiet: bool = QUIET, verbose: bool = VERBOSE,
     log_to: list[str] = LOG_TO,
@@ -353,7 +356,7 @@ def merge_command(
         from .shards import merge_states
 
         report, _ = merge_states(states)
-        thresholds = [gates.parse_threshold(t) for t in max_]
+        thresholds = [gates.parse_threshold(t) for t in max_] + [gates.parse_threshold(t, "--warn") for t in warn]
         notes = gates.apply(report, thresholds, baseline, tolerance)
         notes += tracking.log(log_to, report)
         finish(report, notes, fmt, output, junit, "merge", verbose)

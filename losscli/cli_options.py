@@ -40,7 +40,12 @@ OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to this fil
 DROPNA = typer.Option(False, "--dropna", help="Skip rows with empty or NaN cells (and say how many).")
 EXPLAIN = typer.Option(False, "--explain", help="Print how each pair, task and prediction kind was decided.")
 MAX = typer.Option([], "--max", help=(
-    "Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable)."
+    "Gate: [PAIR:]LOSS=VALUE fails (exit 1) when the loss is above VALUE (repeatable); "
+    "'COLUMN=GROUP:LOSS=VALUE' judges a --group-by group, 'COLUMN=*:…' every group (the worst), "
+    "'class=*:…' every true class."
+))
+WARN = typer.Option([], "--warn", help=(
+    "As --max, but a loss above VALUE is a warning (exit 0)."
 ))
 BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
 SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")

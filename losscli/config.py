@@ -15,7 +15,7 @@ from typing import Any
 from .errors import DataError, LossCliError, closest
 from .gates import Threshold, parse_amount, parse_threshold
 
-KEYS = ("loss", "params", "gates", "baseline", "compare", "plugins")
+KEYS = ("loss", "params", "gates", "warn", "baseline", "compare", "plugins")
 BASELINE_KEYS = ("file", "tolerance")
 COMPARE_KEYS = ("max_increase", "significant")
 
@@ -140,7 +140,8 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     params = table.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise _bad("params", "must be a table of tables, e.g. params = { focal = { gamma = 3.0 } }")
-    gates = tuple(_thresholds(path, table.get("gates", {}), "gates", "max", allow_percent=False))
+    gates = tuple(_thresholds(path, table.get("gates", {}), "gates", "max", allow_percent=False)
+                  + _thresholds(path, table.get("warn", {}), "warn", "max", allow_percent=False))
     baseline = table.get("baseline", {})
     if isinstance(baseline, str):
         baseline = {"file": baseline}

@@ -21,22 +21,28 @@ from .results import Gate, Report, Result
 
 @dataclass(frozen=True)
 class Threshold:
-    """``[PAIR:]LOSS <= max`` (``--max``), or ``[PAIR:]LOSS`` may rise by at most ``limit`` (compare)."""
+    """``[SCOPE:][PAIR:]LOSS <= max`` (``--max``; ``--warn`` reports without failing), or
+    ``[PAIR:]LOSS`` may rise by at most ``limit`` (compare). ``scope`` is (COLUMN, VALUE): the
+    ``--group-by`` column's group VALUE, or ``class`` for a true class (``--per-class``); VALUE ``*``
+    is every group or class, judged by the worst."""
 
     pair: str | None
     loss: str
     value: float
     relative: bool = False  # value is a fraction of the baseline (from "PCT%")
     source: str = "--max"
+    scope: tuple[str, str] | None = None
+    level: str = "fail"  # "warn": a failed verdict is a warning, not exit 1
 
     @property
-    def key(self) -> tuple[str | None, str]:
-        return self.pair, registry.resolve(self.loss)[0]
+    def key(self) -> tuple[str | None, str, tuple[str, str] | None, str]:
+        return self.pair, registry.resolve(self.loss)[0], self.scope, self.level
 
     @property
     def shown(self) -> str:
         amount = f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
-        return f"{self.pair + ':' if self.pair else ''}{self.loss}={amount}"
+        scope = f"{self.scope[0]}={self.scope[1]}:" if self.scope else ""
+        return f"{scope}{self.pair + ':' if self.pair else ''}{self.loss}={amount}"
 
 
 def parse_amount(text: str, what: str, allow_percent: bool) -> tuple[float, bool]:
@@ -55,14 +61,26 @@ def parse_amount(text: str, what: str, allow_percent: bool) -> tuple[float, bool
 
 def parse_threshold(text: str, flag: str = "--max", allow_percent: bool = False,
                     source: str | None = None) -> Threshold:
-    """``[PAIR:]LOSS=VALUE`` (VALUE may be ``PCT%`` where ``allow_percent``)."""
+    """``[SCOPE:][PAIR:]LOSS=VALUE`` (VALUE may be ``PCT%`` where ``allow_percent``); SCOPE is
+    ``COLUMN=VALUE`` or ``COLUMN=*`` (a group of ``--group-by COLUMN``, or ``class=`` a true class)."""
     name, sep, amount = text.rpartition("=")
     if not sep or not name:
         raise UsageError(f"{flag} {text}: expected [PAIR:]LOSS=VALUE, e.g. {flag} binary_crossentropy=0.2")
+    scope = None
+    head, colon, rest = name.partition(":")
+    if colon and "=" in head:  # SCOPE: first (a group value holding ':' is reached through '*' only)
+        column, _, group = head.partition("=")
+        if not column.strip() or not group.strip():
+            raise UsageError(f"{flag} {text}: expected COLUMN=VALUE:LOSS=MAX, e.g. {flag} 'site=*:log_loss=0.3'")
+        if flag not in ("--max", "--warn", "gates", "warn"):
+            raise UsageError(f"{flag} {text}: {flag} judges the overall results; groups and classes are "
+                             "judged by --max and --warn")
+        scope, name = (column.strip(), group.strip()), rest
     pair, _, loss = name.rpartition(":")
     registry.resolve(loss.strip())  # an unknown loss is a usage error, with a suggestion
     value, relative = parse_amount(amount, f"{flag} {text}", allow_percent)
-    return Threshold(pair.strip() or None, loss.strip(), value, relative, source or flag)
+    return Threshold(pair.strip() or None, loss.strip(), value, relative, source or flag, scope,
+                     "warn" if flag in ("--warn", "warn") else "fail")
 
 
 def merge(file_gates: Iterable[Threshold], flag_gates: Iterable[Threshold]) -> list[Threshold]:
@@ -94,15 +112,61 @@ def _matching(report: Report, gate: Threshold, flag: str) -> list[tuple[Result, 
 
 
 def check_max(report: Report, gates: Iterable[Threshold]) -> list[Gate]:
-    """One verdict per gate and matching pair: passed when the loss is at most ``max``."""
+    """One verdict per gate and matching pair: passed when the loss is at most ``max`` (for a
+    scope, that group's or class's value; for ``*``, every one's: judged by the worst)."""
     verdicts = []
     for gate in gates:
-        for result, loss in _matching(report, gate, "--max"):
+        for result, loss in _matching(report, gate, gate.source if gate.source.startswith("--") else "--max"):
+            if gate.scope is not None:
+                verdicts.append(_scoped(report, result, loss, gate))
+                continue
             value = result.losses.get(loss)
             verdicts.append(Gate(result.pair, loss, gate.value, value, value is not None and value <= gate.value,
                                  gate.source, reason=None if value is not None else
-                                 result.skipped.get(loss, "not computed")))
+                                 result.skipped.get(loss, "not computed"), level=gate.level))
     return verdicts
+
+
+def _scoped(report: Report, result: Result, loss: str, gate: Threshold) -> Gate:
+    """The verdict of a gate on a group or class of ``result`` (``*``: the worst of them, with how
+    many are above the max; those without a value, none of their rows weighted, are left out)."""
+    assert gate.scope is not None
+    column, wanted = gate.scope
+    names, values = _scope_values(report, result, loss, gate)
+    verdict = Gate(result.pair, loss, gate.value, None, False, gate.source, level=gate.level,
+                   scope=f"{column}={wanted}")
+    if wanted != "*":
+        if wanted not in names:
+            raise UsageError(f"{gate.source} {gate.shown}: no {column} '{wanted}' in pair '{result.pair}'"
+                             f"{closest(wanted, names)}; {column}=* judges every one")
+        names, values = [wanted], [values[names.index(wanted)]]
+    judged = [(value, name) for name, value in zip(names, values) if value is not None]
+    if not judged:
+        verdict.reason = result.skipped.get(loss, f"no {column} has a value of {loss}")
+        return verdict
+    verdict.value, verdict.group = max(judged, key=lambda found: found[0])
+    verdict.failing = sum(value > gate.value for value, _ in judged)
+    verdict.of = len(judged)
+    verdict.passed = verdict.failing == 0
+    return verdict
+
+
+def _scope_values(report: Report, result: Result, loss: str, gate: Threshold) -> tuple[list[str], list[float | None]]:
+    """The names of ``result``'s groups (or classes) and their values of ``loss``."""
+    assert gate.scope is not None
+    column = gate.scope[0]
+    by = report.input.get("group_by")
+    if column == by:
+        groups = report.groups_of(result)
+        return groups.names, groups.losses.get(loss, [None] * len(groups))
+    if column == "class":
+        if result.per_class is None:
+            raise UsageError(f"{gate.source} {gate.shown}: pair '{result.pair}' has no per-class results "
+                             f"(its task is {result.task}: classes are binary, sparse or multiclass)")
+        return [str(row["class"]) for row in result.per_class], [row["losses"].get(loss) for row in result.per_class]
+    hint = f"--group-by {column}" + (f" (not {by})" if by else "")
+    raise UsageError(f"{gate.source} {gate.shown}: judges the groups of {column}; add {hint}, "
+                     "or class=… for the true classes")
 
 
 def check_increase(report: Report, gates: Iterable[Threshold], significant: bool) -> list[Gate]:
@@ -239,6 +303,12 @@ def describe(gate: Gate) -> str:
     if gate.loss is None or gate.value is None or gate.max is None:
         return f"{gate.pair} {gate.loss or ''}: {gate.reason or 'not computed'} ({gate.source})".replace("  ", " ")
     relation = "≤" if gate.passed else ">"
+    if gate.scope is not None:
+        where = f"{gate.scope.split('=')[0]}={gate.group}"
+        many = f", the worst of {gate.of}; {gate.failing} above the max" if gate.scope.endswith("=*") else ""
+        level = "; a warning, not a failure" if gate.level == "warn" and not gate.passed else ""
+        return (f"{gate.pair} {gate.loss} of {where} = {gate.value:.6g} {relation} max {gate.max:.6g} "
+                f"({gate.source}{many}{level})")
     if gate.source == "--equivalent" and gate.interval is not None:
         low, high = gate.interval
         verdict = "equivalent" if gate.passed else "not shown equivalent"
@@ -251,6 +321,7 @@ def describe(gate: Gate) -> str:
         return (f"{gate.pair} {gate.loss} rose by {gate.value:+.6g} ({gate.base:.6g} → {gate.new:.6g}) {relation} "
                 f"max increase {gate.max:.6g} ({gate.source}{extra})")
     extra = f", baseline {gate.baseline:.6g} + tolerance {gate.tolerance}" if gate.baseline is not None else ""
+    extra += "; a warning, not a failure" if gate.level == "warn" and not gate.passed else ""
     return f"{gate.pair} {gate.loss} = {gate.value:.6g} {relation} max {gate.max:.6g} ({gate.source}{extra})"
 
 

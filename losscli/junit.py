@@ -20,7 +20,7 @@ from .results import Gate, Report
 def to_junit(report: Report, command: str) -> bytes:
     """The report's gates as JUnit XML (UTF-8): a suite named ``losscli COMMAND``, a test case per
     gate named ``LOSS (SOURCE)`` in the class ``losscli.PAIR``; no gates, no test cases."""
-    failures = sum(not gate.passed for gate in report.gates)
+    failures = sum(not gate.passed and gate.level != "warn" for gate in report.gates)
     counts = {"tests": str(len(report.gates)), "failures": str(failures), "errors": "0", "skipped": "0", "time": "0"}
     suites = ET.Element("testsuites", {"name": "losscli", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": f"losscli {command}", **counts})
@@ -29,7 +29,9 @@ def to_junit(report: Report, command: str) -> bytes:
     for gate in report.gates:
         case = ET.SubElement(suite, "testcase", {"classname": f"losscli.{_text(gate.pair)}",
                                                  "name": _case_name(gate), "time": "0"})
-        if not gate.passed:
+        if not gate.passed and gate.level == "warn":  # (reported, not failed: the run passes)
+            ET.SubElement(case, "system-out").text = "warning: " + _details(gate)
+        elif not gate.passed:
             failure = ET.SubElement(case, "failure", {"message": _text(describe(gate)), "type": "gate"})
             failure.text = _details(gate)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -44,7 +46,8 @@ def _text(value: object) -> str:
 
 
 def _case_name(gate: Gate) -> str:
-    return _text(f"{gate.loss or 'every loss'} ({gate.source})")  # (a source may be a config file's path)
+    scope = f" of {gate.scope}" if gate.scope else ""
+    return _text(f"{gate.loss or 'every loss'}{scope} ({gate.source})")  # (a source may be a config file's path)
 
 
 def _details(gate: Gate) -> str:

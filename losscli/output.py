@@ -112,7 +112,9 @@ def github_actions(report: Report, notes: list[str], output: str | None) -> None
     from .report import to_markdown
 
     for gate in report.gates:
-        if not gate.passed:
+        if not gate.passed and gate.level == "warn":
+            sys.stderr.write(f"::warning title=losscli gate warned::{workflow(describe(gate))}\n")
+        elif not gate.passed:
             sys.stderr.write(f"::error title=losscli gate failed::{workflow(describe(gate))}\n")
     if not Verbosity.quiet:
         for note in notes:
@@ -183,7 +185,9 @@ def finish(report: Report, notes: list[str], fmt: str | None, output: str | None
     if verbose:
         say(f"report written in {time.perf_counter() - started:.2f} s", "dim")
     for gate in report.gates:
-        if not gate.passed:
+        if not gate.passed and gate.level == "warn":
+            say(f"gate warned: {describe(gate)}", "yellow")
+        elif not gate.passed:
             say(f"gate failed: {describe(gate)}", "red")
     github_actions(report, notes, output)
     if not report.passed:

@@ -270,7 +270,8 @@ def to_openmetrics(report: Report) -> str:
                 if figure is not None:
                     families[family][1].append(_sample(labels, figure))
     for k, gate in enumerate(report.gates, 1):
-        verdict = {"pair": gate.pair, "loss": gate.loss, "source": gate.source, "gate": k}  # (k: gates of one loss)
+        verdict = {"pair": gate.pair, "loss": gate.loss, "source": gate.source, "gate": k,  # (k: gates of one loss)
+                   "scope": gate.scope, "level": None if gate.level == "fail" else gate.level}
         families["losscli_gate_passed"][1].append(_sample(verdict, int(gate.passed)))
         if gate.max is not None:
             families["losscli_gate_max"][1].append(_sample(verdict, gate.max))
@@ -293,6 +294,20 @@ def _sample(labels: Mapping[str, object], value: float) -> str:
         "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"  # (the format's spellings)
     inside = ",".join(f'{name}="{escaped(text)}"' for name, text in labels.items() if text is not None)
     return f"{{{inside}}} {number}" if inside else f" {number}"
+
+
+def _verdict(gate: Gate) -> str:
+    return "✅ pass" if gate.passed else "⚠️ warn" if gate.level == "warn" else "❌ fail"
+
+
+def _gate_scope(gate: Gate, quote: Callable[[object], str] = one_line) -> str:
+    """`` of site=north`` (a group or class judged), `` of site=* (worst: north; 2 of 9 above)``."""
+    if gate.scope is None:
+        return ""
+    column = gate.scope.split("=")[0]
+    if gate.scope.endswith("=*") and gate.group is not None:
+        return f" of {quote(gate.scope)} (worst: {quote(gate.group)}; {gate.failing} of {gate.of} above)"
+    return f" of {quote(column + '=' + (gate.group or gate.scope.split('=', 1)[1]))}"
 
 
 def _gate_limit(gate: Gate) -> str:
@@ -321,7 +336,9 @@ def heading(result: Result, quote: Callable[[object], str] = one_line) -> str:
 def to_markdown(report: Report) -> str:
     """A pull-request comment: a hidden marker line (to find and update it), a table per pair, the
     gates with their verdicts, and the signature."""
-    verdict = "" if not report.gates else (" ✅ all gates passed" if report.passed else " ❌ a gate failed")
+    warned = any(not gate.passed and gate.level == "warn" for gate in report.gates)
+    verdict = "" if not report.gates else " ❌ a gate failed" if not report.passed else \
+        " ✅ all gates passed, ⚠️ with warnings" if warned else " ✅ all gates passed"
     lines = [MARKDOWN_MARKER, f"### losscli report{verdict}", ""]
     for board in report.leaderboards():
         order, headers, rows = leaderboard_rows(board, markdown)
@@ -368,10 +385,10 @@ def to_markdown(report: Report) -> str:
     if report.gates:
         lines += ["| gate | value | limit | verdict |", "| --- | ---: | ---: | --- |"]
         for gate in report.gates:
-            lines.append(f"| {markdown(gate.pair)} {gate.loss or ''} ({markdown(gate.source)}) | "
-                         f"{fmt(gate.value)} | "
+            lines.append(f"| {markdown(gate.pair)} {gate.loss or ''}{_gate_scope(gate, markdown)} "
+                         f"({markdown(gate.source)}) | {fmt(gate.value)} | "
                          f"{_gate_limit(gate) if gate.reason is None else markdown(gate.reason)} | "
-                         f"{'✅ pass' if gate.passed else '❌ fail'} |")
+                         f"{_verdict(gate)} |")
         lines.append("")
     lines += [f"`{report.signature}`", ""]
     return "\n".join(lines)
@@ -520,9 +537,11 @@ def print_gates(gates: list[Gate], console: Any) -> None:
 
     rows = []
     for gate in gates:
-        verdict = Text("pass", style="green") if gate.passed else Text("FAIL", style="bold red")
+        verdict = Text("pass", style="green") if gate.passed else Text("warn", style="bold yellow") \
+            if gate.level == "warn" else Text("FAIL", style="bold red")
         source = gate.source if gate.reason is None else f"{gate.source}: {gate.reason}"
-        rows.append([gate.pair, gate.loss or "—", fmt(gate.value), _gate_limit(gate), source, verdict])
+        loss = (gate.loss or "—") + _gate_scope(gate)
+        rows.append([gate.pair, loss, fmt(gate.value), _gate_limit(gate), source, verdict])
     print_rows(console, ["pair", "loss", "value", "limit", "source", "verdict"], rows, names=(0, 1, 4), title="gates")
     console.print()
 

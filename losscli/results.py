@@ -142,6 +142,11 @@ class Gate:
     new: float | None = None
     interval: list[float] | None = None
     significant: bool = False
+    level: str = "fail"  # "warn" (--warn): a failed verdict is reported, and the run still passes
+    scope: str | None = None  # a gate on groups or classes: "site=north", "site=*", "class=*"
+    group: str | None = None  # … the group or class judged (of "*": the worst)
+    failing: int | None = None  # … of "*": how many are above the max, of how many with a value
+    of: int | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Gate:
@@ -156,6 +161,10 @@ class Gate:
             out.update(base=self.base, new=self.new, interval=self.interval)
         elif self.baseline is not None:
             out.update(baseline=self.baseline, tolerance=self.tolerance)
+        if self.scope is not None:
+            out.update(scope=self.scope, group=self.group, failing=self.failing, of=self.of)
+        if self.level != "fail":
+            out["level"] = self.level
         if self.reason is not None:
             out["reason"] = self.reason
         return out
@@ -239,7 +248,8 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return all(gate.passed for gate in self.gates)
+        """Every gate passed (a --warn gate that failed is a warning: it does not fail the run)."""
+        return all(gate.passed or gate.level == "warn" for gate in self.gates)
 
     def overall(self) -> list[Result]:
         """The results over all rows (not those of one ``--group-by`` value): what gates judge."""
