@@ -197,3 +197,30 @@ def test_label_smoothing_pos_weight_and_hinge_end_to_end(write):
     assert out["results"][0]["losses"]["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
     plain = run("eval", binary, "--loss", "bce", "--format", "json").json["results"][0]["params"]
     assert plain == {"binary_crossentropy": {"eps": np.finfo(float).eps}}
+
+
+def test_shards_merge_and_dask_give_the_one_piece_values(write, tmp_path):
+    """The new losses and parameters through --state shards + merge and --engine dask: the values
+    of one run over the whole file, to 1e-12 (class weights and label smoothing included)."""
+    k = 3
+    labels = np.array(["ant", "bee", "cow"])[rng.integers(0, k, 900)]
+    z = rng.normal(0, 2, (900, k))
+    frame = pd.DataFrame({"label": labels, **{name: z[:, j] for j, name in enumerate(["ant", "bee", "cow"])}})
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(900), 3)):
+        frame.iloc[part].to_csv(folder / f"part{i}.csv", index=False)
+    whole = write("all.csv", frame.to_csv(index=False))
+    args = ["--loss", "log_loss", "--loss", "hinge", "--loss", "weighted_crossentropy",
+            "--param", "CrossEntropyLoss.label_smoothing=0.1",
+            "--param", "weighted_crossentropy.class_weight={ant: 1, bee: 2, cow: 0.5}", "--format", "json"]
+    expected = run("eval", whole, *args).json["results"][0]["losses"]
+    assert set(expected) == {"sparse_categorical_crossentropy", "hinge", "weighted_crossentropy"}
+    states = [tmp_path / f"s{i}.json" for i in range(3)]
+    for i, state in enumerate(states):
+        assert run("eval", folder / f"part{i}.csv", *args, "--state", state).code == 0
+    merged = run("merge", *states, "--format", "json").json["results"][0]["losses"]
+    assert merged == pytest.approx(expected, rel=1e-12)
+    pytest.importorskip("dask")
+    sharded = run("eval", str(folder / "*.csv"), *args, "--engine", "dask").json["results"][0]["losses"]
+    assert sharded == pytest.approx(expected, rel=1e-12)
