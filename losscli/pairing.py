@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
-from .quantiles import declared_set, spread_columns
+from .quantiles import declared_set, quantile_set, spread_columns
 
 if TYPE_CHECKING:
     pass
@@ -160,6 +160,7 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     if roles:
         _rest_of_predictions_file(found, roles)
     pairs += _lone_label(found)
+    pairs += _quantiles_beside(found, pairs)
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
                    + found.others)
@@ -301,6 +302,19 @@ def _lone_label(found: _ByName) -> list[Pair]:
          for prefix, g in found.pred_groups.items()]
     if len(candidates) == 1 and len(found.trues) + len(found.true_groups) == 0 and len(found.others) == 1:
         found.trues.append(_Simple(found.others.pop(), None))  # the only column left must be the label
+    if len(found.trues) == 1 and len(candidates) == 2 and not found.true_groups:
+        # a point prediction beside a quantile set (y_pred, y_pred_q10, y_pred_q90): a pair each
+        sets = [c for c in candidates if c[1] is not None and quantile_set(c[0], found.trues[0].column, c[3])]
+        points = [c for c in candidates if c[1] is None]
+        if len(sets) == 1 and len(points) == 1:
+            t = found.trues.pop()
+            name = t.key or t.column
+            found.preds.clear()
+            found.pred_groups.clear()
+            return [Pair(name, [t.column], points[0][0], how=f"label '{t.column}' with {points[0][2]} (its point "
+                         f"prediction; the quantiles {', '.join(sets[0][0])} are the pair '{name}/quantiles')"),
+                    Pair(f"{name}/quantiles", [t.column], sets[0][0], sets[0][1], prefix=sets[0][3],
+                         how=f"label '{t.column}' with {sets[0][2]}")]
     if len(found.trues) == 1 and len(candidates) > 1:
         # label, prediction, probability: the probabilities (or scores) say more than hard classes
         chosen = _preferred(candidates, lambda c: c[0][0])
@@ -315,6 +329,20 @@ def _lone_label(found: _ByName) -> list[Pair]:
     found.pred_groups.clear()
     return [Pair(t.key or t.column, [t.column], pred_cols, pred_classes, how=f"label '{t.column}' with {what}",
                  prefix=prefix)]
+
+
+def _quantiles_beside(found: _ByName, pairs: list[Pair]) -> list[Pair]:
+    """A quantile set left over beside the one pair of a single label (``y_true``/``y_pred`` with
+    ``y_pred_q10, y_pred_q90``): the pair ``NAME/quantiles`` of that label."""
+    if len(pairs) != 1 or len(pairs[0].true) != 1 or len(found.pred_groups) != 1:
+        return []
+    (prefix, members), = found.pred_groups.items()
+    label = pairs[0].true[0]
+    if quantile_set(list(members.values()), label, prefix) is None:
+        return []
+    del found.pred_groups[prefix]
+    return [Pair(f"{pairs[0].name}/quantiles", [label], list(members.values()), list(members), prefix=prefix,
+                 how=f"label '{label}' (of pair '{pairs[0].name}') with {', '.join(members.values())}")]
 
 
 def class_names(columns: list[str]) -> list[str]:
