@@ -76,7 +76,16 @@ def entries(task: str | None = None) -> list[dict[str, Any]]:
 
 
 def explain(name: str) -> list[dict[str, Any]]:
-    return [_entry(spec) for canonical in registry.resolve(name) for spec in registry.specs(canonical)]
+    """The entries of a loss (one per task family); a derived name (``pinball_q10``) its own."""
+    return [_entry(spec) for canonical in registry.resolve(name) for spec in _specs(canonical)]
+
+
+def _specs(canonical: str) -> list[registry.LossSpec]:
+    found = registry.specs(canonical)
+    if found:
+        return found
+    derived = {id(spec): spec for task in registry.TASKS if (spec := registry.lookup(canonical, task)) is not None}
+    return list(derived.values())
 
 
 def _params(params: dict[str, Any]) -> str:

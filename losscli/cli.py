@@ -39,6 +39,7 @@ from .cli_options import (
     POSITIVE,
     PRED,
     PREDICTIONS,
+    QUANTILES,
     QUIET,
     SEED,
     TASK,
@@ -171,7 +172,8 @@ def eval_command(
     )),
     labels: str | None = LABELS, on: str | None = ON, delimiter: str | None = DELIMITER,
     decimal: str | None = DECIMAL,
-    true: list[str] = TRUE, pred: list[str] = PRED, task: str | None = TASK, positive: str | None = POSITIVE,
+    true: list[str] = TRUE, pred: list[str] = PRED, quantiles: str | None = QUANTILES, task: str | None = TASK,
+    positive: str | None = POSITIVE,
     predictions: str | None = PREDICTIONS, weight: str | None = WEIGHT, loss: list[str] = LOSS,
     param: list[str] = PARAM, fmt: str | None = FORMAT, output: str | None = OUTPUT, dropna: bool = DROPNA,
     explain: bool = EXPLAIN, max_: list[str] = MAX, warn: list[str] = WARN,
@@ -209,6 +211,7 @@ def eval_command(
 
         from . import gates
         from .evaluation import evaluate
+        from .quantiles import parse_levels
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_, warn)
         if explain and settings.plugins:
@@ -218,7 +221,8 @@ def eval_command(
                                    weight=weight, loss=loss, param=param, dropna=dropna, ci=ci,
                                    bootstrap=bootstrap, seed=seed),
                           worst=worst, group_by=group_by, per_row=per_row, for_merge=state is not None,
-                          per_class=per_class or any(t.scope and t.scope[0] == "class" != group_by for t in thresholds))
+                          per_class=per_class or any(t.scope and t.scope[0] == "class" != group_by for t in thresholds),
+                          quantiles=tuple(parse_levels(quantiles) or ()))
         if plot and not {"ece", "mce"} & set(options.losses + options.also):
             options = replace(options, also=options.also + ("ece",))  # (added to the listed losses)
         if engine not in ("local", "dask"):

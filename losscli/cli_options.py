@@ -17,6 +17,9 @@ DECIMAL = typer.Option(None, "--decimal", help=(
 ))
 TRUE = typer.Option([], "--true", help="Label column(s) of a pair (repeatable, with --pred).")
 PRED = typer.Option([], "--pred", help="Prediction column(s) of a pair: COL, COL,COL... or a quoted glob.")
+QUANTILES = typer.Option(None, "--quantiles", help=(
+    "Quantile levels of the --pred columns, in their order (e.g. 0.1,0.5,0.9), when their names do not say them."
+))
 TASK = typer.Option(None, "--task", help="regression, binary, sparse, multiclass or multilabel (default: inferred).")
 POSITIVE = typer.Option(None, "--positive", help=(
     "The positive label of a binary task (default: the class the prediction column names, as p_benign, else "

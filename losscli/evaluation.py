@@ -59,8 +59,10 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
         if column is not None:
             frame.column(column)
     notes: list[str] = []
+    if options.quantiles and not options.pred:
+        raise UsageError("--quantiles gives the levels of the --pred columns; pass --true COL --pred COL,COL,... too")
     if options.true or options.pred:
-        pairs = explicit_pairs(frame.names, list(options.true), list(options.pred))
+        pairs = explicit_pairs(frame.names, list(options.true), list(options.pred), list(options.quantiles) or None)
     else:
         exclude = {c for c in (options.weight, frame.key, options.group_by) if c}
         pairing = pair_by_values(frame, find_pairs(frame.names, exclude=exclude, roles=frame.roles))
@@ -181,7 +183,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
 
 def columns_used(state: State, options: EvalOptions) -> list[str]:
     """The columns that chunks after the first need: every pair's, the weight and the groups."""
-    names = [c for pair in state.pairs.values() for c in pair.pair.true + pair.pair.pred]
+    names = [c for pair in state.pairs.values() for c in pair.pair.columns]
     return names + [c for c in (options.weight, options.group_by, state.id_column) if c]
 
 
@@ -194,6 +196,11 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         losses = {}
         for name in chosen:
             params = options.params_of(registry.spec_for(name, target.task))
+            if name == "pinball" and target.kind == "quantiles":  # the levels come from the columns
+                if "alpha" in options.params.get(name, {}):
+                    notes.append(f"{target.pair.name}: --param pinball.alpha is not used: its pinball is the mean "
+                                 "over the levels of its quantile columns")
+                params = {}
             losses[name] = LossState(with_class_weights(params, target))
         boot = 0
         if options.ci is not None:
@@ -210,7 +217,7 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         explain.insert(0, f"{frame.labels_source} joined to {frame.source} {frame.join}")
         if frame.key is None:
             notes.insert(0, f"{frame.labels_source} is joined to {frame.source} {frame.join}")
-    used = tuple(c for target in targets for c in target.pair.true + target.pair.pred)
+    used = tuple(c for target in targets for c in target.pair.columns)
     id_column = (frame.key or analysis.id_column(frame.names, used)) if options.worst or options.per_row else None
     return State([], labels, 0, pairs, options.settings(), notes, on=frame.key, joined=frame.join,
                  id_column=id_column), targets
@@ -244,11 +251,12 @@ def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | No
               classes: list[str] | None, options: EvalOptions) -> Target:
     """A later chunk of ``pair``, read with the decisions its first chunk made (task, prediction
     kind, positive class and binary classes)."""
-    missing = [c for c in pair.true + pair.pred if c not in frame.columns]
+    missing = [c for c in pair.columns if c not in frame.columns]
     if missing:
         raise DataError(f"{frame.source}: no column {', '.join(map(repr, missing))}, which the first file has; "
                         "every shard needs the same columns")
-    return infer(frame, pair, task=task, predictions=None if kind == "values" else kind, positive=positive,
+    predictions = None if kind in ("values", "quantiles") else kind  # (a quantile set's kind comes from its pair)
+    return infer(frame, pair, task=task, predictions=predictions, positive=positive,
                  weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
 
 
@@ -359,11 +367,31 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
         worst=[{k: v for k, v in c.items() if k != "contribution"} for c in pair.worst] if options.worst else None,
     )
     result.calibration = _calibration(pair, losses)
+    result.quantiles, result.variance = distribution(pair.pair)
     if pair.by_class is not None:
         result.per_class, result.confusion = pair.by_class.report(
             {name: ls for name, ls in pair.losses.items() if name in losses}, pair.task)
     result.signature = signature([result], options, pair.fingerprint)
     return result
+
+
+def distribution(pair: Pair) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """What the JSON says of a quantile set (levels, columns, the interval scored) or a Gaussian
+    prediction (the mean's and the variance's columns)."""
+    from .losses.distributional import interval_levels
+
+    quantiles = variance = None
+    if pair.quantiles is not None:
+        found = interval_levels(tuple(pair.quantiles))
+        interval = None if found is None else {
+            "lower": pair.quantiles[found[0]], "upper": pair.quantiles[found[1]],
+            "nominal": pair.quantiles[found[1]] - pair.quantiles[found[0]],
+            "columns": [pair.pred[found[0]], pair.pred[found[1]]]}
+        quantiles = {"levels": pair.quantiles, "columns": pair.pred, "interval": interval}
+    spread = pair.variance or pair.std
+    if spread is not None:
+        variance = {"mean": pair.pred[0], "column": spread, "given_as": "variance" if pair.variance else "std"}
+    return quantiles, variance
 
 
 def _calibration(pair: PairState, losses: dict[str, float | None]) -> dict[str, Any] | None:

@@ -7,7 +7,10 @@
 | multiclass | K one-hot or soft columns                | K columns                          |
 | multilabel | K 0/1 columns, rows not one-hot          | K columns                          |
 | regression | anything else numeric                    | values                             |
+| regression | one numeric column                       | a quantile set: ``quantiles``      |
 
+A regression pair may also have a variance (or standard-deviation) column: its predictions are
+then a Gaussian's mean (``values``) and variance (``Inputs.var``).
 Integer labels with integer predictions are hard class ids (``zero_one`` only). Predictions in
 [0, 1] are probabilities (for K classes: rows summing to 1 ± 1e-3); any value outside is a logit.
 """
@@ -96,16 +99,29 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     """
     if task is not None and task not in TASKS:
         raise UsageError(f"--task {task}: unknown task{closest(task, TASKS)}; tasks are {', '.join(TASKS)}")
+    if pair.quantiles is not None:
+        return _quantile_target(frame, pair, task, weight, dropna)
     if predictions is not None and predictions not in KINDS + ("class",):
         raise UsageError(f"--predictions {predictions}: expected probability or logits")
-    used = pair.true + pair.pred + ([weight] if weight else [])
+    used = pair.columns + ([weight] if weight else [])
     keep, dropped = _missing_rows(frame, used, dropna)
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
                     kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
     if dropped:
         target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
     w = _weights(frame, weight, keep) if weight else None
-    if len(pair.true) == 1 and len(pair.pred) == 1:
+    spread = pair.variance or pair.std
+    if spread is not None and len(pair.true) == 1 and len(pair.pred) == 1:
+        if task not in (None, "regression"):
+            what = "variance" if pair.variance else "standard deviation"
+            raise UsageError(f"--task {task}: pair '{pair.name}' has a {what} column ('{spread}'), a Gaussian "
+                             f"prediction, which is regression; leave the column out (--true {pair.true[0]} "
+                             f"--pred {pair.pred[0]}) to read it otherwise")
+        inputs = _one_to_one(frame, pair, target, "regression", predictions, positive, keep, classes)
+        target.evidence[-1:] = [f"label '{frame.column(pair.true[0]).shown}' is numeric and its prediction a "
+                                "Gaussian's mean and variance: regression"]
+        inputs = _with_variance(frame, pair, target, inputs, spread, keep)
+    elif len(pair.true) == 1 and len(pair.pred) == 1:
         inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep, classes)
     elif len(pair.true) == 1:
         inputs = _sparse(frame, pair, target, task, predictions, keep)
@@ -115,8 +131,61 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
         raise UsageError(f"pair '{pair.name}': {len(pair.true)} label columns and {len(pair.pred)} prediction "
                          "columns; give one label column per prediction column, or one label column of class ids")
     pred = np.clip(inputs.pred, 0.0, 1.0) if target.clip and inputs.kind == "probability" else inputs.pred
-    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, pred, w, inputs.index)
+    target.inputs = Inputs(inputs.task, inputs.kind, inputs.y, pred, w, inputs.index, var=inputs.var)
     return target
+
+
+def _start(frame: Frame, pair: Pair, weight: str | None, dropna: bool) -> tuple[Target, np.ndarray | None]:
+    """A target of ``pair`` with its rows (those complete, or refused) and weights still to read."""
+    keep, dropped = _missing_rows(frame, pair.columns + ([weight] if weight else []), dropna)
+    target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
+                    kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
+    if dropped:
+        target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
+    return target, keep
+
+
+def _quantile_target(frame: Frame, pair: Pair, task: str | None, weight: str | None, dropna: bool) -> Target:
+    """A quantile set: regression labels, an (n, Q) matrix of predicted quantiles at ``pair.quantiles``
+    (increasing). Quantiles that cross (a lower level predicted above a higher one) are scored as
+    given, and the rows where they do are counted in a warning (and by ``quantile_crossing``)."""
+    if task not in (None, "regression") or len(pair.true) != 1 or pair.quantiles is None:
+        raise UsageError(f"--task {task}: pair '{pair.name}' is a quantile set ({', '.join(pair.pred)}), a regression "
+                         "forecast; leave --task out, or pair the columns otherwise with --true COL --pred COL")
+    target, keep = _start(frame, pair, weight, dropna)
+    true = pair.true[0]
+    if frame.is_text(true):
+        raise DataError(f"{frame.locate(true, 0)}labels are text; quantile predictions need numeric labels")
+    y = target.raw_labels = frame.numeric(true, keep)
+    q = _matrix(frame, pair.pred, keep)
+    levels = ", ".join(f"{level:g}" for level in pair.quantiles)
+    target.evidence.append(f"label '{frame.column(true).shown}' is numeric, predictions are {q.shape[1]} quantiles "
+                           f"at levels {levels}: regression with quantile predictions")
+    crossed = (np.diff(q, axis=1) < 0).any(axis=1) if q.shape[1] > 1 else np.zeros(len(y), dtype=bool)
+    count = int(np.count_nonzero(crossed))
+    if count:
+        row = int(target.rows[int(np.flatnonzero(crossed)[0])])
+        target.warnings.append(f"quantile predictions cross on {count} row(s) of {len(y)} (first: row {row}; a lower "
+                               "level predicted above a higher one); scored as given, and counted by "
+                               "quantile_crossing")
+    w = _weights(frame, weight, keep) if weight else None
+    target.inputs = Inputs("regression", "quantiles", y, q, w, levels=tuple(pair.quantiles))
+    return target
+
+
+def _with_variance(frame: Frame, pair: Pair, target: Target, inputs: Inputs, column: str,
+                   keep: np.ndarray | None) -> Inputs:
+    """A Gaussian prediction: the pair's mean with the variance of ``column`` (a standard deviation
+    squared); a negative value is a data error."""
+    spread = frame.numeric(column, keep)
+    if len(spread) and spread.min() < 0:
+        i = int(np.flatnonzero(spread < 0)[0])
+        what = "variance" if pair.variance else "standard deviation"
+        raise DataError(f"{frame.locate(column, _orig(keep, i))}{what} {spread[i]:g} is negative; a {what} is ≥ 0")
+    what = "variance" if pair.variance else "standard deviation (squared: the variance)"
+    target.evidence.append(f"'{pair.pred[0]}' is a Gaussian's mean and '{column}' its {what}")
+    var = spread if pair.variance else spread * spread
+    return Inputs(inputs.task, inputs.kind, inputs.y, inputs.pred, inputs.w, inputs.index, var=var)
 
 
 def _missing_rows(frame: Frame, columns: list[str], dropna: bool) -> tuple[np.ndarray | None, int]:

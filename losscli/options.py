@@ -33,6 +33,7 @@ class EvalOptions:
     decimal: str | None = None  # the decimal mark of a CSV (None: sniffed)
     true: tuple[str, ...] = ()
     pred: tuple[str, ...] = ()
+    quantiles: tuple[float, ...] = ()  # --quantiles: the levels of the --pred columns, in their order
     task: str | None = None
     positive: str | None = None
     predictions: str | None = None

@@ -8,7 +8,9 @@ Rules, by column name (case, ``-``, ``.``, spaces and camelCase folded to ``snak
 * a label column with one prediction column per class, ``PREFIX_<class>`` where PREFIX is
   ``p``, ``prob``, ``proba``, ``y_pred``, ``pred``, ``logit``, ``score``… (or ``<class>_prob``);
 * one-hot label columns ``y_true_<class>`` with prediction columns ``y_pred_<class>``;
-* with a separate labels file, its columns are labels and the other file's are predictions.
+* with a separate labels file, its columns are labels and the other file's are predictions;
+* prediction columns of one label named as quantiles (``y_pred_q10``, ``y_pred_q90``) are one
+  quantile set, and ``y_pred_var``/``y_pred_std`` the variance of ``y_pred`` (:mod:`losscli.quantiles`).
 
 Id, weight and group columns never pair. ``--true``/``--pred`` replace all of this.
 """
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
+from .quantiles import declared_set, quantile_set, spread_columns
 
 if TYPE_CHECKING:
     pass
@@ -52,6 +55,21 @@ class Pair:
     how: str = ""
     model: str | None = None  # with several models for one label: this one's name (``lr`` of ``pred_lr``)
     prefix: str = ""  # per-class columns: their shared prefix as normalised (``prob``, ``<class>_pred``)
+    quantiles: list[float] | None = None  # a quantile set: the level of each prediction column, increasing
+    variance: str | None = None  # the column of the predicted variance (pred is the mean)
+    std: str | None = None  # the column of the predicted standard deviation (pred is the mean)
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the pair reads: labels, predictions, and a variance or standard deviation."""
+        return self.true + self.pred + [c for c in (self.variance, self.std) if c is not None]
+
+    def with_spread(self, column: str, kind: str) -> Pair:
+        """This pair with ``column`` as the variance (``kind`` "variance") or standard deviation of its mean."""
+        said = f"; '{column}' is the {'variance' if kind == 'variance' else 'standard deviation'} of '{self.pred[0]}'"
+        if kind == "variance":
+            return replace(self, how=self.how + said, variance=column)
+        return replace(self, how=self.how + said, std=column)
 
 
 @dataclass
@@ -135,16 +153,32 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     """Pair ``columns`` by their names (and, for two files, by the file they came from ``roles``:
     "true" for the labels file's columns, "pred" for the predictions file's), rule by rule."""
     roles = roles or {}
-    found = _sorted_by_name(columns, exclude, roles)
+    spreads = spread_columns(c for c in columns if c not in exclude and roles.get(c) != "true")
+    found = _sorted_by_name(columns, set(exclude) | set(spreads), roles)
     pairs = _same_name(found) + _named_after(found) + _one_hot(found)
     _suffix_groups(found)
     if roles:
         _rest_of_predictions_file(found, roles)
     pairs += _lone_label(found)
+    pairs += _quantiles_beside(found, pairs)
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
                    + found.others)
+    pairs, unattached = with_spreads(pairs, spreads)
+    unpaired |= set(unattached)
     return Pairing(pairs, [c for c in columns if c in unpaired])
+
+
+def with_spreads(pairs: list[Pair], spreads: dict[str, tuple[str, str]]) -> tuple[list[Pair], list[str]]:
+    """Each spread column (see :func:`~losscli.quantiles.spread_columns`) joined to the pair whose one
+    prediction column is its mean; and the spread columns that join none."""
+    means = {mean: (column, kind) for column, (mean, kind) in spreads.items()}
+    joined = []
+    for pair in pairs:
+        found = means.get(pair.pred[0]) if len(pair.pred) == 1 and len(pair.true) == 1 else None
+        joined.append(pair if found is None else pair.with_spread(*found))
+    used = {p.variance or p.std for p in joined}
+    return joined, [c for c in spreads if c not in used]
 
 
 def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[str, str]) -> _ByName:
@@ -268,6 +302,19 @@ def _lone_label(found: _ByName) -> list[Pair]:
          for prefix, g in found.pred_groups.items()]
     if len(candidates) == 1 and len(found.trues) + len(found.true_groups) == 0 and len(found.others) == 1:
         found.trues.append(_Simple(found.others.pop(), None))  # the only column left must be the label
+    if len(found.trues) == 1 and len(candidates) == 2 and not found.true_groups:
+        # a point prediction beside a quantile set (y_pred, y_pred_q10, y_pred_q90): a pair each
+        sets = [c for c in candidates if c[1] is not None and quantile_set(c[0], found.trues[0].column, c[3])]
+        points = [c for c in candidates if c[1] is None]
+        if len(sets) == 1 and len(points) == 1:
+            t = found.trues.pop()
+            name = t.key or t.column
+            found.preds.clear()
+            found.pred_groups.clear()
+            return [Pair(name, [t.column], points[0][0], how=f"label '{t.column}' with {points[0][2]} (its point "
+                         f"prediction; the quantiles {', '.join(sets[0][0])} are the pair '{name}/quantiles')"),
+                    Pair(f"{name}/quantiles", [t.column], sets[0][0], sets[0][1], prefix=sets[0][3],
+                         how=f"label '{t.column}' with {sets[0][2]}")]
     if len(found.trues) == 1 and len(candidates) > 1:
         # label, prediction, probability: the probabilities (or scores) say more than hard classes
         chosen = _preferred(candidates, lambda c: c[0][0])
@@ -282,6 +329,20 @@ def _lone_label(found: _ByName) -> list[Pair]:
     found.pred_groups.clear()
     return [Pair(t.key or t.column, [t.column], pred_cols, pred_classes, how=f"label '{t.column}' with {what}",
                  prefix=prefix)]
+
+
+def _quantiles_beside(found: _ByName, pairs: list[Pair]) -> list[Pair]:
+    """A quantile set left over beside the one pair of a single label (``y_true``/``y_pred`` with
+    ``y_pred_q10, y_pred_q90``): the pair ``NAME/quantiles`` of that label."""
+    if len(pairs) != 1 or len(pairs[0].true) != 1 or len(found.pred_groups) != 1:
+        return []
+    (prefix, members), = found.pred_groups.items()
+    label = pairs[0].true[0]
+    if quantile_set(list(members.values()), label, prefix) is None:
+        return []
+    del found.pred_groups[prefix]
+    return [Pair(f"{pairs[0].name}/quantiles", [label], list(members.values()), list(members), prefix=prefix,
+                 how=f"label '{label}' (of pair '{pairs[0].name}') with {', '.join(members.values())}")]
 
 
 def class_names(columns: list[str]) -> list[str]:
@@ -311,8 +372,11 @@ def _expand(spec: str, columns: list[str], flag: str) -> list[str]:
     return found
 
 
-def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> list[Pair]:
-    """Pairs from ``--true COL --pred COL[,COL...|GLOB]`` (the i-th --true with the i-th --pred)."""
+def explicit_pairs(columns: list[str], trues: list[str], preds: list[str],
+                   quantiles: list[float] | None = None) -> list[Pair]:
+    """Pairs from ``--true COL --pred COL[,COL...|GLOB]`` (the i-th --true with the i-th --pred): a
+    --pred of a mean and its spread (``y_pred,y_pred_std``) is one Gaussian prediction; one of
+    columns named as quantiles, or given ``--quantiles`` levels, one quantile set."""
     if len(trues) != len(preds):
         raise UsageError(f"--true was given {len(trues)} time(s) and --pred {len(preds)}; give one --pred "
                          "for each --true (--pred takes COL, COL,COL... or a quoted glob)")
@@ -320,6 +384,24 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str]) -> li
     for true_spec, pred_spec in zip(trues, preds):
         true = _expand(true_spec, columns, "--true")
         pred = _expand(pred_spec, columns, "--pred")
+        if len(true) == 1 and len(pred) >= 2:
+            quantile_set = declared_set(pred, quantiles, f"--pred {pred_spec}")
+            if quantile_set is not None:
+                name = m.group(1) if (m := NAME_TRUE.match(normalise(true[0]))) else true[0]
+                levels = ", ".join(f"{c} at {level:g}" for c, level in zip(*quantile_set))
+                given = f" --quantiles {','.join(f'{level:g}' for level in quantiles)}" if quantiles else ""
+                pairs.append(Pair(name, true, quantile_set[0], quantiles=quantile_set[1],
+                                  how=f"--true {true_spec} --pred {pred_spec}{given}: quantiles {levels}"))
+                continue
+        elif quantiles is not None and len(pred) == 1:
+            raise UsageError(f"--quantiles needs a --pred of two or more columns; --pred {pred_spec} has one")
+        spreads = spread_columns(pred) if len(true) == 1 and len(pred) == 2 else {}
+        if spreads:
+            (column, (mean, kind)), = spreads.items()
+            name = m.group(1) if (m := NAME_TRUE.match(normalise(true[0]))) else true[0]
+            pair = Pair(name, true, [mean], how=f"--true {true_spec} --pred {pred_spec}")
+            pairs.append(pair.with_spread(column, kind))
+            continue
         classes = class_names(pred) if len(pred) > 1 else None
         if len(true) > 1 and classes is not None:
             true_classes = class_names(true)

@@ -25,7 +25,7 @@ from .sums import GroupSums, Partial, Skip
 
 Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
-PredKind = Literal["values", "probability", "logits", "class"]
+PredKind = Literal["values", "probability", "logits", "class", "quantiles"]
 Reduction = Literal["mean", "class_balanced", "binned"]
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -37,7 +37,9 @@ class Inputs:
 
     ``y``: regression values, binary 0/1 labels or (n, K) class distributions (one-hot for sparse
     labels); hard class ids for ``kind == "class"``. ``pred``: values, probabilities, logits or
-    class ids, (n,) or (n, K). ``w``: sample weights or ``None``.
+    class ids, (n,) or (n, K). ``w``: sample weights or ``None``. ``levels``: with ``kind ==
+    "quantiles"``, the quantile level of each of pred's (n, Q) columns, increasing; ``var``: a
+    regression pair's predicted variance per row (its ``pred`` is the mean), or ``None``.
     """
 
     task: Task
@@ -46,6 +48,8 @@ class Inputs:
     pred: np.ndarray
     w: np.ndarray | None = None
     index: np.ndarray | None = None  # sparse labels: each row's class position (y is their one-hot)
+    levels: tuple[float, ...] | None = None  # quantile predictions: the level of each column of pred
+    var: np.ndarray | None = None  # a predicted variance per row (Gaussian predictions: pred is the mean)
 
     @property
     def n(self) -> int:
@@ -97,7 +101,7 @@ class LossSpec:
     reduction: Reduction = "mean"
     finish: Callable[[float], float] | None = None
     domain: Callable[[Inputs, Mapping[str, Any]], Skip | str | None] | None = None  # why it cannot apply, or None
-    inputs: Literal["arrays", "scores"] = "arrays"
+    inputs: Literal["arrays", "scores", "inputs"] = "arrays"
     finish_bins: FinishBins | None = None  # reduction "binned": (Σw (..., B), Σw·stats (..., B, S), params) -> values
     bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None  # reduction "binned": params -> (B, S)
     reference: str = ""
@@ -130,6 +134,7 @@ class LossSpec:
 _SPECS: dict[str, dict[str, LossSpec]] = {}  # name -> task -> spec
 _ALIASES: dict[str, set[str]] = {}  # normalised alias -> canonical names
 _SEQ = itertools.count()
+_FAMILIES: list[Callable[[str], LossSpec | None]] = []  # names made on demand (pinball_q10): name -> spec or None
 _ORIGIN = ["built-in"]  # who is registering: "built-in", or a plugin file / package (see plugins.py)
 
 
@@ -160,7 +165,7 @@ def loss(
     reduction: Reduction = "mean",
     finish: Callable[[float], float] | None = None,
     domain: Callable[..., Skip | str | None] | None = None,  # check(inputs) or check(inputs, params)
-    inputs: Literal["arrays", "scores"] = "arrays",
+    inputs: Literal["arrays", "scores", "inputs"] = "arrays",
     reference: str = "",
     origin: str | None = None,
     finish_bins: FinishBins | None = None,
@@ -171,7 +176,8 @@ def loss(
 
     ``y_pred`` is the values (regression) or the probabilities (classification, logits converted);
     with ``inputs="scores"`` it is a :class:`~losscli.scores.Scores` that also gives stable logs of
-    logits. The same name may be registered again for other tasks (``brier`` for binary and for K
+    logits; with ``inputs="inputs"`` it is the pair's :class:`Inputs` (quantile levels, variances).
+    The same name may be registered again for other tasks (``brier`` for binary and for K
     classes). The function returns (n,) terms, or (n, K) terms that are averaged over K; with
     ``reduction="binned"``, a :class:`Binned`, which ``finish_bins`` finishes; ``bin_shape`` gives
     its (bins, statistics) for given parameters (a state file's sums are checked against it).
@@ -232,6 +238,18 @@ def _check_signature(name: str, fn: Callable[..., Any], params: Mapping[str, Any
                          f"add them as keyword arguments")
 
 
+def family(make: Callable[[str], LossSpec | None]) -> Callable[[str], LossSpec | None]:
+    """Register ``make(name)``, which gives the spec of a derived name (``pinball_q10``: one level of
+    a quantile set) or None; such names resolve, and are looked up, like registered ones, but are
+    not listed."""
+    _FAMILIES.append(make)
+    return make
+
+
+def _derived(name: str) -> LossSpec | None:
+    return next((spec for make in _FAMILIES if (spec := make(name)) is not None), None)
+
+
 def names() -> list[str]:
     """Canonical names in registration order."""
     return list(_SPECS)
@@ -250,12 +268,18 @@ def for_task(task: str) -> list[LossSpec]:
 
 
 def lookup(name: str, task: str) -> LossSpec | None:
-    return _SPECS.get(name, {}).get(task)
+    found = _SPECS.get(name, {}).get(task)
+    if found is None and name not in _SPECS and (derived := _derived(name)) is not None and task in derived.tasks:
+        return derived
+    return found
 
 
 def spec_for(name: str, task: str) -> LossSpec:
     """The spec of a canonical ``name`` already chosen for ``task`` (a KeyError would be a bug)."""
-    return _SPECS[name][task]
+    found = lookup(name, task)
+    if found is None:
+        raise KeyError(name)
+    return found
 
 
 def resolve(name: str) -> list[str]:
@@ -266,6 +290,8 @@ def resolve(name: str) -> list[str]:
     found = _ALIASES.get(_key(name))
     if found:
         return [n for n in _SPECS if n in found]
+    if _derived(name) is not None:
+        return [name]
     spellings = list(_SPECS) + [a for n in _SPECS for s in specs(n) for a in s.aliases]
     raise UsageError(f"unknown loss '{name}'{closest(name, spellings)}; `losscli list` shows them all")
 
@@ -273,7 +299,7 @@ def resolve(name: str) -> list[str]:
 def resolve_for_task(name: str, task: str) -> str | None:
     """The canonical name that ``name`` means for ``task``, or ``None`` if none applies."""
     for canonical in resolve(name):
-        if task in _SPECS[canonical]:
+        if lookup(canonical, task) is not None:
             return canonical
     return None
 
@@ -305,6 +331,8 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> Terms:
     :func:`sum_terms` checks they are finite."""
     if spec.inputs == "scores":
         pred: Any = inputs.scores()
+    elif spec.inputs == "inputs":
+        pred = inputs
     elif inputs.kind == "logits":
         pred = inputs.scores().p
     else:

@@ -44,6 +44,8 @@ class Result:
     per_class: list[dict[str, Any]] | None = None  # eval --per-class: a row per true class (per_class.py)
     confusion: dict[str, Any] | None = None  # eval --per-class: the confusion matrix
     signature: str | None = None  # eval: this pair's own (None for a group)
+    quantiles: dict[str, Any] | None = None  # a quantile set: its levels, columns and interval (eval)
+    variance: dict[str, Any] | None = None  # a Gaussian prediction: its mean and variance columns (eval)
     base: dict[str, float | None] | None = None  # compare
     diff: dict[str, float] | None = None  # compare
     p_value: dict[str, float] | None = None  # compare
@@ -84,6 +86,10 @@ class Result:
             out["calibration"] = self.calibration
         if self.per_class is not None:
             out.update(per_class=self.per_class, confusion=self.confusion)
+        if self.quantiles is not None:
+            out["quantiles"] = self.quantiles
+        if self.variance is not None:
+            out["variance"] = self.variance
         out["signature"] = self.signature
         return out
 
@@ -97,7 +103,8 @@ class Result:
                    classes=d.get("classes"), positive=d.get("positive"), dropped=int(d.get("dropped") or 0),
                    model=d.get("model"), decisions=d.get("decisions"), worst=d.get("worst"),
                    calibration=d.get("calibration"), per_class=d.get("per_class"), confusion=d.get("confusion"),
-                   signature=d.get("signature"), base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"),
+                   signature=d.get("signature"), quantiles=d.get("quantiles"), variance=d.get("variance"),
+                   base=d.get("base"), diff=d.get("diff"), p_value=d.get("p_value"),
                    p_holm=d.get("p_holm"), agreement=d.get("agreement"))
 
 

@@ -20,7 +20,19 @@ def selected_losses(target: Target, requested: tuple[str, ...],
         canonical = registry.resolve_for_task(name, target.task)
         if canonical is not None and canonical not in chosen:
             chosen.append(canonical)
-    return chosen, not_applicable
+    return _with_levels(target, chosen), not_applicable
+
+
+def _with_levels(target: Target, chosen: list[str]) -> list[str]:
+    """A quantile set's ``pinball`` followed by each level's (``pinball_q10``, ``pinball_q90``)."""
+    if target.kind != "quantiles" or "pinball" not in chosen or target.inputs.levels is None:
+        return chosen
+    from .quantiles import level_name
+
+    at = chosen.index("pinball") + 1
+    levels = [f"pinball_{level_name(level)}" for level in target.inputs.levels]
+    rest = [name for name in chosen if name not in levels]
+    return rest[:at] + levels + rest[at:]
 
 
 def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
@@ -29,7 +41,9 @@ def _requested(target: Target, requested: tuple[str, ...]) -> tuple[list[str], d
     if not requested:
         chosen = []
         for spec in registry.for_task(task):
-            if spec.is_default(inputs, spec.params) and (inputs.kind in spec.kinds or inputs.kind != "class"):
+            # (hard classes and quantile sets: only the losses that take them, not the others as skipped)
+            if spec.is_default(inputs, spec.params) and (inputs.kind in spec.kinds
+                                                         or inputs.kind not in ("class", "quantiles")):
                 chosen.append(spec.name)
         return chosen, not_applicable
     chosen = []

@@ -98,7 +98,7 @@ def fingerprint(inputs: Inputs) -> int:
     labels = inputs.index.astype(np.float64) if inputs.index is not None else inputs.y
     position = 0
     with np.errstate(over="ignore"):
-        for array in (labels, inputs.pred, inputs.w):
+        for array in (labels, inputs.pred, inputs.w, inputs.var):  # (var: after the others, None leaves them)
             if array is None:
                 position += 1000
                 continue

@@ -286,7 +286,8 @@ def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
 def _pair_to_dict(p: PairState) -> dict[str, Any]:
     return {
         "pair": {"name": p.pair.name, "true": p.pair.true, "pred": p.pair.pred, "classes": p.pair.classes,
-                 "how": p.pair.how, "model": p.pair.model},
+                 "how": p.pair.how, "model": p.pair.model, "quantiles": p.pair.quantiles, "variance": p.pair.variance,
+                 "std": p.pair.std},
         "task": p.task, "kind": p.kind, "classes": p.classes, "positive": p.positive, "weight": p.weight,
         "losses": {name: {"params": ls.params, "partial": _partial_to_dict(ls.partial), "boot": _sums_to_dict(ls.boot),
                           "groups": _groups_to_dict(p.groups, name)}

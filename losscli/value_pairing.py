@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 from .names import PRED_WORDS, normalise
 from .pairing import CLASS_PRED, NAME_PRED, Pair, Pairing, written_prefix, written_suffix
+from .quantiles import quantile_set
 
 if TYPE_CHECKING:
     from .frame import Frame
@@ -129,11 +130,25 @@ CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "proba
                   "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
 
 
+def quantile_set_of(pair: Pair) -> Pair | None:
+    """A label's per-<suffix> prediction columns named as quantiles (``y_pred_q10``, ``y_pred_q90``),
+    as one pair of a quantile set (see :mod:`losscli.quantiles`); None when they are not one."""
+    found = quantile_set(pair.pred, pair.true[0], pair.prefix)
+    if found is None:
+        return None
+    columns, levels = found
+    said = ", ".join(f"{column} at {level:g}" for column, level in zip(columns, levels))
+    return replace(pair, pred=columns, classes=None, quantiles=levels,
+                   how=f"label '{pair.true[0]}' with the quantiles {said} (their names give the levels; the "
+                       "columns are one forecast's quantiles, not models or classes)")
+
+
 def split_models(frame: Frame, pair: Pair) -> list[Pair]:
     """A label with per-<suffix> prediction columns whose suffixes are not the label's values is
     several models, one result each: ``y_true`` with ``pred_lr, pred_rf``.
 
-    They stay one pair of classes when the label's values name the columns, when the rows sum to 1
+    They stay one pair of classes when the label's values name the columns; they are one quantile
+    set when their names are quantile levels (``y_pred_q10``…); one pair of classes when the rows sum to 1
     (class probabilities; integer labels are then positions), when the columns are logits
     (``logit_neg, logit_pos``), or when more than two classes meet columns named as class scores
     (``score_a``…; a label matching none is reported by inference).
@@ -144,6 +159,9 @@ def split_models(frame: Frame, pair: Pair) -> list[Pair]:
     names = label_names(frame, label)
     if names is not None and match_classes(names, pair.classes) is not None:
         return [pair]
+    quantile_set = quantile_set_of(pair)
+    if quantile_set is not None:
+        return [quantile_set]
     if _rows_sum_to_one(frame, pair.pred):
         return [pair]
     if pair.prefix in ("logit", "logits") or (names is not None and len(names) > 2 and pair.prefix in CLASS_PREFIXES):

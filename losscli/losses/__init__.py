@@ -2,3 +2,4 @@
 
 from . import binary, classes, regression  # noqa: F401, I001  (registration side effects)
 from . import calibration  # noqa: F401  (after the others: listed after them)
+from . import distributional  # noqa: F401  (quantile sets and Gaussian predictions: listed last)

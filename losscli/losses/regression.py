@@ -123,14 +123,26 @@ def smape(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return 2.0 * np.abs(y - v) / denominator
 
 
-@loss("pinball", tasks=REG, params={"alpha": 0.5},
+@loss("pinball", tasks=REG, params={"alpha": 0.5}, kinds=("values", "quantiles"), inputs="inputs",
       aliases=("mean_pinball_loss", "quantile", "quantile_loss"),
-      reference="sklearn.metrics.mean_pinball_loss")
-def pinball(y: np.ndarray, v: np.ndarray, *, alpha: float) -> np.ndarray:
+      reference="sklearn.metrics.mean_pinball_loss (a quantile set: its mean over the levels)")
+def pinball(y: np.ndarray, inputs: Inputs, *, alpha: float = 0.5) -> np.ndarray:
     r"""Pinball (quantile) loss at quantile α.
 
     .. math:: \ell_i = \alpha \max(y_i - \hat y_i, 0) + (1 - \alpha) \max(\hat y_i - y_i, 0)
+
+    For a quantile set (predictions ``quantiles``: columns ``q_j`` at levels τ_1 < … < τ_Q) it is
+    the mean over the levels, :math:`\ell_i = \frac1Q \sum_j \rho_{\tau_j}(y_i - q_{ij})`, and alpha is
+    not used; each level's own mean is reported beside it as ``pinball_q<percent>`` (``pinball_q10``
+    for τ = 0.1, ``pinball_q2p5`` for τ = 0.025).
     """
+    if inputs.kind == "quantiles" and inputs.levels is not None:
+        return pinball_terms(y[:, None], inputs.pred, np.asarray(inputs.levels))
+    return pinball_terms(y, inputs.pred, alpha)
+
+
+def pinball_terms(y: np.ndarray, v: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+    """ρ_α(y − v) elementwise (``alpha`` may be a row of levels, one per column of ``v``)."""
     r = y - v
     return r * (alpha - (r < 0))  # α r above the prediction, (α − 1) r below: the same numbers
 
