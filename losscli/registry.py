@@ -487,7 +487,9 @@ def _sum_bins(spec: LossSpec, w: np.ndarray | None, binned: Binned, codes: np.nd
     after another)."""
     stats = binned.stats if w is None else binned.stats * w[:, None]
     if not np.isfinite(stats).all() or not np.isfinite(binned.terms).all():
-        _check_finite(spec, binned.terms * np.isfinite(stats).all(axis=1), rows)  # (a NaN statistic: NaN term)
+        with np.errstate(invalid="ignore"):  # (inf · 0 is NaN: a row to name all the same)
+            named = binned.terms * np.isfinite(stats).all(axis=1)
+        _check_finite(spec, named, rows)  # (a NaN statistic: NaN term)
     groups = 1 if codes is None else m
     cell = binned.bins if codes is None else codes * binned.count + binned.bins
     size = groups * binned.count

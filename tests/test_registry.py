@@ -11,8 +11,17 @@ from hypothesis.extra import numpy as hnp
 from losscli import losses  # noqa: F401
 from losscli.errors import UsageError
 from losscli.options import typed_params
-from losscli.registry import (Inputs, accumulate, for_task, lookup, loss, resolve, resolve_for_task, terms,
-                              weighted_median)
+from losscli.registry import (
+    Inputs,
+    accumulate,
+    for_task,
+    lookup,
+    loss,
+    resolve,
+    resolve_for_task,
+    terms,
+    weighted_median,
+)
 from losscli.sums import Partial
 
 rng = np.random.default_rng(2)
