@@ -265,35 +265,36 @@ def _finite(values: np.ndarray | None, what: str, shape: tuple[int, ...] | None 
         raise ValueError(f"{what}: not finite numbers")
 
 
-def _keeps_maximum(loss: str, task: str) -> bool:
-    """Whether ``loss`` (registered here) keeps a maximum: the ``max`` reduction."""
+def _keeps_maximum(loss: str, task: str) -> bool | None:
+    """Whether ``loss`` keeps a maximum (the ``max`` reduction); None when it is not registered here
+    (``merge`` then asks for its plugin)."""
     from . import registry
 
     spec = registry.lookup(loss, task)
-    return spec is not None and spec.reduction == "max"
+    return None if spec is None else spec.reduction == "max"
 
 
-def _check_maximum(value: float | None, keeps: bool, skipped: bool, what: str) -> None:
+def _check_maximum(value: float | None, keeps: bool | None, skipped: bool, what: str) -> None:
     """A maximum where the loss keeps one (it may lack one once skipped), none where it does not;
     a number or −inf (no row of weight > 0), never NaN or +inf."""
     if value is None:
         if keeps and not skipped:
             raise ValueError(f"{what}: no maximum, which this loss keeps")
         return
-    if not keeps:
+    if keeps is False:
         raise ValueError(f"{what}: a maximum, which this loss does not keep")
     if np.isnan(value) or np.isposinf(value):
         raise ValueError(f"{what}: maximum {value!r}")
 
 
-def _check_maxima(values: np.ndarray | None, keeps: bool, shape: tuple[int, ...], what: str) -> None:
+def _check_maxima(values: np.ndarray | None, keeps: bool | None, shape: tuple[int, ...], what: str) -> None:
     """Per-group (or per bootstrap group) maxima: there exactly when the loss keeps them, of
     ``shape``, numbers or −inf."""
     if values is None:
         if keeps:
             raise ValueError(f"{what}: missing")
         return
-    if not keeps:
+    if keeps is False:
         raise ValueError(f"{what}: this loss keeps none")
     if values.shape != shape or np.isnan(values).any() or np.isposinf(values).any():
         raise ValueError(f"{what}: shape {values.shape}, expected {shape} numbers or -inf")

@@ -298,3 +298,16 @@ def test_aliases_list_and_explain():
                               ("median_absolute_error", "medae", "Median absolute error")):
         assert text in run("explain", alias).stdout
         assert not lookup(name, "regression").default
+
+
+def test_a_plugin_may_reduce_by_max_per_class_and_through_merge(write, tmp_path):
+    plugin = write("plug.py", "import numpy as np\nfrom losscli import loss\n\n"
+                              "@loss('worst_gap', tasks=['binary'], reduction='max', default=False)\n"
+                              "def worst_gap(y, p):\n    \"\"\"Largest |y - p|.\"\"\"\n    return np.abs(y - p)\n")
+    path = write("b.csv", "y_true,y_pred\n1,0.9\n0,0.3\n1,0.4\n0,0.1\n")
+    args = ["--plugin", plugin, "-l", "worst_gap", "--per-class", "--format", "json"]
+    whole = run("eval", path, *args, "--state", tmp_path / "s.json").json["results"][0]
+    assert whole["losses"] == {"worst_gap": pytest.approx(0.6)}
+    assert [c["losses"]["worst_gap"] for c in whole["per_class"]] == [pytest.approx(0.3), pytest.approx(0.6)]
+    merged = run("merge", tmp_path / "s.json", "--plugin", plugin, "--format", "json").json["results"][0]
+    assert merged["losses"] == whole["losses"] and merged["per_class"] == whole["per_class"]
