@@ -237,6 +237,8 @@ def test_compare_gives_the_median_and_its_difference_without_an_interval(write):
     assert result["ci"]["median_absolute_error"] is None
     assert result["losses"]["max_error"] == max_error(y, other)
     assert result["losses"]["wape"] == pytest.approx(_wape(y, other), rel=1e-12)
+    for form in ("table", "markdown", "csv"):  # (no p-value for the median: shown as —)
+        assert run("compare", base, new, *ARGS[:-2], "--format", form).code == 0
 
 
 def test_edge_inputs_give_a_reason_not_a_crash(write):
