@@ -359,8 +359,9 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
             skipped[name] = str(ls.partial.skipped or "the weights of every row are 0; there is nothing to average")
             continue
         value = finished(spec, ls)
-        if value is None or not np.isfinite(value):
-            skipped[name] = spec.undefined or f"{name} is not a finite number here"
+        if value is None or not np.isfinite(value):  # (a ratio of sums over 0; a median whose rows were not kept)
+            skipped[name] = NOT_KEPT if spec.reduction == "median" and ls.kept is None else \
+                spec.undefined or f"{name} is not a finite number here"
             continue
         losses[name] = value
         if ls.kept is not None and options.ci is not None:
