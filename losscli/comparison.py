@@ -29,7 +29,7 @@ import numpy as np
 from . import registry
 from .bootstrap import GROUPS, holm, interval, p_value, resample_counts, row_groups
 from .errors import DataError, UsageError, closest
-from .evaluation import add_loss, frames, read_like, targets_of
+from .evaluation import add_loss, finished, frames, read_like, targets_of
 from .frame import Frame
 from .inference import Target
 from .joins import align, load
@@ -39,7 +39,7 @@ from .options import EvalOptions
 from .results import Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
-from .state import MASK64, LossState
+from .state import MASK64, Kept, LossState
 
 NOTED_MEGABYTES = 64  # files read whole for --labels or standard input are worth a warning from this size
 
@@ -345,16 +345,23 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
     classic = classic and base.inputs.n <= GROUPS  # (one step, of few rows)
     boot = base.inputs.n if classic else GROUPS
     found = [m for m in models if m.first is base]
-    losses = {name: LossState(with_class_weights(options.params_of(registry.spec_for(name, base.task)), base))
-              for name in chosen}
+    losses = {name: LossState(with_class_weights(options.params_of(registry.spec_for(name, base.task)), base),
+                              kept=_kept(name, base.task)) for name in chosen}
     if found:
         base_model = found[0]
     else:
         base_model = Model(base, base_frame, losses, boot, classic)
         models.append(base_model)
-    new_model = Model(new, new_frame, {name: LossState(ls.params) for name, ls in losses.items()}, boot, classic)
+    new_model = Model(new, new_frame, {name: LossState(ls.params, kept=_kept(name, base.task))
+                                       for name, ls in losses.items()}, boot, classic)
     models.append(new_model)
     return Comparison(base_model, new_model, names, chosen, not_applicable)
+
+
+def _kept(name: str, task: str) -> Kept | None:
+    """A median keeps its rows (compare reads both models in one run): its values are exact, its
+    difference has no bootstrap interval."""
+    return Kept() if registry.spec_for(name, task).reduction == "median" else None
 
 
 def _run(steps: Iterator[list[Frame]], plan: Callable[[list[Frame], bool], Plan], options: EvalOptions) -> Plan:
@@ -446,8 +453,15 @@ def _result(comparison: Comparison, options: EvalOptions) -> Result:
             same = len(reasons) == 2 and reasons[0][1] == reasons[1][1]
             skipped[name] = str(reasons[0][1]) if same else "; ".join(f"{which}: {s}" for which, s in reasons)
             continue
-        old = spec.value(old_ls.partial, old_ls.params) if old_ls.partial.weight > 0 else None
-        now = spec.value(new_ls.partial, new_ls.params) if new_ls.partial.weight > 0 else None
+        old = finished(spec, old_ls) if old_ls.partial.weight > 0 else None
+        now = finished(spec, new_ls) if new_ls.partial.weight > 0 else None
+        if old is not None and now is not None and not (np.isfinite(old) and np.isfinite(now)):
+            skipped[name] = spec.undefined or f"{name} is not a finite number here"
+            continue
+        if old is not None and now is not None and old_ls.kept is not None:  # a median: no bootstrap
+            before[name], after[name], diff[name] = old, now, now - old
+            intervals[name] = None
+            continue
         if old is None or now is None or old_ls.boot is None or new_ls.boot is None:
             skipped[name] = "the weights of every row are 0; there is nothing to average"
             continue

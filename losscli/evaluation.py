@@ -36,7 +36,7 @@ from .reading import Prefetched, StartedRead, gathered, tables
 from .results import GroupResults, Report, Result
 from .selection import selected_losses
 from .signature import fingerprint, signature
-from .state import MASK64, LossState, PairState, State, top_rows
+from .state import MASK64, NOT_KEPT, Kept, LossState, PairState, State, top_rows
 from .sums import Partial, Skip
 from .value_pairing import pair_by_values, split_models
 
@@ -195,13 +195,19 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
         chosen, not_applicable = selected_losses(target, options.losses, options.also)
         losses = {}
         for name in chosen:
-            params = options.params_of(registry.spec_for(name, target.task))
+            spec = registry.spec_for(name, target.task)
+            params = options.params_of(spec)
             if name == "pinball" and target.kind == "quantiles":  # the levels come from the columns
                 if "alpha" in options.params.get(name, {}):
                     notes.append(f"{target.pair.name}: --param pinball.alpha is not used: its pinball is the mean "
                                  "over the levels of its quantile columns")
                 params = {}
-            losses[name] = LossState(with_class_weights(params, target))
+            # a median keeps every row, in this run only: not when the state is for merging (--state, Dask)
+            kept = Kept() if spec.reduction == "median" and not options.for_merge else None
+            losses[name] = LossState(with_class_weights(params, target), kept=kept)
+            if kept is not None and options.ci is not None:
+                notes.append(f"{target.pair.name}: {name} has no --ci interval: the bootstrap resamples groups of "
+                             "rows by their sums, and a median is not a sum")
         boot = 0
         if options.ci is not None:
             boot = target.inputs.n if classic and target.inputs.n <= GROUPS else GROUPS
@@ -283,7 +289,7 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     main = next((name for name in pair.losses if pair.kind in registry.spec_for(name, pair.task).kinds), None)
     for name, ls in pair.losses.items():
         spec = registry.spec_for(name, pair.task)
-        terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups)
+        terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
         if groups is not None and terms is not None:
             pair.groups.add(name, registry.sum_terms(spec, target.inputs, terms, groups, pair.groups.size,
                                                      rows=target.rows, params=ls.params))
@@ -300,17 +306,21 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
 
 
 def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes: np.ndarray | None,
-              boot_groups: int) -> registry.Terms | None:
-    """Add one chunk's sums of one loss (overall, and per bootstrap group) to ``ls``; its per-row
-    terms, or None when the loss is skipped (for these rows, and so for all)."""
+             boot_groups: int, groups: np.ndarray | None = None) -> registry.Terms | None:
+    """Add one chunk's sums of one loss (overall, and per bootstrap group) to ``ls``, and a median's
+    rows (with their ``--group-by`` ``groups``) to ``ls.kept``; its per-row terms, or None when the
+    loss is skipped (for these rows, and so for all). A median without ``kept`` (a state for
+    merging) is skipped: its value needs every row."""
     inputs, n = target.inputs, target.inputs.n
     reason = registry.skip_reason(spec, inputs, ls.params)  # (every chunk: the reason counts all rows)
+    if reason is None and spec.reduction == "median" and ls.kept is None:
+        reason = Skip(NOT_KEPT)
     if reason is not None or ls.partial.skipped:  # skipped for some rows: skipped for all, no terms
         ls.partial = ls.partial + Partial(rows=n, skipped=reason)
         return None
     terms = registry.terms(spec, inputs, ls.params)
     try:
-        if boot_codes is not None:
+        if boot_codes is not None and spec.reduction != "median":
             sums = registry.sum_terms(spec, inputs, terms, boot_codes, boot_groups, rows=target.rows, params=ls.params)
             ls.boot = sums if ls.boot is None else ls.boot + sums
             whole = sums.total(n)
@@ -323,6 +333,8 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
         ls.partial = ls.partial + Partial(rows=n, skipped=Skip(f"overflows float64{row}: values too large for it"))
         return None
     ls.partial = ls.partial + whole
+    if ls.kept is not None and isinstance(terms, np.ndarray):
+        ls.kept.add(terms, inputs.w, groups)
     return terms
 
 
@@ -355,7 +367,14 @@ def _result(pair: PairState, options: EvalOptions) -> Result:
         if ls.partial.skipped is not None or ls.partial.weight <= 0:
             skipped[name] = str(ls.partial.skipped or "the weights of every row are 0; there is nothing to average")
             continue
-        losses[name] = spec.value(ls.partial, ls.params)
+        value = finished(spec, ls)
+        if value is None or not np.isfinite(value):  # (a ratio of sums over 0; a median whose rows were not kept)
+            skipped[name] = NOT_KEPT if spec.reduction == "median" and ls.kept is None else \
+                spec.undefined or f"{name} is not a finite number here"
+            continue
+        losses[name] = value
+        if ls.kept is not None and options.ci is not None:
+            intervals[name] = None  # (a median: no bootstrap; said on standard error)
         if counts is not None and ls.boot is not None and options.ci is not None:
             intervals[name] = interval(registry.group_values(spec, ls.boot.combine(counts), ls.params), options.ci)
     result = Result(
@@ -394,6 +413,14 @@ def distribution(pair: Pair) -> tuple[dict[str, Any] | None, dict[str, Any] | No
     return quantiles, variance
 
 
+def finished(spec: registry.LossSpec, ls: LossState) -> float | None:
+    """One loss's value over the rows of ``ls``: from its sums, or a median from the rows kept."""
+    if ls.kept is not None:
+        value = float(ls.kept.median()[0])
+        return float(spec.finish(value)) if spec.finish else value
+    return spec.value(ls.partial, ls.params)
+
+
 def _calibration(pair: PairState, losses: dict[str, float | None]) -> dict[str, Any] | None:
     """The reliability table of the pair's ``ece`` (else ``mce``) bins, when one was computed."""
     from .losses.calibration import reliability
@@ -424,8 +451,13 @@ def _group_results(pair: PairState, overall: Result) -> GroupResults:
         if sums is None:
             values[name] = [None] * len(order)
             continue
+        spec, ls = registry.spec_for(name, pair.task), pair.losses[name]
         with np.errstate(invalid="ignore", divide="ignore"):
-            found = registry.group_values(registry.spec_for(name, pair.task), sums, pair.losses[name].params)[order]
+            if ls.kept is not None:  # a median: from the rows kept, each with its group
+                medians: Any = ls.kept.median(table.size)
+                found = (np.asarray(spec.finish(medians)) if spec.finish else medians)[order]
+            else:
+                found = registry.group_values(spec, sums, ls.params)[order]
         listed = found.astype(object)
         listed[(sums.weight[order] <= 0) | ~np.isfinite(found)] = None
         values[name] = listed.tolist()

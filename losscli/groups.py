@@ -113,10 +113,13 @@ class GroupTable:
             first = next(iter(groups.values()))
             sums = GroupSums(np.zeros(len(index)), np.zeros(len(index)),
                              None if first.class_sums is None else np.zeros((len(index), len(first.class_sums))),
-                             None if first.class_weights is None else np.zeros((len(index), len(first.class_weights))))
+                             None if first.class_weights is None else np.zeros((len(index), len(first.class_weights))),
+                             None if first.maximum is None else np.full(len(index), -np.inf))
             for name, part in groups.items():
                 g = index[name]
                 sums.weighted_sum[g], sums.weight[g] = part.weighted_sum, part.weight
+                if sums.maximum is not None and part.maximum is not None:
+                    sums.maximum[g] = part.maximum
                 if sums.class_sums is not None and part.class_sums is not None:
                     sums.class_sums[g] = part.class_sums
                 if sums.class_weights is not None and part.class_weights is not None:
@@ -125,28 +128,30 @@ class GroupTable:
         return table
 
 
-def _grown(values: np.ndarray, size: int) -> np.ndarray:
-    """``values`` with zeros appended along the first axis up to ``size``."""
+def _grown(values: np.ndarray, size: int, fill: float = 0.0) -> np.ndarray:
+    """``values`` with ``fill`` (zeros) appended along the first axis up to ``size``."""
     if len(values) >= size:
         return values
-    return np.concatenate([values, np.zeros((size - len(values),) + values.shape[1:], dtype=values.dtype)])
+    return np.concatenate([values, np.full((size - len(values),) + values.shape[1:], fill, dtype=values.dtype)])
 
 
 def _grown_sums(sums: GroupSums, size: int) -> GroupSums:
+    """``sums`` for ``size`` groups: the new ones empty (sums 0, maxima −inf)."""
     if len(sums.weight) >= size:
         return sums
-    cs, cw = sums.class_sums, sums.class_weights
+    cs, cw, top = sums.class_sums, sums.class_weights, sums.maximum
     return GroupSums(_grown(sums.weighted_sum, size), _grown(sums.weight, size),
-                     None if cs is None else _grown(cs, size), None if cw is None else _grown(cw, size))
+                     None if cs is None else _grown(cs, size), None if cw is None else _grown(cw, size),
+                     None if top is None else _grown(top, size, -np.inf))
 
 
 def _placed(sums: GroupSums, codes: np.ndarray, size: int) -> GroupSums:
     """``sums`` (one entry per code) moved to positions ``codes`` of ``size`` groups."""
-    def put(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((size,) + values.shape[1:])
+    def put(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        out = np.full((size,) + values.shape[1:], fill)
         out[codes] = values
         return out
 
-    cs, cw = sums.class_sums, sums.class_weights
+    cs, cw, top = sums.class_sums, sums.class_weights, sums.maximum
     return GroupSums(put(sums.weighted_sum), put(sums.weight), None if cs is None else put(cs),
-                     None if cw is None else put(cw))
+                     None if cw is None else put(cw), None if top is None else put(top, -np.inf))

@@ -20,7 +20,7 @@ import numpy as np
 from . import registry
 from .registry import Inputs
 from .scores import row_argmax
-from .sums import GroupSums
+from .sums import GroupSums, maxima_from_json, maxima_to_json
 
 TASKS = ("binary", "sparse", "multiclass")
 
@@ -102,7 +102,8 @@ class ClassTable:
         return {"names": self.names, "confusion": self.confusion.tolist(),
                 "sums": {loss: {"weighted_sum": s.weighted_sum.tolist(), "weight": s.weight.tolist(),
                                 "class_sums": None if s.class_sums is None else s.class_sums.tolist(),
-                                "class_weights": None if s.class_weights is None else s.class_weights.tolist()}
+                                "class_weights": None if s.class_weights is None else s.class_weights.tolist(),
+                                **({} if s.maximum is None else {"maximum": maxima_to_json(s.maximum)})}
                          for loss, s in self.sums.items()}}
 
     @classmethod
@@ -122,5 +123,8 @@ class ClassTable:
             if total is None or weight is None or any(
                     a is not None and (len(a) != k or not np.isfinite(a).all()) for a in arrays):
                 raise ValueError(f"per-class sums of {loss}: expected {k} finite rows")
-            sums[str(loss)] = GroupSums(total, weight, class_sums, class_weights)
+            maximum = maxima_from_json(s.get("maximum"))  # (a loss with the max reduction)
+            if maximum is not None and (len(maximum) != k or np.isnan(maximum).any() or np.isposinf(maximum).any()):
+                raise ValueError(f"per-class maxima of {loss}: expected {k} numbers or null")
+            sums[str(loss)] = GroupSums(total, weight, class_sums, class_weights, maximum)
         return cls(names, confusion, sums)

@@ -26,7 +26,7 @@ from .sums import GroupSums, Partial, Skip
 Task = Literal["regression", "binary", "sparse", "multiclass", "multilabel"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "sparse", "multiclass", "multilabel")
 PredKind = Literal["values", "probability", "logits", "class", "quantiles"]
-Reduction = Literal["mean", "class_balanced", "binned"]
+Reduction = Literal["mean", "class_balanced", "binned", "max", "median"]
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -110,6 +110,7 @@ class LossSpec:
     seq: int = 0  # registration order: the order losses are listed in
     optional: frozenset[str] = frozenset()  # parameters that results list only when set (added later)
     row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None  # see loss()
+    undefined: str = ""  # why a finished value may be undefined (a ratio's sum of denominators is 0)
 
     @property
     def summary(self) -> str:
@@ -120,9 +121,13 @@ class LossSpec:
 
     def value(self, partial: Partial, params: Mapping[str, Any] | None = None) -> float | None:
         """The finished loss (with ``params``, else the defaults); None when it was skipped or no
-        row carries any weight."""
-        if partial.skipped is not None or partial.weight <= 0:
+        row carries any weight, or for a median (its value needs every row: :func:`weighted_median`)."""
+        if partial.skipped is not None or partial.weight <= 0 or self.reduction == "median":
             return None
+        if self.reduction == "max":
+            if partial.maximum is None:
+                return None
+            return float(self.finish(partial.maximum)) if self.finish else partial.maximum
         if self.finish_bins is not None and partial.class_weights is not None and partial.class_sums is not None:
             weights = partial.class_weights
             sums = partial.class_sums.reshape(len(weights), -1)
@@ -171,6 +176,7 @@ def loss(
     finish_bins: FinishBins | None = None,
     bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None,
     row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None,
+    undefined: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
@@ -185,6 +191,15 @@ def loss(
     function gives them their default (a parameter added to a loss leaves its reports as they were).
     ``row_weights(inputs, params)`` may give each row a factor of its weight (class weights): the
     loss is then the weighted mean Σ f w ℓ / Σ f w, whatever its reduction; None keeps the reduction.
+
+    Other reductions: ``"max"``, the largest term of a row of weight > 0 (weights do not scale it;
+    parts merge by ``max``); ``"median"``, the weighted median of the terms (scikit-learn's
+    ``_weighted_percentile(average=True)``; (n, K) terms: the mean over K of each column's
+    median). A median is not a sum: the evaluation keeps every row's terms (8 bytes a row per
+    column), so it is exact over one run, per group too, and skipped with its reason where only
+    sums travel (``--state``, ``merge``, ``--engine dask``); it has no ``--ci`` interval.
+    ``undefined``: the reason given when the finished value is not a number (a binned loss's
+    ratio whose denominator sums to 0).
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -194,6 +209,9 @@ def loss(
         kinds = {"values"} if tasks == {"regression"} else {"probability", "logits"}
     if (reduction == "binned") != (finish_bins is not None) or (finish_bins is None) != (bin_shape is None):
         raise UsageError(f"loss '{name}': reduction='binned', finish_bins and bin_shape go together")
+    if reduction not in ("mean", "class_balanced", "binned", "max", "median"):
+        raise UsageError(f"loss '{name}': unknown reduction {reduction!r}; "
+                         "reductions are mean, class_balanced, binned, max, median")
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         _check_signature(name, fn, params or {})
@@ -202,7 +220,7 @@ def loss(
             optional=frozenset(optional), kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ), finish_bins=finish_bins, bin_shape=bin_shape,
-            row_weights=row_weights,
+            row_weights=row_weights, undefined=undefined,
         )
         by_task = _SPECS.setdefault(name, {})
         clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}
@@ -345,17 +363,20 @@ def terms(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any]) -> Terms:
                             f"Binned with one bin and one row of statistics per row ({inputs.n})")
         return found
     out = np.asarray(found, dtype=np.float64)
-    if out.ndim == 2 and out.shape[0] == inputs.n:
+    if out.ndim == 2 and out.shape[0] == inputs.n and spec.reduction != "median":  # (a median keeps its columns)
         out = out.mean(axis=1)
-    if out.shape != (inputs.n,):
+    if out.shape[:1] != (inputs.n,) or out.ndim > 2:
         raise DataError(f"loss '{spec.name}' ({spec.origin}) returned shape {out.shape}; "
                         f"a loss must return one term per row, shape ({inputs.n},)")
     return out
 
 
 def row_terms(found: Terms) -> np.ndarray:
-    """Each row's term, as ``--worst`` and ``compare`` rank rows by it."""
-    return found.terms if isinstance(found, Binned) else found
+    """Each row's term, as ``--worst`` and ``compare`` rank rows by it (a median's (n, K) terms:
+    their mean over K)."""
+    if isinstance(found, Binned):
+        return found.terms
+    return found if found.ndim == 1 else found.mean(axis=1)
 
 
 class NonFiniteTerms(DataError):
@@ -403,7 +424,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
     w = inputs.w if factor is None else factor if inputs.w is None else inputs.w * factor
     if isinstance(found, Binned):
         return _sum_bins(spec, w, found, codes, m, rows)
-    t = found
+    t = row_terms(found)
     wt = t if w is None else w * t
 
     def per_group(values: np.ndarray | None) -> np.ndarray:
@@ -416,6 +437,8 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
         total, weight = per_group(wt), per_group(w)
     if not np.isfinite(total).all():
         _check_finite(spec, t, rows)
+    if spec.reduction == "max":
+        return GroupSums(total, weight, maximum=_group_max(t, w, codes, m))
     if spec.reduction != "class_balanced" or factor is not None:
         return GroupSums(total, weight)
     if inputs.y.ndim == 1:  # binary: class 1 is y, class 0 the rest
@@ -435,6 +458,56 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
     return GroupSums(total, weight, cs, cw)
 
 
+def _group_max(t: np.ndarray, w: np.ndarray | None, codes: np.ndarray | None, m: int) -> np.ndarray:
+    """The largest term per group among rows of weight > 0; −inf for a group without one."""
+    if w is not None:
+        t = np.where(w > 0, t, -np.inf)
+    if codes is None:
+        return np.array([t.max(initial=-np.inf)])
+    out = np.full(m, -np.inf)
+    np.maximum.at(out, codes, t)
+    return out
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray | None, codes: np.ndarray | None = None,
+                    m: int = 1) -> np.ndarray:
+    r"""The weighted median of ``values`` per group (``codes[i]`` in 0…m−1), as scikit-learn's
+    ``median_absolute_error`` takes it: ``_weighted_percentile(·, 50, average=True)``, the
+    averaged inverted CDF. Sorted by value within the group, with cumulative weights :math:`C_i`
+    and half the group's weight :math:`t = W/2`: the first value whose :math:`C_i \ge t`; when
+    :math:`C_i - t \le` machine epsilon (the half falls on it), the mean of it and the next value of
+    weight > 0. Without weights it is the ordinary median. ``values`` (n,) or (n, K): (m,) or the
+    mean over K of each column's, (m,). NaN for a group without weight. Vectorised: one sort per
+    column, no loop over rows or groups."""
+    values = values.reshape(len(values), -1)
+    n = len(values)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    g = np.zeros(n, dtype=np.intp) if codes is None else np.asarray(codes, dtype=np.intp)
+    if n == 0:
+        return np.full(m, np.nan)
+    ids, sorted_codes = np.arange(m), np.sort(g)
+    starts, ends = np.searchsorted(sorted_codes, ids, "left"), np.searchsorted(sorted_codes, ids, "right")
+    total = np.bincount(g, w, minlength=m)
+    out = np.zeros(m)
+    for k in range(values.shape[1]):  # (the columns of a multi-output target: a few)
+        order = np.lexsort((values[:, k], g))
+        v, sw, sg = values[order, k], w[order], g[order]
+        c = np.cumsum(sw)
+        before = np.where(starts > 0, c[np.maximum(starts - 1, 0)], 0.0)
+        c = c - before[sg]  # the cumulative weight within each row's group
+        half = np.where(ends > starts, c[np.maximum(ends - 1, 0)], 0.0) / 2
+        below = c < half[sg]  # (False … True within a group: its first ≥ half is at start + the count below)
+        at = np.minimum(starts + np.bincount(sg, below, minlength=m).astype(np.intp), np.maximum(ends - 1, 0))
+        at = np.minimum(at, n - 1)
+        reached = c[at]
+        nxt = starts + np.bincount(sg, c <= reached[sg], minlength=m).astype(np.intp)  # the next of weight > 0
+        nxt = np.where(nxt < ends, nxt, at)
+        nxt = np.minimum(nxt, n - 1)
+        on_point = reached - half <= EPS64
+        out += np.where(on_point, (v[at] + v[nxt]) / 2, v[at])
+    return np.where(total > 0, out / max(values.shape[1], 1), np.nan)
+
+
 def _sum_bins(spec: LossSpec, w: np.ndarray | None, binned: Binned, codes: np.ndarray | None, m: int,
               rows: np.ndarray | None) -> GroupSums:
     """A binned loss's sums with row weights ``w``: per group, Σw·terms and Σw, and per bin Σw
@@ -442,7 +515,9 @@ def _sum_bins(spec: LossSpec, w: np.ndarray | None, binned: Binned, codes: np.nd
     after another)."""
     stats = binned.stats if w is None else binned.stats * w[:, None]
     if not np.isfinite(stats).all() or not np.isfinite(binned.terms).all():
-        _check_finite(spec, binned.terms * np.isfinite(stats).all(axis=1), rows)  # (a NaN statistic: NaN term)
+        with np.errstate(invalid="ignore"):  # (inf · 0 is NaN: a row to name all the same)
+            named = binned.terms * np.isfinite(stats).all(axis=1)
+        _check_finite(spec, named, rows)  # (a NaN statistic: NaN term)
     groups = 1 if codes is None else m
     cell = binned.bins if codes is None else codes * binned.count + binned.bins
     size = groups * binned.count
@@ -469,7 +544,14 @@ def accumulate(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] | None 
 
 def group_values(spec: LossSpec, sums: GroupSums, params: Mapping[str, Any] | None = None) -> np.ndarray:
     """The finished loss of every row of ``sums`` (vectorised :meth:`LossSpec.value`, with
-    ``params``, else the defaults); NaN where a group has no weight."""
+    ``params``, else the defaults); NaN where a group has no weight, and for a median (its value
+    needs every row: :func:`weighted_median`)."""
+    if spec.reduction == "median":
+        return np.full(len(sums.weight), np.nan)
+    if spec.reduction == "max":
+        top = np.full(len(sums.weight), -np.inf) if sums.maximum is None else sums.maximum
+        found: Any = np.where(sums.weight > 0, top, np.nan)
+        return np.asarray(spec.finish(found)) if spec.finish else found
     with np.errstate(invalid="ignore", divide="ignore"):
         if spec.finish_bins is not None and sums.class_weights is not None and sums.class_sums is not None:
             weights = sums.class_weights

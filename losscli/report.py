@@ -109,9 +109,9 @@ def leaderboard_rows(board: Leaderboard,
             if not result.is_comparison or main is None:
                 row += ["baseline" if not result.is_comparison else "—", "", "", ""]
                 continue
-            holm = (result.p_holm or {}).get(main)
+            holm, p = (result.p_holm or {}).get(main), (result.p_value or {}).get(main)
             row += [f"{(result.diff or {})[main]:+.6g}", _interval(result.ci.get(main)),
-                    f"{(result.p_value or {})[main]:.3g}", "—" if holm is None else f"{holm:.3g}"]
+                    "—" if p is None else f"{p:.3g}", "—" if holm is None else f"{holm:.3g}"]
         order += f", against the baseline {quote(board.baseline)}"
     return f"{len(board.ranked)} models, {order}", headers, rows
 
@@ -124,7 +124,7 @@ def loss_rows(report: Report, result: Result) -> tuple[list[str], list[list[str]
         headers = ["loss", "base", "new", "Δ new − base", f"{_level(report)} interval of Δ", "p"]
         headers += ["p (Holm)"] if holm else []
         rows = [[name, fmt(base.get(name)), fmt(value), f"{diff[name]:+.6g}",
-                 _interval(result.ci.get(name)), f"{p_value[name]:.3g}"]
+                 _interval(result.ci.get(name)), f"{p_value[name]:.3g}" if name in p_value else "—"]
                 + ([f"{holm[name]:.3g}" if name in holm else "—"] if holm else [])
                 for name, value in result.losses.items()]
         return headers, rows

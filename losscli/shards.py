@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import ranges, registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
@@ -247,7 +249,8 @@ def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
                                  "that defines them with --plugin FILE")
             negative = [name for name, ls in pair.losses.items() if _cannot_be_negative(name, pair.task)
                         and (ls.partial.weighted_sum < 0 or (ls.partial.class_sums is not None
-                                                             and (ls.partial.class_sums < 0).any()))]
+                                                             and (ls.partial.class_sums < 0).any())
+                             or (ls.partial.maximum is not None and -np.inf < ls.partial.maximum < 0))]
             if negative:
                 raise DataError(f"{path}: a damaged state file (pair '{pair.pair.name}': negative sums of "
                                 f"{', '.join(negative)}, whose terms are never negative)")

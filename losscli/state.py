@@ -1,8 +1,10 @@
 """The mergeable state of an evaluation: what ``eval --state FILE`` saves and ``losscli merge`` adds up.
 
-Everything in it is a sum (or a top-N list, or a set of such per group), so chunks of a file,
-shards of a data set on other machines and Dask tasks merge by addition into exactly the state of
-one run over all the rows. The JSON form is small and versioned; floats keep full precision.
+Everything in it is a sum (or a top-N list, a maximum, or a set of such per group), so chunks of
+a file, shards of a data set on other machines and Dask tasks merge by addition (maxima by max)
+into exactly the state of one run over all the rows. The JSON form is small and versioned; floats
+keep full precision. The one exception is a median's rows (:class:`Kept`): one run keeps them in
+memory, and they never go into a state file.
 
 Identity: a state written by ``eval --state`` is named by an id derived from its content (the
 sources' file names and each pair's rows and order-free fingerprint), and a merged state lists the
@@ -25,7 +27,7 @@ from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
 from .per_class import ClassTable
-from .sums import GroupSums, Partial, Skip
+from .sums import GroupSums, Partial, Skip, maxima_from_json, maxima_to_json
 
 FORMAT = "losscli-state"
 VERSION = 3  # 3: typed parameters, skip reasons as {message, count}
@@ -33,14 +35,50 @@ READS = (1, 2, 3)  # the versions this losscli reads (1: before ids)
 MASK64 = (1 << 64) - 1
 
 
+NOT_KEPT = ("a median needs every row at once, and --state, merge and --engine dask keep only sums: "
+            "evaluate all the rows in one run (a quoted glob of shards is one run)")
+
+
+@dataclass
+class Kept:
+    """A median's rows in one run (reduction ``"median"``): each row's terms (n,) or (n, K), its
+    weight (with ``--weight``) and its ``--group-by`` group (codes of the pair's
+    :class:`~losscli.groups.GroupTable`, which only appends values). 8 bytes a row per term column,
+    plus 8 with weights and 8 with groups: memory grows with the rows, which is why medians are
+    opt-in and why states (files, Dask tasks) never carry them."""
+
+    values: list[np.ndarray] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
+    groups: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, terms: np.ndarray, w: np.ndarray | None, groups: np.ndarray | None) -> None:
+        self.values.append(terms)
+        if w is not None:
+            self.weights.append(w)
+        if groups is not None:
+            self.groups.append(groups)
+
+    def median(self, groups: int | None = None) -> np.ndarray:
+        """The weighted median over every row kept (one value), or per group (``groups`` of them)."""
+        from .registry import weighted_median
+
+        values = np.concatenate(self.values) if self.values else np.zeros(0)
+        weights = np.concatenate(self.weights) if self.weights else None
+        if groups is None:
+            return weighted_median(values, weights)
+        return weighted_median(values, weights, np.concatenate(self.groups) if self.groups else None, groups)
+
+
 @dataclass
 class LossState:
     """One loss of one pair: its partial sums and bootstrap group sums (its ``--group-by`` sums are
-    the pair's :class:`~losscli.groups.GroupTable`)."""
+    the pair's :class:`~losscli.groups.GroupTable`); a median's rows in one run (``kept``: None
+    where only sums are wanted, and so in every merged state)."""
 
     params: dict[str, Any]
     partial: Partial = field(default_factory=Partial)
     boot: GroupSums | None = None
+    kept: Kept | None = None
 
     def merge(self, other: LossState) -> LossState:
         boot = other.boot if self.boot is None else self.boot if other.boot is None else self.boot + other.boot
@@ -153,18 +191,22 @@ class State:
             classes = len(pair.classes) if pair.classes else None
             _counts(pair.groups.rows, f"pair '{name}': group rows")
             for loss, ls in pair.losses.items():
-                _check_partial(ls.partial, _per_class_shapes(loss, pair.task, ls.params, classes),
-                               f"pair '{name}', {loss}")
+                what = f"pair '{name}', {loss}"
+                _check_partial(ls.partial, _per_class_shapes(loss, pair.task, ls.params, classes), what)
+                keeps_max = _keeps_maximum(loss, pair.task)
+                _check_maximum(ls.partial.maximum, keeps_max, ls.partial.skipped is not None, what)
                 grouped = pair.groups.sums.get(loss)
                 if grouped is not None:
                     shape = (pair.groups.size,)
                     for values in (grouped.weighted_sum, grouped.weight, grouped.class_sums, grouped.class_weights):
-                        _finite(values, f"pair '{name}', {loss}: group sums", shape)
+                        _finite(values, f"{what}: group sums", shape)
+                    _check_maxima(grouped.maximum, keeps_max, shape, f"{what}: group maxima")
                     if (grouped.weight < 0).any():
                         raise ValueError(f"pair '{name}', {loss}: a group's weight is negative")
                 if ls.boot is not None:
                     for sums in (ls.boot.weighted_sum, ls.boot.weight):
-                        _finite(sums, f"pair '{name}', {loss}: bootstrap sums", (pair.boot_groups,))
+                        _finite(sums, f"{what}: bootstrap sums", (pair.boot_groups,))
+                    _check_maxima(ls.boot.maximum, keeps_max, (pair.boot_groups,), f"{what}: bootstrap maxima")
 
     # ---------------------------------------------------------------------------------------
     # JSON
@@ -223,6 +265,41 @@ def _finite(values: np.ndarray | None, what: str, shape: tuple[int, ...] | None 
         raise ValueError(f"{what}: not finite numbers")
 
 
+def _keeps_maximum(loss: str, task: str) -> bool | None:
+    """Whether ``loss`` keeps a maximum (the ``max`` reduction); None when it is not registered here
+    (``merge`` then asks for its plugin)."""
+    from . import registry
+
+    spec = registry.lookup(loss, task)
+    return None if spec is None else spec.reduction == "max"
+
+
+def _check_maximum(value: float | None, keeps: bool | None, skipped: bool, what: str) -> None:
+    """A maximum where the loss keeps one (it may lack one once skipped), none where it does not;
+    a number or −inf (no row of weight > 0), never NaN or +inf."""
+    if value is None:
+        if keeps and not skipped:
+            raise ValueError(f"{what}: no maximum, which this loss keeps")
+        return
+    if keeps is False:
+        raise ValueError(f"{what}: a maximum, which this loss does not keep")
+    if np.isnan(value) or np.isposinf(value):
+        raise ValueError(f"{what}: maximum {value!r}")
+
+
+def _check_maxima(values: np.ndarray | None, keeps: bool | None, shape: tuple[int, ...], what: str) -> None:
+    """Per-group (or per bootstrap group) maxima: there exactly when the loss keeps them, of
+    ``shape``, numbers or −inf."""
+    if values is None:
+        if keeps:
+            raise ValueError(f"{what}: missing")
+        return
+    if keeps is False:
+        raise ValueError(f"{what}: this loss keeps none")
+    if values.shape != shape or np.isnan(values).any() or np.isposinf(values).any():
+        raise ValueError(f"{what}: shape {values.shape}, expected {shape} numbers or -inf")
+
+
 def _per_class_shapes(loss: str, task: str, params: dict[str, Any],
                       classes: int | None) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     """The shapes of a loss's per-class (or per-bin) sums and weights: one per class, or a binned
@@ -254,9 +331,12 @@ def _array(values: np.ndarray | None) -> list[Any] | None:
 
 
 def _partial_to_dict(p: Partial) -> dict[str, Any]:
-    return {"weighted_sum": p.weighted_sum, "weight": p.weight, "rows": p.rows,
-            "class_sums": _array(p.class_sums), "class_weights": _array(p.class_weights),
-            "skipped": None if p.skipped is None else {"message": p.skipped.message, "count": p.skipped.count}}
+    out = {"weighted_sum": p.weighted_sum, "weight": p.weight, "rows": p.rows,
+           "class_sums": _array(p.class_sums), "class_weights": _array(p.class_weights),
+           "skipped": None if p.skipped is None else {"message": p.skipped.message, "count": p.skipped.count}}
+    if p.maximum is not None:  # (a loss with the max reduction: null for −inf, no row yet)
+        out["maximum"] = None if np.isneginf(p.maximum) else p.maximum
+    return out
 
 
 def _partial_from_dict(d: dict[str, Any]) -> Partial:
@@ -264,15 +344,19 @@ def _partial_from_dict(d: dict[str, Any]) -> Partial:
     skipped = d["skipped"]  # (versions 1 and 2: the reason's text)
     reason = Skip(skipped) if isinstance(skipped, str) else None if skipped is None else \
         Skip(str(skipped["message"]), None if skipped["count"] is None else int(skipped["count"]))
+    maximum = None if "maximum" not in d else -np.inf if d["maximum"] is None else float(d["maximum"])
     return Partial(float(d["weighted_sum"]), float(d["weight"]), int(d["rows"]), arr(d["class_sums"]),
-                   arr(d["class_weights"]), reason)
+                   arr(d["class_weights"]), reason, maximum)
 
 
 def _sums_to_dict(g: GroupSums | None) -> dict[str, Any] | None:
     if g is None:
         return None
-    return {"weighted_sum": _array(g.weighted_sum), "weight": _array(g.weight),
-            "class_sums": _array(g.class_sums), "class_weights": _array(g.class_weights)}
+    out = {"weighted_sum": _array(g.weighted_sum), "weight": _array(g.weight),
+           "class_sums": _array(g.class_sums), "class_weights": _array(g.class_weights)}
+    if g.maximum is not None:
+        out["maximum"] = maxima_to_json(g.maximum)
+    return out
 
 
 def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
@@ -280,7 +364,7 @@ def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
         return None
     arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
     return GroupSums(np.asarray(d["weighted_sum"], dtype=np.float64), np.asarray(d["weight"], dtype=np.float64),
-                     arr(d["class_sums"]), arr(d["class_weights"]))
+                     arr(d["class_sums"]), arr(d["class_weights"]), maxima_from_json(d.get("maximum")))
 
 
 def _pair_to_dict(p: PairState) -> dict[str, Any]:

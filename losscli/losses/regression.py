@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import Inputs, loss
+from ..registry import Binned, Inputs, loss
 from ..sums import Skip
 
 REG = ["regression"]
@@ -367,3 +367,61 @@ def poisson(y: np.ndarray, v: np.ndarray, *, eps: float) -> np.ndarray:
     to 1e-7. ``poisson_deviance`` is scikit-learn's deviance, a different number.
     """
     return v - y * np.log(v + eps)
+
+
+def _ratio(weights: np.ndarray, sums: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+    """WAPE from its one bin's sums (``sums`` (..., 1, 2): Σw·|y − ŷ| and Σw·|y|); NaN where Σw·|y| = 0."""
+    numerator, denominator = sums[..., 0, 0], sums[..., 0, 1]
+    return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
+
+
+@loss("wape", tasks=REG, default=False, reduction="binned", finish_bins=_ratio, bin_shape=lambda params: (1, 2),
+      undefined="Σ w·|y| = 0 (every label is 0, or has weight 0); wape divides by it",
+      aliases=("weighted_absolute_percentage_error", "wmape", "weighted_mean_absolute_percentage_error",
+               "WeightedMeanAbsolutePercentageError"),
+      reference="torchmetrics WeightedMeanAbsolutePercentageError (without its epsilon); Σ|y − ŷ| / Σ|y|")
+def wape(y: np.ndarray, v: np.ndarray) -> Binned:
+    r"""Weighted absolute percentage error, as a fraction: total absolute error over total |label|.
+
+    .. math:: \mathrm{WAPE} = \frac{\sum_i w_i |y_i - \hat y_i|}{\sum_i w_i |y_i|}
+
+    A ratio of two sums, not a mean of per-row terms (unlike ``mape``, a zero label is no
+    trouble); skipped when :math:`\sum w_i |y_i| = 0`. Several outputs: over all cells (both sums
+    run over every row and column). Its two sums merge by adding, like any loss's.
+    """
+    error, size = np.abs(y - v), np.abs(y)
+    if error.ndim == 2:
+        error, size = error.sum(axis=1), size.sum(axis=1)
+    return Binned(np.zeros(len(error), dtype=np.intp), np.column_stack([error, size]), 1, error)
+
+
+@loss("max_error", tasks=REG, default=False, reduction="max",
+      aliases=("maximum_error", "max_absolute_error", "maximum_absolute_error"),
+      reference="sklearn.metrics.max_error")
+def max_error(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Maximum absolute error: the worst row. :math:`\max_i |y_i - \hat y_i|` over rows of weight > 0.
+
+    Weights do not scale it (scikit-learn's ``max_error`` takes none); a row of weight 0 is left
+    out. Several outputs: the largest over all cells. Parts merge by taking the larger maximum.
+    """
+    error = np.abs(y - v)
+    return error.max(axis=1) if error.ndim == 2 else error
+
+
+@loss("median_absolute_error", tasks=REG, default=False, reduction="median",
+      aliases=("medae", "median_ae"), reference="sklearn.metrics.median_absolute_error")
+def median_absolute_error(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""Median absolute error: :math:`\operatorname{median}_i |y_i - \hat y_i|`, robust to outliers.
+
+    With weights, scikit-learn's weighted median (``_weighted_percentile(average=True)``): with
+    the errors sorted and :math:`C_j` their cumulative weight, the first error with
+    :math:`C_j \ge \tfrac12 \sum w`, or the mean of it and the next when the half falls exactly
+    on it (the ordinary median with unit weights). Several outputs: the mean of each output's
+    median (scikit-learn's ``uniform_average``).
+
+    A median is not a sum: the evaluation keeps every row's error (8 bytes a row per output, 16
+    with weights, 8 more with ``--group-by``), and it is exact over one run, in chunks and per
+    group; ``--state``/``merge`` and ``--engine dask`` skip it with the reason, and it has no
+    ``--ci`` interval.
+    """
+    return np.abs(y - v)
