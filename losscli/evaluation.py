@@ -42,7 +42,7 @@ from .value_pairing import pair_by_values, split_models
 
 CHUNK_ROWS = 32_768  # rows per evaluated chunk, at least, unless CHUNK_CELLS come first (see sized)
 CHUNK_CELLS = 1 << 20  # cells (rows × columns) per evaluated chunk that are enough in a wide file
-GROUP_CELLS = 1 << 21  # cells per chunk with --group-by, at least
+GROUP_CELLS = 1 << 20  # cells per chunk with --group-by, at least (2^21: 100k groups 8 % faster, 50 MB more)
 
 
 @dataclass
@@ -137,7 +137,7 @@ def sized(tables: Iterator[pa.Table], options: EvalOptions) -> Iterator[pa.Table
     conversions, sums): 20 regression targets came in blocks of 5,400 rows, and scoring their 183
     chunks took 5.6 s; in chunks of 32k rows, 3.5 s. With --group-by each chunk looks its group values
     up among those seen, a hash table of them made again: 68 times for 3M rows and 100k groups in
-    blocks, 4.5 s; 5 times, 0.4 s."""
+    blocks, 4.5 s; 9 times (chunks of 2^20 cells), about 0.4 s."""
     if options.group_by:
         return gathered(tables, cells=GROUP_CELLS)
     return gathered(tables, cells=CHUNK_CELLS, rows=CHUNK_ROWS)

@@ -5,7 +5,7 @@ Every group of a pair has the overall result's shape; only its ``group``, ``n`` 
 differ. So one group is rendered with marker values in those places, the markers are found in the
 rendered text, and each group's text is that template with its own values put in (``bytes % values``,
 in C). The output is byte for byte what rendering each group's :class:`~losscli.results.Result`
-writes (tests check it), and it comes in batches, so memory holds a batch, not the whole report.
+writes (tests check it), and it is made and written in batches, so memory holds a batch of it.
 
 On 3M rows with 100k users (``bench/bench.py --only groups``), building a result and a dict per
 group and indenting them took 1.9 s of the JSON's 5.0 s, and the CSV took 9 s; from the template,
@@ -37,9 +37,13 @@ def json_entries(groups: GroupResults, indent: int, options: int) -> Iterator[by
     template.update(n=marker("0"), group=marker("1"),
                     losses={name: marker(str(k + 2)) for k, name in enumerate(groups.losses)})
     text = orjson.dumps(template, option=options).replace(b"\n", b"\n" + b" " * indent)
-    slots = [_elements(orjson.dumps(groups.rows)), [b'"%b"' % name for name in _strings(orjson.dumps(groups.names))]]
-    slots += [_elements(orjson.dumps(values)) for values in groups.losses.values()]
-    yield from _filled(text, rb'"\\u0000' + token.encode() + rb'(\d+)"', slots, b",\n" + b" " * indent)
+
+    def slots(start: int, stop: int) -> list[list[bytes]]:
+        names = [b'"%b"' % name for name in _strings(orjson.dumps(groups.names[start:stop]))]
+        return [_elements(orjson.dumps(groups.rows[start:stop])), names,
+                *(_elements(orjson.dumps(values[start:stop])) for values in groups.losses.values())]
+
+    yield from _filled(text, rb'"\\u0000' + token.encode() + rb'(\d+)"', slots, len(groups), b",\n" + b" " * indent)
 
 
 def csv_rows(groups: GroupResults, rows: Callable[[Sequence[Sequence[object]]], str]) -> Iterator[bytes]:
@@ -56,11 +60,15 @@ def csv_rows(groups: GroupResults, rows: Callable[[Sequence[Sequence[object]]], 
                      for k, name in enumerate(groups.losses)]
                     + [[*text, f"{token}0", name, "", "", "", "", "", "", spreadsheet(reason), *model, ""]
                        for name, reason in first.skipped.items()])
-    # each name as CSV quotes it: a row of two cells, the second empty (names are one line each)
-    cells = rows([[spreadsheet(name), ""] for name in groups.names]).split("\n")
-    slots = [[b"%d" % n for n in groups.rows], [cell[:-1].encode() for cell in cells[:len(groups)]]]
-    slots += [[b"" if v is None else repr(v).encode() for v in values] for values in groups.losses.values()]
-    yield from _filled(template.encode(), token.encode() + rb"(\d+)", slots, b"")
+
+    def slots(start: int, stop: int) -> list[list[bytes]]:
+        # each name as CSV quotes it: a row of two cells, the second empty (names are one line each)
+        cells = rows([[spreadsheet(name), ""] for name in groups.names[start:stop]]).split("\n")[:-1]
+        return [[b"%d" % n for n in groups.rows[start:stop]], [cell[:-1].encode() for cell in cells],
+                *([b"" if v is None else repr(v).encode() for v in values[start:stop]]
+                  for values in groups.losses.values())]
+
+    yield from _filled(template.encode(), token.encode() + rb"(\d+)", slots, len(groups), b"")
 
 
 def _elements(array: bytes) -> list[bytes]:
@@ -75,14 +83,14 @@ def _strings(array: bytes) -> list[bytes]:
     return array[2:-2].split(b'","')
 
 
-def _filled(text: bytes, marker: bytes, slots: list[list[bytes]], separator: bytes) -> Iterator[bytes]:
-    """``text`` once per group, each ``marker`` (whose group numbers a slot) replaced by that slot's
-    value of the group; joined by ``separator``, :data:`BATCH` groups a piece."""
+def _filled(text: bytes, marker: bytes, slots: Callable[[int, int], list[list[bytes]]], count: int,
+            separator: bytes) -> Iterator[bytes]:
+    """``text`` once for each of ``count`` groups, each ``marker`` (whose group numbers a slot)
+    replaced by that slot's value of the group (``slots(start, stop)``: each slot's values of those
+    groups); joined by ``separator``, :data:`BATCH` groups a piece."""
     parts = re.split(marker, text)
     template = b"%b".join(part.replace(b"%", b"%%") for part in parts[0::2])
-    order = [slots[int(k)] for k in parts[1::2]]
-    groups = len(slots[0])
-    for start in range(0, groups, BATCH):
-        stop = min(start + BATCH, groups)
-        values = zip(*(column[start:stop] for column in order))
+    for start in range(0, count, BATCH):
+        found = slots(start, min(start + BATCH, count))
+        values = zip(*(found[int(k)] for k in parts[1::2]))
         yield (separator if start else b"") + separator.join(template % row for row in values)
