@@ -161,8 +161,11 @@ def _scope_values(report: Report, result: Result, loss: str, gate: Threshold) ->
         return groups.names, groups.losses.get(loss, [None] * len(groups))
     if column == "class":
         if result.per_class is None:
-            raise UsageError(f"{gate.source} {gate.shown}: pair '{result.pair}' has no per-class results "
-                             f"(its task is {result.task}: classes are binary, sparse or multiclass)")
+            why = f"its task is {result.task}; per-class results are of binary, sparse and multiclass pairs" \
+                if result.task not in ("binary", "sparse", "multiclass") else \
+                "hard class predictions have none" if result.predictions == "class" else \
+                "it was evaluated without --per-class (a state must be saved with it)"
+            raise UsageError(f"{gate.source} {gate.shown}: pair '{result.pair}' has no per-class results ({why})")
         return [str(row["class"]) for row in result.per_class], [row["losses"].get(loss) for row in result.per_class]
     hint = f"--group-by {column}" + (f" (not {by})" if by else "")
     raise UsageError(f"{gate.source} {gate.shown}: judges the groups of {column}; add {hint}, "

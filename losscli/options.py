@@ -148,14 +148,22 @@ _ENTRY = re.compile(r"""\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|(?P<bare
 def _parse_mapping(loss_name: str, key: str, text: str) -> dict[str, Any]:
     """A flag's ``{cat: 2, dog: 1}`` (or ``{cat = 2}``, JSON, names quoted when they hold , : = or
     braces) -> ``{"cat": "2", "dog": "1"}``."""
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        names = [name for name, _ in pairs]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise UsageError(f"--param {loss_name}.{key}={text}: {', '.join(map(repr, twice))} given twice; "
+                             "give each class once")
+        return dict(pairs)
+
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, object_pairs_hook=unique)
     except ValueError:
         parsed = None
     if isinstance(parsed, dict):
         return parsed
     inner = text[1:-1].strip() if text.endswith("}") else None
-    entries: dict[str, Any] = {}
+    entries: list[tuple[str, Any]] = []
     position = 0
     while inner is not None and position < len(inner):
         found = _ENTRY.match(inner, position)
@@ -166,12 +174,12 @@ def _parse_mapping(loss_name: str, key: str, text: str) -> dict[str, Any]:
             else json.loads(f'"{found["dq"]}"')
         value = found["value"] if found["value"] is not None else found["vsq"] if found["vsq"] is not None \
             else json.loads(f'"{found["vdq"]}"')
-        entries[name.strip()] = value
+        entries.append((name.strip(), value))
         position = found.end()
     if inner is None:
         raise UsageError(f"--param {loss_name}.{key}={text}: expected a mapping such as {{cat: 2, dog: 1}} "
                          "(quote a name that holds , : = or braces)")
-    return entries
+    return unique(entries)
 
 
 def _mapping(values: Mapping[Any, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
-from .quantiles import declared_set, quantile_set, spread_columns
+from .quantiles import declared_set, declared_spread, quantile_set, spread_columns
 
 if TYPE_CHECKING:
     pass
@@ -159,8 +159,8 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     _suffix_groups(found)
     if roles:
         _rest_of_predictions_file(found, roles)
+    pairs += _quantiles_beside(found, pairs)  # (first: the only column left is not a label for them)
     pairs += _lone_label(found)
-    pairs += _quantiles_beside(found, pairs)
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
                    + found.others)
@@ -395,9 +395,9 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str],
                 continue
         elif quantiles is not None and len(pred) == 1:
             raise UsageError(f"--quantiles needs a --pred of two or more columns; --pred {pred_spec} has one")
-        spreads = spread_columns(pred) if len(true) == 1 and len(pred) == 2 else {}
-        if spreads:
-            (column, (mean, kind)), = spreads.items()
+        spread = declared_spread(pred) if len(true) == 1 else None
+        if spread is not None:
+            column, mean, kind = spread
             name = m.group(1) if (m := NAME_TRUE.match(normalise(true[0]))) else true[0]
             pair = Pair(name, true, [mean], how=f"--true {true_spec} --pred {pred_spec}")
             pairs.append(pair.with_spread(column, kind))

@@ -158,9 +158,21 @@ def _is_prediction(norm: str) -> bool:
     return norm in PRED_WORDS or bool(NAME_PRED.match(norm)) or bool(CLASS_PRED.match(norm))
 
 
+def declared_spread(pred: list[str]) -> tuple[str, str, str] | None:
+    """``--pred MEAN,SPREAD``: of two columns, the one named as a spread (``*_std``, ``*_var``, …)
+    and the other, its mean, whatever their names otherwise say: (spread, mean, "variance" | "std")."""
+    spreads = [(column, found.group(2)) for column in pred if (found := SPREAD.match(normalise(column)))]
+    if len(pred) != 2 or len(spreads) != 1:
+        return None
+    (column, word), = spreads
+    mean = pred[1] if pred[0] == column else pred[0]
+    return column, mean, "variance" if word in VARIANCE_WORDS else "std"
+
+
 def spread_columns(columns: Iterable[str]) -> dict[str, tuple[str, str]]:
     """The spread columns among ``columns``: ``{spread column: (mean column, "variance" | "std")}``
-    by the grammar above; refused when one spread has two candidate means or one mean two spreads."""
+    by the grammar above; refused when one spread has two candidate means, one mean two spreads,
+    or a spread of a prediction (``y_pred_std``) has no mean."""
     from .pairing import NAME_PRED
 
     columns = list(columns)
@@ -179,6 +191,11 @@ def spread_columns(columns: Iterable[str]) -> dict[str, tuple[str, str]]:
                              f"columns pair: --true COL --pred {means[0]},{column}")
         if means:
             found[column] = (means[0], "variance" if word in VARIANCE_WORDS else "std")
+        elif _is_prediction(base):  # y_pred_std with no y_pred: a spread without its mean, not a model
+            raise UsageError(f"'{column}' reads as the {'variance' if word in VARIANCE_WORDS else 'standard deviation'}"
+                             f" of the prediction '{base}', which no column holds; say which columns pair: "
+                             f"--true COL --pred MEAN,{column} (its mean beside it), or --pred {column} to score "
+                             "it as a prediction")
     by_mean: dict[str, list[str]] = {}
     for column, (mean, _) in found.items():
         by_mean.setdefault(mean, []).append(column)

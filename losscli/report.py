@@ -414,13 +414,14 @@ def print_rows(console: Any, headers: list[str], rows: list[list[Any]], names: t
 
     # data values (names of groups, columns, classes) are literal text on one line, never rich markup
     headers = [one_line(h) for h in headers]
+    shown = [Text(h) for h in headers]  # (a str header would be read as rich markup)
     rows = [[cell if isinstance(cell, Text) else Text(one_line(cell)) for cell in row] for row in rows]
     title_text = Text(one_line(title), style="italic") if title else None
     widths = [max([_longest_word(h)] + [len(str(row[i])) for row in rows]) for i, h in enumerate(headers)]
     needed = sum(min(w, NAME_WIDTH) if i in names else w for i, w in enumerate(widths)) + 3 * len(headers) + 1
     if needed <= console.width:
         table = Table(title=title_text, title_justify="left")
-        for i, header in enumerate(headers):
+        for i, header in enumerate(shown):
             if i in names:
                 table.add_column(header, overflow="fold")
             else:
@@ -436,7 +437,7 @@ def print_rows(console: Any, headers: list[str], rows: list[list[Any]], names: t
         block = Table.grid(padding=(0, 2))
         block.add_column(overflow="fold")
         block.add_column(no_wrap=True)
-        for header, cell in zip(headers[1:], row[1:]):
+        for header, cell in zip(shown[1:], row[1:]):
             block.add_row(header, cell)
         console.print(Padding(block, (0, 0, 0, 2), expand=False))
 

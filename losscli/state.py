@@ -33,6 +33,7 @@ FORMAT = "losscli-state"
 VERSION = 3  # 3: typed parameters, skip reasons as {message, count}
 READS = (1, 2, 3)  # the versions this losscli reads (1: before ids)
 MASK64 = (1 << 64) - 1
+SETTINGS_BEFORE = {"per_class": False}  # settings added since version 3 began, as a state without them was made
 
 
 NOT_KEPT = ("a median needs every row at once, and --state, merge and --engine dask keep only sums: "
@@ -156,7 +157,7 @@ class State:
 
     def merge(self, other: State, where: str = "") -> State:
         if self.settings != other.settings:
-            changed = [k for k in self.settings if self.settings.get(k) != other.settings.get(k)]
+            changed = [k for k in {**self.settings, **other.settings} if self.settings.get(k) != other.settings.get(k)]
             raise DataError(f"{where}states were made with different settings ({', '.join(changed)}); "
                             "run every shard with the same options")
         if set(self.pairs) != set(other.pairs):
@@ -235,7 +236,8 @@ class State:
             pairs = [_pair_from_dict(p) for p in data["pairs"]]
             ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
             state = cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
-                        dict(data["settings"]), list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
+                        {**SETTINGS_BEFORE, **data["settings"]}, list(data.get("notes", [])), ids, data.get("on"),
+                        data.get("joined"))
             state.check()
             return state
         except (KeyError, TypeError, ValueError, AttributeError) as error:

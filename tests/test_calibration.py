@@ -136,7 +136,9 @@ def test_bad_parameters_are_skipped_with_the_reason(write):
     report = run("eval", path, "-l", "ece", "--param", "ece.strategy=equal", "--format", "json").json
     assert "strategy must be 'uniform'" in report["results"][0]["skipped"]["ece"]
     report = run("eval", path, "-l", "ece", "--param", "ece.bins=0", "--format", "json").json
-    assert "bins must be from 1" in report["results"][0]["skipped"]["ece"]
+    assert "bins must be a whole number from 1" in report["results"][0]["skipped"]["ece"]
+    report = run("eval", path, "-l", "ece", "--param", "ece.bins=1.5", "--format", "json").json
+    assert report["results"][0]["skipped"]["ece"] == "bins must be a whole number from 1 to 1024, not 1.5"
 
 
 def _same_table(ours: dict, theirs: dict) -> None:

@@ -224,3 +224,9 @@ def test_shards_merge_and_dask_give_the_one_piece_values(write, tmp_path):
     pytest.importorskip("dask")
     sharded = run("eval", str(folder / "*.csv"), *args, "--engine", "dask").json["results"][0]["losses"]
     assert sharded == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("mapping", ['{cat: 1, dog: 2, cat: 0}', '{"cat": 1, "dog": 2, "cat": 0}'])
+def test_a_class_given_twice_is_refused(write, mapping):
+    found = run("eval", _binary_csv(write), "--param", f"weighted_crossentropy.class_weight={mapping}")
+    assert found.code == 2 and "'cat' given twice" in found.stderr

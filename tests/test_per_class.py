@@ -99,3 +99,29 @@ def test_table_markdown_and_where_it_does_not_apply(write):
     assert "per_class" not in regression and "confusion" not in regression
     hard = write("hard.csv", "y_true,y_pred\na,a\nb,a\nc,c\n")
     assert "per_class" not in run("eval", hard, "--per-class", "--format", "json").json["results"][0]
+
+
+def test_class_names_that_are_rich_markup_stay_text(write):
+    """Class names become the headers of the per-class table and the confusion matrix: as text,
+    never rich markup (a '[/]' class crashed the table)."""
+    path = write("m.csv", "y_true,y_pred\n[/],0.7\n[red]x[/red],0.2\n[/],0.9\n[red]x[/red],0.4\n")
+    found = run("eval", path, "--per-class", "--format", "table")
+    assert found.code == 0 and "[red]x[/red]" in found.stdout and "[/]" in found.stdout
+
+
+def test_a_state_saved_before_per_class_existed_merges_with_a_new_one(write, tmp_path):
+    """States of version 3 made before --per-class have no per_class setting: it is read as False."""
+    import json
+
+    path, _ = _sparse_file(write)
+    lines = Path(path).read_text().splitlines()
+    states = []
+    for i, part in enumerate((lines[1:300], lines[300:])):
+        shard = write(f"p{i}.csv", "\n".join([lines[0], *part]) + "\n")
+        states.append(tmp_path / f"s{i}.json")
+        run("eval", shard, "--state", states[-1])
+    old = json.loads(states[0].read_text())
+    del old["settings"]["per_class"]  # (as a state of the day before wrote it)
+    states[0].write_text(json.dumps(old))
+    merged = run("merge", *states, "--format", "json")
+    assert merged.code == 0 and merged.json["results"][0]["n"] == len(lines) - 1

@@ -251,8 +251,13 @@ def test_gaussian_refusals_and_explicit_columns(write):
     assert r["variance"]["column"] == "y_pred_std" and r["pred"] == ["y_pred"]
     alone = evaluated(write, {"y_true": Y, "y_pred": MU, "y_pred_std": SD}, "--true", "y_true", "--pred", "y_pred")
     assert "gaussian_nll" not in alone.losses() and "variance" not in alone.json["results"][0]
-    models = evaluated(write, {"y_true": Y, "y_pred_lr": MU, "y_pred_std": SD}).json["results"]  # (no mean: models)
-    assert [r["pair"] for r in models] == ["y/lr", "y/std"]
+    # a spread of a prediction with no mean is refused, not scored as a model or a prediction
+    lost = evaluated(write, {"y_true": Y, "y_pred_lr": MU, "y_pred_std": SD}, code=2)
+    assert "--pred MEAN,y_pred_std" in lost.stderr
+    assert evaluated(write, {"y_true": Y, "y_pred_std": SD}, code=2).stderr == lost.stderr
+    declared = evaluated(write, {"y_true": Y, "y_pred_lr": MU, "y_pred_std": SD}, "--true", "y_true", "--pred",
+                         "y_pred_lr,y_pred_std").json["results"][0]
+    assert declared["variance"] == {"mean": "y_pred_lr", "column": "y_pred_std", "given_as": "std"}
 
 
 def test_list_and_explain_show_the_new_losses():
@@ -262,3 +267,14 @@ def test_list_and_explain_show_the_new_losses():
     explained = run("explain", "GaussianNLLLoss")
     assert explained.code == 0 and "max" in explained.stdout
     assert run("explain", "winkler").code == 0
+
+
+def test_a_point_prediction_and_a_quantile_set_beside_other_columns(write):
+    """y_true, y_pred, y_pred_q10, y_pred_q90 and a feature (numeric or text): the pairs y and
+    y/quantiles; the feature is never taken for the quantiles' label."""
+    for feature in ([7, 8, 9], ["a", "b", "c"]):
+        found = evaluated(write, {"y_true": Y, "y_pred": MU, "y_pred_q10": [0.5, 1.5, 2.0],
+                                  "y_pred_q90": [2.0, 3.0, 4.0], "feature": feature})
+        assert [(r["pair"], r["true"]) for r in found.json["results"]] == [("y", ["y_true"]),
+                                                                           ("y/quantiles", ["y_true"])]
+        assert "not paired" in found.stderr and "feature" in found.stderr

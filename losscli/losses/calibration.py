@@ -69,8 +69,8 @@ def _binned(confidence: np.ndarray, outcome: np.ndarray, params: Mapping[str, An
 def _check(params: Mapping[str, Any]) -> str | None:
     if params["strategy"] not in ("uniform", "quantile"):
         return f"strategy must be 'uniform' (equal width) or 'quantile' (equal mass), not {params['strategy']!r}"
-    if int(params["bins"]) < 1 or int(params["bins"]) > FINE:
-        return f"bins must be from 1 to {FINE}"
+    if params["bins"] != int(params["bins"]) or not 1 <= params["bins"] <= FINE:
+        return f"bins must be a whole number from 1 to {FINE}, not {params['bins']:g}"
     return None
 
 
