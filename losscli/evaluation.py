@@ -62,7 +62,8 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
     if options.quantiles and not options.pred:
         raise UsageError("--quantiles gives the levels of the --pred columns; pass --true COL --pred COL,COL,... too")
     if options.true or options.pred:
-        pairs = explicit_pairs(frame.names, list(options.true), list(options.pred), list(options.quantiles) or None)
+        pairs = explicit_pairs(frame.names, list(options.true), list(options.pred), list(options.quantiles) or None,
+                               options.task)
     else:
         exclude = {c for c in (options.weight, frame.key, options.group_by) if c}
         pairing = pair_by_values(frame, find_pairs(frame.names, exclude=exclude, roles=frame.roles))

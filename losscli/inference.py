@@ -159,6 +159,11 @@ def _quantile_target(frame: Frame, pair: Pair, task: str | None, weight: str | N
     y = target.raw_labels = frame.numeric(true, keep)
     q = _matrix(frame, pair.pred, keep)
     levels = ", ".join(f"{level:g}" for level in pair.quantiles)
+    if not pair.how.startswith("--true") and _like_class_probabilities(y, q):  # (named so, not declared)
+        raise UsageError(f"pair '{pair.name}': the columns {', '.join(pair.pred)} are named as quantiles ({levels}), "
+                         f"but each row of them sums to 1 and '{true}' holds class ids 0…{q.shape[1] - 1}: class "
+                         f"probabilities? Say which: --true {true} --pred {','.join(pair.pred)} --task sparse, or "
+                         f"--quantiles {','.join(f'{level:g}' for level in pair.quantiles)}")
     target.evidence.append(f"label '{frame.column(true).shown}' is numeric, predictions are {q.shape[1]} quantiles "
                            f"at levels {levels}: regression with quantile predictions")
     crossed = (np.diff(q, axis=1) < 0).any(axis=1) if q.shape[1] > 1 else np.zeros(len(y), dtype=bool)
@@ -171,6 +176,15 @@ def _quantile_target(frame: Frame, pair: Pair, task: str | None, weight: str | N
     w = _weights(frame, weight, keep) if weight else None
     target.inputs = Inputs("regression", "quantiles", y, q, w, levels=tuple(pair.quantiles))
     return target
+
+
+def _like_class_probabilities(y: np.ndarray, q: np.ndarray) -> bool:
+    """Rows of values in [0, 1] that sum to 1 (±1e-3), and labels that are integers 0…Q−1: what
+    ``predict_proba`` columns and class ids look like, not quantiles."""
+    if not len(y) or not np.isfinite(q).all() or q.min() < 0 or q.max() > 1:
+        return False
+    whole = np.all(y == np.round(y)) and y.min() >= 0 and y.max() < q.shape[1]
+    return bool(whole and np.abs(q.sum(axis=1) - 1.0).max() <= 1e-3)
 
 
 def _with_variance(frame: Frame, pair: Pair, target: Target, inputs: Inputs, column: str,

@@ -373,10 +373,11 @@ def _expand(spec: str, columns: list[str], flag: str) -> list[str]:
 
 
 def explicit_pairs(columns: list[str], trues: list[str], preds: list[str],
-                   quantiles: list[float] | None = None) -> list[Pair]:
+                   quantiles: list[float] | None = None, task: str | None = None) -> list[Pair]:
     """Pairs from ``--true COL --pred COL[,COL...|GLOB]`` (the i-th --true with the i-th --pred): a
     --pred of a mean and its spread (``y_pred,y_pred_std``) is one Gaussian prediction; one of
-    columns named as quantiles, or given ``--quantiles`` levels, one quantile set."""
+    columns named as quantiles (unless ``--task`` names a classification), or given ``--quantiles``
+    levels, one quantile set."""
     if len(trues) != len(preds):
         raise UsageError(f"--true was given {len(trues)} time(s) and --pred {len(preds)}; give one --pred "
                          "for each --true (--pred takes COL, COL,COL... or a quoted glob)")
@@ -384,7 +385,7 @@ def explicit_pairs(columns: list[str], trues: list[str], preds: list[str],
     for true_spec, pred_spec in zip(trues, preds):
         true = _expand(true_spec, columns, "--true")
         pred = _expand(pred_spec, columns, "--pred")
-        if len(true) == 1 and len(pred) >= 2:
+        if len(true) == 1 and len(pred) >= 2 and (quantiles is not None or task in (None, "regression")):
             quantile_set = declared_set(pred, quantiles, f"--pred {pred_spec}")
             if quantile_set is not None:
                 name = m.group(1) if (m := NAME_TRUE.match(normalise(true[0]))) else true[0]

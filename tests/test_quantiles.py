@@ -278,3 +278,19 @@ def test_a_point_prediction_and_a_quantile_set_beside_other_columns(write):
         assert [(r["pair"], r["true"]) for r in found.json["results"]] == [("y", ["y_true"]),
                                                                            ("y/quantiles", ["y_true"])]
         assert "not paired" in found.stderr and "feature" in found.stderr
+
+
+def test_class_probabilities_named_like_quantiles_are_refused_with_the_flags_that_settle_it(write):
+    """Classes q1, q2 (quarters, say) with class ids 0/1 and rows summing to 1 are not quantiles at
+    0.01 and 0.02: refused (exit 2); --task sparse reads them as classes, as before the quantile
+    sets, and --quantiles as quantiles."""
+    columns = {"y_true": [0, 1, 1], "y_pred_q1": [0.8, 0.3, 0.1], "y_pred_q2": [0.2, 0.7, 0.9]}
+    refused = evaluated(write, columns, code=2)
+    assert "--task sparse" in refused.stderr and "--quantiles 0.01,0.02" in refused.stderr
+    classes = evaluated(write, columns, "--true", "y_true", "--pred", "y_pred_q1,y_pred_q2", "--task", "sparse")
+    result = classes.json["results"][0]
+    assert (result["task"], result["classes"]) == ("sparse", ["q1", "q2"])
+    assert result["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        -(np.log(0.8) + np.log(0.7) + np.log(0.9)) / 3, rel=1e-12)
+    declared = evaluated(write, columns, "--true", "y_true", "--pred", "y_pred_q1,y_pred_q2", "--quantiles", "0.01,0.02")
+    assert declared.json["results"][0]["predictions"] == "quantiles"
