@@ -136,6 +136,11 @@ class PerRowWriter:
         except OSError as error:  # a full disk: the temporary file is removed when the run ends
             raise UsageError(f"--per-row {self.path}: cannot write it ({error})") from None
 
+    @property
+    def has_terms(self) -> bool:
+        """The file has a column of loss terms (not only row numbers and ids)."""
+        return self._schema is not None and any(name not in ("file", "row", "id") for name in self._schema.names)
+
     def close(self, ok: bool) -> None:
         """Replace FILE with what was written (``ok``), or remove it."""
         if self._writer is not None:

@@ -179,7 +179,12 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
             writer.close(ok)
     if state is None:  # (a reader yields at least one chunk, empty when the file has no rows)
         raise DataError(f"{predictions}: nothing to evaluate")
-    return Evaluation(finish(state, options), state, state.notes, explain)
+    notes = list(state.notes)
+    if writer is not None and not writer.has_terms:
+        notes.append(f"--per-row {options.per_row}: holds row numbers only: no loss evaluated has a term per row "
+                     "whose mean is the loss (rmse, the class-balanced weighted_crossentropy, ece, wape, max_error "
+                     "and median_absolute_error have none)")
+    return Evaluation(finish(state, options), state, notes, explain)
 
 
 def columns_used(state: State, options: EvalOptions) -> list[str]:

@@ -234,3 +234,13 @@ def test_worst_and_per_row_show_the_files_ids(write, tmp_path):
     worst = run("eval", path, "--worst", "1", "--loss", "mse", "--per-row", tmp_path / "t.csv").json
     assert worst["results"][0]["worst"][0]["id"] == "9"
     assert (tmp_path / "t.csv").read_text().splitlines()[0] == '"row","id","mse"'
+
+
+def test_a_per_row_file_without_loss_columns_says_so(write, tmp_path):
+    path = write("r.csv", "y_true,y_pred\n1.5,1.0\n2.5,3.5\n")
+    out = tmp_path / "rows.csv"
+    found = run("eval", path, "-l", "rmse", "-l", "max_error", "--per-row", out, "--format", "json")
+    assert found.code == 0 and out.read_text().splitlines() == ['"row"', "1", "2"]
+    assert "holds row numbers only" in found.stderr
+    quiet = run("eval", path, "-l", "mse", "--per-row", out, "--format", "json")
+    assert "holds row numbers only" not in quiet.stderr
