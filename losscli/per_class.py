@@ -20,7 +20,7 @@ import numpy as np
 from . import registry
 from .registry import Inputs
 from .scores import row_argmax
-from .sums import GroupSums, maxima_from_json, maxima_to_json
+from .sums import GroupSums
 
 TASKS = ("binary", "sparse", "multiclass")
 
@@ -100,11 +100,7 @@ class ClassTable:
 
     def to_dict(self) -> dict[str, Any]:
         return {"names": self.names, "confusion": self.confusion.tolist(),
-                "sums": {loss: {"weighted_sum": s.weighted_sum.tolist(), "weight": s.weight.tolist(),
-                                "class_sums": None if s.class_sums is None else s.class_sums.tolist(),
-                                "class_weights": None if s.class_weights is None else s.class_weights.tolist(),
-                                **({} if s.maximum is None else {"maximum": maxima_to_json(s.maximum)})}
-                         for loss, s in self.sums.items()}}
+                "sums": {loss: sums.to_json() for loss, sums in self.sums.items()}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClassTable:
@@ -116,15 +112,13 @@ class ClassTable:
         if confusion.shape != (k, k) or not np.isfinite(confusion).all() or (confusion < 0).any():
             raise ValueError(f"per-class confusion matrix: shape {confusion.shape}, expected ({k}, {k}) weights ≥ 0")
         sums = {}
-        for loss, s in d["sums"].items():
-            arrays = [None if s[key] is None else np.asarray(s[key], dtype=np.float64)
-                      for key in ("weighted_sum", "weight", "class_sums", "class_weights")]
-            total, weight, class_sums, class_weights = arrays
-            if total is None or weight is None or any(
-                    a is not None and (len(a) != k or not np.isfinite(a).all()) for a in arrays):
+        for loss, found in d["sums"].items():
+            read = GroupSums.from_json(found)
+            arrays = (read.weighted_sum, read.weight, read.class_sums, read.class_weights)
+            if any(a is not None and (len(a) != k or not np.isfinite(a).all()) for a in arrays):
                 raise ValueError(f"per-class sums of {loss}: expected {k} finite rows")
-            maximum = maxima_from_json(s.get("maximum"))  # (a loss with the max reduction)
-            if maximum is not None and (len(maximum) != k or np.isnan(maximum).any() or np.isposinf(maximum).any()):
+            top = read.maximum  # (a loss with the max reduction)
+            if top is not None and (len(top) != k or np.isnan(top).any() or np.isposinf(top).any()):
                 raise ValueError(f"per-class maxima of {loss}: expected {k} numbers or null")
-            sums[str(loss)] = GroupSums(total, weight, class_sums, class_weights, maximum)
+            sums[str(loss)] = read
         return cls(names, confusion, sums)

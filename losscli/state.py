@@ -27,7 +27,7 @@ from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
 from .per_class import ClassTable
-from .sums import GroupSums, Partial, Skip, maxima_from_json, maxima_to_json
+from .sums import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
 VERSION = 3  # 3: typed parameters, skip reasons as {message, count}
@@ -351,31 +351,14 @@ def _partial_from_dict(d: dict[str, Any]) -> Partial:
                    arr(d["class_weights"]), reason, maximum)
 
 
-def _sums_to_dict(g: GroupSums | None) -> dict[str, Any] | None:
-    if g is None:
-        return None
-    out = {"weighted_sum": _array(g.weighted_sum), "weight": _array(g.weight),
-           "class_sums": _array(g.class_sums), "class_weights": _array(g.class_weights)}
-    if g.maximum is not None:
-        out["maximum"] = maxima_to_json(g.maximum)
-    return out
-
-
-def _sums_from_dict(d: dict[str, Any] | None) -> GroupSums | None:
-    if d is None:
-        return None
-    arr = lambda v: None if v is None else np.asarray(v, dtype=np.float64)  # noqa: E731
-    return GroupSums(np.asarray(d["weighted_sum"], dtype=np.float64), np.asarray(d["weight"], dtype=np.float64),
-                     arr(d["class_sums"]), arr(d["class_weights"]), maxima_from_json(d.get("maximum")))
-
-
 def _pair_to_dict(p: PairState) -> dict[str, Any]:
     return {
         "pair": {"name": p.pair.name, "true": p.pair.true, "pred": p.pair.pred, "classes": p.pair.classes,
                  "how": p.pair.how, "model": p.pair.model, "quantiles": p.pair.quantiles, "variance": p.pair.variance,
                  "std": p.pair.std},
         "task": p.task, "kind": p.kind, "classes": p.classes, "positive": p.positive, "weight": p.weight,
-        "losses": {name: {"params": ls.params, "partial": _partial_to_dict(ls.partial), "boot": _sums_to_dict(ls.boot),
+        "losses": {name: {"params": ls.params, "partial": _partial_to_dict(ls.partial),
+                          "boot": None if ls.boot is None else ls.boot.to_json(),
                           "groups": _groups_to_dict(p.groups, name)}
                    for name, ls in p.losses.items()},
         "not_applicable": p.not_applicable, "rows": p.rows, "dropped": p.dropped, "worst": p.worst,
@@ -389,7 +372,8 @@ def _pair_to_dict(p: PairState) -> dict[str, Any]:
 
 def _pair_from_dict(d: dict[str, Any]) -> PairState:
     pair = Pair(**d["pair"])
-    losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]), _sums_from_dict(v["boot"]))
+    losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]),
+                              None if v["boot"] is None else GroupSums.from_json(v["boot"]))
               for name, v in d["losses"].items()}
     rows = {str(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
     groups = GroupTable.from_partials(rows, {name: {str(g): _partial_from_dict(x) for g, x in v["groups"].items()}

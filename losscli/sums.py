@@ -7,6 +7,7 @@ largest term of a loss with the ``max`` reduction (``maximum``) merges by taking
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,22 @@ class GroupSums:
     def total(self, rows: int) -> Partial:
         """The :class:`Partial` of all groups together."""
         return self.combine(np.ones((1, len(self.weight)))).partial(0, rows)
+
+    def to_json(self) -> dict[str, Any]:
+        """The sums as JSON values (state files): lists, −inf maxima as null."""
+        listed = lambda values: None if values is None else np.asarray(values).tolist()  # noqa: E731
+        out = {"weighted_sum": listed(self.weighted_sum), "weight": listed(self.weight),
+               "class_sums": listed(self.class_sums), "class_weights": listed(self.class_weights)}
+        if self.maximum is not None:
+            out["maximum"] = maxima_to_json(self.maximum)
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> GroupSums:
+        """Sums from :meth:`to_json` (their shapes are the reader's to check)."""
+        array = lambda values: None if values is None else np.asarray(values, dtype=np.float64)  # noqa: E731
+        return cls(np.asarray(d["weighted_sum"], dtype=np.float64), np.asarray(d["weight"], dtype=np.float64),
+                   array(d["class_sums"]), array(d["class_weights"]), maxima_from_json(d.get("maximum")))
 
     def partial(self, g: int, rows: int) -> Partial:
         cs, cw, top = self.class_sums, self.class_weights, self.maximum
