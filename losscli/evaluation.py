@@ -106,7 +106,8 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
            started: StartedRead | None = None) -> Generator[Frame, None, None]:
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those. A read
-    ``started`` early of the same file, with the delimiter and decimal mark sniffed, is taken up.
+    ``started`` early of the same file (or files, joined), with the delimiter and decimal mark
+    sniffed, is taken up.
     Arrow data handed over in Python (:class:`~losscli.arrow_input.ArrowSource`) is read as a file
     is, batch by batch; joined to labels, whole."""
     if isinstance(predictions, ArrowSource) and options.labels is None:
@@ -118,7 +119,7 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
             offset += table.num_rows
         return
     if options.labels is not None or not isinstance(predictions, str):
-        yield load(predictions, options.labels, options.on, options.delimiter, options.decimal)
+        yield load(predictions, options.labels, options.on, options.delimiter, options.decimal, started)
         return
     if options.on is not None:
         raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
@@ -146,7 +147,8 @@ def sized(tables: Iterator[pa.Table], options: EvalOptions) -> Iterator[pa.Table
 
 def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -> Prefetched:
     """The file's chunks: the read begun early when it read this file as the options ask, else a new one."""
-    if started is not None and started.path == source and options.delimiter is None and options.decimal is None:
+    if started is not None and not started.whole and started.path == source and options.delimiter is None \
+            and options.decimal is None:
         return started.chunks
     return tables(source, options.delimiter, options.decimal)
 

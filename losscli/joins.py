@@ -18,18 +18,19 @@ from .errors import DataError, LossCliError, UsageError, closest, where
 from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
 from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
 from .opening import display_name
-from .reading import read_table
+from .reading import StartedRead, read_table
 
 
-def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str | None = None) -> Frame:
-    """A path (or ``-``), a pandas DataFrame, Arrow data handed over in Python (read whole) or a
-    Frame, as a :class:`Frame`."""
+def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str | None = None,
+             started: StartedRead | None = None) -> Frame:
+    """A path (or ``-``; its whole read ``started`` early taken up), a pandas DataFrame, Arrow data
+    handed over in Python (read whole) or a Frame, as a :class:`Frame`."""
     if isinstance(source, Frame):
         return source
     if isinstance(source, ArrowSource):
         return frame_from_table(source.whole(), source.name)
     if isinstance(source, (str, Path)):
-        return frame_from_table(read_table(str(source), delimiter, decimal), display_name(str(source)))
+        return frame_from_table(read_table(str(source), delimiter, decimal, started), display_name(str(source)))
     try:
         table = pa.Table.from_pandas(source, preserve_index=None)  # an index other than 0…n−1 is a column
     except (TypeError, AttributeError, pa.ArrowException) as error:
@@ -40,15 +41,16 @@ def as_frame(source: Any, name: str, delimiter: str | None = None, decimal: str 
     return frame_from_table(table, f"<{name} DataFrame>")
 
 
-def load(predictions: Any, labels: Any = None, on: str | None = None,
-         delimiter: str | None = None, decimal: str | None = None) -> Frame:
-    """The predictions (a path, ``-`` or a DataFrame), joined to labels on ``on``/``id`` or by row."""
-    pred = as_frame(predictions, "predictions", delimiter, decimal)
+def load(predictions: Any, labels: Any = None, on: str | None = None, delimiter: str | None = None,
+         decimal: str | None = None, started: StartedRead | None = None) -> Frame:
+    """The predictions (a path, ``-`` or a DataFrame), joined to labels on ``on``/``id`` or by row
+    (both files' reads ``started`` early taken up)."""
+    pred = as_frame(predictions, "predictions", delimiter, decimal, started)
     if labels is None:
         if on is not None:
             raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
         return pred
-    return join(pred, as_frame(labels, "labels", delimiter, decimal), on)
+    return join(pred, as_frame(labels, "labels", delimiter, decimal, started.labels if started else None), on)
 
 
 def _key_column(frame: Frame, on: str) -> Column:

@@ -34,8 +34,12 @@ from .opening import _decompressed, _open_raw, _peek, display_name, text_kind
 BATCH_CELLS = 1 << 18
 
 
-def read_table(path: str, delimiter: str | None = None, decimal: str | None = None) -> pa.Table:
-    """Read one whole CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row."""
+def read_table(path: str, delimiter: str | None = None, decimal: str | None = None,
+               started: StartedRead | None = None) -> pa.Table:
+    """Read one whole CSV/TSV/parquet file (or ``-``) into a pyarrow Table with at least one row,
+    taking up the read ``started`` early when it read this file whole, as asked."""
+    if started is not None and started.whole and started.path == path and delimiter is None and decimal is None:
+        return pa.concat_tables(list(started.chunks))
     return pa.concat_tables(list(iter_tables(path, delimiter, chunk_cells=None, decimal=decimal)))
 
 
@@ -192,7 +196,26 @@ def tables(path: str, delimiter: str | None = None, decimal: str | None = None) 
 @dataclass
 class StartedRead:
     """A file whose read the console entry point began before the command line was parsed (see
-    :mod:`losscli.launch`); ``eval`` takes ``chunks`` up when it reads ``path`` as it was begun."""
+    :mod:`losscli.launch`): streamed in chunks for ``eval FILE``, or, for ``eval FILE --labels
+    LABELS``, read whole (``whole``) with the labels file read whole beside it (``labels``), both
+    at once. ``eval`` takes ``chunks`` up when it reads ``path`` as it was begun."""
 
     path: str
     chunks: Prefetched
+    labels: StartedRead | None = None
+    whole: bool = False
+
+    @classmethod
+    def streamed(cls, path: str) -> StartedRead:
+        return cls(path, tables(path))
+
+    @classmethod
+    def joined(cls, path: str, labels: str) -> StartedRead:
+        def whole(name: str) -> Prefetched:
+            return Prefetched(iter_tables(name, chunk_cells=None))
+        return cls(path, whole(path), cls(labels, whole(labels), whole=True), whole=True)
+
+    def close(self) -> None:
+        self.chunks.close()
+        if self.labels is not None:
+            self.labels.close()

@@ -495,15 +495,19 @@ def test_an_eval_of_text_labels_never_imports_pandas(write):
     assert out.stdout.strip() == "False", out.stderr
 def test_the_console_entry_point_reads_the_file_early_only_when_sure(write):
     """``eval FILE`` streams FILE before typer loads, unless an option changes what eval reads."""
-    from losscli.launch import file_read_early
+    from losscli.launch import files_read_early
 
     path = str(write("p.csv", BINARY))
-    assert file_read_early(["eval", path]) == path
-    assert file_read_early(["eval", path, "--loss", "brier", "--max", "brier=0.3"]) == path
+    labels = str(write("l.csv", "y_true\n1\n"))
+    assert files_read_early(["eval", path]) == (path, None)
+    assert files_read_early(["eval", path, "--loss", "brier", "--max", "brier=0.3"]) == (path, None)
+    assert files_read_early(["eval", path, "--labels", labels, "--on", "id"]) == (path, labels)
+    assert files_read_early(["eval", path, f"--labels={labels}"]) == (path, labels)
     for args in (["eval"], ["compare", path], ["eval", "-"], ["eval", "--loss", "brier", path],
                  ["eval", path + ".missing"], ["eval", path, "--delimiter", ";"], ["eval", path, "--labels=l.csv"],
+                 ["eval", path, "--labels", labels, "--labels", labels], ["eval", path, "--labels", "-"],
                  ["eval", path, "--engine", "dask"], ["eval", path, "-h"], ["eval", str(Path(path).parent)]):
-        assert file_read_early(args) is None, args
+        assert files_read_early(args) is None, args
 
 
 def test_a_file_read_early_gives_the_same_report_and_the_same_errors(write):
@@ -534,6 +538,40 @@ def test_eval_takes_up_the_read_begun_early_and_reads_the_file_once(write, monke
         launch.main()
     assert ended.value.code == 0
     assert json.loads(capsys.readouterr().out) == expected
+
+
+def test_a_join_takes_up_both_files_read_early_and_reads_each_once(write, monkeypatch, capsys):
+    from losscli import launch, reading
+
+    preds = write("p.csv", "id,y_pred\n" + "".join(f"{i},{(i % 9 + 0.5) / 10}\n" for i in range(40)))
+    labels = write("l.csv", "id,y_true\n" + "".join(f"{i},{i % 2}\n" for i in reversed(range(40))))
+    expected = run("eval", preds, "--labels", labels, "--format", "json").json
+    read = []
+    every_table = reading.iter_tables
+
+    def counted(path, *args, **kwargs):
+        read.append(path)
+        return every_table(path, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "iter_tables", counted)
+    monkeypatch.setattr(sys, "argv", ["losscli", "eval", preds, "--labels", labels, "--format", "json"])
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 0
+    assert json.loads(capsys.readouterr().out) == expected
+    assert sorted(read) == sorted([preds, labels])
+
+
+def test_a_join_read_early_gives_the_same_errors(write):
+    preds = write("p.csv", "id,y_pred\n1,0.2\n2,0.7\n3,0.4\n")
+    for labels, code, words in ((write("dup.csv", "id,y_true\n1,0\n2,1\n2,1\n"), 3, "more than once"),
+                                (write("bad.csv", 'id,y_true\n1,0\n2,"1\n'), 3, "row"),
+                                (write("none.csv", "id,y_true\n"), 3, "no data rows")):
+        early = _losscli("eval", preds, "--labels", labels)
+        late = run("eval", preds, "--labels", labels)
+        assert early.returncode == late.code == code, (labels, early.stderr)
+        assert words in early.stderr and "Traceback" not in early.stderr
+        assert early.stderr.strip() == late.stderr.strip()
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
