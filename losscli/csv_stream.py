@@ -245,14 +245,15 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
     a quote that opens a value and never closes loses the rest of its block with no error; when the
     rows do not match the lines, the piece is parsed again as one block, which reports the quote.
     """
-    def read(column_types: dict[str, pa.DataType], one_block: bool = False) -> pa.Table:
+    def read(column_types: dict[str, pa.DataType], one_block: bool = False, every_column: bool = False) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(piece),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=not one_block,
                                            block_size=piece.size + 1 if one_block else block),
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 column_types=column_types, include_columns=wanted or [],
+                                                 column_types=column_types,
+                                                 include_columns=[] if every_column else wanted or [],
                                                  decimal_point=decimal, null_values=NULL_VALUES))
     if _has_hex(piece):  # pyarrow reads 0x10 as the integer 16; as a float it is not a number
         types = {c: pa.float64() if pa.types.is_integer(t) else t for c, t in types.items()}
@@ -264,6 +265,11 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             if not one_block and table.num_rows != _lines(piece):  # rows lost, or blank lines
                 one_block = True
                 continue
+            if one_block and table.num_rows < _lines(piece) and _odd_quotes(memoryview(piece)) \
+                    and _ends_in_a_value(read(column_types, one_block, every_column=True)):
+                raise DataError(f"{name}, row {first_row + table.num_rows}: a quote (\") opens a value there that "
+                                "is never closed, so the rest of the file would be one value; close the quote or "
+                                "remove it")
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
@@ -278,6 +284,16 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
 
 
 NEWLINE = b"\n"
+
+
+def _ends_in_a_value(table: pa.Table) -> bool:
+    """Whether a text cell of the last row holds a line break: with the piece's quotes odd, a quote
+    opened there and took in the lines after it."""
+    if not table.num_rows:
+        return False
+    last = table.slice(table.num_rows - 1)
+    return any("\n" in (last.column(k)[0].as_py() or "") for k in range(last.num_columns)
+               if pa.types.is_string(last.schema.field(k).type))
 
 
 def _has_hex(piece: pa.Buffer) -> bool:

@@ -336,6 +336,30 @@ def test_a_quote_that_never_closes_is_named_never_a_silent_loss_of_rows(tmp_path
     assert result.code == 0 and result.json["input"]["rows"] == 300
 
 
+@pytest.mark.parametrize("small", [False, True])
+@pytest.mark.parametrize("column", ["user", "note"])  # the group column, and a column no pair uses
+def test_a_quote_never_closed_in_the_last_column_is_refused_not_the_rest_of_the_file_read_as_one_value(
+        tmp_path, monkeypatch, small, column):
+    """A quote opening the last value of a row and never closed made the rest of the file that one
+    value: 3000 rows left out with exit 0."""
+    from losscli import csv_stream
+
+    from .conftest import run
+
+    if small:  # the quote in a later piece, which holds only the columns used
+        monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+        monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+        monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    header = "y_true,y_pred,note,user" if column == "user" else "y_true,y_pred,user,note"
+    rows = "".join(f"{i % 2},{0.2 + 0.6 * (i % 2)},u{i % 7}\n".replace("\n", ",x\n") for i in range(3000))
+    if column == "user":
+        rows = rows.replace(",u", ",x,u").replace(",x\n", "\n")
+    path = tmp_path / "q.csv"
+    path.write_text(f"{header}\n{rows}1,0.5,u1,\"open\n{rows}")
+    result = run("eval", path, "--group-by", "user")
+    assert result.code == 3 and "row 3001" in result.stderr and "never closed" in result.stderr, result.stderr
+
+
 @SETTINGS
 @given(lines=st.lists(st.text("0123456789,.", min_size=0, max_size=12), min_size=1, max_size=40),
        first=st.integers(1, 30), size=st.integers(1, 30), reads=st.integers(1, 30))
