@@ -25,7 +25,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
 from .frame import Frame, frame_from_table, to_numpy
-from .groups import chunk_groups
+from .groups import ChunkGroups, GroupCoder, coded_ahead
 from .inference import Target, infer
 from .joins import load
 from .losses.binary import with_class_weights
@@ -167,14 +167,15 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
             # the classic bootstrap (each row its own group) needs the whole input in one chunk
             ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
             classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
-            for frame in itertools.chain(ahead, chunks):
-                planned = state is not None
-                state = update(state, frame, options, writer, classic=classic, explain=explain,
-                               several_files=len(shards) > 1)
-                if not planned:
-                    used.keep(columns_used(state, options))
-                if progress is not None:
-                    progress(frame.n_rows)
+            with closing(_with_groups(itertools.chain(ahead, chunks), options.group_by)) as coded:
+                for frame, groups in coded:
+                    planned = state is not None
+                    state = update(state, frame, options, writer, classic=classic, explain=explain,
+                                   several_files=len(shards) > 1, groups=groups)
+                    if not planned:
+                        used.keep(columns_used(state, options))
+                    if progress is not None:
+                        progress(frame.n_rows)
         ok = True
     finally:
         if writer is not None:
@@ -187,6 +188,15 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
                      "whose mean is the loss (rmse, the class-balanced weighted_crossentropy, ece, wape, max_error "
                      "and median_absolute_error have none)")
     return Evaluation(finish(state, options), state, notes, explain)
+
+
+def _with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
+    """Each frame with its rows' ``--group-by`` groups (coded ahead), or None without groups."""
+    if not group_by:
+        yield from ((frame, None) for frame in frames)
+        return
+    with closing(coded_ahead(frames, group_by)) as coded:
+        yield from coded
 
 
 def columns_used(state: State, options: EvalOptions) -> list[str]:
@@ -238,8 +248,10 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
 
 
 def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *,
-           classic: bool = False, explain: list[str] | None = None, several_files: bool = False) -> State:
-    """Add one chunk to ``state`` (the first chunk creates it)."""
+           classic: bool = False, explain: list[str] | None = None, several_files: bool = False,
+           groups: ChunkGroups | None = None) -> State:
+    """Add one chunk to ``state`` (the first chunk creates it); with ``--group-by``, its rows'
+    ``groups`` when they were coded ahead."""
     if state is None:
         state, targets = _plan(frame, options, classic, explain if explain is not None else [])
     else:
@@ -254,7 +266,7 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     for target, pair in zip(targets, state.pairs.values()):
         prefix = "" if len(state.pairs) == 1 else f"{pair.pair.name}:"
         _add_chunk(pair, target, frame, options, per_row, prefix, frame.source if several_files else None,
-                   state.id_column)
+                   state.id_column, groups)
     if writer is not None:
         writer.id_column = state.id_column
         writer.write(frame, per_row)
@@ -276,7 +288,7 @@ def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | No
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
                per_row: dict[str, tuple[np.ndarray, np.ndarray]], prefix: str, file: str | None,
-               id_column: str | None = None) -> None:
+               id_column: str | None = None, chunk: ChunkGroups | None = None) -> None:
     """Add one chunk of one pair: its row counts and fingerprint, then every loss's sums (and the
     --worst rows and --per-row terms of those computed)."""
     inputs = target.inputs
@@ -287,7 +299,9 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     if pair.boot_groups:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups
         boot_codes = row_groups(target.rows, options.seed, frame.source) if pair.boot_groups == GROUPS \
             else np.arange(inputs.n)
-    groups = pair.groups.codes(*chunk_groups(frame, options.group_by, target.positions)) if options.group_by else None
+    if chunk is None and options.group_by:  # (not coded ahead: by a Dask worker)
+        chunk = GroupCoder(options.group_by).code(frame)
+    groups = None if chunk is None else pair.groups.codes(chunk.values, chunk.codes[target.positions], distinct=True)
     true_class = None
     if pair.by_class is not None:
         zero_one = registry.lookup("zero_one", pair.task)

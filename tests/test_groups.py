@@ -1,0 +1,89 @@
+"""``--group-by`` groups: each row's group, coded chunk by chunk (GroupCoder), against plain Python."""
+
+from __future__ import annotations
+
+import math
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli import csv_stream
+from losscli.frame import frame_from_table
+from losscli.groups import MISSING_GROUP, GroupCoder
+
+from .conftest import run
+
+TEXT = st.one_of(st.none(), st.sampled_from(["a", " a", "a ", "\ta", "b", "", "  ", MISSING_GROUP, "é", "東京"]),
+                 st.text(alphabet=" \tab,é東%\"", max_size=4))
+
+
+def expected_group(cell: object) -> str:
+    """The group of a cell: its text stripped; empty, blank, None and NaN are MISSING_GROUP."""
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return MISSING_GROUP
+    return str(cell).strip(" \t") or MISSING_GROUP
+
+
+def coded(cells: list, cuts: list[int], kind: pa.DataType) -> list[str]:
+    """Each cell's group name, coding the cells in chunks cut at ``cuts``."""
+    coder = GroupCoder("g")
+    names = []
+    bounds = [0, *sorted(c % (len(cells) + 1) for c in cuts), len(cells)]
+    for start, stop in zip(bounds, bounds[1:]):
+        table = pa.table({"g": pa.array(cells[start:stop], type=kind)})
+        chunk = coder.code(frame_from_table(table, "f.csv"))
+        values = chunk.values.to_pylist()
+        assert len(set(values)) == len(values)  # each group once
+        names += [values[c] for c in chunk.codes]
+    return names
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=40), st.lists(st.integers(0, 40), max_size=4))
+def test_each_text_cell_is_in_its_stripped_group_whatever_the_chunks(cells, cuts):
+    assert coded(cells, cuts, pa.string()) == [expected_group(c) for c in cells]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from([1.5, 2.0, -0.0, math.nan, 1e300])), min_size=1, max_size=30),
+       st.lists(st.integers(0, 30), max_size=3))
+def test_a_float_group_column_is_grouped_by_its_text_and_nan_is_missing(cells, cuts):
+    expected = [expected_group(c if c is None or math.isnan(c) else pa.scalar(c).cast(pa.string()).as_py())
+                for c in cells]
+    assert coded(cells, cuts, pa.float64()) == expected
+
+
+def test_integer_groups_and_a_chunk_with_no_rows():
+    assert coded([3, None, 3, 10], [2], pa.int64()) == ["3", MISSING_GROUP, "3", "10"]
+    assert coded([], [], pa.string()) == []
+
+
+def test_a_parse_error_in_a_later_chunk_is_reported_after_the_chunks_before(write, monkeypatch):
+    """The groups are coded ahead on another thread: an error reading a later chunk still names its
+    row, and comes out as a data error, not a crash."""
+    rows = "".join(f"{i % 2},{0.2 + 0.6 * (i % 2)},u{i % 7}\n" for i in range(3000))
+    path = write("g.csv", "y_true,y_pred,user\n" + rows + '1,0.5,"u1\n' + rows)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    out = run("eval", path, "--group-by", "user")
+    assert out.code == 3 and "row 3001" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_groups_coded_ahead_equal_groups_coded_one_chunk_at_a_time(write, monkeypatch):
+    """The local engine codes groups ahead on a thread; a Dask worker codes each chunk alone: the
+    same groups and sums."""
+    rows = "".join(f"{i % 2},{(i % 9 + 0.5) / 10},{[' a', 'a', 'b ', '', 'c'][i % 5]}{i % 13}\n" for i in range(4000))
+    path = write("g.csv", "y_true,y_pred,user\n" + rows)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    ahead = run("eval", path, "--group-by", "user", "--format", "json").json["results"]
+    monkeypatch.setattr("losscli.evaluation.coded_ahead", lambda frames, column: ((f, None) for f in frames))
+    alone = run("eval", path, "--group-by", "user", "--format", "json").json["results"]
+    assert [(r["group"], r["n"]) for r in ahead] == [(r["group"], r["n"]) for r in alone]
+    assert len(ahead) == 1 + 4 * 13  # the overall result, then a0…a12, "b 0"…"b 12", 0…12 (blank + number), c0…c12
+    for one, other in zip(ahead, alone):
+        assert one["losses"] == pytest.approx(other["losses"], rel=1e-12)
