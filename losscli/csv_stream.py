@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from . import opening
 from .errors import DataError
-from .frame import NUMBERS_AS_TEXT, _numbers_as_text
+from .frame import NUMBERS_AS_TEXT, _numbers_as_text, to_numpy
 from .opening import EXCEL_SEP_LINE, ByteStream, _header_end, sniff_decimal, sniff_delimiter
 
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
@@ -265,11 +265,13 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             if not one_block and table.num_rows != _lines(piece):  # rows lost, or blank lines
                 one_block = True
                 continue
-            if one_block and table.num_rows < _lines(piece) and _odd_quotes(memoryview(piece)) \
-                    and _ends_in_a_value(read(column_types, one_block, every_column=True)):
-                raise DataError(f"{name}, row {first_row + table.num_rows}: a quote (\") opens a value there that "
-                                "is never closed, so the rest of the file would be one value; close the quote or "
-                                "remove it")
+            if one_block and table.num_rows < _lines(piece):  # values with line breaks (or blank lines)
+                every = table if wanted is None else read(dict.fromkeys(names, pa.string()), True, every_column=True)
+                row = _unclosed_quote(every, piece, delimiter)
+                if row is not None:
+                    raise DataError(f"{name}, row {first_row + row + 1}: a quote (\") opens a value there that is not "
+                                    "closed where the value ends, so the lines after it were read into that value; "
+                                    "close the quote, or double a quote inside a quoted value (\"\")")
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
@@ -286,14 +288,27 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
 NEWLINE = b"\n"
 
 
-def _ends_in_a_value(table: pa.Table) -> bool:
-    """Whether a text cell of the last row holds a line break: with the piece's quotes odd, a quote
-    opened there and took in the lines after it."""
-    if not table.num_rows:
-        return False
-    last = table.slice(table.num_rows - 1)
-    return any("\n" in (last.column(k)[0].as_py() or "") for k in range(last.num_columns)
-               if pa.types.is_string(last.schema.field(k).type))
+def _unclosed_quote(table: pa.Table, piece: pa.Buffer, delimiter: str) -> int | None:
+    """The row (from 0) of the first value with a line break that the piece does not hold as a whole
+    quoted value (a quote, the value with its quotes doubled, a quote, then a delimiter or a line
+    end): a quote that opened it and was closed late, or never, took in the lines after it (pyarrow
+    reads on). None when every such value is whole. (Counting quotes cannot tell: a quote inside an
+    unquoted value, ``5" screen``, is a character like another.)"""
+    import pyarrow.compute as pc
+
+    found = []
+    for k, column in enumerate(table.columns):
+        if pa.types.is_string(column.type):
+            found += [(int(row), k) for row in np.flatnonzero(to_numpy(pc.match_substring(column, "\n")))]
+    text, at = bytes(piece), 0
+    ends = (delimiter.encode(), b"\r", b"\n", b"")
+    for row, k in sorted(found):
+        written = b'"' + str(table.column(k)[row].as_py()).encode().replace(b'"', b'""') + b'"'
+        at = text.find(written, at)
+        if at < 0 or text[at + len(written):at + len(written) + 1] not in ends:
+            return row
+        at += len(written)
+    return None
 
 
 def _has_hex(piece: pa.Buffer) -> bool:

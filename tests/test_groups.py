@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pyarrow as pa
@@ -31,7 +32,7 @@ def coded(cells: list, cuts: list[int], kind: pa.DataType) -> list[str]:
     coder = GroupCoder("g")
     names = []
     bounds = [0, *sorted(c % (len(cells) + 1) for c in cuts), len(cells)]
-    for start, stop in zip(bounds, bounds[1:]):
+    for start, stop in itertools.pairwise(bounds):
         table = pa.table({"g": pa.array(cells[start:stop], type=kind)})
         chunk = coder.code(frame_from_table(table, "f.csv"))
         values = chunk.values.to_pylist()
@@ -87,3 +88,14 @@ def test_groups_coded_ahead_equal_groups_coded_one_chunk_at_a_time(write, monkey
     assert len(ahead) == 1 + 4 * 13  # the overall result, then a0…a12, "b 0"…"b 12", 0…12 (blank + number), c0…c12
     for one, other in zip(ahead, alone):
         assert one["losses"] == pytest.approx(other["losses"], rel=1e-12)
+
+
+def test_a_shard_without_a_column_is_named_as_without_groups(write, tmp_path):
+    """The groups are coded ahead; a shard that lacks the pair's column still names that column."""
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.csv").write_text("y_true,y_pred,g\n1,0.8,a\n0,0.3,b\n")
+    (tmp_path / "s" / "b.csv").write_text("y_true,y_predx,g\n1,0.8,a\n0,0.3,b\n")
+    out = run("eval", str(tmp_path / "s" / "*.csv"), "--group-by", "g")
+    assert out.code == 3 and "no column 'y_pred', which the first file has" in out.stderr, out.stderr
+    out = run("eval", write("p.csv", "y_true,y_pred,g\n1,0.8,a\n"), "--group-by", "nope", "--weight", "nope2")
+    assert out.code == 2 and "nope2" in out.stderr

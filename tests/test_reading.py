@@ -357,7 +357,41 @@ def test_a_quote_never_closed_in_the_last_column_is_refused_not_the_rest_of_the_
     path = tmp_path / "q.csv"
     path.write_text(f"{header}\n{rows}1,0.5,u1,\"open\n{rows}")
     result = run("eval", path, "--group-by", "user")
-    assert result.code == 3 and "row 3001" in result.stderr and "never closed" in result.stderr, result.stderr
+    assert result.code == 3 and "row 3001" in result.stderr and "not closed" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("text", "row"), [
+    ('id,y_true,y_pred,note\n1,1,0.9,"open\n2,0,0.2,ok\n3,1,0.7,5" tv\n4,0,0.1,x\n', 1),  # closed late, mid-value
+    ('id,y_true,y_pred,note\n1,1,0.9,5" tv\n2,0,0.2,ok\n3,1,0.7,"open\n4,0,0.1,x\n5,1,0.6,y\n', 3),  # quotes even
+    ('id,y_true,y_pred,note\r\n1,1,0.9,ok\r\n2,0,0.2,"open\r\n3,1,0.7,x\r\n', 2),
+])
+def test_a_quote_closed_late_or_never_is_refused_whatever_the_count_of_quotes(tmp_path, text, row):
+    from .conftest import run
+
+    path = tmp_path / "q.csv"
+    path.write_bytes(text.encode())
+    result = run("eval", path, "--true", "y_true", "--pred", "y_pred")
+    assert result.code == 3 and f"row {row}:" in result.stderr and "not closed" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("labels", [False, True])
+def test_quoted_line_breaks_beside_a_quote_inside_a_value_are_read(tmp_path, labels):
+    """A quote inside an unquoted value (5" screen) makes the count of quotes odd; with a quoted line
+    break in the same piece, the file is still valid, and read."""
+    from .conftest import run
+
+    path = tmp_path / "p.csv"
+    text = (b'id,y_true,y_pred,note\n1,1,0.3,5" screen\n2,0,0.4,"line1\nline2"\n3,1,0.5,"a ""b""\r\nc"\n\n')
+    path.write_bytes(text.replace(b",0.3", b"").replace(b",0.4", b"").replace(b",y_pred", b"").replace(b",0.5", b"")
+                     if labels else text)
+    if labels:
+        preds = tmp_path / "pred.csv"
+        preds.write_text("id,y_pred\n1,0.3\n2,0.4\n3,0.5\n")
+        result = run("eval", preds, "--labels", path, "--on", "id", "--format", "json")
+    else:
+        result = run("eval", path, "--true", "y_true", "--pred", "y_pred", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["results"][0]["n"] == 3
 
 
 @SETTINGS
