@@ -24,7 +24,7 @@ from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .frame import Frame, frame_from_table, to_numpy
+from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead
 from .inference import Target, infer
 from .joins import load
@@ -302,6 +302,7 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     if chunk is None and options.group_by:  # (not coded ahead: by a Dask worker)
         chunk = GroupCoder(options.group_by).code(frame)
     groups = None if chunk is None else pair.groups.codes(chunk.values, chunk.codes[target.positions], distinct=True)
+    counts = None if groups is None else np.bincount(groups, minlength=pair.groups.size).astype(np.float64)
     true_class = None
     if pair.by_class is not None:
         zero_one = registry.lookup("zero_one", pair.task)
@@ -314,7 +315,7 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
         terms = add_loss(ls, spec, target, boot_codes, pair.boot_groups, groups)
         if groups is not None and terms is not None:
             pair.groups.add(name, registry.sum_terms(spec, target.inputs, terms, groups, pair.groups.size,
-                                                     rows=target.rows, params=ls.params))
+                                                     rows=target.rows, params=ls.params, counts=counts))
         if pair.by_class is not None and true_class is not None and terms is not None:
             pair.by_class.add(name, spec, inputs, terms, true_class, target.rows, ls.params)
         if terms is None:
@@ -466,7 +467,6 @@ def _group_results(pair: PairState, overall: Result) -> GroupResults:
     table = pair.groups
     order = to_numpy(pc.sort_indices(table.known))  # (UTF-8's byte order is the code points', as Python sorts)
     order = order[table.rows[order] > 0]
-    names = table.names
     values: dict[str, list[float | None]] = {}
     for name in overall.losses:
         sums = table.loss_sums(name)
@@ -480,7 +480,9 @@ def _group_results(pair: PairState, overall: Result) -> GroupResults:
                 found = (np.asarray(spec.finish(medians)) if spec.finish else medians)[order]
             else:
                 found = registry.group_values(spec, sums, ls.params)[order]
-        listed = found.astype(object)
-        listed[(sums.weight[order] <= 0) | ~np.isfinite(found)] = None
-        values[name] = listed.tolist()
-    return GroupResults(overall, [names[g] for g in order], table.rows[order].tolist(), values)
+        listed: list[float | None] = found.tolist()
+        for g in np.flatnonzero((sums.weight[order] <= 0) | ~np.isfinite(found)):  # (few: no value, null)
+            listed[g] = None
+        values[name] = listed
+    names = [str(name) for name in table.known.take(arrow_numbers(order)).to_pylist()]
+    return GroupResults(overall, names, table.rows[order].tolist(), values)

@@ -415,11 +415,13 @@ def accumulate_groups(spec: LossSpec, inputs: Inputs, params: Mapping[str, Any] 
 
 
 def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | None = None, m: int = 1,
-              rows: np.ndarray | None = None, params: Mapping[str, Any] | None = None) -> GroupSums:
+              rows: np.ndarray | None = None, params: Mapping[str, Any] | None = None,
+              counts: np.ndarray | None = None) -> GroupSums:
     """Per-row terms summed per group, weighted, the way ``spec`` reduces them; a term that is
     not finite is a :class:`NonFiniteTerms` naming its row (``rows``: each term's row number in the
     file), found through the sums: finite sums have finite terms. ``params``: those the terms were
-    computed with (for ``spec.row_weights``)."""
+    computed with (for ``spec.row_weights``); ``counts``: each group's rows as floats, when the
+    caller counted them already (shared by the losses of a chunk, so read, never written)."""
     factor = spec.row_weights(inputs, params) if spec.row_weights is not None and params is not None else None
     w = inputs.w if factor is None else factor if inputs.w is None else inputs.w * factor
     if isinstance(found, Binned):
@@ -431,6 +433,8 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
         """Σ per group; ``None`` stands for a vector of ones (no weights): the row counts."""
         if codes is None:
             return np.array([float(len(t)) if values is None else values.sum()])
+        if values is None and counts is not None:
+            return counts
         return np.bincount(codes, values, minlength=m).astype(np.float64)
 
     with np.errstate(over="ignore", invalid="ignore"):
