@@ -84,9 +84,9 @@ class GroupCoder:
 
 def coded_ahead(frames: Iterator[Frame], column: str) -> Prefetched:
     """Each frame with its rows' groups by ``column`` (a :class:`ChunkGroups`, or None when the frame
-    has no such column), gathered and coded
-    on a thread of its own while the frames before it are scored (Arrow's hash lookups release the
-    GIL). An error reading a frame is raised after the frames before it are handed on.
+    has no such column), gathered and coded on a thread of its own while the frames before it are
+    scored (Arrow's hash lookups release the GIL). An error reading a frame is raised after the
+    frames before it are handed on.
 
     A speed trick, kept because it pays: on the 3M rows with 100k users of ``make bench``, looking
     the groups up took 1.3 s of the main thread's 2.2 s (cProfile); coded here, the run took 2.19 s
