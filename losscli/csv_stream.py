@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from . import opening
 from .errors import DataError
-from .frame import NUMBERS_AS_TEXT, _numbers_as_text, to_numpy
+from .frame import NUMBERS_AS_TEXT, _numbers_as_text
 from .opening import EXCEL_SEP_LINE, ByteStream, _header_end, sniff_decimal, sniff_delimiter
 
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
@@ -245,7 +245,8 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
     a quote that opens a value and never closes loses the rest of its block with no error; when the
     rows do not match the lines, the piece is parsed again as one block, which reports the quote.
     """
-    def read(column_types: dict[str, pa.DataType], one_block: bool = False, every_column: bool = False) -> pa.Table:
+    def read(column_types: dict[str, pa.DataType], one_block: bool = False,
+             columns: list[str] | None = None) -> pa.Table:
         return pacsv.read_csv(
             pa.BufferReader(piece),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=not one_block,
@@ -253,7 +254,7 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             parse_options=parse,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                  column_types=column_types,
-                                                 include_columns=[] if every_column else wanted or [],
+                                                 include_columns=columns or wanted or [],
                                                  decimal_point=decimal, null_values=NULL_VALUES))
     if _has_hex(piece):  # pyarrow reads 0x10 as the integer 16; as a float it is not a number
         types = {c: pa.float64() if pa.types.is_integer(t) else t for c, t in types.items()}
@@ -266,12 +267,13 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
                 one_block = True
                 continue
             if one_block and table.num_rows < _lines(piece):  # values with line breaks (or blank lines)
-                every = table if wanted is None else read(dict.fromkeys(names, pa.string()), True, every_column=True)
-                row = _unclosed_quote(every, piece, delimiter)
-                if row is not None:
-                    raise DataError(f"{name}, row {first_row + row + 1}: a quote (\") opens a value there that is not "
-                                    "closed where the value ends, so the lines after it were read into that value; "
-                                    "close the quote, or double a quote inside a quoted value (\"\")")
+                last = names[-1]
+                values = table.column(last) if last in table.column_names else \
+                    read({last: pa.binary()}, True, [last]).column(0)  # (the piece's last column alone)
+                if _runs_to_the_end(values, piece):
+                    raise DataError(f"{name}, row {first_row + table.num_rows}: a quote (\") opens the last value "
+                                    "there and is never closed, so the rest of the file would be read into that "
+                                    "value; close the quote or remove it")
             fallen = [c for c in column_types if column_types[c] != types[c]]
             return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
         except pa.ArrowInvalid as error:
@@ -288,27 +290,19 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
 NEWLINE = b"\n"
 
 
-def _unclosed_quote(table: pa.Table, piece: pa.Buffer, delimiter: str) -> int | None:
-    """The row (from 0) of the first value with a line break that the piece does not hold as a whole
-    quoted value (a quote, the value with its quotes doubled, a quote, then a delimiter or a line
-    end): a quote that opened it and was closed late, or never, took in the lines after it (pyarrow
-    reads on). None when every such value is whole. (Counting quotes cannot tell: a quote inside an
-    unquoted value, ``5" screen``, is a character like another.)"""
-    import pyarrow.compute as pc
-
-    found = []
-    for k, column in enumerate(table.columns):
-        if pa.types.is_string(column.type):
-            found += [(int(row), k) for row in np.flatnonzero(to_numpy(pc.match_substring(column, "\n")))]
-    text, at = bytes(piece), 0
-    ends = (delimiter.encode(), b"\r", b"\n", b"")
-    for row, k in sorted(found):
-        written = b'"' + str(table.column(k)[row].as_py()).encode().replace(b'"', b'""') + b'"'
-        at = text.find(written, at)
-        if at < 0 or text[at + len(written):at + len(written) + 1] not in ends:
-            return row
-        at += len(written)
-    return None
+def _runs_to_the_end(last: pa.ChunkedArray, piece: pa.Buffer) -> bool:
+    """Whether the piece's last value (``last``: its last column) holds a line break but the text does
+    not end with a quote that closes it: a quote opened that value and was never closed, and pyarrow
+    read the lines after it into the value. (A quote that opens a value not the last of its row and
+    never closes leaves the row short of fields: pyarrow reports that itself.)"""
+    if not len(last) or not (pa.types.is_string(last.type) or pa.types.is_binary(last.type)):
+        return False
+    value = last[len(last) - 1].as_py()
+    value = value.encode() if isinstance(value, str) else value or b""
+    if b"\n" not in value and b"\r" not in value:
+        return False
+    tail = piece.slice(max(0, piece.size - 4096)).to_pybytes().rstrip() or piece.to_pybytes().rstrip()
+    return not tail.endswith(b'"')
 
 
 def _has_hex(piece: pa.Buffer) -> bool:

@@ -357,31 +357,31 @@ def test_a_quote_never_closed_in_the_last_column_is_refused_not_the_rest_of_the_
     path = tmp_path / "q.csv"
     path.write_text(f"{header}\n{rows}1,0.5,u1,\"open\n{rows}")
     result = run("eval", path, "--group-by", "user")
-    assert result.code == 3 and "row 3001" in result.stderr and "not closed" in result.stderr, result.stderr
+    assert result.code == 3 and "row 3001" in result.stderr and "never closed" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(("text", "row"), [
-    ('id,y_true,y_pred,note\n1,1,0.9,"open\n2,0,0.2,ok\n3,1,0.7,5" tv\n4,0,0.1,x\n', 1),  # closed late, mid-value
-    ('id,y_true,y_pred,note\n1,1,0.9,5" tv\n2,0,0.2,ok\n3,1,0.7,"open\n4,0,0.1,x\n5,1,0.6,y\n', 3),  # quotes even
-    ('id,y_true,y_pred,note\r\n1,1,0.9,ok\r\n2,0,0.2,"open\r\n3,1,0.7,x\r\n', 2),
+    (b'id,y_true,y_pred,note\n1,1,0.9,5" tv\n2,0,0.2,ok\n3,1,0.7,"open\n4,0,0.1,x\n5,1,0.6,y\n', 3),  # quotes even
+    (b'id,y_true,y_pred,note\r\n1,1,0.9,ok\r\n2,0,0.2,"open\r\n3,1,0.7,x\r\n', 2),
+    (b'id;y_true;y_pred;note\r\n1;0;0,1;caf\xe9\r\n2;1;0,9;"x\r\n3;1;0,8;z\r\n4;0;0,3;k\r\n', 2),  # not UTF-8
 ])
-def test_a_quote_closed_late_or_never_is_refused_whatever_the_count_of_quotes(tmp_path, text, row):
+def test_a_quote_never_closed_is_refused_whatever_the_count_of_quotes(tmp_path, text, row):
     from .conftest import run
 
     path = tmp_path / "q.csv"
-    path.write_bytes(text.encode())
+    path.write_bytes(text)
     result = run("eval", path, "--true", "y_true", "--pred", "y_pred")
-    assert result.code == 3 and f"row {row}:" in result.stderr and "not closed" in result.stderr, result.stderr
+    assert result.code == 3 and f"row {row}:" in result.stderr and "never closed" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("labels", [False, True])
 def test_quoted_line_breaks_beside_a_quote_inside_a_value_are_read(tmp_path, labels):
     """A quote inside an unquoted value (5" screen) makes the count of quotes odd; with a quoted line
-    break in the same piece, the file is still valid, and read."""
+    break in the same piece (one with a space after its closing quote), the file is still valid, and read."""
     from .conftest import run
 
     path = tmp_path / "p.csv"
-    text = (b'id,y_true,y_pred,note\n1,1,0.3,5" screen\n2,0,0.4,"line1\nline2"\n3,1,0.5,"a ""b""\r\nc"\n\n')
+    text = (b'id,y_true,y_pred,note\n1,1,0.3,5" screen\n2,0,0.4,"line1\nline2" \n3,1,0.5,"a ""b""\r\nc"\n\n')
     path.write_bytes(text.replace(b",0.3", b"").replace(b",0.4", b"").replace(b",y_pred", b"").replace(b",0.5", b"")
                      if labels else text)
     if labels:
@@ -485,3 +485,22 @@ def test_a_stray_quote_in_an_unused_column_is_read_as_before(tmp_path, monkeypat
     assert pieces.json["results"][0]["n"] == 40
     assert pieces.json["results"][0]["losses"]["brier"] == pytest.approx(whole.json["results"][0]["losses"]["brier"],
                                                                          rel=1e-12)  # (summed in other chunks)
+
+
+def test_a_latin1_text_column_no_pair_uses_is_read_beside_a_blank_line(tmp_path, monkeypatch):
+    """An unused column that pyarrow reads as bytes (cp1252 text from Excel) is never converted, even
+    in a piece whose rows and lines differ (a blank line)."""
+    from losscli import csv_stream
+
+    from .conftest import run
+
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    rows = [b"id;y_true;y_pred;note"] + [b"%d;%d;0,%d;caf\xe9" % (i, i % 2, i % 9 + 1) for i in range(3000)]
+    rows.insert(2500, b"")
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"\r\n".join(rows) + b"\r\n")
+    result = run("eval", path, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["input"]["rows"] == 3000
