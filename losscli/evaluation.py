@@ -167,7 +167,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
             # the classic bootstrap (each row its own group) needs the whole input in one chunk
             ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
             classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
-            with closing(_with_groups(itertools.chain(ahead, chunks), options.group_by)) as coded:
+            with closing(with_groups(itertools.chain(ahead, chunks), options.group_by)) as coded:
                 for frame, groups in coded:
                     planned = state is not None
                     state = update(state, frame, options, writer, classic=classic, explain=explain,
@@ -190,7 +190,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     return Evaluation(finish(state, options), state, notes, explain)
 
 
-def _with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
+def with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
     """Each frame with its rows' ``--group-by`` groups (coded ahead), or None without groups."""
     if not group_by:
         yield from ((frame, None) for frame in frames)
