@@ -93,13 +93,22 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
         decimal = sniff_decimal(sample, delimiter)
     parse = pacsv.ParseOptions(delimiter=delimiter)
     whole_lines = sample if len(sample) < opening.SNIFF_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
-    try:
-        head = pacsv.read_csv(pa.BufferReader(_arrow_owned(memoryview(whole_lines))), parse_options=parse,
-                              read_options=pacsv.ReadOptions(block_size=len(whole_lines) + 1),
+
+    def read_head(text: bytes) -> pa.Table:
+        return pacsv.read_csv(pa.BufferReader(_arrow_owned(memoryview(text))), parse_options=parse,
+                              read_options=pacsv.ReadOptions(block_size=len(text) + 1),
                               convert_options=pacsv.ConvertOptions(strings_can_be_null=True, decimal_point=decimal,
                                                                    null_values=NULL_VALUES))
+    try:
+        head = read_head(whole_lines)
     except pa.ArrowInvalid as error:
-        raise _parse_error(error, name, delimiter, whole_lines[_header_end(whole_lines):]) from None
+        outside = _lines_outside_quotes(whole_lines)  # the sample may end inside a quoted value with line breaks
+        try:
+            if len(outside) == len(whole_lines) or len(outside) <= _header_end(whole_lines):
+                raise error
+            head, whole_lines = read_head(outside), outside
+        except pa.ArrowInvalid:
+            raise _parse_error(error, name, delimiter, whole_lines[_header_end(whole_lines):]) from None
     _check_header(head, name)
     types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
              else f.type for f in head.schema}
@@ -122,6 +131,15 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
         rows += table.num_rows
     if rows == 0:
         yield pa.schema(list(types.items())).empty_table()
+
+
+def _lines_outside_quotes(text: bytes) -> bytes:
+    """``text`` up to its last line end with an even count of quotes before it: not inside a quoted
+    value (whose line breaks are part of it)."""
+    codes = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(codes == 10)
+    even = ends[np.cumsum(codes == QUOTE)[ends] % 2 == 0]
+    return text[: even[-1] + 1] if len(even) else text
 
 
 def _width_scale(columns: int) -> int:

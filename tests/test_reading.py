@@ -504,3 +504,27 @@ def test_a_latin1_text_column_no_pair_uses_is_read_beside_a_blank_line(tmp_path,
     result = run("eval", path, "--format", "json")
     assert result.code == 0, result.stderr
     assert result.json["input"]["rows"] == 3000
+
+
+def test_a_file_whose_first_64_kib_end_inside_a_quoted_line_break_is_read(tmp_path):
+    """The header and column types come from the first 64 KiB, cut at a line end: one inside a quoted
+    value (pandas' QUOTE_ALL of text with line breaks) made up a row, and a valid file was refused."""
+    pd = pytest.importorskip("pandas")
+    from losscli import opening
+
+    from .conftest import run
+
+    n = 6000
+    notes = ["ok", 'has "quotes"', "line1\nline2", "multi\r\nline \"q\"\r\nend", "a,b"]
+    frame = pd.DataFrame({"review": ["x" * 24] + [notes[i % 5] for i in range(1, n)],  # (24: see below)
+                          "y_true": [i % 2 for i in range(n)],
+                          "y_pred": [round(0.1 + 0.8 * ((i * 7) % 11) / 10, 3) for i in range(n)]})
+    path = tmp_path / "all.csv"
+    frame.to_csv(path, index=False, quoting=1)  # csv.QUOTE_ALL
+    sample = path.read_bytes()[:opening.SNIFF_BYTES]
+    assert sample[: sample.rfind(b"\n") + 1].count(b'"') % 2  # the sample's last line end is inside quotes
+    result = run("eval", path, "--true", "y_true", "--pred", "y_pred", "--loss", "brier", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["input"]["rows"] == n
+    expected = ((frame["y_true"] - frame["y_pred"]) ** 2).mean()
+    assert result.json["results"][0]["losses"]["brier"] == pytest.approx(expected, rel=1e-12)
