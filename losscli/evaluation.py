@@ -128,21 +128,22 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
         with closing(_chunks_of(source, options, started)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
-            for table in sized(chunks, options):
+            for table in sized(chunks, options, chunks.columns):
                 yield frame_from_table(table, display_name(source), offset)
                 offset += table.num_rows
 
 
-def sized(tables: Iterator[pa.Table], options: EvalOptions) -> Iterator[pa.Table]:
+def sized(tables: Iterator[pa.Table], options: EvalOptions, columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """A file's tables as evaluated chunks: of CHUNK_ROWS rows or CHUNK_CELLS cells at least, and
     with --group-by of GROUP_CELLS cells. Each chunk costs a fixed time per pair and loss (checks,
     conversions, sums): 20 regression targets came in blocks of 5,400 rows, and scoring their 183
     chunks took 5.6 s; in chunks of 32k rows, 3.5 s. With --group-by each chunk looks its group values
     up among those seen, a hash table of them made again: 68 times for 3M rows and 100k groups in
-    blocks, 4.5 s; 9 times (chunks of 2^20 cells), about 0.4 s."""
+    blocks, 4.5 s; 9 times (chunks of 2^20 cells), about 0.4 s. The chunks after the first hold the
+    ``columns`` chosen (see :func:`~losscli.reading.gathered`)."""
     if options.group_by:
-        return gathered(tables, cells=GROUP_CELLS)
-    return gathered(tables, cells=CHUNK_CELLS, rows=CHUNK_ROWS)
+        return gathered(tables, cells=GROUP_CELLS, columns=columns)
+    return gathered(tables, cells=CHUNK_CELLS, rows=CHUNK_ROWS, columns=columns)
 
 
 def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -> Prefetched:

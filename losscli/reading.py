@@ -15,7 +15,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from . import csv_stream, opening
-from .csv_stream import ColumnChoice, _check_header, _csv_chunks
+from .csv_stream import ColumnChoice, _check_header, _chosen, _csv_chunks
 from .errors import DataError
 from .formats import (
     ARROW_FILE,
@@ -26,6 +26,7 @@ from .formats import (
     _json_lines_chunks,
     _parquet_chunks,
 )
+from .frame import NUMBERS_AS_TEXT, _numbers_as_text
 from .opening import _decompressed, _open_raw, _peek, display_name, text_kind
 
 # cells (rows × columns) per table read from a parquet, Arrow or JSON lines file: about what a CSV
@@ -160,16 +161,20 @@ class Prefetched:
                 self._thread.join(0.01)
 
 
-def gathered(tables: Iterator[pa.Table], cells: int, rows: int | None = None) -> Iterator[pa.Table]:
+def gathered(tables: Iterator[pa.Table], cells: int, rows: int | None = None,
+             columns: ColumnChoice | None = None) -> Iterator[pa.Table]:
     """The first table, then the others joined into tables of at least ``cells`` cells (rows ×
-    columns) or ``rows`` rows, whichever comes first (fewer where the columns change: a later piece
-    holding just the columns used, or a column read as text, with its metadata; and at the end)."""
+    columns) or ``rows`` rows, whichever comes first (fewer where the columns change: a column
+    read as text, with its metadata; and at the end). Once ``columns`` are chosen, the tables
+    after the first hold just those: the pieces parsed before the choice (all columns) and after
+    it are then alike, and where the chunks end does not depend on when the choice was made."""
     held: list[pa.Table] = []
     count = 0  # rows held
-    for i, table in enumerate(tables):
+    for i, read in enumerate(tables):
         if i == 0:
-            yield table  # (the first rows decide the plan, alone)
+            yield read  # (the first rows decide the plan, alone)
             continue
+        table = _chosen_only(read, columns)
         if held and not table.schema.equals(held[0].schema, check_metadata=True):
             yield _joined(held)
             held, count = [], 0
@@ -180,6 +185,17 @@ def gathered(tables: Iterator[pa.Table], cells: int, rows: int | None = None) ->
             held, count = [], 0
     if held:
         yield _joined(held)
+
+
+def _chosen_only(table: pa.Table, columns: ColumnChoice | None) -> pa.Table:
+    """``table`` with just the chosen columns it has (all, before a choice), its metadata naming
+    only those."""
+    chosen = _chosen(columns, table.column_names)
+    if chosen is None or len(chosen) == table.num_columns:
+        return table
+    kept = table.select(chosen)
+    fallen = [c for c in _numbers_as_text(table) if c in chosen]
+    return kept.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)} if fallen else None)
 
 
 def _joined(tables: list[pa.Table]) -> pa.Table:

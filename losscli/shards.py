@@ -60,7 +60,7 @@ def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: Stat
     else:
         name, offset = display_name(source), 0
         tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns)
-    with closing(with_groups(_frames(sized(tables, options), name, offset), options.group_by)) as coded:
+    with closing(with_groups(_frames(sized(tables, options, columns), name, offset), options.group_by)) as coded:
         for frame, groups in coded:
             state = update(state, frame, options, several_files=several_files, groups=groups)
     return state

@@ -99,3 +99,37 @@ def test_a_shard_without_a_column_is_named_as_without_groups(write, tmp_path):
     assert out.code == 3 and "no column 'y_pred', which the first file has" in out.stderr, out.stderr
     out = run("eval", write("p.csv", "y_true,y_pred,g\n1,0.8,a\n"), "--group-by", "nope", "--weight", "nope2")
     assert out.code == 2 and "nope2" in out.stderr
+
+
+def test_chunks_end_where_they_would_whenever_the_columns_were_chosen():
+    """Pieces parsed before the columns used were chosen hold every column: gathered holds just the
+    chosen ones, so where the chunks end (and so the order of the sums) does not depend on timing."""
+    from losscli.csv_stream import ColumnChoice
+    from losscli.reading import gathered
+
+    def piece(start: int, every: bool) -> pa.Table:
+        columns = {"y_true": [float(i % 2) for i in range(start, start + 10)],
+                   "y_pred": [0.5] * 10, "note": ["x"] * 10, "user": [f"u{i % 3}" for i in range(start, start + 10)]}
+        return pa.table(columns if every else {k: v for k, v in columns.items() if k != "note"})
+
+    chunkings = set()
+    for switch in range(1, 12):  # the first piece parsed with the choice
+        choice = ColumnChoice()
+        choice.keep(["y_true", "y_pred", "user"])
+        tables = [piece(10 * k, k < switch) for k in range(12)]
+        chunks = list(gathered(iter(tables), cells=65, columns=choice))
+        chunkings.add(tuple((t.num_rows, tuple(t.column_names)) for t in chunks[1:]))
+    used = ("y_true", "y_pred", "user")
+    assert chunkings == {((30, used), (30, used), (30, used), (20, used))}  # 65 cells: 22 rows of 3 columns
+
+
+def test_an_error_in_the_plan_with_groups_coded_ahead_ends_the_run(write, tmp_path):
+    """The thread that codes groups waits for the first chunk's plan; an error there ends it too."""
+    import subprocess
+    import sys
+
+    rows = "".join(f"{['a', 'b', 'c'][i % 3]},0.{i % 9 + 1},u{i % 5}\n" for i in range(30000))
+    path = write("g.csv", "y_true,y_pred,user\n" + rows)
+    out = subprocess.run([sys.executable, "-m", "losscli", "eval", path, "--group-by", "user"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3 and "label values" in out.stderr and "Traceback" not in out.stderr, out.stderr
