@@ -4,7 +4,9 @@ The input is read as a stream of chunks (and PRED may be a glob of shards, read 
 another). The first chunk decides the pairs, each pair's task, prediction kind and classes; every
 chunk then adds its partial sums to a :class:`~losscli.state.State`, so memory is bounded by a
 chunk. ``finish`` turns a state (one run's, or the merge of many) into the report, whose
-``to_dict`` is exactly what ``--format json`` prints; renderers only format it. Joins (``--labels``) read whole files.
+``to_dict`` is exactly what ``--format json`` prints; renderers only format it. A join (``--labels``)
+streams the predictions past the labels read whole where that is sure to give the whole join's
+answer (:mod:`~losscli.join_stream`), and otherwise reads both files whole.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from . import analysis, per_class, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .csv_stream import ColumnChoice
-from .errors import DataError, UsageError
+from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead
 from .inference import Target, infer
+from .join_stream import JoinStream, NotStreamed, can_stream
 from .joins import load
 from .losses.binary import with_class_weights
 from .opening import display_name, is_glob
@@ -103,7 +106,7 @@ def sources(predictions: Any) -> list[Any]:
 
 
 def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None = None,
-           started: StartedRead | None = None) -> Generator[Frame, None, None]:
+           started: StartedRead | None = None, join: JoinStream | None = None) -> Generator[Frame, None, None]:
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those. A read
     ``started`` early of the same file (or files, joined), with the delimiter and decimal mark
@@ -118,7 +121,14 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
             yield frame_from_table(table, predictions.name, offset)
             offset += table.num_rows
         return
+    if join is not None:  # (each chunk joined on a thread of its own while the one before is scored)
+        with closing(_chunks_of(predictions, options, started)) as chunks, \
+                closing(Prefetched(join.frames(chunks, sized(chunks, options)), depth=2)) as joined:
+            yield from joined
+        return
     if options.labels is not None or not isinstance(predictions, str):
+        if started is not None and not started.whole:  # (the predictions' stream begun early is not taken)
+            started.chunks.close()
         yield load(predictions, options.labels, options.on, options.delimiter, options.decimal, started)
         return
     if options.on is not None:
@@ -156,7 +166,20 @@ def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -
 
 def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None,
              started: StartedRead | None = None) -> Evaluation:
-    """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes."""
+    """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes.
+    A join streams its predictions where it can (:mod:`~losscli.join_stream`), else, or when the
+    stream gives up, reads both files whole."""
+    if can_stream(predictions, options):
+        try:
+            return _evaluated(predictions, options, progress, started,
+                              JoinStream(predictions, options, started.labels if started else None))
+        except NotStreamed:
+            started = None  # (taken up by the stream)
+    return _evaluated(predictions, options, progress, started)
+
+
+def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None,
+               started: StartedRead | None, join: JoinStream | None = None) -> Evaluation:
     shards = sources(predictions) if isinstance(predictions, str) else [predictions]
     writer = analysis.PerRowWriter(options.per_row, len(shards) > 1) if options.per_row else None
     state: State | None = None
@@ -164,7 +187,7 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     ok = False
     try:
         used = ColumnChoice()
-        with closing(frames(predictions, options, used, started)) as chunks:  # (closed now on an error, not at exit)
+        with closing(frames(predictions, options, used, started, join)) as chunks:  # (closed now on an error)
             # the classic bootstrap (each row its own group) needs the whole input in one chunk
             ahead = list(itertools.islice(chunks, 2 if options.ci is not None else 0))
             classic = len(ahead) == 1 and len(shards) == 1 and not options.for_merge
@@ -178,6 +201,10 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
                     if progress is not None:
                         progress(frame.n_rows)
         ok = True
+    except LossCliError:
+        if join is not None and join.streaming:  # (the join of both files read whole tells what is wrong)
+            raise NotStreamed from None
+        raise
     finally:
         if writer is not None:
             writer.close(ok)

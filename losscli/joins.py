@@ -140,27 +140,60 @@ def _ids_problem(frame: Frame, key: str, ids: pa.Array) -> str | None:
 DENSE_SPAN = 4  # integer ids spread over at most this many times their count are looked up in a table
 
 
+class IdRows:
+    """The rows of a file with unique integer ids, found by id: ``row[id − low]`` is the id's row (−1:
+    no row has it). A table indexed by the id, where a hash table would take two to three times as
+    long: made for ids spread over at most DENSE_SPAN times their count (row numbers in another
+    order, the commonest ids). It also counts which rows were asked for (:meth:`rows_of`), so that
+    a join can tell whether the ids of the other file matched one to one (:meth:`all_found`)."""
+
+    def __init__(self, low: int, row: np.ndarray) -> None:
+        self.low, self.row = low, row
+        self.found = np.zeros(int(np.count_nonzero(row >= 0)), dtype=bool)
+
+    @classmethod
+    def of(cls, ids: pa.Array) -> IdRows | None:
+        """The table of ``ids``, or None when they are not integers each once, spread densely."""
+        if not pa.types.is_integer(ids.type) or ids.null_count or not len(ids):
+            return None
+        values = to_numpy(ids)
+        low, high = int(values.min()), int(values.max())
+        if high - low >= DENSE_SPAN * len(values):
+            return None
+        kind = np.int32 if len(values) < 2**31 else np.int64  # (half the memory to scatter into: 3M ids 0.11 -> 0.08 s)
+        row = np.full(high - low + 1, -1, dtype=kind)
+        row[values - low] = np.arange(len(values), dtype=kind)
+        table = cls(low, row)
+        return table if len(table.found) == len(values) else None  # (fewer: an id seen twice)
+
+    def rows_of(self, ids: pa.Array) -> np.ndarray | None:
+        """Each id's row, marked found; None when an id is empty or has no row. (An id asked twice
+        is told by :meth:`all_found`.)"""
+        if not pa.types.is_integer(ids.type) or ids.null_count:
+            return None
+        at = to_numpy(ids) - self.low
+        if len(at) and (int(at.min()) < 0 or int(at.max()) >= len(self.row)):
+            return None
+        rows = self.row[at]
+        if len(rows) and int(rows.min()) < 0:
+            return None
+        self.found[rows] = True
+        return rows
+
+    def all_found(self, asked: int) -> bool:
+        """Whether the ``asked`` ids looked up matched the rows one to one: as many ids as rows, and
+        every row found (then no id was asked twice)."""
+        return asked == len(self.found) and bool(self.found.all())
+
+
 def _dense_order(ids: pa.Array, other_ids: pa.Array) -> np.ndarray | None:
-    """A speed trick for the commonest ids, row numbers in another order: each id's row among
-    ``other_ids`` read from a table indexed by the id, when both hold the same integers once each,
-    spread over at most DENSE_SPAN times their count. None otherwise, and the hash lookup decides
-    (and names any problem). 3M ids 0…3M−1 shuffled: 0.21 s, where the hash lookup took 0.41–0.53 s
-    (a --labels join of 3M + 3M rows: 2.1–2.2 s -> 1.9 s, 3 runs each)."""
-    if not (pa.types.is_integer(ids.type) and pa.types.is_integer(other_ids.type)) or ids.null_count \
-            or other_ids.null_count or len(ids) != len(other_ids) or not len(ids):
-        return None
-    these, others = to_numpy(ids), to_numpy(other_ids)
-    low, high = int(others.min()), int(others.max())
-    if high - low >= DENSE_SPAN * len(others) or int(these.min()) < low or int(these.max()) > high:
-        return None
-    row = np.full(high - low + 1, -1, dtype=np.int64)
-    row[others - low] = np.arange(len(others))
-    order = row[these - low]
-    if (order < 0).any():  # an id the other file lacks
-        return None
-    found_once = np.zeros(len(others), dtype=bool)
-    found_once[order] = True
-    return order if found_once.all() else None  # (else an id repeated in one file or the other)
+    """Each id's row among ``other_ids`` through :class:`IdRows`, when both hold the same integers once
+    each, spread densely; None otherwise, and the hash lookup decides (and names any problem). 3M
+    ids 0…3M−1 shuffled: 0.21 s, where the hash lookup took 0.41–0.53 s (a --labels join of 3M + 3M
+    rows read whole: 2.1–2.2 s -> 1.9 s, 3 runs each)."""
+    table = IdRows.of(other_ids)
+    order = table.rows_of(ids) if table is not None else None
+    return order if order is not None and table is not None and table.all_found(len(ids)) else None
 
 
 def _one_to_one(ids: pa.Array, other_ids: pa.Array, found: pa.Array) -> np.ndarray | None:
@@ -202,8 +235,6 @@ def _key_order(first: Frame, second: Frame, key: str, other_key: str,
     is found once, shows the files match one to one. Otherwise the first problem is named, checked
     as the files are read: the first file's empty or repeated ids, the second's, an id of ``first``
     that ``second`` lacks, then ids ``second`` has beyond ``first``'s."""
-    import pyarrow.compute as pc
-
     kind = _id_type(first, key, second, other_key)
     ids = _ids(first, key, kind)
     try:
@@ -218,6 +249,8 @@ def _key_order(first: Frame, second: Frame, key: str, other_key: str,
     order = _dense_order(ids, other_ids)
     if order is not None:
         return order, None
+    import pyarrow.compute as pc  # (here: importing it costs a tenth of a second that row-number ids skip)
+
     found = pc.index_in(ids, value_set=other_ids)
     # the lookup's hash table (some 200 MB for 3M ids) goes back to the system rather than staying in
     # Arrow's pool beside the arrays numpy scores the rows with
@@ -259,6 +292,17 @@ def shared_keys(first: Frame, second: Frame) -> list[tuple[str, str]]:
             if (a == b or (normalise(a) == normalise(b) and is_key_like(a))) and _could_be_key(first, a)]
 
 
+def on_how(on: str) -> str:
+    """How two files join on ``--on``, for ``--explain`` and the JSON."""
+    return f"on '{on}' (--on)"
+
+
+def shared_how(key: str, other_key: str, second: Frame) -> str:
+    """How two files join on a column they share, for ``--explain`` and the JSON."""
+    named = f"'{key}'" if key == other_key else f"'{key}' ('{other_key}' in {second.source})"
+    return f"on {named}, the shared column whose values are unique in both files and match one to one"
+
+
 def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     """The key two files join on.
 
@@ -278,7 +322,7 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
         order, problem = _key_order(first, second, key, other, hint)
         if problem:
             raise DataError(problem)
-        return Join(key, other, order, f"on '{on}' (--on)")
+        return Join(key, other, order, on_how(on))
     shared = shared_keys(first, second)
     keys: dict[tuple[str, str], np.ndarray | None] = {}
     problems: dict[tuple[str, str], str | None] = {}  # shared id columns that cannot join, and why
@@ -294,9 +338,7 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
                          f"files, and they order the rows differently; say which one joins them: --on COL")
     if keys:
         a, b = next((k for k in keys if is_key_like(k[0])), next(iter(keys)))
-        named = f"'{a}'" if a == b else f"'{a}' ('{b}' in {second.source})"
-        return Join(a, b, keys[a, b], f"on {named}, the shared column whose values are unique in both files "
-                                      "and match one to one")
+        return Join(a, b, keys[a, b], shared_how(a, b, second))
     for a, b in problems:
         if first.n_rows == second.n_rows and _same_ids(first, a, second, b):
             return Join(None, b, None, f"row by row: '{a}' cannot join (its ids repeat), and both files list "
@@ -318,9 +360,14 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
 
 
 def _taken(column: Column, order: np.ndarray | None) -> Column:
+    """``column``'s values in ``order`` (None: as they are), each with its row in its file."""
     if order is None:
         return column
     rows = order if column.rows is None else column.rows[order]
+    data = _one_array(column.data)
+    if data.type in (pa.int64(), pa.float64()) and not data.null_count:
+        # (numbers taken by numpy: Arrow's take imports pyarrow.compute, a tenth of a second)
+        return replace(column, data=pa.chunked_array([arrow_numbers(to_numpy(data)[order])]), rows=rows)
     return replace(column, data=column.data.take(arrow_numbers(order)), rows=rows)
 
 
@@ -332,21 +379,30 @@ def align(base: Frame, new: Frame, on: str | None) -> Frame:
     return Frame(columns, base.n_rows, new.source, new.labels_source, found.key or new.key, new.roles)
 
 
+JOIN_HINT = "every prediction needs a label, and every label a prediction"
+
+
 def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
     """Labels joined to predictions: on a key (unique on both sides, the same set) or by row."""
-    found = find_join(pred, lab, on, "every prediction needs a label, and every label a prediction")
+    return joined(pred, lab, find_join(pred, lab, on, JOIN_HINT))
+
+
+def joined(pred: Frame, lab: Frame, found: Join) -> Frame:
+    """The predictions with the labels' columns beside them, each label in its prediction's row
+    (``found.order``); a column named in both files is the labels' truth and the predictions'
+    prediction (``NAME_true``, ``NAME_pred``), unless the name says it is a label."""
     key, order = found.key, found.order
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
     for name, col in lab.columns.items():
         if name == found.other_key:
             continue
-        joined = _taken(col, order)
+        taken = _taken(col, order)
         if name in columns and named_as_label(name):  # the predictions file's copy of the label: not a prediction
-            columns[name] = joined
+            columns[name] = taken
             roles[name] = "true"
         elif name in columns:  # the same name in both files: the labels' is the truth
-            for new, old, role in ((f"{name}_true", joined, "true"), (f"{name}_pred", columns.pop(name), "pred")):
+            for new, old, role in ((f"{name}_true", taken, "true"), (f"{name}_pred", columns.pop(name), "pred")):
                 if new in columns or new in lab.columns:
                     raise DataError(f"column '{name}' is in both files and '{new}' exists too; rename one")
                 old.written, old.name = name, new
@@ -354,6 +410,6 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
                 roles.pop(name, None)
                 roles[new] = role
         else:
-            columns[name] = joined
+            columns[name] = taken
             roles[name] = "true"
-    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles, join=found.how)
+    return Frame(columns, pred.n_rows, pred.source, lab.source, key, roles, pred.offset, found.how)

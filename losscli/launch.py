@@ -10,9 +10,10 @@ that start-up overlaps the parse instead of preceding it. Without it the 3M-row 
 large file). It is begun only when the arguments leave no doubt about what ``eval`` will read
 (FILE first after ``eval``, an existing file, no option that changes how it is read); ``eval``
 takes it up (:class:`losscli.reading.StartedRead`, handed over as the command's context object),
-and anything else leaves it to be closed here. With ``--labels LABELS`` (an existing file) both
-files are read whole, as the join reads them, each on its own thread: the 3M + 3M-row join of
-``make bench`` took 1.46-1.72 s instead of 1.68-2.19 s (4 interleaved runs each).
+and anything else leaves it to be closed here. With ``--labels LABELS`` (an existing file) the
+labels file is also read, whole, on a thread of its own (:mod:`losscli.join_stream` streams the
+predictions past it): the 3M + 3M-row join of ``make bench``, then with both files read whole,
+took 1.46-1.72 s instead of 1.68-2.19 s (4 interleaved runs each).
 
 The other kept trick is :func:`_reuse_freed_memory` (glibc's ``mallopt``): without it the same file
 took 16 % longer at best (0.57 -> 0.68 s, fastest of 21 interleaved runs; 0.74 -> 0.92 s on the
@@ -85,7 +86,7 @@ def _reuse_freed_memory() -> None:
 
 def files_read_early(args: list[str]) -> tuple[str, str | None] | None:
     """The FILE of ``eval FILE ...`` when eval will surely read it as it is, and the LABELS of
-    ``--labels LABELS`` when given once (an existing file; then both are read whole), else None."""
+    ``--labels LABELS`` when given once (an existing file; then it is read whole), else None."""
     if len(args) < 2 or args[0] != "eval" or args[1] == "-" or args[1].startswith("-"):
         return None
     if any(arg.split("=")[0] in NOT_STREAMED for arg in args[2:]):

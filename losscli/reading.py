@@ -212,9 +212,9 @@ def tables(path: str, delimiter: str | None = None, decimal: str | None = None) 
 @dataclass
 class StartedRead:
     """A file whose read the console entry point began before the command line was parsed (see
-    :mod:`losscli.launch`): streamed in chunks for ``eval FILE``, or, for ``eval FILE --labels
-    LABELS``, read whole (``whole``) with the labels file read whole beside it (``labels``), both
-    at once. ``eval`` takes ``chunks`` up when it reads ``path`` as it was begun."""
+    :mod:`losscli.launch`): streamed in chunks for ``eval FILE``, with, for ``eval FILE --labels
+    LABELS``, the labels file read whole (``whole``) beside it (``labels``), both at once. ``eval``
+    takes ``chunks`` up when it reads ``path`` as it was begun."""
 
     path: str
     chunks: Prefetched
@@ -227,9 +227,7 @@ class StartedRead:
 
     @classmethod
     def joined(cls, path: str, labels: str) -> StartedRead:
-        def whole(name: str) -> Prefetched:
-            return Prefetched(iter_tables(name, chunk_cells=None))
-        return cls(path, whole(path), cls(labels, whole(labels), whole=True), whole=True)
+        return cls(path, tables(path), cls(labels, Prefetched(iter_tables(labels, chunk_cells=None)), whole=True))
 
     def close(self) -> None:
         self.chunks.close()
