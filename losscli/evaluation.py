@@ -29,7 +29,7 @@ from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead
 from .inference import Target, infer
-from .join_stream import JoinStream, NotStreamed, can_stream
+from .join_stream import JoinStream, NotStreamed, can_stream, planned_as_a_whole_join
 from .joins import load
 from .losses.binary import with_class_weights
 from .opening import display_name, is_glob
@@ -110,7 +110,8 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
     """Every chunk of every source, as frames whose row numbers count within their file. Once
     ``columns`` is told which columns the evaluation uses, later CSV pieces hold just those. A read
     ``started`` early of the same file (or files, joined), with the delimiter and decimal mark
-    sniffed, is taken up.
+    sniffed, is taken up. A join streams the predictions through ``join`` when given, else reads
+    both files whole.
     Arrow data handed over in Python (:class:`~losscli.arrow_input.ArrowSource`) is read as a file
     is, batch by batch; joined to labels, whole."""
     if isinstance(predictions, ArrowSource) and options.labels is None:
@@ -170,16 +171,37 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     A join streams its predictions where it can (:mod:`~losscli.join_stream`), else, or when the
     stream gives up, reads both files whole."""
     if can_stream(predictions, options):
+        counted = RowsCounted(progress)
+        join = JoinStream(predictions, options, started.labels if started else None)
         try:
-            return _evaluated(predictions, options, progress, started,
-                              JoinStream(predictions, options, started.labels if started else None))
+            return _evaluated(predictions, options, counted, started, join)
         except NotStreamed:
+            counted.restart()
             started = None  # (taken up by the stream)
+            if join.labels is not None:  # (the labels read by the stream, not read again)
+                options = replace(options, labels=join.labels)
     return _evaluated(predictions, options, progress, started)
+
+
+class RowsCounted:
+    """A progress callback that counts the rows it was told, and can take them back."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self.progress, self.rows = progress, 0
+
+    def __call__(self, rows: int) -> None:
+        self.rows += rows
+        if self.progress is not None:
+            self.progress(rows)
+
+    def restart(self) -> None:
+        """Back to no rows read (the evaluation starts again)."""
+        self(-self.rows)
 
 
 def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None,
                started: StartedRead | None, join: JoinStream | None = None) -> Evaluation:
+    """:func:`evaluate`, the predictions joined by ``join`` (streamed) when it is given."""
     shards = sources(predictions) if isinstance(predictions, str) else [predictions]
     writer = analysis.PerRowWriter(options.per_row, len(shards) > 1) if options.per_row else None
     state: State | None = None
@@ -198,6 +220,8 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
                                    several_files=len(shards) > 1, groups=groups)
                     if not planned:
                         used.keep(columns_used(state, options))
+                        if join is not None and join.streaming and not planned_as_a_whole_join(state, frame):
+                            raise NotStreamed
                     if progress is not None:
                         progress(frame.n_rows)
         ok = True

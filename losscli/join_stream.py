@@ -8,16 +8,20 @@ runs, alternately; joining each chunk on a thread of its own, while the one befo
 part of it: 1.46 -> 1.35 s, medians of 8). It is taken only where its answer is certain to be the
 whole join's (:func:`~losscli.joins.join`):
 
+- both files are local files (read again if the stream gives way), and ``--ci`` is not given;
 - the first chunk of predictions and the labels share one column that could join them (or
   ``--on`` names it), integers in both, and the labels' ids are unique and spread densely;
-- every chunk has the first's columns with the same types, and each of its ids finds a label row
-  that no id found before; at the end every label row was found.
+- no label column holds one value only in the first chunk (a file sorted by its label), and the
+  plan of the first chunk is one the rest of the rows cannot change (:func:`planned_as_a_whole_join`);
+- every chunk has the first's columns with the same types, and each of its ids finds a label row;
+  at the end every label row was found once.
 
 Anything else raises :class:`NotStreamed` (ids of text, an id the labels lack or one seen twice,
-labels that no prediction found, a column whose type changed, and any error at all once a chunk
-was joined), and the evaluation starts again with both files read whole: its decisions and
-messages are then the whole join's. When the first chunk already rules the stream out, the
-predictions are read whole and joined to the labels read before.
+labels that no prediction found, a column whose type changed, a plan of class ids, and any losscli
+error once a chunk was joined), and the evaluation starts again with both files read whole (the
+labels already read are taken up): its decisions and messages are then the whole join's. When the
+first chunk already rules the stream out, the predictions are read whole and joined to the labels
+read before.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .joins import IdRows, Join, _id_type, _ids, as_frame, join, joined, on_how,
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .reading import Prefetched, StartedRead
+from .state import State
 
 
 class NotStreamed(Exception):
@@ -42,27 +47,29 @@ class NotStreamed(Exception):
 
 
 def can_stream(predictions: object, options: EvalOptions) -> bool:
-    """Whether a join may stream its predictions: a local file (read again if the stream gives up),
-    and no ``--ci`` (whose bootstrap of a join resamples single rows, which needs the rows whole)."""
-    return options.labels is not None and options.ci is None and isinstance(predictions, str) \
-        and not is_glob(predictions) and os.path.isfile(predictions)
+    """Whether a join may stream its predictions: both are local files (read again when the stream
+    gives way), and no ``--ci`` (whose bootstrap of a join resamples single rows: the rows whole)."""
+    return options.ci is None and all(isinstance(path, str) and not is_glob(path) and os.path.isfile(path)
+                                      for path in (predictions, options.labels))
 
 
 class JoinStream:
     """The chunks of a predictions file joined to its labels (:meth:`frames`). ``streaming`` is set
-    once a chunk has been joined by the stream: from then on an error means :class:`NotStreamed`."""
+    once a chunk has been joined by the stream: from then on an error means :class:`NotStreamed`.
+    ``labels``: the labels file, once read (the whole join takes it up when the stream gives way)."""
 
     def __init__(self, path: str, options: EvalOptions, labels_started: StartedRead | None) -> None:
         self.path, self.options, self.labels_started = path, options, labels_started
         self.streaming = False
+        self.labels: Frame | None = None
 
-    def frames(self, reader: Prefetched, chunks: Iterator[pa.Table]) -> Iterator[Frame]:
-        """The joined chunks of ``chunks`` (the sized tables of ``reader``, the predictions' read)."""
+    def frames(self, reader: Prefetched, tables: Iterator[pa.Table]) -> Iterator[Frame]:
+        """The joined chunks of the predictions' ``tables`` (sized, from ``reader``)."""
         options, name = self.options, display_name(self.path)
         try:  # (an error here: the whole join names the first, in the order it reads and checks the files)
-            labels = _one_array_each(as_frame(options.labels, "labels", options.delimiter, options.decimal,
-                                              self.labels_started))
-            first_table = next(chunks)
+            labels = self.labels = _one_array_each(as_frame(options.labels, "labels", options.delimiter,
+                                                            options.decimal, self.labels_started))
+            first_table = next(tables)
             frame = frame_from_table(first_table, name)
             found = _streamed_key(frame, labels, options.on)
             chunk = joined_chunk(frame, labels, *found) if found is not None else None
@@ -72,20 +79,38 @@ class JoinStream:
             reader.close()
             yield join(as_frame(self.path, "predictions", options.delimiter, options.decimal), labels, options.on)
             return
+        key, label_rows = found
         self.streaming = True
         offset = 0
         while chunk is not None:
             yield chunk
             offset += frame.n_rows
-            table = next(chunks, None)
+            table = next(tables, None)
             if table is None:
                 break
             if not table.schema.equals(first_table.schema):  # (a cell that is not a number: the whole read types it)
                 raise NotStreamed
             frame = frame_from_table(table, name, offset)
-            chunk = joined_chunk(frame, labels, *found)
-        if chunk is None or not found[1].all_found(offset):
+            chunk = joined_chunk(frame, labels, key, label_rows)
+        if chunk is None or not label_rows.all_found(offset):
             raise NotStreamed
+
+
+def planned_as_a_whole_join(state: State, first: Frame) -> bool:
+    """Whether the plan of the first chunk is the one the whole join makes on every row: each pair
+    is binary (its two classes are in the first chunk, and a later row that breaks the plan is an
+    error), or regression with a label or prediction that is not a whole number. Integers alone
+    could be class ids once every row is seen (or not, past 1000 distinct labels), and the plans of
+    several classes (sparse, multi-class, multi-label) take new values without an error: those
+    joins are read whole."""
+    for pair in state.pairs.values():
+        if pair.task == "regression":
+            values = [first.numeric(name) for name in (*pair.pair.true, *pair.pair.pred)]
+            if not any((v[np.isfinite(v)] != np.round(v[np.isfinite(v)])).any() for v in values):
+                return False
+        elif pair.task != "binary":
+            return False
+    return True
 
 
 def _one_array_each(frame: Frame) -> Frame:

@@ -4,6 +4,7 @@ hundred rows stream through many chunks."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from sklearn import metrics
 
 from losscli import csv_stream, evaluation, opening
+from losscli.errors import DataError
 from losscli.joins import IdRows
 
 from .conftest import run
@@ -134,6 +136,67 @@ def test_a_doubt_gives_way_to_the_whole_join_with_its_answer(tmp_path, small_chu
         assert streamed.code == 0
     else:
         assert streamed.code == 3
+
+
+@pytest.mark.parametrize("case", ["a rating predicted past the scale", "more than 1000 classes in all",
+                                  "a soft label among 0/1 labels", "classes beyond the first rows'"])
+def test_a_plan_that_later_rows_could_change_gives_way_to_the_whole_join(tmp_path, small_chunks, evaluations,
+                                                                        monkeypatch, case):
+    """Integer labels and predictions are class ids or a quantity depending on every row, and the plans
+    of several classes take new values without an error: the first chunk's plan is not the whole
+    join's, so those joins are read whole (found by review: regression was scored as class ids)."""
+    rng = np.random.default_rng(6)
+    n = 1500
+    ids = rng.permutation(n)
+    labels = {"id": ids}
+    preds: dict = {"id": ids}
+    expected_task = "regression"
+    if case == "a rating predicted past the scale":
+        y = rng.integers(1, 6, n)
+        labels["rating"], preds["rating_pred"] = y, np.clip(y + rng.integers(-1, 2, n), 1, 5)
+        preds["rating_pred"][-1] = 6  # (the whole file: a prediction no label has, so a quantity)
+    elif case == "more than 1000 classes in all":
+        labels["y"] = preds["y_pred"] = np.arange(n)  # (the first rows: class ids; all of them: 1500 values)
+    elif case == "a soft label among 0/1 labels":
+        for name in "abc":
+            labels[f"y_true_{name}"] = rng.integers(0, 2, n).astype(float)
+            preds[f"y_pred_{name}"] = rng.random(n).round(3)
+        labels["y_true_a"][-1] = 0.5
+    else:
+        labels["y"] = np.where(np.arange(n) < 100, rng.integers(0, 3, n), rng.integers(0, 10, n))
+        preds["y_pred"] = labels["y"]
+        expected_task = "sparse"
+    pd.DataFrame(preds).to_csv(tmp_path / "preds.csv", index=False)
+    pd.DataFrame(labels).to_csv(tmp_path / "labels.csv", index=False)
+    streamed, whole = both_ways(monkeypatch, tmp_path / "preds.csv", "--labels", tmp_path / "labels.csv")
+    assert streamed.code == 0, streamed.stderr
+    assert_same_answer(streamed, whole)
+    found = json.loads(streamed.stdout)["results"][0]
+    assert found["task"] == expected_task
+    if case == "classes beyond the first rows'":
+        assert len(found["classes"]) == 10
+    assert [join is not None for join in evaluations] == [True, False, False]  # streamed, gave way; then whole
+
+
+def test_labels_read_from_standard_input_are_joined_whole(tmp_path, evaluations):
+    """(Found by review: a stream that gave way read the labels again, from an exhausted stdin.)"""
+    (tmp_path / "p.csv").write_text("id,y_pred\n0,0.9\n1,0.2\n2,0.7\n")
+    result = run("eval", tmp_path / "p.csv", "--labels", "-", input="id,y_true\n0,1\n1,0\n2,1\n3,0\n")
+    assert result.code == 3 and "1 ids are not in" in result.stderr and "(first: '3')" in result.stderr
+    assert evaluations == [None]
+
+
+def test_rows_read_before_the_stream_gave_way_are_not_counted_twice(tmp_path, small_chunks):
+    from losscli.options import EvalOptions
+
+    n = 400
+    ids = np.arange(n)
+    preds, labels = files(tmp_path, ids, ids, ids % 2, np.full(n, 0.3))
+    pd.DataFrame({"id": ids, "y_true": ids % 2}).iloc[:-1].to_csv(labels, index=False)  # (a label short: whole)
+    told: list[int] = []
+    with pytest.raises(DataError, match="has no row in"):
+        evaluation.evaluate(str(preds), EvalOptions(labels=str(labels)), progress=told.append)
+    assert sum(told) == 0 and max(itertools.accumulate(told)) > 0  # (streamed rows, taken back)
 
 
 @pytest.mark.parametrize("case", ["sorted by label", "text ids", "sparse ids", "two shared id columns",
