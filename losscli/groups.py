@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from .errors import DataError, where
 from .frame import Frame, _one_array, _valid, arrow_numbers, arrow_strings, indices, to_numpy
 from .reading import Prefetched
 from .sums import GroupSums, Partial
@@ -53,7 +54,7 @@ class GroupCoder:
 
         col = frame.column(self.column)
         data = _one_array(col.data)
-        text = data if data.type == pa.string() else data.cast(pa.string())
+        text = _as_text(data, frame, self.column)
         rows = indices(pc.index_in(text, value_set=self._texts))  # −1: an empty cell, or a new text
         new = (rows < 0) & _valid(text)
         if new.any():  # texts not met before: added, and their rows looked up among them alone
@@ -80,6 +81,25 @@ class GroupCoder:
         groups[kept] = self.groups.place(stripped.take(arrow_numbers(kept)))
         self._texts = pa.concat_arrays([self._texts, texts])
         self._group_of = np.concatenate([self._group_of, groups])
+
+
+def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
+    """A group column's cells as text, as Arrow writes them: numbers, dates, booleans; −0.0 as 0.0
+    (one group, as the numbers are equal). Lists, structs and bytes that are not UTF-8 are refused."""
+    import pyarrow.compute as pc
+
+    if data.type == pa.string():
+        return data
+    if pa.types.is_nested(data.type):
+        raise DataError(f"{where(frame.source, column)}--group-by needs a column of text, numbers, dates or booleans, "
+                        f"not of {data.type}")
+    if pa.types.is_floating(data.type):
+        data = pc.add(data, pa.scalar(0.0, data.type))  # (−0.0 + 0.0 is 0.0; every other value is itself)
+    try:
+        return data.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise DataError(f"{where(frame.source, column)}--group-by: values that are not UTF-8 text; save the column "
+                        "as UTF-8 text") from None
 
 
 def coded_ahead(frames: Iterator[Frame], column: str) -> Generator[tuple[Frame, ChunkGroups | None]]:

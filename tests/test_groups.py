@@ -51,9 +51,33 @@ def test_each_text_cell_is_in_its_stripped_group_whatever_the_chunks(cells, cuts
 @given(st.lists(st.one_of(st.none(), st.sampled_from([1.5, 2.0, -0.0, math.nan, 1e300])), min_size=1, max_size=30),
        st.lists(st.integers(0, 30), max_size=3))
 def test_a_float_group_column_is_grouped_by_its_text_and_nan_is_missing(cells, cuts):
-    expected = [expected_group(c if c is None or math.isnan(c) else pa.scalar(c).cast(pa.string()).as_py())
+    """Each number's group is its text as Arrow writes it, −0.0 that of 0.0 (equal numbers, one group)."""
+    expected = [expected_group(c if c is None or math.isnan(c) else pa.scalar(c + 0.0).cast(pa.string()).as_py())
                 for c in cells]
     assert coded(cells, cuts, pa.float64()) == expected
+    assert "-0" not in expected
+
+
+def test_minus_zero_and_zero_are_one_group(write):
+    result = run("eval", write("z.csv", "y_true,y_pred,g\n1,0.9,-0.0\n0,0.2,0.0\n1,0.7,0.5\n"), "--group-by", "g",
+                 "--loss", "brier")
+    assert result.code == 0, result.stderr
+    groups = {r["group"]: r["n"] for r in result.json["results"][1:]}
+    assert groups == {"0": 2, "0.5": 1}  # (before: "-0" and "0", one row each)
+
+
+@pytest.mark.parametrize("column, words", [("lst", "not of list<element: int64>"),
+                                           ("st", "not of struct<a: int64>"),
+                                           ("raw", "not UTF-8 text")])
+def test_a_group_column_of_lists_structs_or_bytes_that_are_not_text_is_refused(tmp_path, column, words):
+    """(A crash, exit 4, before.)"""
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"y_true": [0, 1, 0], "y_pred": [0.1, 0.8, 0.3], "lst": pa.array([[1], [2], [1]]),
+                             "st": pa.array([{"a": 1}, {"a": 2}, {"a": 1}]),
+                             "raw": pa.array([b"a", b"\xff", b"a"])}), tmp_path / "g.parquet")
+    result = run("eval", tmp_path / "g.parquet", "--group-by", column)
+    assert result.code == 3 and f"column '{column}'" in result.stderr and words in result.stderr, result.stderr
 
 
 def test_integer_groups_and_a_chunk_with_no_rows():
