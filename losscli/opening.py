@@ -81,6 +81,21 @@ def _decompressed(raw: IO[bytes], path: str) -> ByteStream:
     return raw
 
 
+class CarriageReturnLines(io.BufferedIOBase):
+    """A text whose lines end in a carriage return alone (Excel for Mac's "CSV (Macintosh)", old Mac
+    files), read with line feeds instead, as the readers expect."""
+
+    def __init__(self, stream: ByteStream) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._stream.read(-1 if size is None else size).replace(b"\r", b"\n")
+
+
 def sniff_delimiter(sample: bytes, path: str) -> str:
     """The delimiter of ``sample``: ``.tsv`` means tab; else csv.Sniffer over , ; tab |."""
     if ".tsv" in Path(path).suffixes or ".tab" in Path(path).suffixes:

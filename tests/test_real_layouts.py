@@ -3,6 +3,7 @@ the labels, class names that normalise alike, reserved names with their own pred
 
 from __future__ import annotations
 
+import gzip
 import math
 
 import numpy as np
@@ -256,6 +257,22 @@ def test_class_names_that_are_the_same_numbers_match(write, labels, columns):
 def test_excels_sep_line_names_the_delimiter(write):
     found = results(write, "sep=;\r\ny_true;y_pred\r\n1;0,8\r\n0;0,4\r\n1;0,3\r\n")
     assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+
+
+def test_excel_for_macs_csv_with_carriage_returns_alone_is_read(write, tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone (before: "has a header
+    but no data rows", exit 3). A quoted value's line break, a CR too, stays in its value; the file
+    is read whole or in pieces alike."""
+    rows = [(i % 2, round(0.1 + 0.8 * ((i * 37) % 100) / 100, 2)) for i in range(3000)]
+    text = "y_true,y_pred,note\r" + "".join(f'{y},{p},"a\rb"\r' for y, p in rows)
+    found = results(write, text)
+    assert found[0]["n"] == 3000
+    expected = metrics.log_loss([y for y, _ in rows], [p for _, p in rows])
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+    gz = tmp_path / "mac.csv.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    result = run("eval", gz, "--format", "json")
+    assert result.code == 0 and result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
