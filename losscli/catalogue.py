@@ -55,6 +55,7 @@ def _entry(spec: registry.LossSpec) -> dict[str, Any]:
         "name": spec.name,
         "tasks": [t for t in registry.TASKS if t in spec.tasks],
         "params": dict(spec.params),
+        "ranges": {key: str(allowed) for key, allowed in spec.ranges.items()},
         "aliases": list(spec.aliases),
         "predictions": sorted(spec.kinds),
         "summary": text.split("\n\n")[0].strip() or spec.name,
@@ -122,6 +123,8 @@ def print_explain(found: list[dict[str, Any]], console: Any) -> None:
                 console.print(Text(block))
         if e["params"]:
             console.print(f"parameters: {escape(_params(e['params']))}")
+        if e["ranges"]:
+            console.print(f"parameter values: {escape('; '.join(f'{k} {v}' for k, v in e['ranges'].items()))}")
         if e["aliases"]:
             console.print(f"aliases: {escape(', '.join(e['aliases']))}")
         console.print(f"predictions: {', '.join(e['predictions'])}")

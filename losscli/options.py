@@ -110,8 +110,20 @@ def typed_params(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str
                     if key not in defaults:
                         raise UsageError(f"--param {canonical}.{key}: '{canonical}' has no parameter '{key}'"
                                          f"{closest(key, defaults)}; its parameters: {', '.join(defaults) or 'none'}")
-                    typed.setdefault(canonical, {})[key] = _typed(canonical, key, value, defaults[key])
+                    typed.setdefault(canonical, {})[key] = _within(canonical, key, _typed(canonical, key, value,
+                                                                                           defaults[key]))
     return typed
+
+
+def _within(loss_name: str, key: str, value: Any) -> Any:
+    """``value``, when it is one the parameter may take (:class:`~losscli.registry.Within`): a
+    huber delta of −1 gave a negative loss, and a pinball alpha of 1.5 a number that is no loss."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        for spec in registry.specs(loss_name):
+            allowed = spec.ranges.get(key)
+            if allowed is not None and value not in allowed:
+                raise UsageError(f"--param {loss_name}.{key}={value:g}: must be {allowed}")
+    return value
 
 
 def _typed(loss_name: str, key: str, value: Any, default: Any) -> Any:

@@ -88,6 +88,38 @@ FinishBins = Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], np.ndarray]
 
 
 @dataclass(frozen=True)
+class Within:
+    """The values a number parameter may take (``--param`` outside them is a usage error): from
+    ``low`` to ``high``, each end included or not, whole numbers only when ``whole``."""
+
+    low: float = -np.inf
+    high: float = np.inf
+    low_included: bool = True
+    high_included: bool = True
+    whole: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value >= self.low if self.low_included else value > self.low
+        below = value <= self.high if self.high_included else value < self.high
+        return above and below and (not self.whole or float(value).is_integer())
+
+    def __str__(self) -> str:
+        """``> 0``, ``≥ 1``, ``in [0, 1]``, ``in [0, 0.5)``; "a whole number" first when ``whole``."""
+        if self.high == np.inf:
+            said = f"{'≥' if self.low_included else '>'} {self.low:g}"
+        else:
+            opened, closed = "[" if self.low_included else "(", "]" if self.high_included else ")"
+            said = f"in {opened}{self.low:g}, {self.high:g}{closed}"
+        return f"a whole number {said}" if self.whole else said
+
+
+POSITIVE = Within(0, low_included=False)
+NOT_NEGATIVE = Within(0)
+FRACTION = Within(0, 1)  # a probability, a weight between two classes
+CLIP = Within(0, 0.5, high_included=False)  # eps: probabilities clipped to [eps, 1 − eps]
+
+
+@dataclass(frozen=True)
 class LossSpec:
     """A registered loss: what it applies to and how its terms are reduced."""
 
@@ -111,6 +143,7 @@ class LossSpec:
     optional: frozenset[str] = frozenset()  # parameters that results list only when set (added later)
     row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None  # see loss()
     undefined: str = ""  # why a finished value may be undefined (a ratio's sum of denominators is 0)
+    ranges: Mapping[str, Within] = field(default_factory=dict)  # the values each number parameter may take
 
     @property
     def summary(self) -> str:
@@ -177,6 +210,7 @@ def loss(
     bin_shape: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None,
     row_weights: Callable[[Inputs, Mapping[str, Any]], np.ndarray | None] | None = None,
     undefined: str = "",
+    ranges: Mapping[str, Within] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(y_true, y_pred, **params) -> per-row terms`` as loss ``name`` for ``tasks``.
 
@@ -199,7 +233,8 @@ def loss(
     column), so it is exact over one run, per group too, and skipped with its reason where only
     sums travel (``--state``, ``merge``, ``--engine dask``); it has no ``--ci`` interval.
     ``undefined``: the reason given when the finished value is not a number (a binned loss's
-    ratio whose denominator sums to 0).
+    ratio whose denominator sums to 0). ``ranges``: the values a number parameter may take
+    (:class:`Within`); a value outside them is refused when it is given, naming them.
     """
     tasks = frozenset(tasks)
     unknown = tasks - set(TASKS)
@@ -220,7 +255,7 @@ def loss(
             optional=frozenset(optional), kinds=frozenset(kinds), default=default, reduction=reduction, finish=finish,
             domain=_with_params(domain), inputs=inputs, reference=reference, origin=origin or _ORIGIN[-1],
             doc=inspect.getdoc(fn) or "", seq=next(_SEQ), finish_bins=finish_bins, bin_shape=bin_shape,
-            row_weights=row_weights, undefined=undefined,
+            row_weights=row_weights, undefined=undefined, ranges=dict(ranges or {}),
         )
         by_task = _SPECS.setdefault(name, {})
         clash = {t for t in tasks & set(by_task) if by_task[t].origin != spec.origin or spec.origin == "built-in"}

@@ -131,14 +131,13 @@ def test_weights_are_repeated_rows():
                                          rel=1e-12)
 
 
-def test_bad_parameters_are_skipped_with_the_reason(write):
+def test_bad_parameters_are_refused_or_skipped_with_the_reason(write):
     path = write("p.csv", "y_true,y_pred\n0,0.2\n1,0.7\n")
     report = run("eval", path, "-l", "ece", "--param", "ece.strategy=equal", "--format", "json").json
     assert "strategy must be 'uniform'" in report["results"][0]["skipped"]["ece"]
-    report = run("eval", path, "-l", "ece", "--param", "ece.bins=0", "--format", "json").json
-    assert "bins must be a whole number from 1" in report["results"][0]["skipped"]["ece"]
-    report = run("eval", path, "-l", "ece", "--param", "ece.bins=1.5", "--format", "json").json
-    assert report["results"][0]["skipped"]["ece"] == "bins must be a whole number from 1 to 1024, not 1.5"
+    for bins in ("0", "1.5", "1025"):  # (a number outside its range is refused where it is given)
+        refused = run("eval", path, "-l", "ece", "--param", f"ece.bins={bins}")
+        assert refused.code == 2 and f"--param ece.bins={bins}: must be a whole number in [1, 1024]" in refused.stderr
 
 
 def _same_table(ours: dict, theirs: dict) -> None:

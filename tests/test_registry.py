@@ -24,6 +24,8 @@ from losscli.registry import (
 )
 from losscli.sums import Partial
 
+from .conftest import run
+
 rng = np.random.default_rng(2)
 N, K = 101, 7
 CASES = {
@@ -187,3 +189,39 @@ def test_row_argmax_and_gather_on_column_major_matrices_agree_with_numpy(matrix)
     assert np.array_equal(row_argmax(matrix), expected)  # row-major: numpy's own
     index = np.arange(len(matrix)) % matrix.shape[1]
     assert np.array_equal(gather(column_major, index), matrix[np.arange(len(matrix)), index])
+
+
+@pytest.mark.parametrize("flag, must", [
+    ("huber.delta=-1", "must be > 0"),  # (a negative loss, exit 0, before)
+    ("huber.delta=0", "must be > 0"),
+    ("pinball.alpha=1.5", "must be in [0, 1]"),
+    ("focal.gamma=-1", "must be ≥ 0"),
+    ("focal.alpha=2", "must be in [0, 1]"),
+    ("binary_crossentropy.eps=0.7", "must be in [0, 0.5)"),
+    ("binary_crossentropy.eps=0.5", "must be in [0, 0.5)"),
+    ("sparse_categorical_crossentropy.label_smoothing=1.2", "must be in [0, 1]"),
+    ("top_k_error.k=0", "must be a whole number ≥ 1"),
+    ("top_k_error.k=2.5", "must be a whole number ≥ 1"),
+    ("ece.bins=0", "must be a whole number in [1, 1024]"),
+    ("asymmetric_mse.under=-2", "must be ≥ 0"),
+    ("gaussian_nll.eps=0", "must be > 0"),
+])
+def test_a_parameter_outside_its_range_is_a_usage_error(flag, must):
+    name, _, value = flag.partition("=")
+    loss, key = name.split(".")
+    with pytest.raises(UsageError) as refused:
+        typed_params({loss: {key: value}})
+    assert str(refused.value) == f"--param {flag}: {must}"
+
+
+def test_the_ends_of_a_range_are_taken(write):
+    from sklearn.metrics import mean_pinball_loss
+
+    accepted = typed_params({"pinball": {"alpha": "1"}, "focal": {"gamma": "0", "alpha": "0"},
+                             "binary_crossentropy": {"eps": "0"}, "huber": {"delta": "1e-300"},
+                             "ece": {"bins": "1024"}, "top_k_error": {"k": "1"}})
+    assert accepted["pinball"] == {"alpha": 1.0} and accepted["top_k_error"] == {"k": 1}
+    path = write("r.csv", "y_true,y_pred\n1.0,0.5\n2.0,2.5\n3.0,2.0\n")
+    result = run("eval", path, "--loss", "pinball", "--param", "pinball.alpha=1")
+    assert result.code == 0, result.stderr
+    assert result.losses()["pinball"] == pytest.approx(mean_pinball_loss([1, 2, 3], [0.5, 2.5, 2.0], alpha=1.0))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UsageError
-from ..registry import EPS64, Inputs, loss
+from ..registry import CLIP, EPS64, FRACTION, NOT_NEGATIVE, Inputs, loss
 from ..scores import Scores
 
 if TYPE_CHECKING:
@@ -40,7 +40,11 @@ def _pos_weight_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
     return "pos_weight must be ≥ 0" if pos_weight is not None and pos_weight < 0 else None
 
 
+FOCAL_RANGES = {"gamma": NOT_NEGATIVE, "alpha": FRACTION, "eps": CLIP}  # (focal of two classes and of K)
+
+
 @loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64, "pos_weight": None}, optional=("pos_weight",),
+      ranges={"eps": CLIP, "pos_weight": NOT_NEGATIVE},
       inputs="scores", domain=_pos_weight_domain,
       aliases=CROSSENTROPY_ALIASES + ("BinaryCrossentropy", "BCELoss", "BCEWithLogitsLoss", "bce",
                                       "binary_cross_entropy_with_logits"),
@@ -138,6 +142,7 @@ def class_weight_of_rows(inputs: Inputs, params: Mapping[str, Any]) -> np.ndarra
 
 
 @loss("weighted_crossentropy", tasks=["binary"], params={"class_weight": "balanced", "eps": EPS64},
+      ranges={"eps": CLIP},
       inputs="scores", reduction="class_balanced", domain=_class_weight_known, row_weights=class_weight_of_rows,
       aliases=("balanced_crossentropy", "class_weighted_crossentropy", "weighted_log_loss"),
       reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight(class_weight, y)")
@@ -158,7 +163,7 @@ def weighted_crossentropy_binary(y: np.ndarray, s: Scores, *, class_weight: str 
     return bce_terms(y, s, eps)
 
 
-@loss("focal", tasks=BIN, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores",
+@loss("focal", tasks=BIN, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores", ranges=FOCAL_RANGES,
       default=lambda inputs, params: inputs.task == "binary",
       aliases=("focal_loss", "BinaryFocalCrossentropy", "sigmoid_focal_loss", "binary_focal"),
       reference="Lin et al. 2017; torchvision sigmoid_focal_loss (alpha=-1 by default here)")

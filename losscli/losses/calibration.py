@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import Binned, loss, row_argmax
+from ..registry import Binned, Within, loss, row_argmax
 from ..scores import Scores, gather
 
 TASKS = ["binary", "sparse", "multiclass"]
 FINE = 1024  # fine bins of strategy="quantile"
+RANGES = {"bins": Within(1, FINE, whole=True)}  # (more bins than the fine ones would be empty)
 LOGIT_RANGE = 16.0
 STATS = ("c", "o", "cc", "co")  # the statistics summed per bin (weighted): c, o, c², c·o
 PARAMS = {"bins": 15, "strategy": "uniform"}
@@ -125,7 +126,7 @@ def _mce(weights: np.ndarray, sums: np.ndarray, params: Mapping[str, Any]) -> np
 
 
 @loss("ece", tasks=TASKS, params=PARAMS, inputs="scores", default=False, reduction="binned", finish_bins=_ece,
-      bin_shape=_shape,
+      bin_shape=_shape, ranges=RANGES,
       domain=lambda inputs, params: _check(params),
       aliases=("expected_calibration_error", "CalibrationError", "BinaryCalibrationError",
                "MulticlassCalibrationError", "calibration_error"),
@@ -147,7 +148,7 @@ def ece(y: np.ndarray, s: Scores, *, bins: int, strategy: str) -> Binned:
 
 
 @loss("mce", tasks=TASKS, params=PARAMS, inputs="scores", default=False, reduction="binned", finish_bins=_mce,
-      bin_shape=_shape,
+      bin_shape=_shape, ranges=RANGES,
       domain=lambda inputs, params: _check(params),
       aliases=("maximum_calibration_error", "max_calibration_error"),
       reference="torchmetrics CalibrationError(norm='max')")

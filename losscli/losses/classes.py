@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import EPS64, Inputs, gather, loss, row_argmax
+from ..registry import CLIP, EPS64, FRACTION, Inputs, Within, gather, loss, row_argmax
 from ..scores import Scores
-from .binary import CROSSENTROPY_ALIASES, _class_weight_known, class_weight_of_rows
+from .binary import CROSSENTROPY_ALIASES, FOCAL_RANGES, _class_weight_known, class_weight_of_rows
 
 K = ["sparse", "multiclass"]
 
@@ -44,6 +44,7 @@ def _label_smoothing_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | 
 
 
 @loss("sparse_categorical_crossentropy", tasks=["sparse"], params={"eps": EPS64, "label_smoothing": 0.0},
+      ranges={"eps": CLIP, "label_smoothing": FRACTION},
       optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("SparseCategoricalCrossentropy", "CrossEntropyLoss",
                                       "sparse_crossentropy", "NLLLoss"),
@@ -66,6 +67,7 @@ def sparse_categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float,
 
 
 @loss("categorical_crossentropy", tasks=["multiclass"], params={"eps": EPS64, "label_smoothing": 0.0},
+      ranges={"eps": CLIP, "label_smoothing": FRACTION},
       optional=("label_smoothing",), inputs="scores", domain=_label_smoothing_domain,
       aliases=CROSSENTROPY_ALIASES + ("CategoricalCrossentropy", "CrossEntropyLoss", "cce"),
       reference="sklearn.metrics.log_loss; keras.losses.CategoricalCrossentropy; "
@@ -84,7 +86,7 @@ def categorical_crossentropy(y: np.ndarray, s: Scores, *, eps: float, label_smoo
     return smoothed_ce_terms(y, s, eps, label_smoothing)
 
 
-@loss("kl_divergence", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores",
+@loss("kl_divergence", tasks=["multiclass"], params={"eps": EPS64}, inputs="scores", ranges={"eps": CLIP},
       aliases=("kld", "kl", "KLDivergence", "KLDivLoss", "kullback_leibler_divergence"),
       reference="keras.losses.KLDivergence; torch.nn.KLDivLoss(reduction='batchmean')")
 def kl_divergence(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
@@ -98,7 +100,7 @@ def kl_divergence(y: np.ndarray, s: Scores, *, eps: float) -> np.ndarray:
     return (y * log_y).sum(axis=1) + ce_terms(y, s, eps)
 
 
-@loss("weighted_crossentropy", tasks=K, params={"class_weight": "balanced", "eps": EPS64},
+@loss("weighted_crossentropy", tasks=K, params={"class_weight": "balanced", "eps": EPS64}, ranges={"eps": CLIP},
       inputs="scores", reduction="class_balanced", domain=_class_weight_known, row_weights=class_weight_of_rows,
       reference="sklearn.metrics.log_loss with sample_weight=compute_sample_weight(class_weight, y)")
 def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str | Mapping[str, float],
@@ -119,7 +121,7 @@ def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str
     return ce_terms(y, s, eps)
 
 
-@loss("focal", tasks=K, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores",
+@loss("focal", tasks=K, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores", ranges=FOCAL_RANGES,
       aliases=("CategoricalFocalCrossentropy", "categorical_focal"),
       reference="Lin et al. 2017; keras.losses.CategoricalFocalCrossentropy (alpha=1 by default here)")
 def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None, eps: float) -> np.ndarray:
@@ -212,7 +214,8 @@ def _top_k_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
     return None
 
 
-@loss("top_k_error", tasks=K, params={"k": 5}, inputs="scores", default=_top_k_listed,
+@loss("top_k_error", tasks=K, params={"k": 5}, ranges={"k": Within(1, whole=True)}, inputs="scores",
+      default=_top_k_listed,
       domain=_top_k_domain, aliases=("top_k", "top_k_accuracy_error"),
       reference="1 − sklearn.metrics.top_k_accuracy_score")
 def top_k_error(y: np.ndarray, s: Scores, *, k: int) -> np.ndarray:

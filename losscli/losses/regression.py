@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import Binned, Inputs, loss
+from ..registry import FRACTION, NOT_NEGATIVE, POSITIVE, Binned, Inputs, loss
 from ..sums import Skip
 
 REG = ["regression"]
@@ -56,7 +56,8 @@ def mae(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.abs(y - v)
 
 
-@loss("huber", tasks=REG, params={"delta": 1.0}, aliases=("Huber", "HuberLoss", "huber_loss"),
+@loss("huber", tasks=REG, params={"delta": 1.0}, ranges={"delta": POSITIVE},
+      aliases=("Huber", "HuberLoss", "huber_loss"),
       reference="torch.nn.HuberLoss / keras.losses.Huber")
 def huber(y: np.ndarray, v: np.ndarray, *, delta: float) -> np.ndarray:
     r"""Huber loss (PyTorch ``HuberLoss``, Keras ``Huber``), with r = y − ŷ.
@@ -123,7 +124,8 @@ def smape(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     return 2.0 * np.abs(y - v) / denominator
 
 
-@loss("pinball", tasks=REG, params={"alpha": 0.5}, kinds=("values", "quantiles"), inputs="inputs",
+@loss("pinball", tasks=REG, params={"alpha": 0.5}, ranges={"alpha": FRACTION}, kinds=("values", "quantiles"),
+      inputs="inputs",
       aliases=("mean_pinball_loss", "quantile", "quantile_loss"),
       reference="sklearn.metrics.mean_pinball_loss (a quantile set: its mean over the levels)")
 def pinball(y: np.ndarray, inputs: Inputs, *, alpha: float = 0.5) -> np.ndarray:
@@ -225,6 +227,7 @@ def _log1p_minus_ratio(d: np.ndarray) -> np.ndarray:
 
 
 @loss("asymmetric_mse", tasks=REG, params={"under": 2.0, "over": 1.0},
+      ranges={"under": NOT_NEGATIVE, "over": NOT_NEGATIVE},
       reference="weighted squared error; under-prediction (ŷ < y) costs `under`, over-prediction `over`")
 def asymmetric_mse(y: np.ndarray, v: np.ndarray, *, under: float, over: float) -> np.ndarray:
     r"""Asymmetric squared error: under-predictions weigh ``under``, over-predictions ``over``.
@@ -254,7 +257,8 @@ def _smooth_l1_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
     return "beta must be ≥ 0 (PyTorch refuses a negative beta)" if params["beta"] < 0 else None
 
 
-@loss("smooth_l1", tasks=REG, params={"beta": 1.0}, default=False, domain=_smooth_l1_domain,
+@loss("smooth_l1", tasks=REG, params={"beta": 1.0}, ranges={"beta": NOT_NEGATIVE}, default=False,
+      domain=_smooth_l1_domain,
       aliases=("SmoothL1Loss", "smooth_l1_loss"), reference="torch.nn.SmoothL1Loss")
 def smooth_l1(y: np.ndarray, v: np.ndarray, *, beta: float) -> np.ndarray:
     r"""Smooth L1 loss (PyTorch ``SmoothL1Loss``), with r = y − ŷ.
@@ -337,7 +341,8 @@ def _nonnegative_predictions(what: str) -> Callable[[Inputs, Mapping[str, Any]],
     return check
 
 
-@loss("poisson_nll", tasks=REG, params={"log_input": True, "full": False, "eps": 1e-8}, default=False,
+@loss("poisson_nll", tasks=REG, params={"log_input": True, "full": False, "eps": 1e-8}, ranges={"eps": POSITIVE},
+      default=False,
       domain=_nonnegative_predictions("poisson_nll with log_input=false takes rates ≥ 0"),
       aliases=("PoissonNLLLoss", "poisson_nll_loss"), reference="torch.nn.PoissonNLLLoss")
 def poisson_nll(y: np.ndarray, v: np.ndarray, *, log_input: bool, full: bool, eps: float) -> np.ndarray:
@@ -357,7 +362,7 @@ def poisson_nll(y: np.ndarray, v: np.ndarray, *, log_input: bool, full: bool, ep
     return out
 
 
-@loss("poisson", tasks=REG, params={"eps": 1e-7}, default=False,
+@loss("poisson", tasks=REG, params={"eps": 1e-7}, ranges={"eps": POSITIVE}, default=False,
       domain=_nonnegative_predictions("Keras's poisson takes rates ≥ 0"),
       aliases=("Poisson",), reference="keras.losses.Poisson / keras.losses.poisson")
 def poisson(y: np.ndarray, v: np.ndarray, *, eps: float) -> np.ndarray:
