@@ -309,9 +309,6 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     else:
         targets = [read_like(frame, p.pair, p.task, p.kind, p.positive, p.classes, options)
                    for p in state.pairs.values()]
-        for target, pair in zip(targets, state.pairs.values()):
-            if pair.kind == "class" and pair.task == "sparse":  # (hard class ids: the classes met so far)
-                pair.classes = target.classes
         warned = {note.split(":")[0] for note in state.notes}
         state.notes += [f"{t.pair.name}: {w}" for t in targets for w in t.warnings if t.pair.name not in warned]
     if not state.sources or state.sources[-1] != frame.source:
@@ -337,10 +334,8 @@ def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | No
         raise DataError(f"{frame.source}: no column {', '.join(map(repr, missing))}, which the first file has; "
                         "every shard needs the same columns")
     predictions = None if kind in ("values", "quantiles") else kind  # (a quantile set's kind comes from its pair)
-    inferred = options.task is None and (kind != "class" or options.predictions is None)
     return infer(frame, pair, task=task, predictions=predictions, positive=positive,
-                 weight=options.weight, dropna=options.dropna, held=inferred,
-                 classes=classes if task == "binary" or kind == "class" else None)
+                 weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
 
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,

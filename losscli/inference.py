@@ -90,15 +90,12 @@ def _decided(target: Target, decision: KindDecision) -> PredKind:
 
 def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str | None = None,
           positive: str | None = None, weight: str | None = None, dropna: bool = False,
-          classes: list[str] | None = None, held: bool = False) -> Target:
+          classes: list[str] | None = None) -> Target:
     """Read ``pair``'s columns from ``frame`` and decide its task and prediction kind.
 
     Later chunks of a stream are read with the first chunk's decisions: its ``task``, its
-    ``predictions`` kind (``"class"`` for hard class ids), its ``positive`` label and ``classes``;
-    a value that breaks them is a data error. ``held``: the first chunk inferred them (no
-    ``--task``), and a value that would have decided otherwise is an error too: a prediction
-    that is no label, or more than MAX_HARD_CLASSES labels, after integer class ids (then a
-    quantity); a label that is not 0/1 after multilabel (then regression).
+    ``predictions`` kind (``"class"`` for hard class ids), its ``positive`` label and binary
+    ``classes``; a value that breaks them is a data error.
     """
     if task is not None and task not in TASKS:
         raise UsageError(f"--task {task}: unknown task{closest(task, TASKS)}; tasks are {', '.join(TASKS)}")
@@ -125,11 +122,11 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
                                 "Gaussian's mean and variance: regression"]
         inputs = _with_variance(frame, pair, target, inputs, spread, keep)
     elif len(pair.true) == 1 and len(pair.pred) == 1:
-        inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep, classes, held)
+        inputs = _one_to_one(frame, pair, target, task, predictions, positive, keep, classes)
     elif len(pair.true) == 1:
         inputs = _sparse(frame, pair, target, task, predictions, keep)
     elif len(pair.true) == len(pair.pred):
-        inputs = _k_columns(frame, pair, target, task, predictions, keep, held)
+        inputs = _k_columns(frame, pair, target, task, predictions, keep)
     else:
         raise UsageError(f"pair '{pair.name}': {len(pair.true)} label columns and {len(pair.pred)} prediction "
                          "columns; give one label column per prediction column, or one label column of class ids")
@@ -240,8 +237,7 @@ def _labels(frame: Frame, name: str, keep: np.ndarray | None) -> np.ndarray:
 
 
 def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
-                positive: str | None, keep: np.ndarray | None, classes: list[str] | None = None,
-                held: bool = False) -> Inputs:
+                positive: str | None, keep: np.ndarray | None, classes: list[str] | None = None) -> Inputs:
     (true,), (pred,) = pair.true, pair.pred
     y = target.raw_labels = _labels(frame, true, keep)
     text_labels = y.dtype == object
@@ -255,11 +251,7 @@ def _one_to_one(frame: Frame, pair: Pair, target: Target, task: str | None, pred
                             "probability columns")
         if classes is not None and task == "binary":  # a later chunk: no class beyond the first rows' two
             _refuse_new_classes(frame, pair, y, p, keep, classes)
-        grown = _held_class_ids(frame, pair, y, p, keep, classes) \
-            if held and classes is not None and not text_labels and p.dtype != object else None
-        inputs = _hard_classes(y, p, target, task)
-        target.classes = grown or target.classes
-        return inputs
+        return _hard_classes(y, p, target, task)
     if task in ("sparse", "multiclass", "multilabel"):
         raise UsageError(f"--task {task} needs several prediction columns; pair '{pair.name}' has one ({pred})")
     p = frame.numeric(pred, keep)
@@ -390,30 +382,6 @@ def _refuse_new_classes(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, 
                             "hard class ids of more than two classes")
 
 
-def _held_class_ids(frame: Frame, pair: Pair, y: np.ndarray, p: np.ndarray, keep: np.ndarray | None,
-                    classes: list[str]) -> list[str]:
-    """The class ids met so far: ``classes`` (the rows before) and this chunk's labels. Integers
-    the first rows took for class ids (every prediction one of the labels, at most MAX_HARD_CLASSES
-    labels) are refused when a later row breaks that: then the file holds a quantity (a rating
-    predicted by rounding, past the scale), or too many classes to tell."""
-    before = np.array([label_number(c) for c in classes])
-    labels = np.union1d(distinct(y), before)
-    if len(labels) > MAX_HARD_CLASSES:
-        new = np.flatnonzero(~np.isin(y, before))
-        _, first = np.unique(y[new], return_index=True)  # each new label's first row among them
-        i = int(new[np.sort(first)[MAX_HARD_CLASSES - len(classes)]])  # the row of the label one too many
-        raise DataError(f"{frame.locate(pair.true[0], _orig(keep, i))}label {label_text(float(y[i]))} makes more than "
-                        f"{MAX_HARD_CLASSES} distinct labels, which the rows before held as class ids; pass --task "
-                        "regression if they are numbers, or --task sparse if they are classes")
-    outside = np.flatnonzero(~np.isin(p, labels))
-    if len(outside):
-        i = int(outside[0])
-        raise DataError(f"{frame.locate(pair.pred[0], _orig(keep, i))}prediction {label_text(float(p[i]))} is none of "
-                        "the labels, where the rows before held class ids (each prediction one of the labels); pass "
-                        "--task regression if they are numbers, or --task sparse if they are classes")
-    return [label_text(float(v)) for v in labels]
-
-
 def _hard_classes(y: np.ndarray, p: np.ndarray, target: Target, task: str | None) -> Inputs:
     """Hard class predictions: both columns are class ids or names; only zero_one applies."""
     classes, codes = factorize(np.concatenate([y, p]))
@@ -507,7 +475,7 @@ def _sparse(frame: Frame, pair: Pair, target: Target, task: str | None, predicti
 
 
 def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predictions: str | None,
-               keep: np.ndarray | None, held: bool = False) -> Inputs:
+               keep: np.ndarray | None) -> Inputs:
     y = target.raw_labels = _matrix(frame, pair.true, keep)
     p = _matrix(frame, pair.pred, keep)
     target.classes = pair.classes or list(pair.true)
@@ -524,11 +492,6 @@ def _k_columns(frame: Frame, pair: Pair, target: Target, task: str | None, predi
         target.evidence.append(f"{k} label columns whose rows are one-hot/distributions: multiclass")
         return Inputs("multiclass", _decided(target, class_kind(p, predictions, frame, pair.pred, target.rows)), y, p)
     if task == "multilabel":
-        if held and not zero_one:  # (the whole file: not class indicators, so regression)
-            row, column = np.argwhere((y != 0.0) & (y != 1.0))[0]
-            raise DataError(f"{frame.locate(pair.true[column], _orig(keep, int(row)))}label {y[row, column]:g} in a "
-                            "pair whose rows before held 0/1 labels (multilabel); pass --task regression if they "
-                            "are numbers, or --task multilabel")
         if not in_unit:
             raise DataError(f"{where(frame.column(pair.true[0]).source)}label columns {', '.join(pair.true)} have "
                             "values outside [0, 1]; multilabel needs 0/1 labels")
