@@ -8,11 +8,12 @@ runs, alternately; joining each chunk on a thread of its own, while the one befo
 part of it: 1.46 -> 1.35 s, medians of 8). It is taken only where its answer is certain to be the
 whole join's (:func:`~losscli.joins.join`):
 
-- both files are local files (read again if the stream gives way), and ``--ci`` is not given;
+- both files are local files (read again if the stream gives way), and neither ``--ci`` nor
+  ``--dropna`` is given;
 - the first chunk of predictions and the labels share one column that could join them (or
   ``--on`` names it), integers in both, and the labels' ids are unique and spread densely;
-- no label column holds one value only in the first chunk (a file sorted by its label), and the
-  plan of the first chunk is one the rest of the rows cannot change (:func:`planned_as_a_whole_join`);
+- the plan of the first chunk is one the rest of the rows cannot change
+  (:func:`planned_as_a_whole_join`: binary with both labels there, or fractional regression);
 - every chunk has the first's columns with the same types, and each of its ids finds a label row;
   at the end every label row was found once.
 
@@ -34,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import LossCliError
-from .frame import Frame, _one_array, frame_from_table, to_numpy
+from .frame import Frame, _one_array, frame_from_table
 from .joins import IdRows, Join, _id_type, _ids, as_frame, join, joined, on_how, shared_how, shared_keys
 from .opening import display_name, is_glob
 from .options import EvalOptions
@@ -48,9 +49,11 @@ class NotStreamed(Exception):
 
 def can_stream(predictions: object, options: EvalOptions) -> bool:
     """Whether a join may stream its predictions: both are local files (read again when the stream
-    gives way), and no ``--ci`` (whose bootstrap of a join resamples single rows: the rows whole)."""
-    return options.ci is None and all(isinstance(path, str) and not is_glob(path) and os.path.isfile(path)
-                                      for path in (predictions, options.labels))
+    gives way), no ``--ci`` (whose bootstrap of a join resamples single rows: the rows whole), and
+    no ``--dropna`` (the rows it drops from the first chunk would still be judged by
+    :func:`planned_as_a_whole_join`)."""
+    return options.ci is None and not options.dropna and all(
+        isinstance(path, str) and not is_glob(path) and os.path.isfile(path) for path in (predictions, options.labels))
 
 
 class JoinStream:
@@ -75,7 +78,7 @@ class JoinStream:
             chunk = joined_chunk(frame, labels, *found) if found is not None else None
         except LossCliError:
             raise NotStreamed from None
-        if found is None or chunk is None or _one_label_value(chunk):
+        if found is None or chunk is None:
             reader.close()
             yield join(as_frame(self.path, "predictions", options.delimiter, options.decimal), labels, options.on)
             return
@@ -98,17 +101,24 @@ class JoinStream:
 
 def planned_as_a_whole_join(state: State, first: Frame) -> bool:
     """Whether the plan of the first chunk is the one the whole join makes on every row: each pair
-    is binary (its two classes are in the first chunk, and a later row that breaks the plan is an
-    error), or regression with a label or prediction that is not a whole number. Integers alone
-    could be class ids once every row is seen (or not, past 1000 distinct labels), and the plans of
-    several classes (sparse, multi-class, multi-label) take new values without an error: those
-    joins are read whole."""
+    is binary with both its labels in the first chunk (a later row that breaks the plan is an
+    error; one label there is a file sorted by its label, whose first rows would also judge the
+    predictions, inverted or not, on one class), or regression with a label or prediction that
+    is not a whole number. Whole numbers alone could be class ids once every row is seen (or not,
+    past 1000 distinct labels), and the plans of several classes (sparse, multi-class, multi-label)
+    take new values without an error: those joins are read whole."""
     for pair in state.pairs.values():
-        if pair.task == "regression":
-            values = [first.numeric(name) for name in (*pair.pair.true, *pair.pair.pred)]
-            if not any((v[np.isfinite(v)] != np.round(v[np.isfinite(v)])).any() for v in values):
+        if pair.task == "binary":
+            label = pair.pair.true[0]
+            values = first.text(label, None) if first.is_text(label) else first.numeric(label)
+            present = values[values != None] if values.dtype == object else values[~np.isnan(values)]  # noqa: E711
+            if len(set(present.tolist())) < 2:
                 return False
-        elif pair.task != "binary":
+        elif pair.task == "regression":
+            columns = [first.numeric(name) for name in (*pair.pair.true, *pair.pair.pred)]
+            if not any((v[np.isfinite(v)] != np.round(v[np.isfinite(v)])).any() for v in columns):
+                return False
+        else:
             return False
     return True
 
@@ -125,19 +135,6 @@ def joined_chunk(frame: Frame, labels: Frame, key: Join, rows: IdRows) -> Frame 
     """A chunk of predictions with its labels beside it, found by id; None when an id has no label."""
     order = rows.rows_of(_ids(frame, key.key or "", pa.int64()))
     return None if order is None else joined(frame, labels, replace(key, order=order))
-
-
-def _one_label_value(chunk: Frame) -> bool:
-    """Whether a label column of the first chunk holds one value only (empty cells aside): a file
-    sorted by its label. The plan of those rows would see one class where the file has more, and
-    judge the predictions (are they inverted?) on one class: the whole join plans on every row."""
-    for name, role in chunk.roles.items():
-        if role == "true":
-            values = to_numpy(chunk.columns[name].data)
-            values = values[~np.isnan(values)] if values.dtype.kind == "f" else values[values != None]  # noqa: E711
-            if len(values) and (values == values[0]).all():
-                return True
-    return False
 
 
 def _streamed_key(first: Frame, labels: Frame, on: str | None) -> tuple[Join, IdRows] | None:
