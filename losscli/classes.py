@@ -5,9 +5,11 @@ predictions do not rank the classes backwards. Plain functions of numpy arrays a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from .errors import UsageError
+from .errors import DataError, UsageError
 
 
 def label_text(value: object) -> str:
@@ -159,3 +161,52 @@ def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str,
         f"if '{column}' is the probability of {other}, pass --positive {other}")
     rows = "first rows" if step == 1 else f"one row in {step}"
     return f"ROC AUC {auc:.3f} with positive class {positive} ({rows})", warning
+
+
+class HeldClassIds:
+    """Integer labels and predictions that the first rows took for class ids (every prediction one
+    of the labels, at most MAX_HARD_CLASSES labels: :func:`look_like_classes`), held to that over
+    the rows after them: the labels met so far, and the predictions not yet among them, each with
+    where it was first met. A label beyond MAX_HARD_CLASSES is refused where it is met; a prediction
+    that no row labels, at the end (:meth:`check`). Either way the whole file holds a quantity (a
+    rating predicted by rounding, past its scale), which the first rows alone took for classes."""
+
+    def __init__(self, classes: list[str]) -> None:
+        self.labels = np.array(sorted(float(c) for c in classes))
+        self.pending: dict[float, str] = {}  # a prediction no label has yet -> where it was first met
+
+    @classmethod
+    def of(cls, classes: list[str] | None) -> HeldClassIds | None:
+        """The hold of a plan of class ids ``classes``, when they are numbers (names are never a quantity)."""
+        try:
+            return cls(classes) if classes else None
+        except ValueError:
+            return None
+
+    def add(self, y: np.ndarray, p: np.ndarray, label: str, pred: str, where: Callable[[str, int], str]) -> None:
+        """A later chunk's labels ``y`` (column ``label``) and predictions ``p`` (column ``pred``),
+        numbers; ``where(column, i)`` places its i-th row."""
+        y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
+        new = ~np.isin(y, self.labels) & ~np.isnan(y)
+        if new.any():
+            met, first = np.unique(y[new], return_index=True)
+            if len(self.labels) + len(met) > MAX_HARD_CLASSES:
+                i = int(np.flatnonzero(new)[np.sort(first)[MAX_HARD_CLASSES - len(self.labels)]])
+                raise DataError(f"{where(label, i)}label {label_text(float(y[i]))} is a label beyond the "
+                                f"{MAX_HARD_CLASSES} that the rows before held as class ids; pass --task regression if "
+                                "they are numbers, or --task sparse if they are classes")
+            self.labels = np.union1d(self.labels, met)
+            self.pending = {v: at for v, at in self.pending.items() if v not in set(met.tolist())}
+        outside = np.flatnonzero(~np.isin(p, self.labels) & ~np.isnan(p))
+        if len(outside):
+            values, first = np.unique(p[outside], return_index=True)
+            for i, value in sorted(zip(outside[first].tolist(), values.tolist())):  # (in row order)
+                self.pending.setdefault(value, where(pred, i))
+
+    def check(self) -> None:
+        """Refuse a prediction that no row labels: the first rows' class ids were a quantity."""
+        if self.pending:
+            value, at = next(iter(self.pending.items()))
+            raise DataError(f"{at}prediction {label_text(value)} is none of the labels of the file, where the "
+                            "first rows held class ids (each prediction one of the labels); pass --task regression if "
+                            "they are numbers, or --task sparse if they are classes")

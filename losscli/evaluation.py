@@ -24,6 +24,7 @@ import pyarrow as pa
 from . import analysis, per_class, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
+from .classes import HeldClassIds
 from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
@@ -207,6 +208,7 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
     state: State | None = None
     explain: list[str] = []
     ok = False
+    held: dict[str, HeldClassIds] = {}
     try:
         used = ColumnChoice()
         with closing(frames(predictions, options, used, started, join)) as chunks:  # (closed now on an error)
@@ -217,13 +219,16 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
                 for frame, groups in coded:
                     planned = state is not None
                     state = update(state, frame, options, writer, classic=classic, explain=explain,
-                                   several_files=len(shards) > 1, groups=groups)
+                                   several_files=len(shards) > 1, groups=groups, held=held)
                     if not planned:
                         used.keep(columns_used(state, options))
+                        held = held_class_ids(state, options)
                         if join is not None and join.streaming and not planned_as_a_whole_join(state, frame):
                             raise NotStreamed
                     if progress is not None:
                         progress(frame.n_rows)
+            for hold in held.values():
+                hold.check()
         ok = True
     except LossCliError:
         if join is not None and join.streaming:  # (the join of both files read whole tells what is wrong)
@@ -240,6 +245,16 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
                      "whose mean is the loss (rmse, the class-balanced weighted_crossentropy, ece, wape, max_error "
                      "and median_absolute_error have none)")
     return Evaluation(finish(state, options), state, notes, explain)
+
+
+def held_class_ids(state: State, options: EvalOptions) -> dict[str, HeldClassIds]:
+    """The pairs whose first rows inferred integer class ids (no ``--task``, no ``--predictions``),
+    held to that over the later rows (:class:`~losscli.classes.HeldClassIds`)."""
+    if options.task is not None or options.predictions is not None:
+        return {}
+    found = {name: HeldClassIds.of(pair.classes) for name, pair in state.pairs.items()
+             if pair.kind == "class" and pair.task == "sparse"}
+    return {name: hold for name, hold in found.items() if hold is not None}
 
 
 def with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
@@ -301,14 +316,18 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
 
 def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *,
            classic: bool = False, explain: list[str] | None = None, several_files: bool = False,
-           groups: ChunkGroups | None = None) -> State:
+           groups: ChunkGroups | None = None, held: dict[str, HeldClassIds] | None = None) -> State:
     """Add one chunk to ``state`` (the first chunk creates it); with ``--group-by``, its rows'
-    ``groups`` when they were coded ahead."""
+    ``groups`` when they were coded ahead; the class ids ``held`` (:func:`held_class_ids`) told
+    the chunk's labels and predictions."""
     if state is None:
         state, targets = _plan(frame, options, classic, explain if explain is not None else [])
     else:
         targets = [read_like(frame, p.pair, p.task, p.kind, p.positive, p.classes, options)
                    for p in state.pairs.values()]
+        for target in targets:
+            if held and target.pair.name in held:
+                _tell(held[target.pair.name], frame, target)
         warned = {note.split(":")[0] for note in state.notes}
         state.notes += [f"{t.pair.name}: {w}" for t in targets for w in t.warnings if t.pair.name not in warned]
     if not state.sources or state.sources[-1] != frame.source:
@@ -323,6 +342,19 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
         writer.id_column = state.id_column
         writer.write(frame, per_row)
     return state
+
+
+def _tell(hold: HeldClassIds, frame: Frame, target: Target) -> None:
+    """A later chunk's class ids told to ``hold`` (labels or predictions read as text are names, not held)."""
+    (label,), (pred,) = target.pair.true, target.pair.pred
+    if frame.is_text(label) or frame.is_text(pred) or target.raw_labels is None:
+        return
+    positions = target.positions
+
+    def where(column: str, i: int) -> str:
+        return frame.locate(column, int(positions[i]))
+
+    hold.add(target.raw_labels, frame.numeric(pred, target.kept), label, pred, where)
 
 
 def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | None,

@@ -212,6 +212,48 @@ def test_later_rows_that_break_the_first_rows_decisions(write, monkeypatch):
     assert run("eval", write("q2.csv", text), "--predictions", "logits").code == 0
 
 
+def class_id_rows(labels: list[int], predictions: list[int]) -> str:
+    return "y,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(labels, predictions))
+
+
+@pytest.mark.parametrize("case", ["a prediction no row labels", "more than 1000 labels", "a class predicted early",
+                                  "--task sparse", "class names"])
+def test_class_ids_of_the_first_rows_are_held_over_the_later_rows(write, monkeypatch, case):
+    """Integers the first rows took for class ids: a later prediction that no row of the file labels
+    (a rating predicted past its scale), or a 1001st label, makes them a quantity, and the file is
+    refused naming the row and the flags (it was scored as class ids, exit 0). A class predicted a
+    chunk before its first label is fine; with --task, or class names, nothing is held."""
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
+    labels = [1 + i % 5 for i in range(1200)]
+    predictions = [1 + (i + i // 7) % 5 for i in range(1200)]
+    args: tuple = ()
+    if case == "a prediction no row labels":
+        predictions[700] = predictions[900] = 6
+    elif case == "more than 1000 labels":
+        labels = predictions = list(range(1200))
+    elif case == "a class predicted early":
+        predictions[700], labels[1100] = 7, 7
+    elif case == "--task sparse":
+        predictions[700] = 6
+        args = ("--task", "sparse")
+    refused = run("eval", write("p.csv", class_id_rows(labels, predictions) if case != "class names" else
+                                "y,y_pred\n" + "".join(f"c{a},c{b}\n" for a, b in zip(labels, predictions))), *args)
+    if case == "a prediction no row labels":
+        assert refused.code == 3 and "column 'y_pred', row 701: prediction 6 is none of the labels" in refused.stderr
+        assert "--task regression" in refused.stderr and "--task sparse" in refused.stderr
+    elif case == "more than 1000 labels":
+        assert refused.code == 3 and "column 'y', row 1001: label 1000 is a label beyond the 1000" in refused.stderr
+    else:
+        assert refused.code == 0, refused.stderr
+        found = refused.json["results"][0]
+        wrong = sum(a != b for a, b in zip(labels, predictions))
+        assert found["task"] == "sparse" and found["losses"]["zero_one"] == pytest.approx(wrong / 1200, rel=1e-12)
+    if case in ("a prediction no row labels", "more than 1000 labels"):
+        settled = run("eval", write("q.csv", class_id_rows(labels, predictions)), "--task", "regression")
+        assert settled.code == 0 and settled.json["results"][0]["task"] == "regression"
+
+
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
     _task, _folder, whole = dataset
     run("eval", whole, "--per-row", tmp_path / "one.csv")
