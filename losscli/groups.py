@@ -94,6 +94,7 @@ def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
         raise DataError(f"{where(frame.source, column)}--group-by needs a column of text, numbers, dates or booleans, "
                         f"not of {data.type}")
     if pa.types.is_floating(data.type):
+        data = data.cast(pa.float32()) if data.type == pa.float16() else data  # (Arrow cannot add half floats)
         data = pc.add(data, pa.scalar(0.0, data.type))  # (−0.0 + 0.0 is 0.0; every other value is itself)
     try:
         return data.cast(pa.string())

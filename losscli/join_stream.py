@@ -13,7 +13,7 @@ whole join's (:func:`~losscli.joins.join`):
 - the first chunk of predictions and the labels share one column that could join them (or
   ``--on`` names it), integers in both, and the labels' ids are unique and spread densely;
 - the plan of the first chunk is one the rest of the rows cannot change
-  (:func:`planned_as_a_whole_join`: binary with both labels there, or fractional regression);
+  (:func:`planned_as_a_whole_join`: binary with both labels there, or regression of fractional labels);
 - every chunk has the first's columns with the same types, and each of its ids finds a label row;
   at the end every label row was found once.
 
@@ -103,10 +103,11 @@ def planned_as_a_whole_join(state: State, first: Frame) -> bool:
     """Whether the plan of the first chunk is the one the whole join makes on every row: each pair
     is binary with both its labels in the first chunk (a later row that breaks the plan is an
     error; one label there is a file sorted by its label, whose first rows would also judge the
-    predictions, inverted or not, on one class), or regression with a label or prediction that
-    is not a whole number. Whole numbers alone could be class ids once every row is seen (or not,
-    past 1000 distinct labels), and the plans of several classes (sparse, multi-class, multi-label)
-    take new values without an error: those joins are read whole."""
+    predictions, inverted or not, on one class), or regression with a label that is not a whole
+    number. Whole-number labels could be class ids once every row is seen (or not, past 1000
+    distinct labels), or one class of a file sorted by its label whose predictions are scores (seen
+    by review: the stream scored mse where the whole join scores binary logits), and the plans of
+    several classes (sparse, multi-class, multi-label) take new values: those joins are read whole."""
     for pair in state.pairs.values():
         if pair.task == "binary":
             label = pair.pair.true[0]
@@ -115,8 +116,8 @@ def planned_as_a_whole_join(state: State, first: Frame) -> bool:
             if len(set(present.tolist())) < 2:
                 return False
         elif pair.task == "regression":
-            columns = [first.numeric(name) for name in (*pair.pair.true, *pair.pair.pred)]
-            if not any((v[np.isfinite(v)] != np.round(v[np.isfinite(v)])).any() for v in columns):
+            labels = [first.numeric(name) for name in pair.pair.true]
+            if not any((v[np.isfinite(v)] != np.round(v[np.isfinite(v)])).any() for v in labels):
                 return False
         else:
             return False

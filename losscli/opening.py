@@ -81,6 +81,20 @@ def _decompressed(raw: IO[bytes], path: str) -> ByteStream:
     return raw
 
 
+def lines_end_in_carriage_returns(sample: bytes) -> bool:
+    """Whether ``sample`` ends its lines in a carriage return alone: it holds one, and each line feed
+    in it is inside quotes (Excel writes a line break within a cell as a line feed)."""
+    if b"\r" not in sample:
+        return False
+    quotes, start = 0, 0
+    while (end := sample.find(b"\n", start)) >= 0:
+        quotes += sample.count(b'"', start, end)
+        if quotes % 2 == 0:  # a line feed outside quotes: lines end in line feeds
+            return False
+        start = end + 1
+    return True
+
+
 class CarriageReturnLines(io.BufferedIOBase):
     """A text whose lines end in a carriage return alone (Excel for Mac's "CSV (Macintosh)", old Mac
     files), read with line feeds instead, as the readers expect."""

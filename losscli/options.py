@@ -65,6 +65,9 @@ class EvalOptions:
         """The parameters ``spec`` is computed with: its defaults, overridden by the options (an
         optional parameter only when the options set it)."""
         given = self.params.get(spec.name, {})
+        for key, value in given.items():
+            if not within(spec, key, value):
+                refuse_outside(spec, key, value)
         return {key: given.get(key, default) for key, default in spec.params.items()
                 if key in given or key not in spec.optional}
 
@@ -110,20 +113,28 @@ def typed_params(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str
                     if key not in defaults:
                         raise UsageError(f"--param {canonical}.{key}: '{canonical}' has no parameter '{key}'"
                                          f"{closest(key, defaults)}; its parameters: {', '.join(defaults) or 'none'}")
-                    typed.setdefault(canonical, {})[key] = _within(canonical, key, _typed(canonical, key, value,
-                                                                                           defaults[key]))
+                    typed.setdefault(canonical, {})[key] = _typed(canonical, key, value, defaults[key])
+    for canonical, values in typed.items():  # (the values that stand: a flag may override a config file's)
+        for key, value in values.items():
+            ranged = [spec for spec in registry.specs(canonical) if key in spec.ranges]
+            outside = [spec for spec in ranged if not within(spec, key, value)]
+            if outside and len(outside) == len(ranged):  # (else: refused where a pair of that task uses it)
+                refuse_outside(outside[0], key, value)
     return typed
 
 
-def _within(loss_name: str, key: str, value: Any) -> Any:
-    """``value``, when it is one the parameter may take (:class:`~losscli.registry.Within`): a
-    huber delta of −1 gave a negative loss, and a pinball alpha of 1.5 a number that is no loss."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        for spec in registry.specs(loss_name):
-            allowed = spec.ranges.get(key)
-            if allowed is not None and value not in allowed:
-                raise UsageError(f"--param {loss_name}.{key}={value:g}: must be {allowed}")
-    return value
+def within(spec: registry.LossSpec, key: str, value: Any) -> bool:
+    """Whether ``value`` is one the parameter may take (:class:`~losscli.registry.Within`): a huber
+    delta of −1 gave a negative loss, and a pinball alpha of 1.5 a number that is no loss."""
+    allowed = spec.ranges.get(key)
+    return allowed is None or not isinstance(value, (int, float)) or isinstance(value, bool) or value in allowed
+
+
+def refuse_outside(spec: registry.LossSpec, key: str, value: Any) -> None:
+    """The usage error of a parameter value outside ``spec``'s range (which tasks', when they differ)."""
+    ranges = {str(other.ranges.get(key)) for other in registry.specs(spec.name)}
+    tasks = "" if len(ranges) == 1 else f" for {' and '.join(sorted(spec.tasks))} pairs"
+    raise UsageError(f"--param {spec.name}.{key}={value:g}: must be {spec.ranges[key]}{tasks}")
 
 
 def _typed(loss_name: str, key: str, value: Any, default: Any) -> Any:

@@ -27,7 +27,15 @@ from .formats import (
     _parquet_chunks,
 )
 from .frame import NUMBERS_AS_TEXT, _numbers_as_text
-from .opening import CarriageReturnLines, _decompressed, _open_raw, _peek, display_name, text_kind
+from .opening import (
+    CarriageReturnLines,
+    _decompressed,
+    _open_raw,
+    _peek,
+    display_name,
+    lines_end_in_carriage_returns,
+    text_kind,
+)
 
 # cells (rows × columns) per table read from a parquet, Arrow or JSON lines file: about what a CSV
 # piece holds. 2^21 made 1M-row tables of a 2-column parquet file, and scoring them held 377 MB for
@@ -88,7 +96,7 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     try:
         stream = _decompressed(raw, path)
         sample = stream.read(opening.SNIFF_BYTES)
-        if b"\r" in sample and b"\n" not in sample:  # lines ended by a carriage return alone
+        if lines_end_in_carriage_returns(sample):  # (Excel for Mac's "CSV (Macintosh)")
             stream, sample = CarriageReturnLines(stream), sample.replace(b"\r", b"\n")
         while sample.count(b"\n") < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:  # a wide header, or a long first row
             more = stream.read(len(sample))

@@ -107,6 +107,8 @@ class Within:
         """``> 0``, ``≥ 1``, ``in [0, 1]``, ``in [0, 0.5)``; "a whole number" first when ``whole``."""
         if self.high == np.inf:
             said = f"{'≥' if self.low_included else '>'} {self.low:g}"
+        elif self.low == -np.inf:
+            said = f"{'≤' if self.high_included else '<'} {self.high:g}"
         else:
             opened, closed = "[" if self.low_included else "(", "]" if self.high_included else ")"
             said = f"in {opened}{self.low:g}, {self.high:g}{closed}"

@@ -66,6 +66,18 @@ def test_minus_zero_and_zero_are_one_group(write):
     assert groups == {"0": 2, "0.5": 1}  # (before: "-0" and "0", one row each)
 
 
+def test_a_half_float_group_column_is_grouped(tmp_path):
+    """(Arrow adds no half floats: the −0.0 fix crashed on them, found by review.)"""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"y_true": [0, 1, 0, 1], "y_pred": [0.2, 0.8, 0.4, 0.6],
+                             "g": pa.array(np.array([0.5, 0.5, 1.0, -0.0], dtype=np.float16))}), tmp_path / "h.parquet")
+    result = run("eval", tmp_path / "h.parquet", "--group-by", "g", "--loss", "brier")
+    assert result.code == 0, result.stderr
+    assert {r["group"]: r["n"] for r in result.json["results"][1:]} == {"0.5": 2, "1": 1, "0": 1}
+
+
 @pytest.mark.parametrize("column, words", [("lst", "not of list<element: int64>"),
                                            ("st", "not of struct<a: int64>"),
                                            ("raw", "not UTF-8 text")])

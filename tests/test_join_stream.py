@@ -140,7 +140,7 @@ def test_a_doubt_gives_way_to_the_whole_join_with_its_answer(tmp_path, small_chu
 
 @pytest.mark.parametrize("case", ["a rating predicted past the scale", "more than 1000 classes in all",
                                   "a soft label among 0/1 labels", "classes beyond the first rows'",
-                                  "sorted by label"])
+                                  "sorted by label", "sorted by label, with scores"])
 def test_a_plan_that_later_rows_could_change_gives_way_to_the_whole_join(tmp_path, small_chunks, evaluations,
                                                                         monkeypatch, case):
     """Integer labels and predictions are class ids or a quantity depending on every row, and the plans
@@ -167,10 +167,15 @@ def test_a_plan_that_later_rows_could_change_gives_way_to_the_whole_join(tmp_pat
         labels["y"] = np.where(np.arange(n) < 100, rng.integers(0, 3, n), rng.integers(0, 10, n))
         preds["y_pred"] = labels["y"]
         expected_task = "sparse"
-    else:  # (the first rows: one class; the whole join judges the predictions on both)
+    elif case == "sorted by label":  # (the first rows: one class; the whole join judges the predictions on both)
         labels["y_true"] = (ids >= 700).astype(int)
         preds["id"] = np.arange(n)  # (the predictions in id order: label 0 for the first 700 rows)
         preds["y_pred"] = np.where(np.arange(n) >= 700, 0.2, 0.8)
+        expected_task = "binary"
+    else:  # (found by review: one label and fractional scores planned regression; the whole join: logits)
+        labels["y_true"] = (ids >= 700).astype(int)
+        preds["id"] = np.arange(n)
+        preds["y_pred"] = rng.normal(np.where(np.arange(n) >= 700, 1.0, -1.0), 1.5).round(4)
         expected_task = "binary"
     pd.DataFrame(preds).to_csv(tmp_path / "preds.csv", index=False)
     pd.DataFrame(labels).to_csv(tmp_path / "labels.csv", index=False)

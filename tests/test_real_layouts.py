@@ -275,6 +275,17 @@ def test_excel_for_macs_csv_with_carriage_returns_alone_is_read(write, tmp_path)
     assert result.code == 0 and result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
 
 
+def test_carriage_returns_alone_with_line_feeds_inside_quoted_cells(write):
+    """Excel writes a line break within a cell as a line feed, the lines' ends as carriage returns
+    (found by review: the file was refused); a CRLF file is read as ever."""
+    text = 'y_true,note,y_pred\r1,"a\nb",0.8\r0,"c",0.4\r1,"d\ne",0.3\r'
+    found = results(write, text)
+    assert found[0]["n"] == 3
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+    crlf = results(write, 'y_true,note,y_pred\r\n1,"a\r\nb",0.8\r\n0,"c",0.4\r\n1,"d",0.3\r\n')
+    assert crlf[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
+
+
 def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
     preds = write("preds.csv", "id,y_true,y_pred\n2,0,0.3\n1,1,0.8\n3,1,0.6\n")
     truth = write("truth.csv", "id,y_true\n1,1\n3,1\n2,0\n")

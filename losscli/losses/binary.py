@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UsageError
-from ..registry import CLIP, EPS64, FRACTION, NOT_NEGATIVE, Inputs, loss
+from ..registry import CLIP, EPS64, NOT_NEGATIVE, Inputs, Within, loss
 from ..scores import Scores
 
 if TYPE_CHECKING:
@@ -40,7 +40,9 @@ def _pos_weight_domain(inputs: Inputs, params: Mapping[str, Any]) -> str | None:
     return "pos_weight must be ≥ 0" if pos_weight is not None and pos_weight < 0 else None
 
 
-FOCAL_RANGES = {"gamma": NOT_NEGATIVE, "alpha": FRACTION, "eps": CLIP}  # (focal of two classes and of K)
+# (focal: a negative alpha is torchvision's "no α balance", as unset; over K classes α is a scale, as in Keras)
+FOCAL_RANGES = {"gamma": NOT_NEGATIVE, "alpha": Within(high=1), "eps": CLIP}
+FOCAL_K_RANGES = {"gamma": NOT_NEGATIVE, "alpha": NOT_NEGATIVE, "eps": CLIP}
 
 
 @loss("binary_crossentropy", tasks=BIN, params={"eps": EPS64, "pos_weight": None}, optional=("pos_weight",),
@@ -172,14 +174,14 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
 
     .. math:: \ell_i = -[\alpha y_i (1 - p_i)^\gamma \log p_i + (1 - \alpha)(1 - y_i)\, p_i^\gamma \log(1 - p_i)]
 
-    with α = ½ and the factor 2 dropped when ``alpha`` is unset (torchvision's ``alpha=-1``);
+    with α = ½ and the factor 2 dropped when ``alpha`` is unset or negative (torchvision's ``alpha=-1``);
     ``--param focal.alpha=0.25`` gives torchvision's default. γ = 0 is the cross-entropy. Logs as in
     ``binary_crossentropy``.
     """
     if s.has_p_t:  # 0/1 labels: −(1 − p_t)^γ log p_t (α for label 1, 1 − α for label 0)
         terms = s.q_t(y) ** gamma
         terms *= s.nll_t(y, eps)
-        if alpha is not None:
+        if alpha is not None and alpha >= 0:
             terms *= alpha * y + (1.0 - alpha) * (1.0 - y)  # α where y = 1, 1 − α where y = 0
         return terms
     p = s.p
@@ -189,7 +191,7 @@ def focal_binary(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None,
     negative = p**gamma
     negative *= s.log_1mp(eps)
     negative *= 1.0 - y
-    if alpha is not None:
+    if alpha is not None and alpha >= 0:
         positive *= alpha
         negative *= 1.0 - alpha
     positive += negative

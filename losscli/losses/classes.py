@@ -14,7 +14,7 @@ import numpy as np
 
 from ..registry import CLIP, EPS64, FRACTION, Inputs, Within, gather, loss, row_argmax
 from ..scores import Scores
-from .binary import CROSSENTROPY_ALIASES, FOCAL_RANGES, _class_weight_known, class_weight_of_rows
+from .binary import CROSSENTROPY_ALIASES, FOCAL_K_RANGES, _class_weight_known, class_weight_of_rows
 
 K = ["sparse", "multiclass"]
 
@@ -121,7 +121,7 @@ def weighted_crossentropy_classes(y: np.ndarray, s: Scores, *, class_weight: str
     return ce_terms(y, s, eps)
 
 
-@loss("focal", tasks=K, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores", ranges=FOCAL_RANGES,
+@loss("focal", tasks=K, params={"gamma": 2.0, "alpha": None, "eps": EPS64}, inputs="scores", ranges=FOCAL_K_RANGES,
       aliases=("CategoricalFocalCrossentropy", "categorical_focal"),
       reference="Lin et al. 2017; keras.losses.CategoricalFocalCrossentropy (alpha=1 by default here)")
 def focal_classes(y: np.ndarray, s: Scores, *, gamma: float, alpha: float | None, eps: float) -> np.ndarray:

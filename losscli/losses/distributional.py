@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import registry
 from ..quantiles import level_name, name_level
-from ..registry import POSITIVE, Inputs, LossSpec, loss
+from ..registry import NOT_NEGATIVE, Inputs, LossSpec, loss
 from ..sums import Skip
 from .regression import pinball_terms
 
@@ -149,7 +149,7 @@ def _variance_domain(inputs: Inputs) -> Skip | None:
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-@loss("gaussian_nll", tasks=REG, params={"eps": 1e-6, "full": False}, ranges={"eps": POSITIVE}, inputs="inputs",
+@loss("gaussian_nll", tasks=REG, params={"eps": 1e-6, "full": False}, ranges={"eps": NOT_NEGATIVE}, inputs="inputs",
       default=_has_variance,
       domain=_variance_domain, aliases=("GaussianNLLLoss", "gaussian_nll_loss"),
       reference="torch.nn.GaussianNLLLoss (full=True: −scipy.stats.norm.logpdf)")

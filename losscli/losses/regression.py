@@ -341,7 +341,7 @@ def _nonnegative_predictions(what: str) -> Callable[[Inputs, Mapping[str, Any]],
     return check
 
 
-@loss("poisson_nll", tasks=REG, params={"log_input": True, "full": False, "eps": 1e-8}, ranges={"eps": POSITIVE},
+@loss("poisson_nll", tasks=REG, params={"log_input": True, "full": False, "eps": 1e-8}, ranges={"eps": NOT_NEGATIVE},
       default=False,
       domain=_nonnegative_predictions("poisson_nll with log_input=false takes rates ≥ 0"),
       aliases=("PoissonNLLLoss", "poisson_nll_loss"), reference="torch.nn.PoissonNLLLoss")
