@@ -196,12 +196,15 @@ class HeldClassIds:
                                 f"{MAX_HARD_CLASSES} that the rows before held as class ids; pass --task regression if "
                                 "they are numbers, or --task sparse if they are classes")
             self.labels = np.union1d(self.labels, met)
-            self.pending = {v: at for v, at in self.pending.items() if v not in set(met.tolist())}
+            labelled = set(met.tolist())
+            self.pending = {v: at for v, at in self.pending.items() if v not in labelled}
         outside = np.flatnonzero(~np.isin(p, self.labels) & ~np.isnan(p))
         if len(outside):
             values, first = np.unique(p[outside], return_index=True)
             for i, value in sorted(zip(outside[first].tolist(), values.tolist())):  # (in row order)
                 self.pending.setdefault(value, where(pred, i))
+        if len(self.labels) + len(self.pending) > MAX_HARD_CLASSES:  # (they cannot all be labels: refused now)
+            self.check()
 
     def check(self) -> None:
         """Refuse a prediction that no row labels: the first rows' class ids were a quantity."""

@@ -217,7 +217,7 @@ def class_id_rows(labels: list[int], predictions: list[int]) -> str:
 
 
 @pytest.mark.parametrize("case", ["a prediction no row labels", "more than 1000 labels", "a class predicted early",
-                                  "--task sparse", "class names"])
+                                  "--task sparse", "class names", "more than 1000 values predicted"])
 def test_class_ids_of_the_first_rows_are_held_over_the_later_rows(write, monkeypatch, case):
     """Integers the first rows took for class ids: a later prediction that no row of the file labels
     (a rating predicted past its scale), or a 1001st label, makes them a quantity, and the file is
@@ -237,9 +237,12 @@ def test_class_ids_of_the_first_rows_are_held_over_the_later_rows(write, monkeyp
     elif case == "--task sparse":
         predictions[700] = 6
         args = ("--task", "sparse")
+    elif case == "more than 1000 values predicted":  # (they cannot all become labels: refused before the end)
+        labels, predictions = labels * 3, predictions[:700] + list(range(6, 2906))
+
     refused = run("eval", write("p.csv", class_id_rows(labels, predictions) if case != "class names" else
                                 "y,y_pred\n" + "".join(f"c{a},c{b}\n" for a, b in zip(labels, predictions))), *args)
-    if case == "a prediction no row labels":
+    if case in ("a prediction no row labels", "more than 1000 values predicted"):
         assert refused.code == 3 and "column 'y_pred', row 701: prediction 6 is none of the labels" in refused.stderr
         assert "--task regression" in refused.stderr and "--task sparse" in refused.stderr
     elif case == "more than 1000 labels":
@@ -249,7 +252,7 @@ def test_class_ids_of_the_first_rows_are_held_over_the_later_rows(write, monkeyp
         found = refused.json["results"][0]
         wrong = sum(a != b for a, b in zip(labels, predictions))
         assert found["task"] == "sparse" and found["losses"]["zero_one"] == pytest.approx(wrong / 1200, rel=1e-12)
-    if case in ("a prediction no row labels", "more than 1000 labels"):
+    if case in ("a prediction no row labels", "more than 1000 labels", "more than 1000 values predicted"):
         settled = run("eval", write("q.csv", class_id_rows(labels, predictions)), "--task", "regression")
         assert settled.code == 0 and settled.json["results"][0]["task"] == "regression"
 
