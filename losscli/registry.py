@@ -472,7 +472,7 @@ def sum_terms(spec: LossSpec, inputs: Inputs, found: Terms, codes: np.ndarray | 
             return np.array([float(len(t)) if values is None else values.sum()])
         if values is None and counts is not None:
             return counts
-        return np.bincount(codes, values, minlength=m).astype(np.float64)
+        return np.bincount(codes, values, minlength=m).astype(np.float64, copy=False)
 
     with np.errstate(over="ignore", invalid="ignore"):
         total, weight = per_group(wt), per_group(w)
