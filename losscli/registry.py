@@ -90,21 +90,27 @@ FinishBins = Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], np.ndarray]
 @dataclass(frozen=True)
 class Within:
     """The values a number parameter may take (``--param`` outside them is a usage error): from
-    ``low`` to ``high``, each end included or not, whole numbers only when ``whole``."""
+    ``low`` to ``high``, each end included or not, whole numbers only when ``whole``, and none
+    strictly inside ``gap`` (the Tweedie power: ≤ 0 or ≥ 1)."""
 
     low: float = -np.inf
     high: float = np.inf
     low_included: bool = True
     high_included: bool = True
     whole: bool = False
+    gap: tuple[float, float] | None = None
 
     def __contains__(self, value: float) -> bool:
         above = value >= self.low if self.low_included else value > self.low
         below = value <= self.high if self.high_included else value < self.high
-        return above and below and (not self.whole or float(value).is_integer())
+        outside_gap = self.gap is None or not self.gap[0] < value < self.gap[1]
+        return above and below and outside_gap and (not self.whole or float(value).is_integer())
 
     def __str__(self) -> str:
-        """``> 0``, ``≥ 1``, ``in [0, 1]``, ``in [0, 0.5)``; "a whole number" first when ``whole``."""
+        """``> 0``, ``≥ 1``, ``in [0, 1]``, ``in [0, 0.5)``, ``≤ 0 or ≥ 1`` (a gap in the whole line);
+        "a whole number" first when ``whole``."""
+        if self.gap is not None:  # (only a gap in the whole line is used, and said)
+            return f"≤ {self.gap[0]:g} or ≥ {self.gap[1]:g}"
         if self.high == np.inf:
             said = f"{'≥' if self.low_included else '>'} {self.low:g}"
         elif self.low == -np.inf:

@@ -204,6 +204,7 @@ def test_row_argmax_and_gather_on_column_major_matrices_agree_with_numpy(matrix)
     ("ece.bins=0", "must be a whole number in [1, 1024]"),
     ("asymmetric_mse.under=-2", "must be ≥ 0"),
     ("gaussian_nll.eps=-1", "must be ≥ 0"),
+    ("tweedie_deviance.power=0.5", "must be ≤ 0 or ≥ 1"),  # (no Tweedie distribution: skipped before)
 ])
 def test_a_parameter_outside_its_range_is_a_usage_error(flag, must):
     name, _, value = flag.partition("=")
@@ -243,6 +244,8 @@ def test_the_ends_of_a_range_are_taken(write):
                              "binary_crossentropy": {"eps": "0"}, "huber": {"delta": "1e-300"},
                              "ece": {"bins": "1024"}, "top_k_error": {"k": "1"}})
     assert accepted["pinball"] == {"alpha": 1.0} and accepted["top_k_error"] == {"k": 1}
+    for power in ("0", "1", "-0.5", "1.5"):  # (the Tweedie power's gap is open: 0 and 1 are in)
+        assert typed_params({"tweedie_deviance": {"power": power}}) == {"tweedie_deviance": {"power": float(power)}}
     path = write("r.csv", "y_true,y_pred\n1.0,0.5\n2.0,2.5\n3.0,2.0\n")
     result = run("eval", path, "--loss", "pinball", "--param", "pinball.alpha=1")
     assert result.code == 0, result.stderr

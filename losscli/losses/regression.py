@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import FRACTION, NOT_NEGATIVE, POSITIVE, Binned, Inputs, loss
+from ..registry import FRACTION, NOT_NEGATIVE, POSITIVE, Binned, Inputs, Within, loss
 from ..sums import Skip
 
 REG = ["regression"]
@@ -289,7 +289,8 @@ def _tweedie_domain(inputs: Inputs, params: Mapping[str, Any]) -> Skip | str | N
     return None
 
 
-@loss("tweedie_deviance", tasks=REG, params={"power": 0.0}, default=False, domain=_tweedie_domain,
+@loss("tweedie_deviance", tasks=REG, params={"power": 0.0}, ranges={"power": Within(gap=(0, 1))}, default=False,
+      domain=_tweedie_domain,
       aliases=("mean_tweedie_deviance", "tweedie", "Tweedie"), reference="sklearn.metrics.mean_tweedie_deviance")
 def tweedie_deviance(y: np.ndarray, v: np.ndarray, *, power: float) -> np.ndarray:
     r"""Tweedie deviance with power p (scikit-learn's ``mean_tweedie_deviance``).
@@ -300,7 +301,7 @@ def tweedie_deviance(y: np.ndarray, v: np.ndarray, *, power: float) -> np.ndarra
     p = 0 is the squared error, p = 1 the Poisson deviance and p = 2 the gamma deviance (these
     are ``mse``, ``poisson_deviance`` and ``gamma_deviance``'s terms, the same numbers). Domains as
     scikit-learn: p < 0 needs ŷ > 0; 1 ≤ p < 2 needs y ≥ 0 and ŷ > 0; p ≥ 2 needs y > 0 and ŷ > 0;
-    0 < p < 1 is not a Tweedie distribution (skipped). Within 3 % of a positive label, where the
+    0 < p < 1 is not a Tweedie distribution (``--param`` refuses it). Within 3 % of a positive label, where the
     three terms cancel, it is :math:`2y^{2-p} \int_0^d t (1 + t)^{-p}\,dt` with :math:`d = (\hat y - y)/y`, by
     its binomial series (within 1e-12 relative for |p| ≤ 10).
     """
