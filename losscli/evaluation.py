@@ -75,14 +75,23 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
             raise UsageError(no_pairs_message(frame.source, frame.names))
         pairs = unique_names([model for pair in pairing.pairs for model in split_models(frame, pair)])
         pairs = [_named_as_written(frame, pair) for pair in pairs]
-        if pairing.unpaired:
-            notes.append(f"{frame.source}: columns not paired, and not evaluated: {', '.join(pairing.unpaired)} "
-                         "(pair them with --true COL --pred COL)")
+        notes += _unpaired_notes(frame, pairing.unpaired)
     targets = [infer(frame, pair, task=options.task, predictions=options.predictions,
                      positive=options.positive, weight=options.weight, dropna=options.dropna)
                for pair in pairs]
     notes.extend(f"{target.pair.name}: {warning}" for target in targets for warning in target.warnings)
     return targets, notes
+
+
+def _unpaired_notes(frame: Frame, unpaired: list[str]) -> list[str]:
+    """The warning for columns that did not pair, a line per file they come from (with a labels
+    file, its columns are the joined frame's labels: a Kaggle solution's ``Usage``)."""
+    by_file: dict[str, list[str]] = {}
+    for column in unpaired:
+        source = frame.labels_source if frame.roles.get(column) == "true" and frame.labels_source else frame.source
+        by_file.setdefault(source, []).append(frame.column(column).shown)
+    return [f"{source}: columns not paired, and not evaluated: {', '.join(columns)} (pair them with --true COL "
+            "--pred COL)" for source, columns in by_file.items()]
 
 
 def _named_as_written(frame: Frame, pair: Pair) -> Pair:

@@ -462,6 +462,7 @@ def labels_extra_truth_columns():
     assert '"follow-up, 6 months"' in path("solution_truth.csv").read_text()
     add("solution_preds.csv", "--labels truth with extra note (quoted commas) and Usage Public/Private columns",
         "labels-extra-columns", labels="solution_truth.csv",
+        stderr_contains=["solution_truth.csv: columns not paired, and not evaluated: note, Usage"],
         results=[result(["y_true"], ["y_pred"], "binary", ref_binary(d["y"], d["p1"]), "1")])
 
 
