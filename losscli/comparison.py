@@ -28,8 +28,9 @@ import numpy as np
 
 from . import registry
 from .bootstrap import GROUPS, holm, interval, p_value, resample_counts, row_groups
+from .classes import HeldClassIds
 from .errors import DataError, UsageError, closest
-from .evaluation import add_loss, finished, frames, read_like, targets_of
+from .evaluation import add_loss, finished, frames, holding, read_like, targets_of, tell_held
 from .frame import Frame
 from .inference import Target
 from .joins import align, load
@@ -60,6 +61,7 @@ class Model:
     fingerprint: int = 0
     target: Target | None = None
     terms: dict[str, np.ndarray] = field(default_factory=dict)
+    held: HeldClassIds | None = None  # the first chunk's integer class ids, held over the later ones
 
     def read(self, step: list[Frame], first_step: bool, options: EvalOptions) -> Target:
         if first_step:
@@ -67,6 +69,8 @@ class Model:
         else:
             f = self.first
             self.target = read_like(step[self.frame], f.pair, f.task, f.kind, f.positive, f.classes, options)
+            if self.held is not None:
+                tell_held(self.held, step[self.frame], self.target)
         return self.target
 
     def add(self, options: EvalOptions) -> None:
@@ -350,10 +354,12 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
     if found:
         base_model = found[0]
     else:
-        base_model = Model(base, base_frame, losses, boot, classic)
+        base_model = Model(base, base_frame, losses, boot, classic,
+                           held=holding(base.task, base.kind, base.classes, options))
         models.append(base_model)
     new_model = Model(new, new_frame, {name: LossState(ls.params, kept=_kept(name, base.task))
-                                       for name, ls in losses.items()}, boot, classic)
+                                       for name, ls in losses.items()}, boot, classic,
+                      held=holding(new.task, new.kind, new.classes, options))
     models.append(new_model)
     return Comparison(base_model, new_model, names, chosen, not_applicable)
 
@@ -385,6 +391,9 @@ def _run(steps: Iterator[list[Frame]], plan: Callable[[list[Frame], bool], Plan]
         for comparison in found.comparisons:
             comparison.tally(options)
     assert found is not None, "a reader yields at least one step"
+    for model in found.models:
+        if model.held is not None:
+            model.held.check()
     return found
 
 

@@ -257,13 +257,17 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
 
 
 def held_class_ids(state: State, options: EvalOptions) -> dict[str, HeldClassIds]:
-    """The pairs whose first rows inferred integer class ids (no ``--task``, no ``--predictions``),
-    held to that over the later rows (:class:`~losscli.classes.HeldClassIds`)."""
-    if options.task is not None or options.predictions is not None:
-        return {}
-    found = {name: HeldClassIds.of(pair.classes) for name, pair in state.pairs.items()
-             if pair.kind == "class" and pair.task == "sparse"}
+    """The pairs whose first rows inferred integer class ids, each with its hold (:func:`holding`)."""
+    found = {name: holding(pair.task, pair.kind, pair.classes, options) for name, pair in state.pairs.items()}
     return {name: hold for name, hold in found.items() if hold is not None}
+
+
+def holding(task: str, kind: str, classes: list[str] | None, options: EvalOptions) -> HeldClassIds | None:
+    """A pair's first rows' integer class ids (inferred: no ``--task``, no ``--predictions``), held
+    to that over the later rows (:class:`~losscli.classes.HeldClassIds`); None for any other plan."""
+    if options.task is not None or options.predictions is not None or kind != "class" or task != "sparse":
+        return None
+    return HeldClassIds.of(classes)
 
 
 def with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
@@ -336,7 +340,7 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
                    for p in state.pairs.values()]
         for target in targets:
             if held and target.pair.name in held:
-                _tell(held[target.pair.name], frame, target)
+                tell_held(held[target.pair.name], frame, target)
         warned = {note.split(":")[0] for note in state.notes}
         state.notes += [f"{t.pair.name}: {w}" for t in targets for w in t.warnings if t.pair.name not in warned]
     if not state.sources or state.sources[-1] != frame.source:
@@ -353,7 +357,7 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     return state
 
 
-def _tell(hold: HeldClassIds, frame: Frame, target: Target) -> None:
+def tell_held(hold: HeldClassIds, frame: Frame, target: Target) -> None:
     """A later chunk's class ids told to ``hold`` (labels or predictions read as text are names, not held)."""
     (label,), (pred,) = target.pair.true, target.pair.pred
     if frame.is_text(label) or frame.is_text(pred) or target.raw_labels is None:

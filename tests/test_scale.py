@@ -257,6 +257,26 @@ def test_class_ids_of_the_first_rows_are_held_over_the_later_rows(write, monkeyp
         assert settled.code == 0 and settled.json["results"][0]["task"] == "regression"
 
 
+def test_compare_holds_the_first_rows_class_ids_as_eval_does(write, monkeypatch):
+    """compare read later rows with the first rows' class ids whatever they held: a prediction no
+    row labels (a rating past its scale) was scored as a class id, exit 0."""
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
+    labels = [1 + i % 5 for i in range(1200)]
+    base = [1 + (i + i // 7) % 5 for i in range(1200)]
+    new = base[:700] + [6] + base[701:]
+    base_path, new_path = write("base.csv", class_id_rows(labels, base)), write("new.csv", class_id_rows(labels, new))
+    refused = run("compare", base_path, new_path)
+    assert refused.code == 3 and "new.csv, column 'y_pred', row 701: prediction 6 is none of the labels" in refused.stderr
+    models = write("models.csv", "y,y_pred_a,y_pred_b\n" + "".join(f"{y},{a},{b}\n" for y, a, b in zip(labels, base, new)))
+    refused = run("compare", models, "--baseline-model", "a")
+    assert refused.code == 3 and "column 'y_pred_b', row 701: prediction 6 is none of the labels" in refused.stderr
+    settled = run("compare", base_path, new_path, "--task", "regression")
+    assert settled.code == 0 and settled.json["results"][0]["task"] == "regression"
+    same = run("compare", base_path, write("again.csv", class_id_rows(labels, base)))
+    assert same.code == 0 and same.json["results"][0]["task"] == "sparse"
+
+
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
     _task, _folder, whole = dataset
     run("eval", whole, "--per-row", tmp_path / "one.csv")
