@@ -206,6 +206,22 @@ class HeldClassIds:
         if len(self.labels) + len(self.pending) > MAX_HARD_CLASSES:  # (they cannot all be labels: refused now)
             self.check()
 
+    def merge(self, other: HeldClassIds) -> HeldClassIds:
+        """This hold and ``other``'s, of rows after these (another shard of ``--engine dask``): the
+        labels of both, and the predictions neither labels (this one's first)."""
+        merged = HeldClassIds([])
+        merged.labels = np.union1d(self.labels, other.labels)
+        if len(merged.labels) > MAX_HARD_CLASSES:
+            raise DataError(f"the shards label {len(merged.labels)} values, more than the {MAX_HARD_CLASSES} that "
+                            "the first rows held as class ids; pass --task regression if they are numbers, or --task "
+                            "sparse if they are classes")
+        labelled = set(merged.labels.tolist())
+        pending = dict(self.pending)  # (in row order: this one's, then the other's)
+        for value, at in other.pending.items():
+            pending.setdefault(value, at)
+        merged.pending = {value: at for value, at in pending.items() if value not in labelled}
+        return merged
+
     def check(self) -> None:
         """Refuse a prediction that no row labels: the first rows' class ids were a quantity."""
         if self.pending:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from . import ranges, registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .evaluation import Evaluation, columns_used, finish, frames, sized, sources, update, with_groups
+from .evaluation import Evaluation, columns_used, finish, frames, held_class_ids, sized, sources, update, with_groups
 from .frame import Frame, frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
@@ -60,9 +60,10 @@ def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: Stat
     else:
         name, offset = display_name(source), 0
         tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns)
+    state.held = held_class_ids(template, options)
     with closing(with_groups(_frames(sized(tables, options, columns), name, offset), options.group_by)) as coded:
         for frame, groups in coded:
-            state = update(state, frame, options, several_files=several_files, groups=groups)
+            state = update(state, frame, options, several_files=several_files, groups=groups, held=state.held)
     return state
 
 
@@ -99,6 +100,8 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
         if len(shards) > len(files):
             explain.append(f"{len(shards)} tasks: files over {RANGE_BYTES >> 20} MiB read in byte ranges")
         merged = run.merged(evaluate_shard, shards, (options, template, plugin_files, len(files) > 1), progress)
+    for hold in merged.held.values():
+        hold.check()
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
     merged.sources = [display_name(path) for path in files]  # (a file read in ranges, named once)
     return Evaluation(finish(merged, options), merged, merged.notes, explain)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .classes import HeldClassIds
 from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
@@ -144,6 +145,8 @@ class State:
     on: str | None = None  # with a labels file: the join key (None: row by row)
     joined: str | None = None  # with a labels file: how it was joined, said in the report
     id_column: str | None = None  # the file's id column, shown beside --worst rows and --per-row terms
+    # --engine dask: each pair's class ids held over the shards (checked once they are merged; not in a state file)
+    held: dict[str, HeldClassIds] = field(default_factory=dict)
 
     def content_id(self) -> str:
         """16 hex digits of SHA-256 over the sources' file names and each pair's rows and fingerprint."""
@@ -170,9 +173,11 @@ class State:
                                 "--predictions or --positive so every shard is read alike")
         worst = int(self.settings.get("worst") or 0)
         notes = self.notes + [n for n in other.notes if n not in self.notes]
+        held = {name: hold.merge(other.held[name]) if name in other.held else hold for name, hold in self.held.items()}
         return State(self.sources + other.sources, self.labels, self.rows + other.rows,
                      {name: pair.merge(other.pairs[name], worst) for name, pair in self.pairs.items()},
-                     self.settings, notes, self.identity() + other.identity(), self.on, self.joined)
+                     self.settings, notes, self.identity() + other.identity(), self.on, self.joined,
+                     held={**other.held, **held})
 
     def check(self) -> None:
         """A state read from a file holds what an evaluation could have made: counts that are

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from losscli import csv_stream
+from losscli.classes import HeldClassIds
+from losscli.errors import DataError
 
 from .conftest import csv_text, run
 
@@ -275,6 +277,41 @@ def test_compare_holds_the_first_rows_class_ids_as_eval_does(write, monkeypatch)
     assert settled.code == 0 and settled.json["results"][0]["task"] == "regression"
     same = run("compare", base_path, write("again.csv", class_id_rows(labels, base)))
     assert same.code == 0 and same.json["results"][0]["task"] == "sparse"
+
+
+def test_dask_holds_the_first_rows_class_ids_over_every_shard(tmp_path):
+    """--engine dask read each shard with shard 0's class ids whatever it held: a prediction no row
+    of any shard labels was scored as a class id, exit 0. A class one shard predicts and another
+    labels is fine, as in one file."""
+    pytest.importorskip("dask")
+    labels = [1 + i % 5 for i in range(300)]
+    predictions = [1 + (i + i // 7) % 5 for i in range(300)]
+    late = predictions[:250] + [6] + predictions[251:]  # (in shard 2: no shard labels 6)
+    for k in range(3):
+        (tmp_path / f"s_{k}.csv").write_text(class_id_rows(labels[k * 100:(k + 1) * 100], late[k * 100:(k + 1) * 100]))
+    refused = run("eval", tmp_path / "s_*.csv", "--engine", "dask")
+    assert refused.code == 3 and "s_2.csv, column 'y_pred', row 51: prediction 6 is none of the labels" in refused.stderr
+    assert "--task regression" in refused.stderr
+    labels[290] = 6  # (now the last shard labels 6: class ids after all)
+    (tmp_path / "s_2.csv").write_text(class_id_rows(labels[200:], late[200:]))
+    fine = run("eval", tmp_path / "s_*.csv", "--engine", "dask")
+    assert fine.code == 0, fine.stderr
+    wrong = sum(a != b for a, b in zip(labels, late))
+    assert fine.json["results"][0]["task"] == "sparse"
+    assert fine.losses()["zero_one"] == pytest.approx(wrong / 300, rel=1e-12)
+    assert fine.losses() == run("eval", tmp_path / "s_*.csv").losses()
+
+
+def test_held_class_ids_merge_as_one_hold_of_both_shards():
+    first, second = HeldClassIds(["1", "2"]), HeldClassIds(["1", "2"])
+    first.add(np.array([1.0]), np.array([3.0]), "y", "p", lambda column, i: "first: ")
+    second.add(np.array([3.0, 4.0]), np.array([5.0, 9.0]), "y", "p", lambda column, i: "second: ")
+    merged = first.merge(second)
+    assert merged.labels.tolist() == [1.0, 2.0, 3.0, 4.0] and merged.pending == {5.0: "second: ", 9.0: "second: "}
+    with pytest.raises(DataError, match="second: prediction 5 is none of the labels"):
+        merged.check()
+    with pytest.raises(DataError, match="the shards label 1100 values, more than the 1000"):
+        HeldClassIds([str(v) for v in range(600)]).merge(HeldClassIds([str(v) for v in range(500, 1100)]))
 
 
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
