@@ -260,7 +260,14 @@ def _differences(old: Result, new: Result) -> list[str]:
     a, b = _signature_parts(old.signature), _signature_parts(new.signature)
     words = {"losscli": "losscli version", "pred": "prediction kind", "eps": "eps", "w": "weights",
              "n": "row count", "data": "data", "params": "parameters"}
-    return [f"{words[k]} {a.get(k) or 'none'} → {b.get(k) or 'none'}" for k in words if a.get(k) != b.get(k)]
+    unset = {"params": "the defaults"}  # (a signature names only parameters that are not)
+    return [f"{words[k]} {a.get(k) or unset.get(k, 'none')} → {b.get(k) or unset.get(k, 'none')}" for k in words
+            if a.get(k) != b.get(k)]
+
+
+def _parameters(values: dict[str, Any] | None) -> str:
+    """A loss's parameters in words: ``delta=5.0``, ``none``."""
+    return ", ".join(f"{key}={value}" for key, value in values.items()) if values else "none"
 
 
 def check_baseline(report: Report, baseline: Report, path: str, tolerance: str | None,
@@ -292,6 +299,11 @@ def check_baseline(report: Report, baseline: Report, path: str, tolerance: str |
         for loss, value in result.losses.items():
             before = old.losses.get(loss)
             if before is None or value is None or (wanted and loss not in wanted):
+                continue
+            if old.params and old.params.get(loss) != result.params.get(loss):  # (a baseline saved with params)
+                verdicts.append(Gate(result.pair, loss, None, value, False, "baseline", baseline=before, reason=(
+                    f"its parameters changed from {_parameters(old.params.get(loss))} to "
+                    f"{_parameters(result.params.get(loss))}; the baseline cannot be compared: save a new one")))
                 continue
             allowed = before + (abs(before) * amount if relative else amount)
             verdicts.append(Gate(result.pair, loss, allowed, value, value <= allowed, "baseline", baseline=before,

@@ -142,6 +142,25 @@ def test_baseline_of_another_task_is_explained_and_fails(tmp_path, write):
     assert result.code == 1 and "task changed from regression to binary" in result.stderr
 
 
+def test_a_loss_whose_parameters_changed_is_not_compared_with_the_baseline(tmp_path, write):
+    """A huber saved with delta 5 (7.24 here) passed a baseline gate at the default delta 1 (2.71), exit 0:
+    two different quantities. Now that gate fails, saying why; the other losses are compared as before."""
+    path = write("r.csv", "y_true,y_pred\n0,4\n10,2\n3,3.5\n")
+    base = tmp_path / "base.json"
+    assert run("eval", path, "--param", "huber.delta=5", "--output", base).code == 0
+    result = run("eval", path, "--baseline", base)
+    assert result.code == 1
+    failed = [g for g in result.json["gates"] if not g["passed"]]
+    assert [g["loss"] for g in failed] == ["huber"]
+    assert "its parameters changed from delta=5.0 to delta=1.0; the baseline cannot be compared" in result.stderr
+    assert "parameters huber.delta=5.0 → the defaults" in result.stderr
+    # the two values the gate compared, by hand (|r| = 4, 8, 0.5): delta 5: ½·16 = 8, 5·(8 − 2.5) = 27.5, ½·0.25;
+    # delta 1: 1·(4 − 0.5) = 3.5, 1·(8 − 0.5) = 7.5, ½·0.25
+    assert json.loads(base.read_text())["results"][0]["losses"]["huber"] == pytest.approx((8 + 27.5 + 0.125) / 3)
+    assert result.losses()["huber"] == pytest.approx((3.5 + 7.5 + 0.125) / 3)
+    assert run("eval", path, "--baseline", base, "--param", "huber.delta=5").code == 0
+
+
 @pytest.mark.parametrize("content, message", [
     ("{not json", "not valid JSON"), ('{"a": 1}', "not a losscli report"), (None, "no such file")])
 def test_broken_baseline_is_exit_3(tmp_path, content, message):
