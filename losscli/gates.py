@@ -261,8 +261,11 @@ def _differences(old: Result, new: Result) -> list[str]:
     words = {"losscli": "losscli version", "pred": "prediction kind", "eps": "eps", "w": "weights",
              "n": "row count", "data": "data", "params": "parameters"}
     unset = {"params": "the defaults"}  # (a signature names only parameters that are not)
-    return [f"{words[k]} {a.get(k) or unset.get(k, 'none')} → {b.get(k) or unset.get(k, 'none')}" for k in words
+    said = [f"{words[k]} {a.get(k) or unset.get(k, 'none')} → {b.get(k) or unset.get(k, 'none')}" for k in words
             if a.get(k) != b.get(k)]
+    if old.positive is not None and new.positive is not None and old.positive != new.positive:
+        said.append(f"positive class {old.positive} → {new.positive}")
+    return said
 
 
 def _parameters(values: dict[str, Any] | None) -> str:

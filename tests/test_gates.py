@@ -142,6 +142,14 @@ def test_baseline_of_another_task_is_explained_and_fails(tmp_path, write):
     assert result.code == 1 and "task changed from regression to binary" in result.stderr
 
 
+def test_a_baseline_with_another_positive_class_is_said(tmp_path, write):
+    path = write("b.csv", "y_true,y_pred\n1,0.8\n0,0.3\n1,0.6\n0,0.4\n")
+    base = tmp_path / "base.json"
+    assert run("eval", path, "--output", base).code == 0
+    result = run("eval", path, "--baseline", base, "--positive", "0")
+    assert "differs from baseline" in result.stderr and "positive class 1 → 0" in result.stderr
+
+
 def test_a_loss_whose_parameters_changed_is_not_compared_with_the_baseline(tmp_path, write):
     """A huber saved with delta 5 (7.24 here) passed a baseline gate at the default delta 1 (2.71), exit 0:
     two different quantities. Now that gate fails, saying why; the other losses are compared as before."""
