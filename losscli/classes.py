@@ -163,6 +163,79 @@ def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str,
     return f"ROC AUC {auc:.3f} with positive class {positive} ({rows})", warning
 
 
+class HeldLabel:
+    """The one label value of a pair's first rows, on which its task or prediction kind was decided
+    (a file sorted by its label: every 0 first): regression, or hard 0/1 predictions taken for
+    probabilities, where two label values would have decided a binary task, or hard class ids. A later
+    row with another label is refused, naming the flags that settle it."""
+
+    def __init__(self, value: float, task: str) -> None:
+        self.value, self.task = value, task
+
+    def add(self, y: np.ndarray, p: np.ndarray, label: str, pred: str, where: Callable[[str, int], str]) -> None:
+        """A later chunk's labels ``y`` (column ``label``); ``where(column, i)`` places its i-th row."""
+        other = np.flatnonzero((np.asarray(y, dtype=np.float64) != self.value) & ~np.isnan(y))
+        if not len(other):
+            return
+        i = int(other[0])
+        said = f"{where(label, i)}label {label_text(float(y[i]))}, where every row before labels " \
+               f"{label_text(self.value)} (a file sorted by its label?): "
+        if self.task == "regression":
+            raise DataError(said + "the task was decided on those rows (regression); pass --task binary or --task "
+                            "sparse if the labels are classes, or --task regression if they are numbers")
+        raise DataError(said + "the predictions, all 0 or 1 there, were taken for probabilities; pass "
+                        "--predictions class if they are hard classes, or --predictions probability")
+
+    def merge(self, other: Hold) -> HeldLabel:
+        """(Each shard's rows were held to the same value.)"""
+        return self
+
+    def check(self) -> None:
+        """(Nothing is left to check at the end: each row was checked as it came.)"""
+
+
+class HeldIntegers:
+    """A regression whose first rows were integers, with predictions beyond their labels: not class
+    ids there, but the whole file may label every value predicted (a file sorted by its label holds
+    the other labels later), and then it holds class ids. The integers met are gathered; at the end,
+    if they look like class ids, the regression is refused, naming the flags."""
+
+    def __init__(self, labels: list[float], predicted: list[float]) -> None:
+        """The first rows' distinct labels and predictions."""
+        self.labels, self.predicted = np.array(labels, dtype=np.float64), np.array(predicted, dtype=np.float64)
+        self.integers = True  # (a value that is not one, or too many values: a quantity after all)
+        self.columns = ""  # the columns, as the refusal names them
+
+    def add(self, y: np.ndarray, p: np.ndarray, label: str, pred: str, where: Callable[[str, int], str]) -> None:
+        """A chunk's labels ``y`` (column ``label``) and predictions ``p`` (column ``pred``), numbers
+        (``where`` is not needed: the end decides)."""
+        self.columns = self.columns or f"columns '{label}' and '{pred}': "
+        y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
+        if not self.integers or not is_integral(y) or not is_integral(p):
+            self.integers = False
+            return
+        self.labels, self.predicted = np.union1d(self.labels, distinct(y)), np.union1d(self.predicted, distinct(p))
+        self.integers = len(self.labels) <= MAX_HARD_CLASSES and len(self.predicted) <= MAX_HARD_CLASSES
+
+    def merge(self, other: Hold) -> HeldIntegers:
+        merged = HeldIntegers(self.labels.tolist(), self.predicted.tolist())
+        merged.columns = self.columns
+        if isinstance(other, HeldIntegers) and self.integers and other.integers:
+            merged.add(other.labels, other.predicted, "", "", lambda column, i: "")
+            merged.columns = self.columns or other.columns
+        else:
+            merged.integers = False
+        return merged
+
+    def check(self) -> None:
+        """Refuse the regression when the whole file's integers look like class ids."""
+        if self.integers and len(self.labels) and look_like_classes(self.labels, self.predicted):
+            raise DataError(f"{self.columns}labels and predictions are integers, and every prediction is one of the "
+                            f"{len(self.labels)} labels of the whole file: class ids, where the first rows (whose "
+                            "labels did not yet hold every value predicted) decided regression; pass --task sparse if "
+                            "they are classes, or --task regression if they are numbers")
+
+
 class HeldClassIds:
     """Integer labels and predictions that the first rows took for class ids (every prediction one
     of the labels, at most MAX_HARD_CLASSES labels: :func:`look_like_classes`), held to that over
@@ -206,9 +279,11 @@ class HeldClassIds:
         if len(self.labels) + len(self.pending) > MAX_HARD_CLASSES:  # (they cannot all be labels: refused now)
             self.check()
 
-    def merge(self, other: HeldClassIds) -> HeldClassIds:
+    def merge(self, other: Hold) -> HeldClassIds:
         """This hold and ``other``'s, of rows after these (another shard of ``--engine dask``): the
         labels of both, and the predictions neither labels (this one's first)."""
+        if not isinstance(other, HeldClassIds):  # (shards read alike hold alike: not met)
+            return self
         merged = HeldClassIds([])
         merged.labels = np.union1d(self.labels, other.labels)
         if len(merged.labels) > MAX_HARD_CLASSES:
@@ -229,3 +304,6 @@ class HeldClassIds:
             raise DataError(f"{at}prediction {label_text(value)} is none of the labels of the file, where the "
                             "first rows held class ids (each prediction one of the labels); pass --task regression if "
                             "they are numbers, or --task sparse if they are classes")
+
+
+Hold = HeldClassIds | HeldLabel | HeldIntegers  # what a pair's first rows decided that its later rows are held to

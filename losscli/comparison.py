@@ -28,9 +28,19 @@ import numpy as np
 
 from . import registry
 from .bootstrap import GROUPS, holm, interval, p_value, resample_counts, row_groups
-from .classes import HeldClassIds
+from .classes import Hold
 from .errors import DataError, UsageError, closest
-from .evaluation import add_loss, finished, frames, holding, read_like, targets_of, tell_held
+from .evaluation import (
+    add_loss,
+    finished,
+    frames,
+    holding,
+    integers_in_doubt,
+    one_label,
+    read_like,
+    targets_of,
+    tell_held,
+)
 from .frame import Frame
 from .inference import Target
 from .joins import align, load
@@ -61,7 +71,7 @@ class Model:
     fingerprint: int = 0
     target: Target | None = None
     terms: dict[str, np.ndarray] = field(default_factory=dict)
-    held: HeldClassIds | None = None  # the first chunk's integer class ids, held over the later ones
+    held: Hold | None = None  # what the first chunk decided that the later ones are held to
 
     def read(self, step: list[Frame], first_step: bool, options: EvalOptions) -> Target:
         if first_step:
@@ -355,11 +365,13 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
         base_model = found[0]
     else:
         base_model = Model(base, base_frame, losses, boot, classic,
-                           held=holding(base.task, base.kind, base.classes, options))
+                           held=holding(base.task, base.kind, base.classes, one_label(base, options),
+                                        integers_in_doubt(base, options), options))
         models.append(base_model)
     new_model = Model(new, new_frame, {name: LossState(ls.params, kept=_kept(name, base.task))
                                        for name, ls in losses.items()}, boot, classic,
-                      held=holding(new.task, new.kind, new.classes, options))
+                      held=holding(new.task, new.kind, new.classes, one_label(new, options),
+                                   integers_in_doubt(new, options), options))
     models.append(new_model)
     return Comparison(base_model, new_model, names, chosen, not_applicable)
 

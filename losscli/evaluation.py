@@ -24,7 +24,7 @@ import pyarrow as pa
 from . import analysis, per_class, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
-from .classes import HeldClassIds
+from .classes import HeldClassIds, HeldIntegers, HeldLabel, Hold, distinct, is_integral
 from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
@@ -36,6 +36,7 @@ from .losses.binary import with_class_weights
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_names
+from .plan_rows import rows_to_plan_on
 from .reading import Prefetched, StartedRead, gathered, tables
 from .results import GroupResults, Report, Result
 from .selection import selected_losses
@@ -59,6 +60,16 @@ class Evaluation:
 
 def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[str]]:
     """The frame's pairs (by name, or --true/--pred), each with its task and inputs; and notes."""
+    pairs, notes = pairs_of(frame, options)
+    targets = [infer(frame, pair, task=options.task, predictions=options.predictions,
+                     positive=options.positive, weight=options.weight, dropna=options.dropna)
+               for pair in pairs]
+    notes.extend(f"{target.pair.name}: {warning}" for target in targets for warning in target.warnings)
+    return targets, notes
+
+
+def pairs_of(frame: Frame, options: EvalOptions) -> tuple[list[Pair], list[str]]:
+    """The frame's pairs (by name, or --true/--pred); and notes."""
     for column in (options.weight, options.group_by):
         if column is not None:
             frame.column(column)
@@ -76,11 +87,7 @@ def targets_of(frame: Frame, options: EvalOptions) -> tuple[list[Target], list[s
         pairs = unique_names([model for pair in pairing.pairs for model in split_models(frame, pair)])
         pairs = [_named_as_written(frame, pair) for pair in pairs]
         notes += _unpaired_notes(frame, pairing.unpaired)
-    targets = [infer(frame, pair, task=options.task, predictions=options.predictions,
-                     positive=options.positive, weight=options.weight, dropna=options.dropna)
-               for pair in pairs]
-    notes.extend(f"{target.pair.name}: {warning}" for target in targets for warning in target.warnings)
-    return targets, notes
+    return pairs, notes
 
 
 def _unpaired_notes(frame: Frame, unpaired: list[str]) -> list[str]:
@@ -217,7 +224,7 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
     state: State | None = None
     explain: list[str] = []
     ok = False
-    held: dict[str, HeldClassIds] = {}
+    held: dict[str, Hold] = {}
     try:
         used = ColumnChoice()
         with closing(frames(predictions, options, used, started, join)) as chunks:  # (closed now on an error)
@@ -227,11 +234,18 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
             with closing(with_groups(itertools.chain(ahead, chunks), options.group_by)) as coded:
                 for frame, groups in coded:
                     planned = state is not None
+                    plan_on = None
+                    if not planned and isinstance(predictions, str) and len(shards) == 1 and join is None \
+                            and options.labels is None:  # (a file sorted by its label: see plan_rows)
+                        plan_on = rows_to_plan_on(frame, shards[0], options)
                     state = update(state, frame, options, writer, classic=classic, explain=explain,
-                                   several_files=len(shards) > 1, groups=groups, held=held)
+                                   several_files=len(shards) > 1, groups=groups, held=held,
+                                   plan_on=plan_on[0] if plan_on else None)
+                    if plan_on:
+                        explain.append(plan_on[1])
                     if not planned:
                         used.keep(columns_used(state, options))
-                        held = held_class_ids(state, options)
+                        held = holds(state, options)
                         if join is not None and join.streaming and not planned_as_a_whole_join(state, frame):
                             raise NotStreamed
                     if progress is not None:
@@ -256,18 +270,56 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
     return Evaluation(finish(state, options), state, notes, explain)
 
 
-def held_class_ids(state: State, options: EvalOptions) -> dict[str, HeldClassIds]:
-    """The pairs whose first rows inferred integer class ids, each with its hold (:func:`holding`)."""
-    found = {name: holding(pair.task, pair.kind, pair.classes, options) for name, pair in state.pairs.items()}
+def holds(state: State, options: EvalOptions) -> dict[str, Hold]:
+    """The pairs whose plan the later rows are held to, each with its hold (:func:`holding`)."""
+    found = {name: holding(pair.task, pair.kind, pair.classes, pair.one_label, pair.integers_in_doubt, options)
+             for name, pair in state.pairs.items()}
     return {name: hold for name, hold in found.items() if hold is not None}
 
 
-def holding(task: str, kind: str, classes: list[str] | None, options: EvalOptions) -> HeldClassIds | None:
-    """A pair's first rows' integer class ids (inferred: no ``--task``, no ``--predictions``), held
-    to that over the later rows (:class:`~losscli.classes.HeldClassIds`); None for any other plan."""
-    if options.task is not None or options.predictions is not None or kind != "class" or task != "sparse":
+def holding(task: str, kind: str, classes: list[str] | None, one_label: float | None,
+            integers: tuple[list[float], list[float]] | None, options: EvalOptions) -> Hold | None:
+    """What a pair's first rows decided that the later rows are held to (nothing when ``--task`` or
+    ``--predictions`` decided it): the one label value the plan rested on (:func:`one_label`,
+    :class:`~losscli.classes.HeldLabel`), or integer class ids (:class:`~losscli.classes.HeldClassIds`)."""
+    if options.task is not None or options.predictions is not None:
         return None
-    return HeldClassIds.of(classes)
+    if one_label is not None:
+        return HeldLabel(one_label, task)
+    if integers is not None:
+        return HeldIntegers(*integers)
+    return HeldClassIds.of(classes) if kind == "class" and task == "sparse" else None
+
+
+def one_label(target: Target, options: EvalOptions) -> float | None:
+    """The one value of a pair's first labels when its plan rests on it: regression (one value is no
+    evidence of classes), or a binary pair's hard 0/1 predictions taken for probabilities (with both
+    labels they would be hard classes). A file sorted by its label has one value first."""
+    values = _first_labels(target, options)
+    if values is None or len(values) != 1:
+        return None
+    hard = target.task == "binary" and target.kind == "probability" and np.isin(target.inputs.pred, (0.0, 1.0)).all()
+    return float(values[0]) if target.task == "regression" or hard else None
+
+
+def integers_in_doubt(target: Target, options: EvalOptions) -> tuple[list[float], list[float]] | None:
+    """The first rows' distinct labels and predictions when they decided regression on integer labels
+    that the integer predictions go beyond: the whole file's labels may hold every value predicted
+    (class ids), and tell (:class:`~losscli.classes.HeldIntegers`). Else None."""
+    values, pred = _first_labels(target, options), target.inputs.pred
+    if values is None or target.task != "regression" or pred.ndim != 1 or not is_integral(values) \
+            or not is_integral(pred):
+        return None
+    predicted = distinct(pred)
+    return None if np.isin(predicted, values).all() else (values.tolist(), predicted.tolist())
+
+
+def _first_labels(target: Target, options: EvalOptions) -> np.ndarray | None:
+    """The distinct numeric labels of a pair's first rows, when nothing but they decided its plan."""
+    if options.task is not None or options.predictions is not None or target.raw_labels is None \
+            or target.raw_labels.dtype == object or len(target.pair.true) != 1:
+        return None
+    return distinct(target.raw_labels[~np.isnan(target.raw_labels)])
 
 
 def with_groups(frames: Iterator[Frame], group_by: str | None) -> Generator[tuple[Frame, ChunkGroups | None]]:
@@ -314,7 +366,8 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
             by_class = per_class.ClassTable.empty(per_class.class_names(target.task, target.classes, target.positive))
         pairs[target.pair.name] = PairState(target.pair, target.task, target.kind, target.classes, target.positive,
                                             target.weight, losses, not_applicable, evidence=target.evidence,
-                                            boot_groups=boot, by_class=by_class)
+                                            boot_groups=boot, by_class=by_class, one_label=one_label(target, options),
+                                            integers_in_doubt=integers_in_doubt(target, options))
         explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
     labels = frame.labels_source
     if frame.join is not None:
@@ -329,12 +382,17 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
 
 def update(state: State | None, frame: Frame, options: EvalOptions, writer: analysis.PerRowWriter | None = None, *,
            classic: bool = False, explain: list[str] | None = None, several_files: bool = False,
-           groups: ChunkGroups | None = None, held: dict[str, HeldClassIds] | None = None) -> State:
-    """Add one chunk to ``state`` (the first chunk creates it); with ``--group-by``, its rows'
-    ``groups`` when they were coded ahead; the class ids ``held`` (:func:`held_class_ids`) told
-    the chunk's labels and predictions."""
+           groups: ChunkGroups | None = None, held: dict[str, Hold] | None = None,
+           plan_on: Frame | None = None) -> State:
+    """Add one chunk to ``state`` (the first chunk creates it, planned on ``plan_on`` when given: the
+    chunk with rows of the file after it, :mod:`~losscli.plan_rows`); with ``--group-by``, its rows'
+    ``groups`` when they were coded ahead; the holds ``held`` (:func:`holds`) told the chunk's labels
+    and predictions."""
     if state is None:
-        state, targets = _plan(frame, options, classic, explain if explain is not None else [])
+        state, targets = _plan(plan_on or frame, options, classic, explain if explain is not None else [])
+        if plan_on is not None:  # (the chunk alone is scored, read with the plan)
+            targets = [read_like(frame, p.pair, p.task, p.kind, p.positive, p.classes, options)
+                       for p in state.pairs.values()]
     else:
         targets = [read_like(frame, p.pair, p.task, p.kind, p.positive, p.classes, options)
                    for p in state.pairs.values()]
@@ -357,7 +415,7 @@ def update(state: State | None, frame: Frame, options: EvalOptions, writer: anal
     return state
 
 
-def tell_held(hold: HeldClassIds, frame: Frame, target: Target) -> None:
+def tell_held(hold: Hold, frame: Frame, target: Target) -> None:
     """A later chunk's class ids told to ``hold`` (labels or predictions read as text are names, not held)."""
     (label,), (pred,) = target.pair.true, target.pair.pred
     if frame.is_text(label) or frame.is_text(pred) or target.raw_labels is None:

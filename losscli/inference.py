@@ -310,10 +310,10 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
     elif named is not None:
         pos_value = named
         how = f"the prediction column '{pair.pred[0]}' names it"
-    elif len(shown) == 1 and numeric:
+    elif len(shown) == 1 and numeric and (boolean or shown[0] in ("0", "1", "-1")):  # (0/1 or ±1 coding)
         pos_value = "True" if boolean else "1"
         how = f"only one label value present; {pos_value} is positive"
-    elif len(shown) == 1:
+    elif len(shown) == 1:  # (labels 1/2 sorted, all 2 first: 1 is not the positive class)
         raise DataError(f"{frame.where(true)}every label is {cut(shown[0])}; pass --positive "
                         "to say whether it is the positive class")
     else:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from . import ranges, registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .evaluation import Evaluation, columns_used, finish, frames, held_class_ids, sized, sources, update, with_groups
+from .evaluation import Evaluation, columns_used, finish, frames, holds, sized, sources, update, with_groups
 from .frame import Frame, frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
@@ -39,7 +39,8 @@ def empty_like(state: State) -> State:
     pairs = {name: PairState(p.pair, p.task, p.kind, p.classes, p.positive, p.weight,
                              {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
                              evidence=p.evidence, boot_groups=p.boot_groups,
-                             by_class=None if p.by_class is None else ClassTable.empty(p.by_class.names))
+                             by_class=None if p.by_class is None else ClassTable.empty(p.by_class.names),
+                             one_label=p.one_label, integers_in_doubt=p.integers_in_doubt)
              for name, p in state.pairs.items()}
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 
@@ -60,7 +61,7 @@ def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: Stat
     else:
         name, offset = display_name(source), 0
         tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns)
-    state.held = held_class_ids(template, options)
+    state.held = holds(template, options)
     with closing(with_groups(_frames(sized(tables, options, columns), name, offset), options.group_by)) as coded:
         for frame, groups in coded:
             state = update(state, frame, options, several_files=several_files, groups=groups, held=state.held)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .classes import HeldClassIds
+from .classes import Hold
 from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
@@ -107,6 +107,9 @@ class PairState:
     evidence: list[str] = field(default_factory=list)
     boot_groups: int = 0
     by_class: ClassTable | None = None  # --per-class: each loss's sums per true class, the confusion matrix
+    one_label: float | None = None  # the one label value of the first rows, when the plan rested on it (HeldLabel)
+    # a regression of integers predicted beyond its first labels: those labels and predictions (HeldIntegers)
+    integers_in_doubt: tuple[list[float], list[float]] | None = None
 
     @property
     def plan(self) -> tuple[Any, ...]:
@@ -145,8 +148,8 @@ class State:
     on: str | None = None  # with a labels file: the join key (None: row by row)
     joined: str | None = None  # with a labels file: how it was joined, said in the report
     id_column: str | None = None  # the file's id column, shown beside --worst rows and --per-row terms
-    # --engine dask: each pair's class ids held over the shards (checked once they are merged; not in a state file)
-    held: dict[str, HeldClassIds] = field(default_factory=dict)
+    # --engine dask: what each pair's first rows decided, held over the shards (checked once merged; not saved)
+    held: dict[str, Hold] = field(default_factory=dict)
 
     def content_id(self) -> str:
         """16 hex digits of SHA-256 over the sources' file names and each pair's rows and fingerprint."""

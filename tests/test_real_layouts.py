@@ -225,19 +225,28 @@ def test_text_that_is_not_utf8_is_refused_naming_utf8(write):
 
 
 def test_a_first_chunk_of_one_class_takes_the_positive_class_to_come(tmp_path, monkeypatch):
+    """A file sorted by its label: the first chunk's labels are all No. The file is read again for
+    the first row of its other labels, and planned as the whole file is (positive Yes, the larger);
+    from standard input, which cannot be read twice, it is refused naming --positive."""
     from losscli import csv_stream
 
     y = ["No"] * 300 + ["Yes"] * 100
     p = [0.1 + (i % 7) / 10 for i in range(400)]
     path = tmp_path / "sorted.csv"
-    path.write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p)))
+    text = "y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(y, p))
+    path.write_text(text)
     monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
     monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
-    refused = run("eval", path)
-    assert refused.code == 3 and "--positive" in refused.stderr
-    result = run("eval", path, "--positive", "Yes", "--format", "json")
-    assert result.code == 0, result.stderr
     y01 = [int(v == "Yes") for v in y]
+    scanned = run("eval", path, "--explain")
+    assert scanned.code == 0, scanned.stderr
+    assert scanned.json["results"][0]["positive"] == "Yes"
+    assert scanned.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y01, p), rel=1e-12)
+    assert "leave the task in doubt ('y_true' has 1 label value(s) there, and 1 more later)" in scanned.stderr
+    refused = run("eval", "-", input=text)
+    assert refused.code == 3 and "--positive" in refused.stderr
+    result = run("eval", "-", "--positive", "Yes", "--format", "json", input=text)
+    assert result.code == 0, result.stderr
     assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss(y01, p), rel=1e-12)
 
 

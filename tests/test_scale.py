@@ -314,6 +314,74 @@ def test_held_class_ids_merge_as_one_hold_of_both_shards():
         HeldClassIds([str(v) for v in range(600)]).merge(HeldClassIds([str(v) for v in range(500, 1100)]))
 
 
+def _sorted_by_label(case: str) -> tuple[list[float], list[float]]:
+    """1200 rows sorted by their label, as ``df.sort_values("y")`` writes them."""
+    rng = np.random.default_rng(7)
+    y = (rng.random(1200) < 0.4).astype(float)
+    if case == "logits":
+        p = np.round(2 * y - 1 + rng.normal(0, 1.5, 1200), 4)
+    elif case == "labels 1 and 2":
+        p, y = np.round(np.clip(0.3 * y + 0.35 + rng.normal(0, 0.15, 1200), 0.01, 0.99), 4), y + 1
+    elif case == "class ids":
+        y = rng.integers(0, 5, 1200).astype(float)
+        p = np.where(rng.random(1200) < 0.7, y, rng.integers(0, 5, 1200))
+    else:  # hard 0/1 predictions
+        p = np.where(rng.random(1200) < 0.8, y, 1 - y)
+    order = np.argsort(-y if case == "labels 1 and 2" else y, kind="stable")  # (2 before 1: the larger first)
+    return y[order].tolist(), p[order].tolist()
+
+
+@pytest.mark.parametrize("case, flag", [("logits", "--task binary"), ("labels 1 and 2", "--task binary"),
+                                        ("class ids", "--task sparse"), ("hard 0/1", "--predictions class")])
+def test_a_file_sorted_by_its_label_is_planned_as_the_whole_file(write, monkeypatch, case, flag):
+    """Its first chunk holds one label value, which decided regression (or probabilities for hard 0/1
+    predictions), exit 0. A local file is read again for the first row of each other label value
+    and planned with them; standard input, which cannot be read twice, is refused at the first other
+    label, naming the flag, and the flag settles it."""
+    from scipy.special import expit
+    from sklearn import metrics
+
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
+    y, p = _sorted_by_label(case)
+    text = "y_true,y_pred\n" + "".join(f"{a:g},{b:g}\n" for a, b in zip(y, p))
+    result = run("eval", write("sorted.csv", text))
+    assert result.code == 0, result.stderr
+    found = result.json["results"][0]
+    if case == "logits":
+        assert (found["task"], found["predictions"]) == ("binary", "logits")
+        expected = metrics.log_loss(y, expit(p))
+        assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-9)
+    elif case == "labels 1 and 2":
+        assert (found["task"], found["positive"]) == ("binary", "2")
+        expected = metrics.log_loss([int(v == 2) for v in y], p)
+        assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-9)
+    else:
+        assert (found["task"], found["predictions"]) == ("sparse" if case == "class ids" else "binary", "class")
+        assert result.losses()["zero_one"] == pytest.approx(metrics.zero_one_loss(y, p), rel=1e-12)
+    refused = run("eval", "-", input=text)
+    said = "every prediction is one of the 5 labels of the whole file" if case == "class ids" else \
+        "where every row before labels"
+    assert refused.code == 3 and said in refused.stderr and flag in refused.stderr
+    settled = run("eval", "-", *flag.split(), input=text)
+    if case == "labels 1 and 2":  # (every label 2 first: which class is positive is not known yet)
+        assert settled.code == 3 and "every label is '2'; pass --positive" in settled.stderr
+        return
+    assert settled.code == 0, settled.stderr
+    assert settled.losses() == pytest.approx(result.losses(), rel=1e-12)
+
+
+def test_shards_whose_first_holds_one_label_are_refused_not_scored_as_regression(tmp_path):
+    """A glob (or --engine dask) is not read twice: shard 0 labels only 1, with scores, which decided
+    regression; shard 1's 0 is refused naming --task (it was scored as regression, exit 0)."""
+    (tmp_path / "s_0.csv").write_text("y_true,y_pred\n1,2.0\n1,1.5\n1,-0.5\n")
+    (tmp_path / "s_1.csv").write_text("y_true,y_pred\n0,-1.0\n1,0.7\n0,0.3\n")
+    for engine in ([], ["--engine", "dask"]):
+        refused = run("eval", tmp_path / "s_*.csv", *engine)
+        assert refused.code == 3 and "s_1.csv, column 'y_true', row 1: label 0, where every row before labels 1" \
+            in refused.stderr and "--task binary" in refused.stderr
+
+
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
     _task, _folder, whole = dataset
     run("eval", whole, "--per-row", tmp_path / "one.csv")
