@@ -74,11 +74,13 @@ def _in_doubt(first: Frame, pair: Pair) -> bool:
     task), or integers that its integer predictions go beyond (class ids whose other labels come
     later, or a quantity: the whole file's labels tell)."""
     labels = _values(first, pair.true[0])
-    if len(labels) == 1:
-        return True
+    predicted = _values(first, pair.pred[0]) if len(pair.pred) == 1 else []
+    if len(labels) == 1:  # (but 0 or 1 with probabilities is a binary task's, whatever the other label)
+        scores = [v for v in predicted if isinstance(v, float)]
+        probabilities = bool(scores) and min(scores) >= 0 and max(scores) <= 1 and bool(set(scores) - {0.0, 1.0})
+        return not (labels[0] in (0.0, 1.0) and probabilities)
     if len(pair.pred) != 1 or len(labels) > MAX_HARD_CLASSES:
         return False
-    predicted = _values(first, pair.pred[0])
     integers = all(isinstance(v, float) and v.is_integer() for v in labels + predicted)
     return integers and len(predicted) <= MAX_HARD_CLASSES and bool(set(predicted) - set(labels))
 
