@@ -12,6 +12,7 @@ groups and multiplicities to both models, so the interval is that of the differe
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 
@@ -37,8 +38,10 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
 
 
 def row_groups(rows: np.ndarray, seed: int, source: str = "", m: int = GROUPS) -> np.ndarray:
-    """Each row's bootstrap group in 0…m−1, from its (1-based) row number, the source and the seed."""
-    key = np.uint64(((zlib.crc32(source.encode()) << 32) ^ (seed & 0xFFFFFFFF)) & 0xFFFFFFFFFFFFFFFF)
+    """Each row's bootstrap group in 0…m−1, from its (1-based) row number, the source's file name (not
+    its path as typed: ``./a.csv`` and ``a.csv`` deal the rows alike) and the seed."""
+    name = os.path.basename(source)
+    key = np.uint64(((zlib.crc32(name.encode()) << 32) ^ (seed & 0xFFFFFFFF)) & 0xFFFFFFFFFFFFFFFF)
     return (splitmix64(rows.astype(np.uint64) ^ key) % np.uint64(m)).astype(np.intp)
 
 

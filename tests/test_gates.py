@@ -199,6 +199,19 @@ def test_bootstrap_interval_contains_the_estimate_and_is_reproducible():
     assert run("eval", BINARY, "--ci", "95").code == 2
 
 
+def test_the_interval_does_not_depend_on_how_the_path_is_written(tmp_path, monkeypatch):
+    """Rows are dealt into bootstrap groups by their row number and their file: by its name, not its
+    path as typed (r/p.csv, ./r/p.csv and the absolute path gave three intervals)."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(3000) < 0.4).astype(int)
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "p.csv").write_text(csv_text({"y_true": y, "y_pred": np.round(rng.random(3000), 4)}))
+    monkeypatch.chdir(tmp_path)
+    intervals = [run("eval", path, "--ci", "0.9", "--bootstrap", "200").json["results"][0]["ci"]
+                 for path in ("r/p.csv", "./r/p.csv", tmp_path / "r" / "p.csv")]
+    assert intervals[0] == intervals[1] == intervals[2]
+
+
 def test_small_samples_resample_rows_exactly():
     # n <= 1000: each row is its own group, so every resampled value is a mean of resampled rows
     y = np.array([1.0, 0.0, 1.0])
