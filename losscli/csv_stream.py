@@ -33,10 +33,14 @@ class ColumnChoice:
     """The columns that the CSV pieces still to be parsed need: all of them until :meth:`keep` is
     told (once the first chunk has decided the pairs), then only those, so that a file's other
     columns (ids, features, text) are not converted. Read by the reading thread before each piece;
-    ``also`` passes the choice on to the reader of a stream begun earlier."""
+    ``also`` passes the choice on to the reader of a stream begun earlier. The ``text`` columns
+    are read as text, as written, in every piece (the ``--group-by`` column: where a piece has an
+    ``x`` among ``01`` and ``02``, another of digits alone read them as the numbers 1 and 2, and
+    groups split in two)."""
 
-    def __init__(self, names: Iterable[str] | None = None) -> None:
+    def __init__(self, names: Iterable[str] | None = None, text: Iterable[str] = ()) -> None:
         self.names: tuple[str, ...] | None = None if names is None else tuple(names)
+        self.text = tuple(text)
         self._also: list[ColumnChoice] = []
 
     def keep(self, names: Iterable[str]) -> None:
@@ -110,8 +114,8 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
         except pa.ArrowInvalid:
             raise _parse_error(error, name, delimiter, whole_lines[_header_end(whole_lines):]) from None
     _check_header(head, name)
-    types = {f.name: pa.string() if pa.types.is_null(f.type) else pa.int64() if pa.types.is_integer(f.type)
-             else f.type for f in head.schema}
+    types = {f.name: pa.string() if pa.types.is_null(f.type) or (columns and f.name in columns.text)
+             else pa.int64() if pa.types.is_integer(f.type) else f.type for f in head.schema}
     first = _first_chunk_bytes(whole_lines) if chunk_cells is not None else None
     scale = _width_scale(len(types))
     rows = 0

@@ -176,10 +176,17 @@ def sized(tables: Iterator[pa.Table], options: EvalOptions, columns: ColumnChoic
 
 def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -> Prefetched:
     """The file's chunks: the read begun early when it read this file as the options ask, else a new one."""
+    text = text_columns(options)
     if started is not None and not started.whole and started.path == source and options.delimiter is None \
-            and options.decimal is None:
+            and options.decimal is None and started.chunks.columns is not None and started.chunks.columns.text == text:
         return started.chunks
-    return tables(source, options.delimiter, options.decimal)
+    return tables(source, options.delimiter, options.decimal, text)
+
+
+def text_columns(options: EvalOptions) -> tuple[str, ...]:
+    """The columns read as text as written, whatever their cells look like: the ``--group-by``
+    column (see :class:`~losscli.csv_stream.ColumnChoice`)."""
+    return (options.group_by,) if options.group_by else ()
 
 
 def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], None] | None = None,

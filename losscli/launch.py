@@ -47,7 +47,8 @@ def main() -> None:
         from .reading import StartedRead
 
         path, labels = files
-        started = StartedRead.streamed(path) if labels is None else StartedRead.joined(path, labels)
+        groups = _values_given(sys.argv[2:], "--group-by")[-1:]  # (read as text: see csv_stream.ColumnChoice)
+        started = StartedRead.streamed(path, tuple(groups)) if labels is None else StartedRead.joined(path, labels)
         try:
             from .cli import main as cli_main
 
@@ -94,18 +95,18 @@ def files_read_early(args: list[str]) -> tuple[str, str | None] | None:
     path = args[1]
     if not os.path.isfile(path):
         return None
-    labels = _labels_given(args[2:])
+    labels = _values_given(args[2:], "--labels")
     if not labels:
         return path, None
     return (path, labels[0]) if len(labels) == 1 and os.path.isfile(labels[0]) else None
 
 
-def _labels_given(args: list[str]) -> list[str]:
-    """The value of each ``--labels X`` and ``--labels=X`` in ``args``."""
+def _values_given(args: list[str], option: str) -> list[str]:
+    """The value of each ``OPTION X`` and ``OPTION=X`` in ``args``."""
     found = []
     for k, arg in enumerate(args):
-        if arg == "--labels" and k + 1 < len(args):
+        if arg == option and k + 1 < len(args):
             found.append(args[k + 1])
-        elif arg.startswith("--labels="):
+        elif arg.startswith(option + "="):
             found.append(arg.split("=", 1)[1])
     return found

@@ -212,10 +212,11 @@ def _joined(tables: list[pa.Table]) -> pa.Table:
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
-def tables(path: str, delimiter: str | None = None, decimal: str | None = None) -> Prefetched:
+def tables(path: str, delimiter: str | None = None, decimal: str | None = None,
+           text: tuple[str, ...] = ()) -> Prefetched:
     """The file's chunks from a background thread (close it when done early), with the column
-    choice its reader follows."""
-    choice = ColumnChoice()
+    choice its reader follows (``text``: columns read as text, see :class:`ColumnChoice`)."""
+    choice = ColumnChoice(text=text)
     return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal), columns=choice)
 
 
@@ -232,8 +233,8 @@ class StartedRead:
     whole: bool = False
 
     @classmethod
-    def streamed(cls, path: str) -> StartedRead:
-        return cls(path, tables(path))
+    def streamed(cls, path: str, text: tuple[str, ...] = ()) -> StartedRead:
+        return cls(path, tables(path, text=text))
 
     @classmethod
     def joined(cls, path: str, labels: str) -> StartedRead:

@@ -20,7 +20,18 @@ import pyarrow as pa
 from . import ranges, registry
 from .csv_stream import ColumnChoice
 from .errors import DataError, UsageError
-from .evaluation import Evaluation, columns_used, finish, frames, holds, sized, sources, update, with_groups
+from .evaluation import (
+    Evaluation,
+    columns_used,
+    finish,
+    frames,
+    holds,
+    sized,
+    sources,
+    text_columns,
+    update,
+    with_groups,
+)
 from .frame import Frame, frame_from_table
 from .opening import display_name
 from .options import EvalOptions, from_settings
@@ -54,7 +65,7 @@ def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: Stat
 
     plugins.load(plugin_files)
     state = empty_like(template)
-    columns = ColumnChoice(columns_used(template, options))
+    columns = ColumnChoice(columns_used(template, options), text=text_columns(options))
     if isinstance(source, ByteRange):
         name, offset = source.name, source.first_row
         tables = range_tables(source, options.delimiter, options.decimal, columns)

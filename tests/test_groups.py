@@ -58,12 +58,19 @@ def test_a_float_group_column_is_grouped_by_its_text_and_nan_is_missing(cells, c
     assert "-0" not in expected
 
 
-def test_minus_zero_and_zero_are_one_group(write):
-    result = run("eval", write("z.csv", "y_true,y_pred,g\n1,0.9,-0.0\n0,0.2,0.0\n1,0.7,0.5\n"), "--group-by", "g",
-                 "--loss", "brier")
+def test_minus_zero_and_zero_are_one_group(write, tmp_path):
+    """In a column of floats (parquet); a CSV's group cells are text as written, -0.0 apart from 0.0."""
+    import pyarrow.parquet as pq
+
+    table = pa.table({"y_true": [1, 0, 1], "y_pred": [0.9, 0.2, 0.7], "g": [-0.0, 0.0, 0.5]})
+    pq.write_table(table, tmp_path / "z.parquet")
+    result = run("eval", tmp_path / "z.parquet", "--group-by", "g", "--loss", "brier")
     assert result.code == 0, result.stderr
     groups = {r["group"]: r["n"] for r in result.json["results"][1:]}
     assert groups == {"0": 2, "0.5": 1}  # (before: "-0" and "0", one row each)
+    result = run("eval", write("z.csv", "y_true,y_pred,g\n1,0.9,-0.0\n0,0.2,0.0\n1,0.7,0.5\n"), "--group-by", "g",
+                 "--loss", "brier")
+    assert {r["group"]: r["n"] for r in result.json["results"][1:]} == {"-0.0": 1, "0.0": 1, "0.5": 1}
 
 
 def test_a_half_float_group_column_is_grouped(tmp_path):
@@ -169,3 +176,22 @@ def test_an_error_in_the_plan_with_groups_coded_ahead_ends_the_run(write, tmp_pa
     out = subprocess.run([sys.executable, "-m", "losscli", "eval", path, "--group-by", "user"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 3 and "label values" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("codes, other", [(["01", "02"], "x"), (["True", "False"], "maybe")])
+def test_group_cells_are_grouped_as_written_whatever_the_chunk(write, monkeypatch, tmp_path, codes, other):
+    """A CSV chunk of digits alone read 01 and 02 as the numbers 1 and 2, and a chunk with an x
+    among them as text: groups 1 and 01 (and True and true), with wrong numbers, exit 0. The
+    --group-by column is now read as text as written in every chunk, of one file or of shards."""
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
+    cells = [codes[i % 2] for i in range(600)] + [other] + [codes[i % 2] for i in range(600)]
+    rows = [f"{i % 2},{0.2 + 0.6 * (i % 3 == 0)},{cell}\n" for i, cell in enumerate(cells)]
+    whole = write("whole.csv", "y_true,y_pred,g\n" + "".join(rows))
+    write("s_0.csv", "y_true,y_pred,g\n" + "".join(rows[:600]))
+    write("s_1.csv", "y_true,y_pred,g\n" + "".join(rows[600:]))
+    expected = {codes[0]: 600, codes[1]: 600, other: 1}
+    for args in ([whole], [tmp_path / "s_*.csv"], [tmp_path / "s_*.csv", "--engine", "dask"]):
+        result = run("eval", *args, "--group-by", "g")
+        assert result.code == 0, result.stderr
+        assert {r["group"]: r["n"] for r in result.json["results"] if r["group"] is not None} == expected
