@@ -195,12 +195,15 @@ class State:
         _count(self.rows, "rows")
         for name, pair in self.pairs.items():
             _count(pair.rows, f"pair '{name}': rows")
+            _count(pair.dropped, f"pair '{name}': rows dropped")
+            _check_worst(pair.worst, f"pair '{name}': worst rows")
             if not 0 <= _count(pair.boot_groups, f"pair '{name}': bootstrap groups") <= GROUPS:
                 raise ValueError(f"pair '{name}': {pair.boot_groups} bootstrap groups; at most {GROUPS}")
             classes = len(pair.classes) if pair.classes else None
             _counts(pair.groups.rows, f"pair '{name}': group rows")
             for loss, ls in pair.losses.items():
                 what = f"pair '{name}', {loss}"
+                _check_params(loss, pair.task, ls.params, what)
                 _check_partial(ls.partial, _per_class_shapes(loss, pair.task, ls.params, classes), what)
                 keeps_max = _keeps_maximum(loss, pair.task)
                 _check_maximum(ls.partial.maximum, keeps_max, ls.partial.skipped is not None, what)
@@ -212,10 +215,18 @@ class State:
                     _check_maxima(grouped.maximum, keeps_max, shape, f"{what}: group maxima")
                     if (grouped.weight < 0).any():
                         raise ValueError(f"pair '{name}', {loss}: a group's weight is negative")
+                    _adds_up(grouped, ls.partial, f"{what}: the group sums")
+                by_class = None if pair.by_class is None else pair.by_class.sums.get(loss)
+                if by_class is not None:  # (its rows by true class: binary, sparse and multiclass tasks)
+                    _adds_up(by_class, ls.partial, f"{what}: the sums by class")
                 if ls.boot is not None:
-                    for sums in (ls.boot.weighted_sum, ls.boot.weight):
+                    for sums in (ls.boot.weighted_sum, ls.boot.weight, ls.boot.class_sums, ls.boot.class_weights):
                         _finite(sums, f"{what}: bootstrap sums", (pair.boot_groups,))
                     _check_maxima(ls.boot.maximum, keeps_max, (pair.boot_groups,), f"{what}: bootstrap maxima")
+                    weights = ls.boot.weight if ls.boot.class_weights is None else ls.boot.class_weights
+                    if (ls.boot.weight < 0).any() or (weights < 0).any():
+                        raise ValueError(f"{what}: a bootstrap group's weight is negative")
+                    _adds_up(ls.boot, ls.partial, f"{what}: the bootstrap sums")
 
     # ---------------------------------------------------------------------------------------
     # JSON
@@ -243,22 +254,62 @@ class State:
         try:
             pairs = [_pair_from_dict(p) for p in data["pairs"]]
             ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
-            state = cls(list(data["sources"]), data["labels"], int(data["rows"]), {p.pair.name: p for p in pairs},
-                        {**SETTINGS_BEFORE, **data["settings"]}, list(data.get("notes", [])), ids, data.get("on"),
-                        data.get("joined"))
+            state = cls(list(data["sources"]), data["labels"], _count(data["rows"], "rows"),
+                        {p.pair.name: p for p in pairs}, {**SETTINGS_BEFORE, **data["settings"]},
+                        list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
             state.check()
             return state
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise DataError(f"{path}: a damaged state file ({type(error).__name__}: {error})") from None
 
 
 MAX_RESAMPLES = 100_000  # bootstrap resamples a state may ask for
 
 
+MAX_COUNT = 1 << 53  # rows: a count float64 sums hold exactly (more would be no file)
+
+
 def _count(value: Any, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{what} {value!r}: expected a whole number ≥ 0")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{what} {value!r}: expected a whole number from 0 to 2^53")
     return value
+
+
+def _adds_up(sums: GroupSums, partial: Partial, what: str) -> None:
+    """Sums over a partition of the rows (groups, bootstrap groups) that add up to the whole's, as
+    an evaluation makes them (to rounding): an edited or damaged number does not."""
+    for parts, whole in ((sums.weighted_sum, partial.weighted_sum), (sums.weight, partial.weight)):
+        scale = float(np.abs(parts).sum()) + abs(whole)
+        if abs(float(parts.sum()) - whole) > 1e-9 * scale:
+            raise ValueError(f"{what} do not add up to the loss's ({float(parts.sum())!r} against {whole!r})")
+
+
+def _check_worst(rows: Any, what: str) -> None:
+    """``--worst`` candidates: each a mapping with its row (a count) and a finite contribution."""
+    if not isinstance(rows, list):
+        raise ValueError(f"{what}: expected a list")
+    for row in rows:
+        if not isinstance(row, dict) or not isinstance(row.get("contribution"), (int, float)) \
+                or not np.isfinite(row["contribution"]):
+            raise ValueError(f"{what}: {row!r} is not a row with its contribution")
+        _count(row.get("row"), f"{what}: row")
+
+
+def _check_params(loss: str, task: str, params: Any, what: str) -> None:
+    """A loss's parameters as ``--param`` takes them: a mapping of its own keys, numbers finite and
+    within its ranges (a state's ``bins: inf`` crashed ``merge``)."""
+    from . import registry
+
+    if not isinstance(params, dict):
+        raise ValueError(f"{what}: parameters {params!r}")
+    spec = registry.lookup(loss, task)
+    for key, value in params.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and not np.isfinite(value):
+            raise ValueError(f"{what}: parameter {key}={value!r}")
+        allowed = None if spec is None else spec.ranges.get(key)
+        if number and allowed is not None and value not in allowed:
+            raise ValueError(f"{what}: parameter {key}={value!r}, which must be {allowed}")
 
 
 def _counts(values: np.ndarray, what: str) -> None:
@@ -330,7 +381,8 @@ def _check_partial(partial: Partial, shapes: tuple[tuple[int, ...], tuple[int, .
     """Finite sums, a weight ≥ 0, whole rows ≥ 0, per-class (or per-bin) sums of the ``shapes``
     they must have."""
     _count(partial.rows, f"{what}: rows")
-    if not (np.isfinite(partial.weighted_sum) and np.isfinite(partial.weight)) or partial.weight < 0:
+    if not (np.isfinite(partial.weighted_sum) and np.isfinite(partial.weight)) or partial.weight < 0 \
+            or (partial.weight == 0 and partial.weighted_sum != 0):  # (no weight, no weighted sum)
         raise ValueError(f"{what}: sums {partial.weighted_sum!r}, weight {partial.weight!r}")
     for k, sums in enumerate((partial.class_sums, partial.class_weights)):
         _finite(sums, f"{what}: class sums", shapes[k] if shapes is not None and sums is not None else None)
@@ -355,7 +407,7 @@ def _partial_from_dict(d: dict[str, Any]) -> Partial:
     reason = Skip(skipped) if isinstance(skipped, str) else None if skipped is None else \
         Skip(str(skipped["message"]), None if skipped["count"] is None else int(skipped["count"]))
     maximum = None if "maximum" not in d else -np.inf if d["maximum"] is None else float(d["maximum"])
-    return Partial(float(d["weighted_sum"]), float(d["weight"]), int(d["rows"]), arr(d["class_sums"]),
+    return Partial(float(d["weighted_sum"]), float(d["weight"]), _count(d["rows"], "rows"), arr(d["class_sums"]),
                    arr(d["class_weights"]), reason, maximum)
 
 
@@ -388,8 +440,9 @@ def _pair_from_dict(d: dict[str, Any]) -> PairState:
                                              for name, v in d["losses"].items()})
     by_class = d.get("by_class")  # (states before --per-class have none)
     return PairState(pair, d["task"], d["kind"], d["classes"], d["positive"], d["weight"], losses,
-                     d["not_applicable"], int(d["rows"]), int(d["dropped"]), list(d["worst"]),
-                     groups, int(d["fingerprint"]), list(d["evidence"]), int(d["boot_groups"]),
+                     d["not_applicable"], _count(d["rows"], "rows"), _count(d["dropped"], "rows dropped"),
+                     list(d["worst"]), groups, int(d["fingerprint"]), list(d["evidence"]),
+                     _count(d["boot_groups"], "bootstrap groups"),
                      None if by_class is None else ClassTable.from_dict(by_class))
 
 

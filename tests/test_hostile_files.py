@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 
-from .conftest import run
+from .conftest import csv_text, run
 
 MODELS = "y_true,pred_lr,pred_rf\n1,0.9,0.6\n0,0.2,0.45\n1,0.7,0.55\n0,0.3,0.4\n"
 
@@ -34,7 +35,7 @@ def saved(_saved_once):
 
 
 @pytest.mark.parametrize("edit, words", [
-    (lambda s: s["pairs"][0]["losses"]["binary_crossentropy"]["partial"].update(weighted_sum=-5.0), "negative sums"),
+    (lambda s: s["pairs"][0]["losses"]["binary_crossentropy"]["partial"].update(weighted_sum=-5.0), "do not add up"),
     (lambda s: s["pairs"][0]["losses"]["brier"]["partial"].update(weight=float("nan")), "weight nan"),
     (lambda s: s["pairs"][0]["losses"]["brier"]["partial"].update(rows=-1), "rows -1"),
     (lambda s: s["pairs"][0].update(boot_groups=10 ** 12), "at most 1000"),
@@ -264,3 +265,49 @@ def test_ctrl_c_while_modules_load_ends_with_130_and_no_traceback(monkeypatch):
     with pytest.raises(SystemExit) as ended:
         launch.main()
     assert ended.value.code == 130
+
+
+@pytest.fixture(scope="module")
+def _grouped_states(tmp_path_factory):
+    """Two shards' states with --weight, --group-by, --per-class and --ci (every kind of sums a state holds)."""
+    folder = tmp_path_factory.mktemp("grouped")
+    rng = np.random.default_rng(14)
+    y = rng.integers(0, 2, 400)
+    columns = {"y_true": y, "y_pred": np.round(np.clip(rng.random(400) * 0.5 + 0.4 * y, 0.01, 0.99), 4),
+               "w": rng.integers(1, 4, 400), "site": rng.choice(["a", "b"], 400)}
+    for k in range(2):
+        (folder / f"b{k}.csv").write_text(csv_text({c: v[200 * k:200 * (k + 1)] for c, v in columns.items()}))
+        assert run("eval", folder / f"b{k}.csv", "--state", folder / f"b{k}.json", "--weight", "w", "--group-by",
+                   "site", "--per-class", "--ci", "0.9", "--bootstrap", "20", "-l", "log_loss", "-l", "brier",
+                   "-l", "mce", "-l", "weighted_crossentropy").code == 0
+    return folder
+
+
+def _losses(state: dict) -> dict:
+    return state["pairs"][0]["losses"]
+
+
+@pytest.mark.parametrize("edit, words", [  # each gave a number with exit 0, or crashed with exit 4
+    (lambda s: _losses(s)["binary_crossentropy"]["groups"]["a"].update(weighted_sum=-50.0), "group sums do not add up"),
+    (lambda s: s["pairs"][0]["by_class"]["sums"]["binary_crossentropy"]["weighted_sum"].__setitem__(0, -1e9),
+     "sums by class do not add up"),
+    (lambda s: _losses(s)["binary_crossentropy"]["boot"]["weighted_sum"].__setitem__(0, -1e6),
+     "bootstrap sums do not add up"),
+    (lambda s: _losses(s)["weighted_crossentropy"]["boot"]["class_weights"][0].__setitem__(1, math.inf), "not finite"),
+    (lambda s: _losses(s)["binary_crossentropy"]["partial"].update(weight=0.0), "weight 0.0"),
+    (lambda s: s["pairs"][0].update(rows=1.7), "rows 1.7"),
+    (lambda s: s["pairs"][0].update(dropped=-3), "rows dropped -3"),
+    (lambda s: _losses(s)["binary_crossentropy"]["partial"].update(rows=math.inf), "rows inf"),
+    (lambda s: s.update(rows=10 ** 30), "whole number from 0 to 2^53"),
+    (lambda s: _losses(s)["brier"]["boot"].update(class_weights=-1), "bootstrap sums: shape ()"),
+    (lambda s: s["pairs"][0].update(worst=["x"]), "'x' is not a row"),
+    (lambda s: _losses(s)["mce"]["params"].update(bins=math.inf), "parameter bins=inf"),
+    (lambda s: _losses(s)["mce"]["params"].update(bins=0), "parameter bins=0, which must be a whole number"),
+])
+def test_a_hand_edited_state_with_groups_classes_and_intervals_is_refused(_grouped_states, edit, words):
+    state = json.loads((_grouped_states / "b0.json").read_text())
+    edit(state)
+    (_grouped_states / "bad.json").write_text(json.dumps(state))
+    result = run("merge", _grouped_states / "bad.json", _grouped_states / "b1.json")
+    assert result.code == 3 and "damaged state file" in result.stderr and words in result.stderr, result.stderr
+    assert run("merge", _grouped_states / "b0.json", _grouped_states / "b1.json").code == 0
