@@ -300,6 +300,8 @@ def _binary(frame: Frame, pair: Pair, target: Target, y: np.ndarray, p: np.ndarr
                         "give one prediction column per class (e.g. p_<class>), or --task regression")
     numeric = y.dtype != object
     named = named_class(pair.pred[0], shown, numeric)
+    if named is not None and named == pair.model and named not in shown:  # (pred_lr: the model lr, not a class)
+        named = None
     if positive is not None:
         pos_value = match_positive(positive, shown, numeric, true)
         how = "--positive"

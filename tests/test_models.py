@@ -346,3 +346,17 @@ def test_the_paired_bootstrap_equals_a_numpy_reference_with_the_same_seed(write,
         interval, p_value = _paired_reference(old, now, groups, m, 300, 11)
         assert result["ci"][name] == pytest.approx(interval, rel=1e-9), name
         assert result["p_value"][name] == p_value, name
+
+
+def test_a_model_name_is_not_taken_for_the_positive_class(write):
+    """Labels all "no" with pred_lr and pred_rf: "lr" and "rf" were taken for the positive classes
+    the columns name (exit 0, classes [lr, no]); they are models, so the positive class is asked for."""
+    rng = np.random.default_rng(0)
+    p, q = np.round(rng.random(50), 4), np.round(rng.random(50), 4)
+    path = write("allno.csv", csv_text({"y_true": ["no"] * 50, "pred_lr": p, "pred_rf": q}))
+    refused = run("eval", path)
+    assert refused.code == 3 and "every label is 'no'; pass --positive" in refused.stderr
+    found = run("eval", path, "--positive", "yes").json["results"]
+    assert [(r["model"], r["positive"], r["classes"]) for r in found] == [("lr", "yes", ["no", "yes"]),
+                                                                          ("rf", "yes", ["no", "yes"])]
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(log_loss([0] * 50, p, labels=[0, 1]), rel=1e-12)
