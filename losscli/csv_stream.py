@@ -80,8 +80,8 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
 
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
-    is read as text in that piece (see :func:`_parse_piece`): "0.5" in an integer column is still a
-    number, and the column is read as float64 from then on. A quoted value may hold a line break:
+    is read as text in that piece (see :func:`_parse_piece`), but "0.5" (or "0,5" with decimal commas)
+    in an integer column is still a number: the column is read as float64 from then on. A quoted value may hold a line break:
     a piece is not cut inside one (:func:`_past_the_value`), and a piece whose blocks pyarrow cut
     inside one is parsed again whole.
     """
@@ -306,7 +306,8 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
             column = names[int(found.group(1))] if found and "conversion error" in str(error) else None
             if column is None or column_types[column] == pa.string():
                 raise _parse_error(error, name, delimiter, piece, first_row) from None
-            column_types[column] = pa.string()
+            # an integer column with a decimal ("68,25" after "86" with --decimal ,): floats, else text
+            column_types[column] = pa.float64() if pa.types.is_integer(column_types[column]) else pa.string()
 
 
 NEWLINE = b"\n"

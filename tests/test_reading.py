@@ -249,9 +249,11 @@ def test_parquet_row_groups_read_after_the_choice_hold_just_those_columns(tmp_pa
     assert {tuple(t.column_names) for t in rest} == {("b",)} and sum(t.num_rows for t in rest) == 75
 
 
-def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monkeypatch):
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monkeypatch, decimal):
     """Types come from the first 64 KiB: a target that is whole there and fractional later is read
-    as text where it changes, then as float64; every value counts (MAE by numpy)."""
+    as float64 where it changes, and from then on; every value counts (MAE by numpy). With decimal
+    commas (Excel's "86" then "68,25"), that piece was read as text and refused, --decimal , or not."""
     from losscli import csv_stream
 
     from .conftest import run
@@ -264,9 +266,11 @@ def test_an_integer_column_with_decimals_later_keeps_every_value(tmp_path, monke
     y[9_000:] += 0.25  # whole numbers for the first 9,000 rows (over 64 KiB), then quarters
     p = y + rng.normal(0, 3, len(y)).round(3)
     path = tmp_path / "r.csv"
-    path.write_text("y_true,y_pred\n" + "".join(f"{a:g},{b:g}\n" for a, b in zip(y, p)))
-    assert len("".join(f"{a:g},{b:g}\n" for a, b in zip(y[:9000], p[:9000]))) > 64 * 1024
-    result = run("eval", path, "--task", "regression", "--loss", "mae")
+    sep = ";" if decimal == "," else ","
+    rows = [f"{a:g}{sep}{b:g}\n".replace(".", decimal) for a, b in zip(y, p)]
+    path.write_text(f"y_true{sep}y_pred\n" + "".join(rows))
+    assert len("".join(rows[:9000])) > 64 * 1024
+    result = run("eval", path, "--task", "regression", "--loss", "mae", "--decimal", decimal)
     assert result.code == 0, result.stderr
     assert result.json["results"][0]["losses"]["mae"] == pytest.approx(np.mean(np.abs(y - p)), rel=1e-12)
 
