@@ -81,9 +81,9 @@ def _csv_chunks(stream: ByteStream, sample: bytes, path: str, name: str, delimit
     Each piece goes through pyarrow's multi-threaded reader with the column types fixed from the
     first 64 KiB (columns empty there read as text). A numeric column with a cell that does not fit
     is read as text in that piece (see :func:`_parse_piece`), but "0.5" (or "0,5" with decimal commas)
-    in an integer column is still a number: the column is read as float64 from then on. A quoted value may hold a line break:
-    a piece is not cut inside one (:func:`_past_the_value`), and a piece whose blocks pyarrow cut
-    inside one is parsed again whole.
+    in an integer column is still a number: the column is read as float64 from then on. A quoted
+    value may hold a line break: a piece is not cut inside one (:func:`_past_the_value`), and a
+    piece whose blocks pyarrow cut inside one is parsed again whole.
     """
     if found := EXCEL_SEP_LINE.match(sample):  # Excel's "sep=;" line before the header names the delimiter
         sample = sample[found.end():]
