@@ -5,7 +5,9 @@ predictions do not rank the classes backwards. Plain functions of numpy arrays a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -187,8 +189,16 @@ class HeldLabel:
                         "--predictions class if they are hard classes, or --predictions probability")
 
     def merge(self, other: Hold) -> HeldLabel:
-        """(Each shard's rows were held to the same value.)"""
+        """Two shards each held to its one value (``merge`` of states): one value, or refused."""
+        if isinstance(other, HeldLabel) and other.value != self.value:
+            raise DataError(f"one shard labels only {label_text(self.value)} and another only "
+                            f"{label_text(other.value)}, and each decided its task ({self.task}) on that; pass "
+                            "--task binary or --task sparse if the labels are classes, or --task regression if they "
+                            "are numbers")
         return self
+
+    def to_dict(self) -> dict[str, object]:
+        return {"hold": "one label", "value": self.value, "task": self.task}
 
     def check(self) -> None:
         """(Nothing is left to check at the end: each row was checked as it came.)"""
@@ -226,6 +236,10 @@ class HeldIntegers:
         else:
             merged.integers = False
         return merged
+
+    def to_dict(self) -> dict[str, object]:
+        return {"hold": "integers", "labels": self.labels.tolist(), "predicted": self.predicted.tolist(),
+                "integers": self.integers, "columns": self.columns}
 
     def check(self) -> None:
         """Refuse the regression when the whole file's integers look like class ids."""
@@ -297,6 +311,10 @@ class HeldClassIds:
         merged.pending = {value: at for value, at in pending.items() if value not in labelled}
         return merged
 
+    def to_dict(self) -> dict[str, object]:
+        return {"hold": "class ids", "labels": self.labels.tolist(),
+                "pending": [[value, at] for value, at in self.pending.items()]}
+
     def check(self) -> None:
         """Refuse a prediction that no row labels: the first rows' class ids were a quantity."""
         if self.pending:
@@ -307,3 +325,33 @@ class HeldClassIds:
 
 
 Hold = HeldClassIds | HeldLabel | HeldIntegers  # what a pair's first rows decided that its later rows are held to
+
+
+def hold_from_dict(d: dict[str, Any]) -> Hold:
+    """A hold as a state file saves it (:meth:`to_dict`), checked: finite numbers, at most
+    MAX_HARD_CLASSES + 1 values of each kind. Raises ValueError (or KeyError, TypeError)."""
+    def numbers(values: Any) -> list[float]:
+        found = [float(v) for v in values]
+        if len(found) > MAX_HARD_CLASSES + 1 or not all(math.isfinite(v) for v in found):
+            raise ValueError(f"held values: {len(found)} values, or one not finite")
+        return found
+
+    kind = d["hold"]
+    if kind == "one label":
+        value = numbers([d["value"]])[0]
+        if d["task"] not in ("regression", "binary"):
+            raise ValueError(f"held task {d['task']!r}")
+        return HeldLabel(value, str(d["task"]))
+    if kind == "integers":
+        held = HeldIntegers(numbers(d["labels"]), numbers(d["predicted"]))
+        held.integers, held.columns = bool(d["integers"]), str(d["columns"])
+        return held
+    if kind == "class ids":
+        classes = HeldClassIds([])
+        classes.labels = np.array(sorted(numbers(d["labels"])))
+        pending = [(numbers([v])[0], str(at)) for v, at in d["pending"]]
+        if len(pending) > MAX_HARD_CLASSES + 1:
+            raise ValueError("held predictions: too many")
+        classes.pending = dict(pending)
+        return classes
+    raise ValueError(f"hold {kind!r}")

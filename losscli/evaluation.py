@@ -259,6 +259,8 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
                         progress(frame.n_rows)
             for hold in held.values():
                 hold.check()
+            if state is not None:
+                state.held = held  # (a state file saves them: merge holds its shards together)
         ok = True
     except LossCliError:
         if join is not None and join.streaming:  # (the join of both files read whole tells what is wrong)

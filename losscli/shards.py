@@ -288,4 +288,6 @@ def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
             seen[state_id] = path
     if merged is None:
         raise UsageError("merge needs at least one state")
+    for hold in merged.held.values():
+        hold.check()
     return finish(merged, from_settings(merged.settings)), merged

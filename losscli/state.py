@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .classes import Hold
+from .classes import Hold, hold_from_dict
 from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
@@ -148,7 +148,7 @@ class State:
     on: str | None = None  # with a labels file: the join key (None: row by row)
     joined: str | None = None  # with a labels file: how it was joined, said in the report
     id_column: str | None = None  # the file's id column, shown beside --worst rows and --per-row terms
-    # --engine dask: what each pair's first rows decided, held over the shards (checked once merged; not saved)
+    # what each pair's first rows decided, held over the shards of --engine dask and merge (checked once merged)
     held: dict[str, Hold] = field(default_factory=dict)
 
     def content_id(self) -> str:
@@ -236,7 +236,8 @@ class State:
                            "labels": self.labels,
                            "rows": self.rows, "settings": self.settings, "notes": self.notes,
                            "on": self.on, "joined": self.joined,
-                           "pairs": [_pair_to_dict(p) for p in self.pairs.values()]}) + "\n"
+                           "pairs": [_pair_to_dict(p) for p in self.pairs.values()],
+                           "held": {name: hold.to_dict() for name, hold in self.held.items()}}) + "\n"
 
     @classmethod
     def from_json(cls, text: str, path: str) -> State:
@@ -256,7 +257,8 @@ class State:
             ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
             state = cls(list(data["sources"]), data["labels"], _count(data["rows"], "rows"),
                         {p.pair.name: p for p in pairs}, {**SETTINGS_BEFORE, **data["settings"]},
-                        list(data.get("notes", [])), ids, data.get("on"), data.get("joined"))
+                        list(data.get("notes", [])), ids, data.get("on"), data.get("joined"),
+                        held={str(name): hold_from_dict(d) for name, d in (data.get("held") or {}).items()})
             state.check()
             return state
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:

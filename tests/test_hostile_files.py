@@ -303,6 +303,10 @@ def _losses(state: dict) -> dict:
     (lambda s: s["pairs"][0].update(worst=["x"]), "'x' is not a row"),
     (lambda s: _losses(s)["mce"]["params"].update(bins=math.inf), "parameter bins=inf"),
     (lambda s: _losses(s)["mce"]["params"].update(bins=0), "parameter bins=0, which must be a whole number"),
+    (lambda s: s.update(held={"y": {"hold": "class ids", "labels": [math.nan], "pending": []}}), "one not finite"),
+    (lambda s: s.update(held={"y": {"hold": "class ids", "labels": list(range(2000)), "pending": []}}),
+     "2000 values"),
+    (lambda s: s.update(held={"y": {"hold": "guess"}}), "hold 'guess'"),
 ])
 def test_a_hand_edited_state_with_groups_classes_and_intervals_is_refused(_grouped_states, edit, words):
     state = json.loads((_grouped_states / "b0.json").read_text())

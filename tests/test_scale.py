@@ -302,6 +302,33 @@ def test_dask_holds_the_first_rows_class_ids_over_every_shard(tmp_path):
     assert fine.losses() == run("eval", tmp_path / "s_*.csv").losses()
 
 
+def test_merge_holds_the_states_together_as_one_file(tmp_path, monkeypatch):
+    """Each state saves what its first rows decided and the values met; merge holds them together.
+    States whose labels, between them, pass the class ids' limit (10 here) were scored as class ids,
+    exit 0; so were a shard of label 0 alone and one of label 1 alone, each taken for a regression."""
+    from losscli import classes
+
+    monkeypatch.setattr(classes, "MAX_HARD_CLASSES", 10)
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 200)
+    first = [i % 6 for i in range(120)]  # (classes 0 to 5 in the first chunk of each)
+    for k, later in enumerate((range(6, 9), range(9, 13))):
+        labels = first + [v for v in later for _ in range(20)]
+        run("eval", write_to(tmp_path / f"c{k}.csv", class_id_rows(labels, labels)), "--state", tmp_path / f"c{k}.json")
+    refused = run("merge", tmp_path / "c0.json", tmp_path / "c1.json")
+    assert refused.code == 3 and "the shards label 13 values, more than the 10" in refused.stderr
+    for k in range(2):
+        write_to(tmp_path / f"o{k}.csv", "y_true,y_pred\n" + f"{k},0.5\n{k},1.5\n{k},-0.5\n")
+        assert run("eval", tmp_path / f"o{k}.csv", "--state", tmp_path / f"o{k}.json").code == 0
+    refused = run("merge", tmp_path / "o0.json", tmp_path / "o1.json")
+    assert refused.code == 3 and "one shard labels only 0 and another only 1" in refused.stderr
+
+
+def write_to(path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
 def test_held_class_ids_merge_as_one_hold_of_both_shards():
     first, second = HeldClassIds(["1", "2"]), HeldClassIds(["1", "2"])
     first.add(np.array([1.0]), np.array([3.0]), "y", "p", lambda column, i: "first: ")
