@@ -48,9 +48,10 @@ def kind_from_range(values: np.ndarray, override: str | None, frame: Frame, colu
     if override == "logits":
         return KindDecision("logits", clip, ["predictions are logits/scores (--predictions logits)"])
     if not in_unit and low >= 0 and high <= 100:
+        ids = ", or --task sparse if they are class ids" if bool(np.all(values == np.round(values))) else ""
         raise DataError(f"{frame.where(columns[0])}predictions lie in "
                         f"{_range(values)}, inside [0, 100]: percentages? Divide them by 100 to score them as "
-                        "probabilities, or pass --predictions logits if they are scores")
+                        f"probabilities, or pass --predictions logits if they are scores{ids}")
     if not in_unit:
         return KindDecision("logits", clip, [f"predictions span {_range(values)}, outside [0, 1]: logits/decision "
                                              "scores"])

@@ -117,6 +117,13 @@ class PairState:
         return (self.pair.true, self.pair.pred, self.task, self.kind, self.classes, self.positive, self.weight,
                 list(self.losses), [ls.params for ls in self.losses.values()], self.boot_groups)
 
+    def differences(self, other: PairState) -> str:
+        """What differs between two plans of this pair, in words (a long list of classes cut short)."""
+        names = ("label columns", "prediction columns", "task", "predictions", "classes", "positive class", "weight",
+                 "losses", "parameters", "bootstrap groups")
+        return "; ".join(f"{what} {_short(a)} / {_short(b)}" for what, a, b in zip(names, self.plan, other.plan)
+                         if a != b)
+
     def merge(self, other: PairState, worst: int) -> PairState:
         return PairState(
             self.pair, self.task, self.kind, self.classes, self.positive, self.weight,
@@ -170,10 +177,9 @@ class State:
             raise DataError(f"{where}states have different pairs ({', '.join(self.pairs)} / {', '.join(other.pairs)})")
         for name, pair in self.pairs.items():
             if pair.plan != other.pairs[name].plan:
-                o = other.pairs[name]
-                raise DataError(f"{where}pair '{name}' was read differently (task {pair.task}/{o.task}, predictions "
-                                f"{pair.kind}/{o.kind}, classes {pair.classes}/{o.classes}); pass --task, "
-                                "--predictions or --positive so every shard is read alike")
+                raise DataError(f"{where}pair '{name}' was read differently ({pair.differences(other.pairs[name])}); "
+                                "pass --task, --predictions, --positive, --loss or --param so every shard is read "
+                                "alike")
         worst = int(self.settings.get("worst") or 0)
         notes = self.notes + [n for n in other.notes if n not in self.notes]
         held = {name: hold.merge(other.held[name]) if name in other.held else hold for name, hold in self.held.items()}
@@ -266,6 +272,13 @@ class State:
 
 
 MAX_RESAMPLES = 100_000  # bootstrap resamples a state may ask for
+
+
+def _short(value: Any) -> str:
+    """A plan's value for a message: a list of more than 8 items cut short."""
+    if isinstance(value, list) and len(value) > 8:
+        return f"[{', '.join(map(str, value[:8]))}, … {len(value)} in all]"
+    return str(value)
 
 
 MAX_COUNT = 1 << 53  # rows: a count float64 sums hold exactly (more would be no file)

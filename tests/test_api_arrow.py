@@ -301,9 +301,8 @@ def test_shards_read_differently_are_refused_with_the_reason():
     probabilities = losscli.partial(pa.table({"y_true": [1, 0], "y_pred": [0.8, 0.4]}))
     logits = losscli.partial(pa.table({"y_true": [1, 0], "y_pred": [2.0, -1.5]}))
     text = message(DataError, losscli.merge, [probabilities, shipped(logits)])
-    assert text.startswith("state 2: pair 'y' was read differently (task binary/binary, predictions "
-                           "probability/logits")
-    assert text.endswith("pass task, predictions_kind or positive so every shard is read alike")
+    assert text.startswith("state 2: pair 'y' was read differently (predictions probability / logits); ")
+    assert text.endswith("pass task, predictions_kind, positive, loss or params so every shard is read alike")
     other_loss = losscli.partial(pa.table({"y_true": [1, 0], "y_pred": [0.3, 0.4]}), params={"focal": {"gamma": 3}})
     assert message(DataError, losscli.merge, [probabilities, other_loss]).startswith(
         "state 2: states were made with different settings (params)")

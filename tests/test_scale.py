@@ -144,6 +144,10 @@ def test_merge_refuses_states_made_differently(tmp_path, write):
     assert result.code == 3 and "read differently" in result.stderr
     result = run("merge", tmp_path / "a.json", tmp_path / "c.json")
     assert result.code == 3 and "different settings" in result.stderr
+    run("eval", a, "-l", "brier", "--state", tmp_path / "d.json")  # (the message names what differs)
+    result = run("merge", tmp_path / "a.json", tmp_path / "d.json")
+    assert result.code == 3 and "read differently (losses ['binary_crossentropy'," in result.stderr
+    assert "task binary" not in result.stderr  # (the same in both: not named)
     (tmp_path / "bad.json").write_text('{"format": "something"}')
     assert run("merge", tmp_path / "bad.json").code == 3
     assert json.loads((tmp_path / "a.json").read_text())["format"] == "losscli-state"
