@@ -29,7 +29,7 @@ from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead
-from .inference import Target, infer
+from .inference import DROPPED, Target, infer
 from .join_stream import JoinStream, NotStreamed, can_stream, planned_as_a_whole_join
 from .joins import load
 from .losses.binary import with_class_weights
@@ -271,12 +271,19 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
             writer.close(ok)
     if state is None:  # (a reader yields at least one chunk, empty when the file has no rows)
         raise DataError(f"{predictions}: nothing to evaluate")
-    notes = list(state.notes)
+    notes = dropped_counted(state)
     if writer is not None and not writer.has_terms:
         notes.append(f"--per-row {options.per_row}: holds row numbers only: no loss evaluated has a term per row "
                      "whose mean is the loss (rmse, the class-balanced weighted_crossentropy, ece, wape, max_error "
                      "and median_absolute_error have none)")
     return Evaluation(finish(state, options), state, notes, explain)
+
+
+def dropped_counted(state: State) -> list[str]:
+    """The state's notes, the rows that ``--dropna`` dropped counted over every chunk (each chunk's
+    warning counts its own, and a pair is warned once)."""
+    notes = [note for note in state.notes if not note.endswith(DROPPED)]
+    return notes + [f"{name}: {pair.dropped} {DROPPED}" for name, pair in state.pairs.items() if pair.dropped]
 
 
 def holds(state: State, options: EvalOptions) -> dict[str, Hold]:

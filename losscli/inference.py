@@ -42,6 +42,8 @@ from .kinds import KINDS, SUM_TOLERANCE, KindDecision, class_kind, kind_from_ran
 from .pairing import Pair
 from .registry import TASKS, Inputs, PredKind, Task
 
+DROPPED = "row(s) with empty or NaN cells dropped (--dropna)"  # (a chunk's warning: the evaluation counts them all)
+
 
 @dataclass
 class Target:
@@ -108,7 +110,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
                     kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
     if dropped:
-        target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
+        target.warnings.append(f"{dropped} {DROPPED}")
     w = _weights(frame, weight, keep) if weight else None
     spread = pair.variance or pair.std
     if spread is not None and len(pair.true) == 1 and len(pair.pred) == 1:
@@ -141,7 +143,7 @@ def _start(frame: Frame, pair: Pair, weight: str | None, dropna: bool) -> tuple[
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
                     kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
     if dropped:
-        target.warnings.append(f"{dropped} row(s) with empty or NaN cells dropped (--dropna)")
+        target.warnings.append(f"{dropped} {DROPPED}")
     return target, keep
 
 

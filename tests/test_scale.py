@@ -541,3 +541,14 @@ def test_byte_ranges_of_one_file_on_dask_equal_the_local_engine(dataset, monkeyp
     assert other["worst"] == overall["worst"]
     for name, bounds in overall["ci"].items():
         assert other["ci"][name] == pytest.approx(bounds, rel=1e-12)
+
+
+def test_the_rows_dropna_drops_are_counted_over_every_chunk_and_shard(tmp_path):
+    """The warning counted the first chunk's dropped rows alone (1 of 3, as a glob or on Dask)."""
+    rows = [f"{i % 2},{'' if i in (5, 250, 390) else 0.3 + 0.4 * (i % 2)}\n" for i in range(400)]
+    (tmp_path / "s_0.csv").write_text("y_true,y_pred\n" + "".join(rows[:100]))
+    (tmp_path / "s_1.csv").write_text("y_true,y_pred\n" + "".join(rows[100:]))
+    for engine in ([], ["--engine", "dask"]):
+        result = run("eval", tmp_path / "s_*.csv", "--dropna", *engine)
+        assert result.code == 0 and result.json["results"][0]["dropped"] == 3
+        assert "y: 3 row(s) with empty or NaN cells dropped (--dropna)" in result.stderr
