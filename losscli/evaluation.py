@@ -194,6 +194,9 @@ def evaluate(predictions: Any, options: EvalOptions, progress: Callable[[int], N
     """Evaluate a predictions file, glob of shards or DataFrame: the report, the state and notes.
     A join streams its predictions where it can (:mod:`~losscli.join_stream`), else, or when the
     stream gives up, reads both files whole."""
+    if isinstance(predictions, str) and is_glob(predictions) and options.labels is not None:
+        raise UsageError(f"{predictions}: --labels joins one predictions file, not a glob of shards; join each "
+                         "shard (eval SHARD --labels LABELS --state STATE) and merge the states")
     if can_stream(predictions, options):
         counted = RowsCounted(progress)
         join = JoinStream(predictions, options, started.labels if started else None)

@@ -552,3 +552,12 @@ def test_the_rows_dropna_drops_are_counted_over_every_chunk_and_shard(tmp_path):
         result = run("eval", tmp_path / "s_*.csv", "--dropna", *engine)
         assert result.code == 0 and result.json["results"][0]["dropped"] == 3
         assert "y: 3 row(s) with empty or NaN cells dropped (--dropna)" in result.stderr
+
+
+def test_a_glob_with_a_labels_file_is_a_usage_error_saying_how(tmp_path):
+    """(It said the glob was no such file, exit 3.)"""
+    for k in range(2):
+        (tmp_path / f"s_{k}.csv").write_text("id,y_pred\n1,0.4\n")
+    (tmp_path / "labels.csv").write_text("id,y_true\n1,1\n")
+    result = run("eval", tmp_path / "s_*.csv", "--labels", tmp_path / "labels.csv")
+    assert result.code == 2 and "--labels joins one predictions file, not a glob of shards" in result.stderr
