@@ -171,6 +171,8 @@ class HeldLabel:
     probabilities, where two label values would have decided a binary task, or hard class ids. A later
     row with another label is refused, naming the flags that settle it."""
 
+    kind = "one label"
+
     def __init__(self, value: float, task: str) -> None:
         self.value, self.task = value, task
 
@@ -190,7 +192,9 @@ class HeldLabel:
 
     def merge(self, other: Hold) -> HeldLabel:
         """Two shards each held to its one value (``merge`` of states): one value, or refused."""
-        if isinstance(other, HeldLabel) and other.value != self.value:
+        if not isinstance(other, HeldLabel):
+            raise _held_apart(self, other)
+        if other.value != self.value:
             raise DataError(f"one shard labels only {label_text(self.value)} and another only "
                             f"{label_text(other.value)}, and each decided its task ({self.task}) on that; pass "
                             "--task binary or --task sparse if the labels are classes, or --task regression if they "
@@ -204,50 +208,73 @@ class HeldLabel:
         """(Nothing is left to check at the end: each row was checked as it came.)"""
 
 
-class HeldIntegers:
-    """A regression whose first rows were integers, with predictions beyond their labels: not class
-    ids there, but the whole file may label every value predicted (a file sorted by its label holds
-    the other labels later), and then it holds class ids. The integers met are gathered; at the end,
-    if they look like class ids, the regression is refused, naming the flags."""
+class HeldRegression:
+    """A regression that its first rows decided on labels of one value, or on integers that its
+    integer predictions go beyond, where the whole file may be a binary task (0 and 1 with scores;
+    two labels with probabilities) or class ids (every prediction one of the labels): a file sorted
+    by its label. What the rows hold is summed up as they come (their distinct labels, and their
+    predictions' while those are whole numbers, at most MAX_HARD_CLASSES + 1 of each; the
+    predictions' range) and judged at the end as one chunk of the whole file would be."""
 
-    def __init__(self, labels: list[float], predicted: list[float]) -> None:
-        """The first rows' distinct labels and predictions."""
-        self.labels, self.predicted = np.array(labels, dtype=np.float64), np.array(predicted, dtype=np.float64)
-        self.integers = True  # (a value that is not one, or too many values: a quantity after all)
-        self.columns = ""  # the columns, as the refusal names them
+    kind = "regression"
+
+    def __init__(self, labels: list[float], predicted: list[float] | None, low: float, high: float) -> None:
+        """The first rows' distinct labels, distinct predictions (None: not all whole) and range."""
+        self.labels = np.array(labels, dtype=np.float64)
+        self.predicted = None if predicted is None else np.array(predicted, dtype=np.float64)
+        self.low, self.high = low, high
+        self.at = ""  # where the first label not among the first rows' was met
 
     def add(self, y: np.ndarray, p: np.ndarray, label: str, pred: str, where: Callable[[str, int], str]) -> None:
-        """A chunk's labels ``y`` (column ``label``) and predictions ``p`` (column ``pred``), numbers
-        (``where`` is not needed: the end decides)."""
-        self.columns = self.columns or f"columns '{label}' and '{pred}': "
+        """A chunk's labels ``y`` (column ``label``) and predictions ``p`` (column ``pred``), numbers."""
         y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
-        if not self.integers or not is_integral(y) or not is_integral(p):
-            self.integers = False
+        y, p = y[np.isfinite(y)], p[np.isfinite(p)]
+        if not len(y):
             return
-        self.labels, self.predicted = np.union1d(self.labels, distinct(y)), np.union1d(self.predicted, distinct(p))
-        self.integers = len(self.labels) <= MAX_HARD_CLASSES and len(self.predicted) <= MAX_HARD_CLASSES
+        new = np.flatnonzero(~np.isin(y, self.labels))
+        if len(new) and not self.at:
+            self.at = where(label, int(new[0]))
+        self.labels = np.union1d(self.labels, distinct(y))[: MAX_HARD_CLASSES + 1]
+        if len(p):
+            self.low, self.high = min(self.low, float(p.min())), max(self.high, float(p.max()))
+            if self.predicted is not None and is_integral(p):
+                self.predicted = np.union1d(self.predicted, distinct(p))[: MAX_HARD_CLASSES + 1]
+            else:
+                self.predicted = None
 
-    def merge(self, other: Hold) -> HeldIntegers:
-        merged = HeldIntegers(self.labels.tolist(), self.predicted.tolist())
-        merged.columns = self.columns
-        if isinstance(other, HeldIntegers) and self.integers and other.integers:
-            merged.add(other.labels, other.predicted, "", "", lambda column, i: "")
-            merged.columns = self.columns or other.columns
-        else:
-            merged.integers = False
+    def merge(self, other: Hold) -> HeldRegression:
+        if not isinstance(other, HeldRegression):
+            raise _held_apart(self, other)
+        merged = HeldRegression(np.union1d(self.labels, other.labels)[: MAX_HARD_CLASSES + 1].tolist(), None,
+                                min(self.low, other.low), max(self.high, other.high))
+        if self.predicted is not None and other.predicted is not None:
+            merged.predicted = np.union1d(self.predicted, other.predicted)[: MAX_HARD_CLASSES + 1]
+        merged.at = self.at or other.at
         return merged
 
     def to_dict(self) -> dict[str, object]:
-        return {"hold": "integers", "labels": self.labels.tolist(), "predicted": self.predicted.tolist(),
-                "integers": self.integers, "columns": self.columns}
+        return {"hold": "regression", "labels": self.labels.tolist(),
+                "predicted": None if self.predicted is None else self.predicted.tolist(), "low": self.low,
+                "high": self.high, "at": self.at}
 
     def check(self) -> None:
-        """Refuse the regression when the whole file's integers look like class ids."""
-        if self.integers and len(self.labels) and look_like_classes(self.labels, self.predicted):
-            raise DataError(f"{self.columns}labels and predictions are integers, and every prediction is one of the "
-                            f"{len(self.labels)} labels of the whole file: class ids, where the first rows (whose "
-                            "labels did not yet hold every value predicted) decided regression; pass --task sparse if "
-                            "they are classes, or --task regression if they are numbers")
+        """Refuse the regression when the whole file's labels and predictions would decide otherwise."""
+        if looks_binary(self.labels, np.array([self.low, self.high])):
+            found = f"its labels are {', '.join(label_text(v) for v in self.labels.tolist())}: a binary task"
+        elif self.predicted is not None and is_integral(self.labels) and len(self.labels) <= MAX_HARD_CLASSES \
+                and look_like_classes(self.labels, self.predicted):
+            found = f"every prediction is one of its {len(self.labels)} labels: class ids"
+        else:
+            return
+        raise DataError(f"{self.at}the rows before decided regression, but over the whole file {found} (a file "
+                        "sorted by its label?); pass --task binary or --task sparse if the labels are classes, or "
+                        "--task regression if they are numbers")
+
+
+def _held_apart(one: Hold, other: Hold) -> DataError:
+    """Shards whose first rows were in doubt each in its own way: their states cannot be held together."""
+    return DataError(f"the shards' first rows decided their plans on doubtful rows, each its own way ({one.kind} / "
+                     f"{other.kind}); pass --task (or --predictions) so every shard is read alike")
 
 
 class HeldClassIds:
@@ -257,6 +284,8 @@ class HeldClassIds:
     where it was first met. A label beyond MAX_HARD_CLASSES is refused where it is met; a prediction
     that no row labels, at the end (:meth:`check`). Either way the whole file holds a quantity (a
     rating predicted by rounding, past its scale), which the first rows alone took for classes."""
+
+    kind = "class ids"
 
     def __init__(self, classes: list[str]) -> None:
         self.labels = np.array(sorted(float(c) for c in classes))
@@ -296,8 +325,8 @@ class HeldClassIds:
     def merge(self, other: Hold) -> HeldClassIds:
         """This hold and ``other``'s, of rows after these (another shard of ``--engine dask``): the
         labels of both, and the predictions neither labels (this one's first)."""
-        if not isinstance(other, HeldClassIds):  # (shards read alike hold alike: not met)
-            return self
+        if not isinstance(other, HeldClassIds):
+            raise _held_apart(self, other)
         merged = HeldClassIds([])
         merged.labels = np.union1d(self.labels, other.labels)
         if len(merged.labels) > MAX_HARD_CLASSES:
@@ -324,7 +353,7 @@ class HeldClassIds:
                             "they are numbers, or --task sparse if they are classes")
 
 
-Hold = HeldClassIds | HeldLabel | HeldIntegers  # what a pair's first rows decided that its later rows are held to
+Hold = HeldClassIds | HeldLabel | HeldRegression  # what a pair's first rows decided that its later rows are held to
 
 
 def hold_from_dict(d: dict[str, Any]) -> Hold:
@@ -342,9 +371,11 @@ def hold_from_dict(d: dict[str, Any]) -> Hold:
         if d["task"] not in ("regression", "binary"):
             raise ValueError(f"held task {d['task']!r}")
         return HeldLabel(value, str(d["task"]))
-    if kind == "integers":
-        held = HeldIntegers(numbers(d["labels"]), numbers(d["predicted"]))
-        held.integers, held.columns = bool(d["integers"]), str(d["columns"])
+    if kind == "regression":
+        predicted = None if d["predicted"] is None else numbers(d["predicted"])
+        low, high = numbers([d["low"], d["high"]])
+        held = HeldRegression(numbers(d["labels"]), predicted, low, high)
+        held.at = str(d["at"])
         return held
     if kind == "class ids":
         classes = HeldClassIds([])

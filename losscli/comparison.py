@@ -33,10 +33,9 @@ from .errors import DataError, UsageError, closest
 from .evaluation import (
     add_loss,
     finished,
+    first_hold,
     frames,
     holding,
-    integers_in_doubt,
-    one_label,
     read_like,
     targets_of,
     tell_held,
@@ -365,13 +364,11 @@ def _comparison(base: Target, base_frame: int, new: Target, new_frame: int, name
         base_model = found[0]
     else:
         base_model = Model(base, base_frame, losses, boot, classic,
-                           held=holding(base.task, base.kind, base.classes, one_label(base, options),
-                                        integers_in_doubt(base, options), options))
+                           held=holding(base.task, base.kind, base.classes, first_hold(base, options), options))
         models.append(base_model)
     new_model = Model(new, new_frame, {name: LossState(ls.params, kept=_kept(name, base.task))
                                        for name, ls in losses.items()}, boot, classic,
-                      held=holding(new.task, new.kind, new.classes, one_label(new, options),
-                                   integers_in_doubt(new, options), options))
+                      held=holding(new.task, new.kind, new.classes, first_hold(new, options), options))
     models.append(new_model)
     return Comparison(base_model, new_model, names, chosen, not_applicable)
 

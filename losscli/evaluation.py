@@ -24,7 +24,7 @@ import pyarrow as pa
 from . import analysis, per_class, registry, remote
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
-from .classes import HeldClassIds, HeldIntegers, HeldLabel, Hold, distinct, is_integral
+from .classes import HeldClassIds, HeldLabel, HeldRegression, Hold, distinct, hold_from_dict, is_integral
 from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
@@ -291,46 +291,45 @@ def dropped_counted(state: State) -> list[str]:
 
 def holds(state: State, options: EvalOptions) -> dict[str, Hold]:
     """The pairs whose plan the later rows are held to, each with its hold (:func:`holding`)."""
-    found = {name: holding(pair.task, pair.kind, pair.classes, pair.one_label, pair.integers_in_doubt, options)
+    found = {name: holding(pair.task, pair.kind, pair.classes, pair.first_hold, options)
              for name, pair in state.pairs.items()}
     return {name: hold for name, hold in found.items() if hold is not None}
 
 
-def holding(task: str, kind: str, classes: list[str] | None, one_label: float | None,
-            integers: tuple[list[float], list[float]] | None, options: EvalOptions) -> Hold | None:
+def holding(task: str, kind: str, classes: list[str] | None, first: dict[str, Any] | None,
+            options: EvalOptions) -> Hold | None:
     """What a pair's first rows decided that the later rows are held to (nothing when ``--task`` or
-    ``--predictions`` decided it): the one label value the plan rested on (:func:`one_label`,
-    :class:`~losscli.classes.HeldLabel`), or integer class ids (:class:`~losscli.classes.HeldClassIds`)."""
+    ``--predictions`` decided it): a plan that rested on doubtful rows (``first``: :func:`first_hold`),
+    or integer class ids (:class:`~losscli.classes.HeldClassIds`)."""
     if options.task is not None or options.predictions is not None:
         return None
-    if one_label is not None:
-        return HeldLabel(one_label, task)
-    if integers is not None:
-        return HeldIntegers(*integers)
+    if first is not None:
+        return hold_from_dict(first)
     return HeldClassIds.of(classes) if kind == "class" and task == "sparse" else None
 
 
-def one_label(target: Target, options: EvalOptions) -> float | None:
-    """The one value of a pair's first labels when its plan rests on it: regression (one value is no
-    evidence of classes), or a binary pair's hard 0/1 predictions taken for probabilities (with both
-    labels they would be hard classes). A file sorted by its label has one value first."""
+def first_hold(target: Target, options: EvalOptions) -> dict[str, Any] | None:
+    """When a pair's plan rests on doubtful first rows (a file sorted by its label), the hold of its
+    later rows, as a state saves it: a regression decided on one label value, or on integers that
+    the integer predictions go beyond (:class:`~losscli.classes.HeldRegression`); a binary pair's
+    hard 0/1 predictions taken for probabilities with one label value (:class:`~losscli.classes.HeldLabel`)."""
     values = _first_labels(target, options)
-    if values is None or len(values) != 1:
+    if values is None or not len(values):
         return None
-    hard = target.task == "binary" and target.kind == "probability" and np.isin(target.inputs.pred, (0.0, 1.0)).all()
-    return float(values[0]) if target.task == "regression" or hard else None
-
-
-def integers_in_doubt(target: Target, options: EvalOptions) -> tuple[list[float], list[float]] | None:
-    """The first rows' distinct labels and predictions when they decided regression on integer labels
-    that the integer predictions go beyond: the whole file's labels may hold every value predicted
-    (class ids), and tell (:class:`~losscli.classes.HeldIntegers`). Else None."""
-    values, pred = _first_labels(target, options), target.inputs.pred
-    if values is None or target.task != "regression" or pred.ndim != 1 or not is_integral(values) \
-            or not is_integral(pred):
+    pred = target.inputs.pred
+    hard = target.kind == "probability" and bool(np.isin(pred, (0.0, 1.0)).all())
+    if target.task == "binary" and len(values) == 1 and hard:
+        return HeldLabel(float(values[0]), "binary").to_dict()
+    if target.task != "regression" or pred.ndim != 1:
         return None
-    predicted = distinct(pred)
-    return None if np.isin(predicted, values).all() else (values.tolist(), predicted.tolist())
+    whole = is_integral(pred)
+    predicted = distinct(pred) if whole else None
+    beyond = whole and is_integral(values) and predicted is not None and not np.isin(predicted, values).all()
+    if len(values) != 1 and not beyond:
+        return None
+    finite = pred[np.isfinite(pred)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+    return HeldRegression(values.tolist(), None if predicted is None else predicted.tolist(), low, high).to_dict()
 
 
 def _first_labels(target: Target, options: EvalOptions) -> np.ndarray | None:
@@ -385,8 +384,7 @@ def _plan(frame: Frame, options: EvalOptions, classic: bool, explain: list[str])
             by_class = per_class.ClassTable.empty(per_class.class_names(target.task, target.classes, target.positive))
         pairs[target.pair.name] = PairState(target.pair, target.task, target.kind, target.classes, target.positive,
                                             target.weight, losses, not_applicable, evidence=target.evidence,
-                                            boot_groups=boot, by_class=by_class, one_label=one_label(target, options),
-                                            integers_in_doubt=integers_in_doubt(target, options))
+                                            boot_groups=boot, by_class=by_class, first_hold=first_hold(target, options))
         explain.append(f"pair '{target.pair.name}': {target.pair.how}; " + "; ".join(target.evidence))
     labels = frame.labels_source
     if frame.join is not None:

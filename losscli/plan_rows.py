@@ -45,14 +45,14 @@ def rows_to_plan_on(first: Frame, path: str, options: EvalOptions) -> tuple[Fram
     if not seen:
         return None
     before = {column: len(values) for column, values in seen.items()}
-    taken: list[tuple[Frame, np.ndarray]] = []
+    taken: list[tuple[Frame, np.ndarray]] = []  # (the few rows found in a chunk, and where: not the chunks)
     try:
         with closing(frames(path, options)) as chunks:
             for frame in itertools.islice(chunks, 1, None):  # (the first chunk is the same: skipped)
                 positions = [_first_of_each_new(frame, column, values) for column, values in seen.items()]
                 found = np.unique(np.concatenate(positions)) if positions else np.zeros(0, dtype=np.int64)
                 if len(found):
-                    taken.append((frame, found))
+                    taken.append((_rows_of(frame, found), found))
                 if all(len(values) > MAX_HARD_CLASSES for values in seen.values()):
                     break
     except LossCliError:  # (read in order, the evaluation reports it where it is)
@@ -113,17 +113,30 @@ def _first_of_each_new(frame: Frame, column: str, seen: set[object]) -> np.ndarr
     return np.array([at for _, at in new], dtype=np.int64)
 
 
+def _rows_of(frame: Frame, found: np.ndarray) -> Frame:
+    """The ``found`` rows of a chunk (its other rows let go)."""
+    positions = pa.array(found)
+    return replace(frame, columns={name: replace(col, data=col.data.take(positions)) for name, col in
+                                   frame.columns.items()}, n_rows=len(found))
+
+
 def _with_rows(first: Frame, taken: list[tuple[Frame, np.ndarray]]) -> Frame | None:
-    """``first`` with the ``taken`` rows of later chunks after its own, each column keeping the file
-    row of each (for messages); None when a column's type differs between them."""
-    rows = np.concatenate([np.arange(first.n_rows)] + [frame.offset - first.offset + found for frame, found in taken])
+    """``first`` with the ``taken`` rows of later chunks (each with its positions there) after its
+    own, each column keeping the file row of each (for messages). Integers met by floats are floats
+    (a label 0 before 0.25); None when a column's type differs otherwise."""
+    rows = np.concatenate([np.arange(first.n_rows)] + [part.offset - first.offset + found for part, found in taken])
     columns = {}
     for name, col in first.columns.items():
-        pieces = [col.data] + [frame.column(name).data.take(pa.array(found)) for frame, found in taken
-                               if name in frame.columns]
-        if len(pieces) != len(taken) + 1 or any(piece.type != col.data.type for piece in pieces):
+        pieces = [col.data] + [part.column(name).data for part, _ in taken if name in part.columns]
+        kinds = {piece.type for piece in pieces}
+        if len(pieces) != len(taken) + 1 or (len(kinds) > 1 and not all(_is_number(kind) for kind in kinds)):
             return None
-        data = pa.chunked_array([chunk for piece in pieces for chunk in piece.chunks], type=col.data.type)
+        kind = col.data.type if len(kinds) == 1 else pa.float64()
+        data = pa.chunked_array([chunk.cast(kind) for piece in pieces for chunk in piece.chunks], type=kind)
         columns[name] = replace(col, data=data, rows=rows)
     return replace(first, columns=columns, n_rows=len(rows))
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 

@@ -52,7 +52,7 @@ def empty_like(state: State) -> State:
                              {n: LossState(ls.params) for n, ls in p.losses.items()}, dict(p.not_applicable),
                              evidence=p.evidence, boot_groups=p.boot_groups,
                              by_class=None if p.by_class is None else ClassTable.empty(p.by_class.names),
-                             one_label=p.one_label, integers_in_doubt=p.integers_in_doubt)
+                             first_hold=p.first_hold)
              for name, p in state.pairs.items()}
     return State([], state.labels, 0, pairs, dict(state.settings), [])
 

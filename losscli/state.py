@@ -107,9 +107,7 @@ class PairState:
     evidence: list[str] = field(default_factory=list)
     boot_groups: int = 0
     by_class: ClassTable | None = None  # --per-class: each loss's sums per true class, the confusion matrix
-    one_label: float | None = None  # the one label value of the first rows, when the plan rested on it (HeldLabel)
-    # a regression of integers predicted beyond its first labels: those labels and predictions (HeldIntegers)
-    integers_in_doubt: tuple[list[float], list[float]] | None = None
+    first_hold: dict[str, Any] | None = None  # a plan on doubtful first rows: the later rows' hold (first_hold)
 
     @property
     def plan(self) -> tuple[Any, ...]:

@@ -325,7 +325,7 @@ def test_merge_holds_the_states_together_as_one_file(tmp_path, monkeypatch):
         write_to(tmp_path / f"o{k}.csv", "y_true,y_pred\n" + f"{k},0.5\n{k},1.5\n{k},-0.5\n")
         assert run("eval", tmp_path / f"o{k}.csv", "--state", tmp_path / f"o{k}.json").code == 0
     refused = run("merge", tmp_path / "o0.json", tmp_path / "o1.json")
-    assert refused.code == 3 and "one shard labels only 0 and another only 1" in refused.stderr
+    assert refused.code == 3 and "over the whole file its labels are 0, 1: a binary task" in refused.stderr
 
 
 def write_to(path, text: str) -> str:
@@ -391,8 +391,8 @@ def test_a_file_sorted_by_its_label_is_planned_as_the_whole_file(write, monkeypa
         assert (found["task"], found["predictions"]) == ("sparse" if case == "class ids" else "binary", "class")
         assert result.losses()["zero_one"] == pytest.approx(metrics.zero_one_loss(y, p), rel=1e-12)
     refused = run("eval", "-", input=text)
-    said = "every prediction is one of the 5 labels of the whole file" if case == "class ids" else \
-        "where every row before labels"
+    said = {"class ids": "over the whole file every prediction is one of its 5 labels: class ids",
+            "hard 0/1": "where every row before labels 0"}.get(case, "over the whole file its labels are")
     assert refused.code == 3 and said in refused.stderr and flag in refused.stderr
     settled = run("eval", "-", *flag.split(), input=text)
     if case == "labels 1 and 2":  # (every label 2 first: which class is positive is not known yet)
@@ -409,8 +409,8 @@ def test_shards_whose_first_holds_one_label_are_refused_not_scored_as_regression
     (tmp_path / "s_1.csv").write_text("y_true,y_pred\n0,-1.0\n1,0.7\n0,0.3\n")
     for engine in ([], ["--engine", "dask"]):
         refused = run("eval", tmp_path / "s_*.csv", *engine)
-        assert refused.code == 3 and "s_1.csv, column 'y_true', row 1: label 0, where every row before labels 1" \
-            in refused.stderr and "--task binary" in refused.stderr
+        assert refused.code == 3 and "s_1.csv, column 'y_true', row 1: the rows before decided regression, but " \
+            "over the whole file its labels are 0, 1: a binary task" in refused.stderr and "--task binary" in refused.stderr
 
 
 def test_per_row_file_from_chunks_equals_one_piece(dataset, monkeypatch, tmp_path):
@@ -561,3 +561,40 @@ def test_a_glob_with_a_labels_file_is_a_usage_error_saying_how(tmp_path):
     (tmp_path / "labels.csv").write_text("id,y_true\n1,1\n")
     result = run("eval", tmp_path / "s_*.csv", "--labels", tmp_path / "labels.csv")
     assert result.code == 2 and "--labels joins one predictions file, not a glob of shards" in result.stderr
+
+
+def test_a_sorted_regression_is_judged_as_the_whole_file_where_it_cannot_be_read_twice(write, monkeypatch):
+    """Ratings 1 to 5 sorted, predicted with decimals, from standard input: one label value first
+    decided regression, and the second value was refused though the whole file is a regression
+    (review); now the values met are judged at the end as the whole file would be. A label column
+    whole at first and decimal later (0, then 0.01: zero-inflated) is a regression too."""
+    from sklearn.metrics import mean_squared_error
+
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 1_000)
+    rng = np.random.default_rng(9)
+    y = np.sort(rng.integers(1, 6, 1200)).astype(float)
+    p = np.round(y + rng.normal(0, 1, 1200), 3)
+    zero_inflated = np.sort(np.where(rng.random(1200) < 0.5, 0, np.round(rng.gamma(2, 2, 1200), 2)))
+    for labels in (y, zero_inflated):
+        text = "y_true,y_pred\n" + "".join(f"{a:g},{b:g}\n" for a, b in zip(labels, p))
+        for args, given in ((["-"], text), ([write("r.csv", text)], None)):
+            result = run("eval", *args, "--loss", "mse", input=given)
+            assert result.code == 0, result.stderr
+            assert result.losses()["mse"] == pytest.approx(mean_squared_error(labels, p), rel=1e-12)
+
+
+def test_merge_refuses_states_whose_first_rows_were_in_doubt_in_different_ways(tmp_path):
+    """One state's regression rested on integers its predictions go beyond, another's on one label
+    value (3): merged, they were scored as regression, exit 0, where the glob is refused (class ids)."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 3, 300)
+    (tmp_path / "c0.csv").write_text(class_id_rows(y.tolist(), np.where(rng.random(300) < .7, y, rng.integers(0, 4, 300)).tolist()))
+    y = np.full(300, 3)
+    (tmp_path / "c1.csv").write_text(class_id_rows(y.tolist(), np.where(rng.random(300) < .7, y, rng.integers(0, 4, 300)).tolist()))
+    for k in range(2):
+        assert run("eval", tmp_path / f"c{k}.csv", "--state", tmp_path / f"c{k}.json").code == 0
+    merged = run("merge", tmp_path / "c0.json", tmp_path / "c1.json")
+    glob = run("eval", tmp_path / "c*.csv")
+    for refused in (merged, glob):
+        assert refused.code == 3 and "over the whole file every prediction is one of its 4 labels" in refused.stderr
