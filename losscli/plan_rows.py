@@ -6,8 +6,10 @@ a regression's value, 2 with probabilities names no positive class, and hard 0/1
 like probabilities. When a pair's one label column holds one value in the first chunk of a local
 file, the rest of the file is read once more for the first row of each other label value, and the
 plan is made on the first chunk with those rows (:func:`rows_to_plan_on`); the first chunk alone is
-then scored with that plan. Standard input, globs of shards, ``--engine dask`` and ``compare`` are
-not read twice: there a later label refuses the plan instead (:class:`~losscli.classes.HeldLabel`).
+then scored with that plan. Standard input, globs of shards, ``--engine dask``, ``merge`` and
+``compare`` are not read twice: there the plan is held to what the later rows hold, and refused
+when the whole would have decided otherwise (:class:`~losscli.classes.HeldRegression`,
+:class:`~losscli.classes.HeldLabel`).
 """
 
 from __future__ import annotations
