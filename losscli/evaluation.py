@@ -151,9 +151,10 @@ def frames(predictions: Any, options: EvalOptions, columns: ColumnChoice | None 
         return
     if options.on is not None:
         raise UsageError("--on joins a --labels file to the predictions; pass --labels too")
-    for source in sources(predictions):
+    found = sources(predictions)
+    for source in found:
         offset = 0
-        with closing(_chunks_of(source, options, started)) as chunks:
+        with closing(_chunks_of(source, options, started, empty_ok=len(found) > 1)) as chunks:
             if columns is not None and chunks.columns is not None:
                 columns.also(chunks.columns)
             for table in sized(chunks, options, chunks.columns):
@@ -174,13 +175,14 @@ def sized(tables: Iterator[pa.Table], options: EvalOptions, columns: ColumnChoic
     return gathered(tables, cells=CHUNK_CELLS, rows=CHUNK_ROWS, columns=columns)
 
 
-def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None) -> Prefetched:
-    """The file's chunks: the read begun early when it read this file as the options ask, else a new one."""
+def _chunks_of(source: str, options: EvalOptions, started: StartedRead | None, empty_ok: bool = False) -> Prefetched:
+    """The file's chunks: the read begun early when it read this file as the options ask, else a new
+    one (``empty_ok``: a shard of several, which may have no rows)."""
     text = text_columns(options)
     if started is not None and not started.whole and started.path == source and options.delimiter is None \
             and options.decimal is None and started.chunks.columns is not None and started.chunks.columns.text == text:
         return started.chunks
-    return tables(source, options.delimiter, options.decimal, text)
+    return tables(source, options.delimiter, options.decimal, text, empty_ok)
 
 
 def text_columns(options: EvalOptions) -> tuple[str, ...]:

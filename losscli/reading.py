@@ -7,6 +7,7 @@ Arrow IPC, JSON lines), chunk by chunk; :func:`tables` does it on a background t
 from __future__ import annotations
 
 import lzma
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,8 +54,11 @@ def read_table(path: str, delimiter: str | None = None, decimal: str | None = No
 
 
 def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None = BATCH_CELLS,
-                columns: ColumnChoice | None = None, decimal: str | None = None) -> Iterator[pa.Table]:
+                columns: ColumnChoice | None = None, decimal: str | None = None,
+                empty_ok: bool = False) -> Iterator[pa.Table]:
     """The file as tables of about ``chunk_cells`` cells each (None: one table), read as a stream.
+    A file with no data rows is refused, unless ``empty_ok`` (one shard of several: Spark writes a
+    part file with a header alone, or no bytes, for an empty partition): then it yields nothing.
 
     The format is read from the bytes, never from the name: parquet, Arrow IPC (file or stream,
     Feather), then, once decompressed, JSON lines or CSV/TSV; anything else is refused.
@@ -65,6 +69,8 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
     and parquet row groups read once ``columns`` has names hold just those columns.
     """
     name = display_name(path)
+    if empty_ok and os.path.isfile(path) and os.path.getsize(path) == 0:
+        return
     raw = _open_raw(path)
     try:
         head = _peek(raw, 8)
@@ -81,7 +87,7 @@ def iter_tables(path: str, delimiter: str | None = None, chunk_cells: int | None
             if table.num_rows:
                 rows += table.num_rows
                 yield table
-        if rows == 0:
+        if rows == 0 and not empty_ok:
             raise DataError(f"{name}: has a header but no data rows")
     finally:
         if raw is not sys.stdin.buffer:
@@ -213,11 +219,13 @@ def _joined(tables: list[pa.Table]) -> pa.Table:
 
 
 def tables(path: str, delimiter: str | None = None, decimal: str | None = None,
-           text: tuple[str, ...] = ()) -> Prefetched:
+           text: tuple[str, ...] = (), empty_ok: bool = False) -> Prefetched:
     """The file's chunks from a background thread (close it when done early), with the column
-    choice its reader follows (``text``: columns read as text, see :class:`ColumnChoice`)."""
+    choice its reader follows (``text``: columns read as text, see :class:`ColumnChoice`; ``empty_ok``:
+    see :func:`iter_tables`)."""
     choice = ColumnChoice(text=text)
-    return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal), columns=choice)
+    return Prefetched(iter_tables(path, delimiter, columns=choice, decimal=decimal, empty_ok=empty_ok),
+                      columns=choice)
 
 
 @dataclass

@@ -72,7 +72,7 @@ def evaluate_shard(source: str | ByteRange, options: EvalOptions, template: Stat
         tables = range_tables(source, options.delimiter, options.decimal, columns)
     else:
         name, offset = display_name(source), 0
-        tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns)
+        tables = iter_tables(source, options.delimiter, decimal=options.decimal, columns=columns, empty_ok=True)
     state.held = holds(template, options)
     with closing(with_groups(_frames(sized(tables, options, columns), name, offset), options.group_by)) as coded:
         for frame, groups in coded:
@@ -102,8 +102,11 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     options = replace(options, for_merge=True)
     files = sources(predictions)
     explain: list[str] = []
-    with closing(frames(files[0], options)) as chunks:  # the first chunk decides how every shard is read
-        plan = update(None, next(chunks), options, explain=explain, classic=False, several_files=len(files) > 1)
+    with closing(frames(predictions, options)) as chunks:  # the first chunk decides how every shard is read
+        first = next(chunks, None)  # (of the first shard with rows)
+        if first is None:
+            raise DataError(f"{predictions}: no shard has rows; nothing to evaluate")
+        plan = update(None, first, options, explain=explain, classic=False, several_files=len(files) > 1)
     from .plugins import loaded_files
 
     plugin_files = tuple(loaded_files())

@@ -598,3 +598,25 @@ def test_merge_refuses_states_whose_first_rows_were_in_doubt_in_different_ways(t
     glob = run("eval", tmp_path / "c*.csv")
     for refused in (merged, glob):
         assert refused.code == 3 and "over the whole file every prediction is one of its 4 labels" in refused.stderr
+
+
+def test_shards_without_rows_are_skipped_as_spark_writes_them(tmp_path):
+    """Spark writes a part file for an empty partition: a header alone, or no bytes. A glob refused
+    the whole run for it (exit 3); those shards add no rows now, first or later, on Dask too."""
+    from sklearn.metrics import log_loss
+
+    (tmp_path / "part-0.csv").write_text("y_true,y_pred\n")
+    (tmp_path / "part-1.csv").write_text("y_true,y_pred\n1,0.8\n0,0.3\n")
+    (tmp_path / "part-2.csv").write_text("")
+    (tmp_path / "part-3.csv").write_text("y_true,y_pred\n1,0.6\n0,0.1\n")
+    expected = log_loss([1, 0, 1, 0], [0.8, 0.3, 0.6, 0.1])
+    for engine in ([], ["--engine", "dask"]):
+        result = run("eval", tmp_path / "part-*.csv", *engine)
+        assert result.code == 0, result.stderr
+        assert result.json["results"][0]["n"] == 4
+        assert result.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+    for name in ("part-1.csv", "part-3.csv"):
+        (tmp_path / name).write_text("y_true,y_pred\n")
+    for engine in ([], ["--engine", "dask"]):
+        assert run("eval", tmp_path / "part-*.csv", *engine).code == 3
+    assert run("eval", tmp_path / "part-0.csv").code == 3  # (one file with no rows is still refused)
