@@ -166,29 +166,24 @@ def inverted_warning(y01: np.ndarray, p: np.ndarray, column: str, positive: str,
 
 
 class HeldLabel:
-    """The one label value of a pair's first rows, on which its task or prediction kind was decided
-    (a file sorted by its label: every 0 first): regression, or hard 0/1 predictions taken for
-    probabilities, where two label values would have decided a binary task, or hard class ids. A later
-    row with another label is refused, naming the flags that settle it."""
+    """The one label value of a binary pair's first rows, with predictions all 0 or 1 there, which
+    were taken for probabilities (a file sorted by its label: every 0 first): with both labels they
+    would be hard classes. A later row with another label is refused, naming the flag that settles it."""
 
     kind = "one label"
 
-    def __init__(self, value: float, task: str) -> None:
-        self.value, self.task = value, task
+    def __init__(self, value: float) -> None:
+        self.value = value
 
     def add(self, y: np.ndarray, p: np.ndarray, label: str, pred: str, where: Callable[[str, int], str]) -> None:
         """A later chunk's labels ``y`` (column ``label``); ``where(column, i)`` places its i-th row."""
         other = np.flatnonzero((np.asarray(y, dtype=np.float64) != self.value) & ~np.isnan(y))
-        if not len(other):
-            return
-        i = int(other[0])
-        said = f"{where(label, i)}label {label_text(float(y[i]))}, where every row before labels " \
-               f"{label_text(self.value)} (a file sorted by its label?): "
-        if self.task == "regression":
-            raise DataError(said + "the task was decided on those rows (regression); pass --task binary or --task "
-                            "sparse if the labels are classes, or --task regression if they are numbers")
-        raise DataError(said + "the predictions, all 0 or 1 there, were taken for probabilities; pass "
-                        "--predictions class if they are hard classes, or --predictions probability")
+        if len(other):
+            i = int(other[0])
+            raise DataError(f"{where(label, i)}label {label_text(float(y[i]))}, where every row before labels "
+                            f"{label_text(self.value)} (a file sorted by its label?): the predictions, all 0 or 1 "
+                            "there, were taken for probabilities; pass --predictions class if they are hard classes, "
+                            "or --predictions probability")
 
     def merge(self, other: Hold) -> HeldLabel:
         """Two shards each held to its one value (``merge`` of states): one value, or refused."""
@@ -196,13 +191,12 @@ class HeldLabel:
             raise _held_apart(self, other)
         if other.value != self.value:
             raise DataError(f"one shard labels only {label_text(self.value)} and another only "
-                            f"{label_text(other.value)}, and each decided its task ({self.task}) on that; pass "
-                            "--task binary or --task sparse if the labels are classes, or --task regression if they "
-                            "are numbers")
+                            f"{label_text(other.value)}, with predictions all 0 or 1 taken for probabilities; pass "
+                            "--predictions class if they are hard classes, or --predictions probability")
         return self
 
     def to_dict(self) -> dict[str, object]:
-        return {"hold": "one label", "value": self.value, "task": self.task}
+        return {"hold": "one label", "value": self.value}
 
     def check(self) -> None:
         """(Nothing is left to check at the end: each row was checked as it came.)"""
@@ -323,7 +317,7 @@ class HeldClassIds:
             self.check()
 
     def merge(self, other: Hold) -> HeldClassIds:
-        """This hold and ``other``'s, of rows after these (another shard of ``--engine dask``): the
+        """This hold and ``other``'s, of rows after these (another shard: ``--engine dask``, ``merge``): the
         labels of both, and the predictions neither labels (this one's first)."""
         if not isinstance(other, HeldClassIds):
             raise _held_apart(self, other)
@@ -367,10 +361,7 @@ def hold_from_dict(d: dict[str, Any]) -> Hold:
 
     kind = d["hold"]
     if kind == "one label":
-        value = numbers([d["value"]])[0]
-        if d["task"] not in ("regression", "binary"):
-            raise ValueError(f"held task {d['task']!r}")
-        return HeldLabel(value, str(d["task"]))
+        return HeldLabel(numbers([d["value"]])[0])
     if kind == "regression":
         predicted = None if d["predicted"] is None else numbers(d["predicted"])
         low, high = numbers([d["low"], d["high"]])

@@ -321,7 +321,7 @@ def first_hold(target: Target, options: EvalOptions) -> dict[str, Any] | None:
     pred = target.inputs.pred
     hard = target.kind == "probability" and bool(np.isin(pred, (0.0, 1.0)).all())
     if target.task == "binary" and len(values) == 1 and hard:
-        return HeldLabel(float(values[0]), "binary").to_dict()
+        return HeldLabel(float(values[0])).to_dict()
     if target.task != "regression" or pred.ndim != 1:
         return None
     whole = is_integral(pred)
