@@ -1,20 +1,18 @@
-"""Per-group log loss, Brier score and zero-one loss of a binary file in DuckDB SQL.
+"""Per-group losses of a binary file in DuckDB SQL: the five ``losscli eval`` reports (``all``) or
+the log loss, Brier score and zero-one loss (``three``), see binary_sql.py.
 
-python groups_duckdb.py FILE GROUP_COLUMN  (prints CSV: key and the losses, one row per group)
+python groups_duckdb.py FILE GROUP_COLUMN all|three  (prints CSV: key and the losses, one row per group)
 """
 
 import sys
 
 import duckdb
+from binary_sql import CLIPPED, aggregates
 
-path, group = sys.argv[1], sys.argv[2]
-EPS = 2.220446049250313e-16  # float64 machine epsilon, the clip of scikit-learn's log_loss
+path, group, which = sys.argv[1:4]
 result = duckdb.sql(f"""
-    SELECT "{group}" AS key,
-           -avg(y_true * ln(p) + (1 - y_true) * ln(1 - p)) AS binary_crossentropy,
-           avg((y_true - y_pred) ** 2) AS brier,
-           avg(((y_pred > 0.5)::INT != y_true)::INT) AS zero_one
-    FROM (SELECT *, least(greatest(y_pred, {EPS}), 1 - {EPS}) AS p FROM read_csv('{path}'))
+    SELECT "{group}" AS key, {aggregates(which)}
+    FROM (SELECT *, {CLIPPED} FROM read_csv('{path}'))
     GROUP BY ALL
 """)
 print(",".join(result.columns))
