@@ -108,7 +108,7 @@ class PerRowWriter:
         """Write one chunk: ``columns`` maps a column name to (positions, terms)."""
         import pyarrow.csv as pacsv
 
-        from .atomic import replacing
+        from .atomic import replacing, signals_deferred
         from .frame import arrow_numbers, arrow_repeated
 
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
@@ -125,7 +125,8 @@ class PerRowWriter:
         if self._schema is None:
             table = pa.Table.from_arrays(list(data.values()), names=list(data))
             self._schema = table.schema
-            tmp = self._files.enter_context(replacing(self.path, "--per-row"))
+            with signals_deferred():  # (the file made and its cleanup registered, with no signal between)
+                tmp = self._files.enter_context(replacing(self.path, "--per-row"))
             self._writer = pacsv.CSVWriter(tmp, self._schema)
         else:  # the first chunk's columns, in its order (a loss skipped since: empty cells)
             empty = pa.nulls(frame.n_rows, pa.float64())

@@ -1,14 +1,17 @@
 """Writing a file atomically: a temporary file beside it, then a rename.
 
 A reader sees the old file or the new one, never a part; a failed run leaves the old file and no
-temporary one (but after ``kill -9``, which nothing can catch). The new file gets the mode the old
+temporary one, even when Ctrl-C or SIGTERM comes as it is made (but after ``kill -9``, which nothing
+can catch). The new file gets the mode the old
 one had, or the one the umask gives a new file (``mkstemp`` alone would make it 0600).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,12 +37,14 @@ def replacing(path: str, flag: str) -> Iterator[str]:
     if target.is_dir():
         example = {"--junit": "losscli.xml", "--state": "state.json"}.get(flag, "report.json")
         raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. {flag} {target / example}")
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as error:
-        raise UsageError(f"{flag} {path}: cannot write there ({error.strerror})") from None
-    os.close(fd)
-    try:
+        with signals_deferred():  # (a signal as the file is made: raised once ``tmp`` names it)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            except OSError as error:
+                raise UsageError(f"{flag} {path}: cannot write there ({error.strerror})") from None
+        os.close(fd)
         try:
             yield tmp
             os.chmod(tmp, _mode(target))
@@ -47,7 +52,29 @@ def replacing(path: str, flag: str) -> Iterator[str]:
         except OSError as error:
             raise UsageError(f"{flag} {path}: cannot write it ({error.strerror})") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back while the block runs, then handled as they would have been:
+    a temporary file and the cleanup that removes it come into being together, with no signal
+    between the two (a signal handler runs between any two steps of the main thread). Elsewhere than
+    in the main thread, which alone handles signals, the block just runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {signum: signal.signal(signum, lambda signum, _: caught.append(signum)) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in caught:
+            signal.raise_signal(signum)  # (its own handler, restored, takes it now)
 
 
 def _mode(target: Path) -> int:

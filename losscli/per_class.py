@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import registry
+from .losses.binary import check_threshold
 from .registry import Inputs
 from .scores import row_argmax
 from .sums import GroupSums
@@ -41,6 +42,7 @@ def class_names(task: str, classes: list[str] | None, positive: str | None) -> l
 def codes(inputs: Inputs, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
     """Each row's true and predicted class, as class codes."""
     if inputs.task == "binary":
+        check_threshold(inputs, threshold, "zero_one")
         cut = threshold if threshold is not None else (0.0 if inputs.kind == "logits" else 0.5)
         return (inputs.y > 0.5).astype(np.intp), (inputs.pred > cut).astype(np.intp)
     true = inputs.index if inputs.index is not None else row_argmax(inputs.y)

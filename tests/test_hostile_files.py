@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -175,8 +176,34 @@ def test_sigterm_cleans_up_the_file_being_written(tmp_path):
             break
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) in (143, 0)
+    assert process.wait(timeout=30) in (143, 0), process.stderr.read() if process.stderr else ""
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_as_the_temporary_file_is_made_leaves_no_file(tmp_path, monkeypatch, signum):
+    """The signal comes just after mkstemp made the file, before anything could remove it: it is
+    handled once the file's cleanup is in place, and the file is gone."""
+    import signal
+    import tempfile
+
+    from losscli.atomic import write_atomically
+
+    made = tempfile.mkstemp
+
+    def made_then_signalled(*args, **kwargs):
+        found = made(*args, **kwargs)
+        signal.raise_signal(getattr(signal, signum))  # (its handler runs here, unless held back)
+        return found
+
+    monkeypatch.setattr(tempfile, "mkstemp", made_then_signalled)
+    before = signal.signal(signal.SIGTERM, lambda number, _: sys.exit(128 + number))
+    try:
+        with pytest.raises((SystemExit, KeyboardInterrupt)):
+            write_atomically(str(tmp_path / "report.json"), "{}")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_loss_that_overflows_float64_is_skipped_and_the_others_reported(write):

@@ -10,6 +10,7 @@ from sklearn import metrics
 from sklearn.utils.class_weight import compute_sample_weight
 
 from losscli import losses  # noqa: F401
+from losscli.errors import UsageError
 from losscli.registry import Inputs, accumulate, lookup
 
 REL = 1e-9
@@ -372,3 +373,21 @@ def test_multiclass_hinge_by_hand_and_it_needs_scores():
     spec = lookup("hinge", "sparse")
     assert "needs decision scores" in str(accumulate(spec, Inputs("sparse", "probability", ONEHOT, PK)).skipped)
     assert spec.default is False
+
+
+@pytest.mark.parametrize(("name", "task", "pred"), [("zero_one", "binary", [0.9, 0.2]),
+                                                    ("zero_one", "multilabel", [[0.9, 0.1], [0.2, 0.7]]),
+                                                    ("hamming", "multilabel", [[0.9, 0.1], [0.2, 0.7]])])
+@pytest.mark.parametrize("threshold", [1.5, 1.0, 0.0, -0.2])
+def test_a_threshold_outside_0_1_for_probabilities_is_refused(name, task, pred, threshold):
+    """p > 1.5 (or > 1) is never true and p > 0 (or > −0.2) always: every row in one class, a number
+    that means nothing; a logit threshold is any number."""
+    y = [1, 0] if task == "binary" else [[1, 0], [0, 1]]
+    with pytest.raises(UsageError, match=rf"--param {name}\.threshold=.*probabilities.*--predictions logits"):
+        value(name, task, "probability", y, pred, threshold=threshold)
+    reference = metrics.zero_one_loss if name == "zero_one" else metrics.hamming_loss
+    assert value(name, task, "probability", y, pred, threshold=0.8) == pytest.approx(
+        reference(y, (np.asarray(pred) > 0.8).astype(int)))  # (binary 0; multilabel: 0.7 ≤ 0.8 misses a label)
+    logits = np.log(np.asarray(pred) / (1 - np.asarray(pred)))
+    assert value(name, task, "logits", y, logits, threshold=threshold) == pytest.approx(
+        reference(y, (logits > threshold).astype(int)))

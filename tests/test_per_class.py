@@ -125,3 +125,10 @@ def test_a_state_saved_before_per_class_existed_merges_with_a_new_one(write, tmp
     states[0].write_text(json.dumps(old))
     merged = run("merge", *states, "--format", "json")
     assert merged.code == 0 and merged.json["results"][0]["n"] == len(lines) - 1
+
+
+def test_a_probability_threshold_outside_0_1_is_refused_even_without_zero_one(write):
+    path = write("b.csv", "label,p_spam\nspam,0.9\nham,0.2\n")
+    result = run("eval", path, "--true", "label", "--pred", "p_spam", "--per-class", "-l", "brier",
+                 "--param", "zero_one.threshold=1.5")
+    assert result.code == 2 and "zero_one.threshold=1.5" in result.stderr and "between 0 and 1" in result.stderr

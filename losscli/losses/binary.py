@@ -7,7 +7,7 @@ shape (n, K), where the registry averages over the K labels (the mean over cells
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -207,6 +207,20 @@ def brier_binary(y: np.ndarray, s: Scores) -> np.ndarray:
     return (s.p - y) ** 2
 
 
+def check_threshold(inputs: Inputs, threshold: float | None, loss_name: str) -> None:
+    """A threshold for probabilities lies strictly between 0 and 1: outside, every row is put in one
+    class (a threshold meant for logits, or predictions inferred as probabilities that are scores)."""
+    if threshold is not None and inputs.kind == "probability" and not 0 < threshold < 1:
+        raise UsageError(f"--param {loss_name}.threshold={threshold:g}: the predictions are probabilities, and a "
+                         "threshold outside (0, 1) puts every row in one class; give one between 0 and 1, or "
+                         "--predictions logits if they are decision scores")
+
+
+def _threshold_domain(loss_name: str) -> Callable[[Inputs, Mapping[str, Any]], None]:
+    """The domain check of a loss that thresholds scores: :func:`check_threshold`."""
+    return lambda inputs, params: check_threshold(inputs, params.get("threshold"), loss_name)
+
+
 def _mismatch(y: np.ndarray, s: Scores, threshold: float | None) -> np.ndarray:
     if s.kind == "class":
         return (s.raw != y).astype(np.float64)
@@ -214,7 +228,7 @@ def _mismatch(y: np.ndarray, s: Scores, threshold: float | None) -> np.ndarray:
 
 
 @loss("zero_one", tasks=["binary"], params={"threshold": None}, inputs="scores",
-      kinds={"probability", "logits", "class"},
+      kinds={"probability", "logits", "class"}, domain=_threshold_domain("zero_one"),
       aliases=("zero_one_loss", "error_rate", "misclassification", "0-1"),
       reference="sklearn.metrics.zero_one_loss")
 def zero_one_binary(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
@@ -227,14 +241,14 @@ def zero_one_binary(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.
 
 
 @loss("zero_one", tasks=["multilabel"], params={"threshold": None}, inputs="scores", default=False,
-      kinds={"probability", "logits"}, reference="sklearn.metrics.zero_one_loss (subset 0-1 loss)")
+      kinds={"probability", "logits"}, domain=_threshold_domain("zero_one"), reference="sklearn.metrics.zero_one_loss (subset 0-1 loss)")
 def zero_one_subset(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
     r"""Subset 0-1 loss: 1 when any label of the row is wrong (thresholded as ``hamming``)."""
     return _mismatch(y, s, threshold).max(axis=1)
 
 
 @loss("hamming", tasks=["multilabel"], params={"threshold": None}, inputs="scores",
-      aliases=("hamming_loss",), reference="sklearn.metrics.hamming_loss")
+      domain=_threshold_domain("hamming"), aliases=("hamming_loss",), reference="sklearn.metrics.hamming_loss")
 def hamming(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
     r"""Hamming loss: the fraction of wrong labels, :math:`[[p_{ik} > t] \ne y_{ik}]` averaged.
 
