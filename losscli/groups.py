@@ -40,7 +40,8 @@ class GroupCoder:
 
     Each cell's text is looked up among the texts met before (Arrow's ``index_in``: a hash lookup
     per row); a new text, stripped, is matched to the groups (so " a" and "a" are one group). An
-    empty cell, a blank one or a float NaN is the group MISSING_GROUP.
+    empty cell, a blank one or a float NaN is the group MISSING_GROUP; a column that also holds
+    that text is refused (the two would be one group).
     """
 
     def __init__(self, column: str) -> None:
@@ -48,6 +49,7 @@ class GroupCoder:
         self.groups = GroupTable()  # the groups met
         self._texts = arrow_strings([])  # every cell text met, each once
         self._group_of = np.zeros(0, dtype=np.intp)  # the group of each of them (−1: blank)
+        self._empty_met = self._name_met = False  # empty cells met; the text MISSING_GROUP met
 
     def code(self, frame: Frame) -> ChunkGroups:
         import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
@@ -69,6 +71,11 @@ class GroupCoder:
             missing |= np.isnan(col.floats)
         if missing.any():
             codes[missing] = self.groups.place(_MISSING)[0]
+            self._empty_met = True
+        if self._empty_met and self._name_met:
+            raise DataError(f"{where(frame.source, self.column)}--group-by: the column holds empty cells and the text "
+                            f"'{MISSING_GROUP}', the name of the group of empty cells, so the two would be one group; "
+                            "rename that text in the file")
         return ChunkGroups(self.groups.known, codes)
 
     def _add(self, texts: pa.Array) -> None:
@@ -79,6 +86,7 @@ class GroupCoder:
         kept = np.flatnonzero(to_numpy(pc.utf8_length(stripped)) > 0)
         groups = np.full(len(texts), -1, dtype=np.intp)
         groups[kept] = self.groups.place(stripped.take(arrow_numbers(kept)))
+        self._name_met = self._name_met or pc.is_in(_MISSING, value_set=stripped)[0].as_py()
         self._texts = pa.concat_arrays([self._texts, texts])
         self._group_of = np.concatenate([self._group_of, groups])
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli import csv_stream
+from losscli.errors import DataError
 from losscli.frame import frame_from_table
 from losscli.groups import MISSING_GROUP, GroupCoder
 
@@ -44,7 +45,13 @@ def coded(cells: list, cuts: list[int], kind: pa.DataType) -> list[str]:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=40), st.lists(st.integers(0, 40), max_size=4))
 def test_each_text_cell_is_in_its_stripped_group_whatever_the_chunks(cells, cuts):
-    assert coded(cells, cuts, pa.string()) == [expected_group(c) for c in cells]
+    """...and a column with empty cells and the text MISSING_GROUP, which would be one group, is refused."""
+    empty = any(c is None or not c.strip(" \t") for c in cells)
+    if empty and any(c is not None and c.strip(" \t") == MISSING_GROUP for c in cells):
+        with pytest.raises(DataError, match=r"column 'g'.* empty cells and the text '\(missing\)'"):
+            coded(cells, cuts, pa.string())
+    else:
+        assert coded(cells, cuts, pa.string()) == [expected_group(c) for c in cells]
 
 
 @settings(max_examples=50, deadline=None)
@@ -114,6 +121,21 @@ def test_a_parse_error_in_a_later_chunk_is_reported_after_the_chunks_before(writ
     monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
     out = run("eval", path, "--group-by", "user")
     assert out.code == 3 and "row 3001" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_the_text_missing_beside_empty_cells_is_refused_in_a_later_chunk_too(write, monkeypatch):
+    """Empty cells are the group (missing): a cell that says so, many chunks later, is refused
+    (exit 3) instead of joining them; without empty cells it is a group like any other."""
+    rows = "".join(f"{i % 2},{0.2 + 0.6 * (i % 2)},{'' if i % 5 == 0 else f'u{i % 7}'}\n" for i in range(3000))
+    path = write("g.csv", "y_true,y_pred,user\n" + rows + "1,0.5, (missing)\n")
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    out = run("eval", path, "--group-by", "user")
+    assert out.code == 3 and "g.csv, column 'user'" in out.stderr and "'(missing)'" in out.stderr, out.stderr
+    named = write("n.csv", "y_true,y_pred,user\n1,0.8,(missing)\n0,0.4,(missing)\n1,0.6,u1\n")
+    groups = {r["group"]: r["n"] for r in run("eval", named, "--group-by", "user", "--format", "json").json["results"]}
+    assert groups == {None: 3, "(missing)": 2, "u1": 1}
 
 
 def test_groups_coded_ahead_equal_groups_coded_one_chunk_at_a_time(write, monkeypatch):
