@@ -73,8 +73,8 @@ def signals_deferred() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        for signum in caught:
-            signal.raise_signal(signum)  # (its own handler, restored, takes it now)
+        for number in caught:
+            signal.raise_signal(number)  # (its own handler, restored, takes it now)
 
 
 def _mode(target: Path) -> int:

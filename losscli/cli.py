@@ -357,11 +357,13 @@ def merge_command(
         _choice(fmt, FORMATS, "--format")
         _plugins(plugin, _config(None, no_config))
         from . import gates
+        from .evaluation import counted_notes
         from .shards import merge_states
 
-        report, _ = merge_states(states)
+        report, merged = merge_states(states)
         thresholds = [gates.parse_threshold(t) for t in max_] + [gates.parse_threshold(t, "--warn") for t in warn]
-        notes = gates.apply(report, thresholds, baseline, tolerance)
+        notes = counted_notes(merged)  # (the shards' warnings, said as one run over all the rows says them)
+        notes += gates.apply(report, thresholds, baseline, tolerance)
         notes += tracking.log(log_to, report)
         finish(report, notes, fmt, output, junit, "merge", verbose)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
+from . import registry, row_counts
 from .bootstrap import GROUPS, holm, interval, p_value, resample_counts, row_groups
 from .classes import Hold
 from .errors import DataError, UsageError, closest
@@ -47,6 +47,7 @@ from .lockstep import NotInStep, can_step, in_step
 from .losses.binary import with_class_weights
 from .options import EvalOptions
 from .results import Report, Result
+from .row_counts import RowCount, added
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, Kept, LossState
@@ -67,12 +68,16 @@ class Model:
     classic: bool
     rows: int = 0
     dropped: int = 0
+    crossed: RowCount | None = None  # quantile predictions that cross (see losscli.row_counts)
+    off_sum: RowCount | None = None  # K-class probability rows that do not sum to 1
     fingerprint: int = 0
+    source: str = ""  # the file it is read from
     target: Target | None = None
     terms: dict[str, np.ndarray] = field(default_factory=dict)
     held: Hold | None = None  # what the first chunk decided that the later ones are held to
 
     def read(self, step: list[Frame], first_step: bool, options: EvalOptions) -> Target:
+        self.source = step[self.frame].source
         if first_step:
             self.target = self.first
         else:
@@ -87,6 +92,8 @@ class Model:
         target = self.current
         self.rows += target.inputs.n
         self.dropped += target.dropped
+        self.crossed = added(self.crossed, target.crossed and replace(target.crossed, file=self.source))
+        self.off_sum = added(self.off_sum, target.off_sum and replace(target.off_sum, file=self.source))
         self.fingerprint = (self.fingerprint + fingerprint(target.inputs)) & MASK64
         codes = np.arange(target.inputs.n) if self.classic else row_groups(target.rows, options.seed)
         self.terms = {}
@@ -403,6 +410,8 @@ def _run(steps: Iterator[list[Frame]], plan: Callable[[list[Frame], bool], Plan]
     for model in found.models:
         if model.held is not None:
             model.held.check()
+        found.notes += row_counts.notes(f"{model.source}: {model.first.pair.name}", model.rows, model.dropped,
+                                        model.crossed, model.off_sum)
     return found
 
 

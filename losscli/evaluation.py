@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import analysis, per_class, registry, remote
+from . import analysis, per_class, registry, remote, row_counts
 from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .classes import HeldClassIds, HeldLabel, HeldRegression, Hold, distinct, hold_from_dict, is_integral
@@ -29,9 +29,10 @@ from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
 from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead
-from .inference import DROPPED, Target, infer
+from .inference import Target, infer
 from .join_stream import JoinStream, NotStreamed, can_stream, planned_as_a_whole_join
 from .joins import load
+from .kinds import off_sum_rows
 from .losses.binary import with_class_weights
 from .opening import display_name, is_glob
 from .options import EvalOptions
@@ -39,6 +40,7 @@ from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_
 from .plan_rows import rows_to_plan_on
 from .reading import Prefetched, StartedRead, gathered, tables
 from .results import GroupResults, Report, Result
+from .row_counts import DROPPED, added
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, NOT_KEPT, Kept, LossState, PairState, State, top_rows
@@ -276,7 +278,7 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
             writer.close(ok)
     if state is None:  # (a reader yields at least one chunk, empty when the file has no rows)
         raise DataError(f"{predictions}: nothing to evaluate")
-    notes = dropped_counted(state)
+    notes = counted_notes(state)
     if writer is not None and not writer.has_terms:
         notes.append(f"--per-row {options.per_row}: holds row numbers only: no loss evaluated has a term per row "
                      "whose mean is the loss (rmse, the class-balanced weighted_crossentropy, ece, wape, max_error "
@@ -284,11 +286,14 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
     return Evaluation(finish(state, options), state, notes, explain)
 
 
-def dropped_counted(state: State) -> list[str]:
-    """The state's notes, the rows that ``--dropna`` dropped counted over every chunk (each chunk's
-    warning counts its own, and a pair is warned once)."""
+def counted_notes(state: State) -> list[str]:
+    """The state's notes, then each pair's warnings about rows counted over every chunk
+    (:mod:`~losscli.row_counts`; states saved before 2026-12-03 hold a chunk's ``--dropna`` warning
+    among their notes, left out for the count)."""
     notes = [note for note in state.notes if not note.endswith(DROPPED)]
-    return notes + [f"{name}: {pair.dropped} {DROPPED}" for name, pair in state.pairs.items() if pair.dropped]
+    for name, pair in state.pairs.items():
+        notes += row_counts.notes(name, pair.rows, pair.dropped, pair.crossed, pair.off_sum)
+    return notes
 
 
 def holds(state: State, options: EvalOptions) -> dict[str, Hold]:
@@ -456,8 +461,12 @@ def read_like(frame: Frame, pair: Pair, task: str, kind: str, positive: str | No
         raise DataError(f"{frame.source}: no column {', '.join(map(repr, missing))}, which the first file has; "
                         "every shard needs the same columns")
     predictions = None if kind in ("values", "quantiles") else kind  # (a quantile set's kind comes from its pair)
-    return infer(frame, pair, task=task, predictions=predictions, positive=positive,
-                 weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
+    target = infer(frame, pair, task=task, predictions=predictions, positive=positive,
+                   weight=options.weight, dropna=options.dropna, classes=classes if task == "binary" else None)
+    if kind == "probability" and target.inputs.pred.ndim == 2 and task in ("multiclass", "sparse") \
+            and options.predictions is None:  # (as the first chunk's, which infer checks)
+        target.off_sum = off_sum_rows(target.inputs.pred, target.rows)
+    return target
 
 
 def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptions,
@@ -468,6 +477,8 @@ def _add_chunk(pair: PairState, target: Target, frame: Frame, options: EvalOptio
     inputs = target.inputs
     pair.rows += inputs.n
     pair.dropped += target.dropped
+    pair.crossed = added(pair.crossed, target.crossed and replace(target.crossed, file=file))
+    pair.off_sum = added(pair.off_sum, target.off_sum and replace(target.off_sum, file=file))
     pair.fingerprint = (pair.fingerprint + fingerprint(inputs)) & MASK64
     boot_codes = None
     if pair.boot_groups:  # the classic bootstrap (each row its own group) for one small chunk, else hashed groups

@@ -41,8 +41,7 @@ from .frame import Frame, cut
 from .kinds import KINDS, SUM_TOLERANCE, KindDecision, class_kind, kind_from_range
 from .pairing import Pair
 from .registry import TASKS, Inputs, PredKind, Task
-
-DROPPED = "row(s) with empty or NaN cells dropped (--dropna)"  # (a chunk's warning: the evaluation counts them all)
+from .row_counts import RowCount, first_of
 
 
 @dataclass
@@ -62,6 +61,8 @@ class Target:
     clip: bool = False  # probabilities a rounding error outside [0, 1]: clipped before the losses
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    crossed: RowCount | None = None  # quantile predictions that cross (see losscli.row_counts)
+    off_sum: RowCount | None = None  # K-class probability rows that do not sum to 1
 
     @cached_property
     def positions(self) -> np.ndarray:
@@ -87,6 +88,7 @@ def _decided(target: Target, decision: KindDecision) -> PredKind:
     target.clip = decision.clip
     target.evidence += decision.evidence
     target.warnings += decision.warnings
+    target.off_sum = decision.off_sum
     return decision.kind
 
 
@@ -105,12 +107,7 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
         return _quantile_target(frame, pair, task, weight, dropna)
     if predictions is not None and predictions not in KINDS + ("class",):
         raise UsageError(f"--predictions {predictions}: expected probability or logits")
-    used = pair.columns + ([weight] if weight else [])
-    keep, dropped = _missing_rows(frame, used, dropna)
-    target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
-                    kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
-    if dropped:
-        target.warnings.append(f"{dropped} {DROPPED}")
+    target, keep = _start(frame, pair, weight, dropna)
     w = _weights(frame, weight, keep) if weight else None
     spread = pair.variance or pair.std
     if spread is not None and len(pair.true) == 1 and len(pair.pred) == 1:
@@ -138,12 +135,11 @@ def infer(frame: Frame, pair: Pair, *, task: str | None = None, predictions: str
 
 
 def _start(frame: Frame, pair: Pair, weight: str | None, dropna: bool) -> tuple[Target, np.ndarray | None]:
-    """A target of ``pair`` with its rows (those complete, or refused) and weights still to read."""
+    """A target of ``pair`` with its rows (those complete, or refused; the rows ``--dropna``
+    dropped are counted, and warned of once every chunk is read) and weights still to read."""
     keep, dropped = _missing_rows(frame, pair.columns + ([weight] if weight else []), dropna)
     target = Target(pair, Inputs("regression", "values", np.empty(0), np.empty(0)), weight=weight,
                     kept=keep, frame_rows=frame.n_rows, offset=frame.offset, dropped=dropped)
-    if dropped:
-        target.warnings.append(f"{dropped} {DROPPED}")
     return target, keep
 
 
@@ -169,12 +165,7 @@ def _quantile_target(frame: Frame, pair: Pair, task: str | None, weight: str | N
     target.evidence.append(f"label '{frame.column(true).shown}' is numeric, predictions are {q.shape[1]} quantiles "
                            f"at levels {levels}: regression with quantile predictions")
     crossed = (np.diff(q, axis=1) < 0).any(axis=1) if q.shape[1] > 1 else np.zeros(len(y), dtype=bool)
-    count = int(np.count_nonzero(crossed))
-    if count:
-        row = int(target.rows[int(np.flatnonzero(crossed)[0])])
-        target.warnings.append(f"quantile predictions cross on {count} row(s) of {len(y)} (first: row {row}; a lower "
-                               "level predicted above a higher one); scored as given, and counted by "
-                               "quantile_crossing")
+    target.crossed = first_of(crossed, target.rows)  # (a lower level predicted above a higher one)
     w = _weights(frame, weight, keep) if weight else None
     target.inputs = Inputs("regression", "quantiles", y, q, w, levels=tuple(pair.quantiles))
     return target

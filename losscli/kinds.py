@@ -13,6 +13,7 @@ import numpy as np
 from .errors import DataError
 from .frame import Frame
 from .registry import PredKind
+from .row_counts import RowCount, first_of
 
 KINDS = ("probability", "logits")
 ROUNDING = 1e-9  # probabilities this far outside [0, 1] are rounding errors (1 − p, float32), not logits
@@ -27,6 +28,7 @@ class KindDecision:
     clip: bool = False  # probabilities with rounding errors past 0 or 1: clip them to [0, 1]
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    off_sum: RowCount | None = None  # probability rows that do not sum to 1
 
 
 def _range(values: np.ndarray) -> str:
@@ -72,16 +74,16 @@ def _low_high(values: np.ndarray, frame: Frame, columns: list[str]) -> tuple[flo
 def class_kind(p: np.ndarray, override: str | None, frame: Frame, columns: list[str],
                rows: np.ndarray) -> KindDecision:
     """The kind of K class columns: as :func:`kind_from_range`; probability rows that do not sum to 1
-    are used as they are, with a warning naming the first (``rows``: each row's number in the file)."""
+    are used as they are, counted for a warning (``rows``: each row's number in the file)."""
     decision = kind_from_range(p, override, frame, columns)
     if decision.kind == "probability" and override is None:
-        sums = p.sum(axis=1)
-        off = np.abs(sums - 1.0) > SUM_TOLERANCE
-        if off.any():
-            i = int(np.flatnonzero(off)[0])
-            decision.warnings.append(f"{int(off.sum())} prediction row(s) do not sum to 1 (row {rows[i]}: "
-                                     f"{sums[i]:.4g}); used as they are. Pass --predictions logits if they are "
-                                     "scores")
-        else:
+        decision.off_sum = off_sum_rows(p, rows)
+        if decision.off_sum is None:
             decision.evidence.append("every prediction row sums to 1 (±1e-3)")
     return decision
+
+
+def off_sum_rows(p: np.ndarray, rows: np.ndarray) -> RowCount | None:
+    """K-class probability rows whose sum is more than SUM_TOLERANCE from 1 (None: there are none)."""
+    sums = p.sum(axis=1)
+    return first_of(np.abs(sums - 1.0) > SUM_TOLERANCE, rows, sums)

@@ -23,7 +23,7 @@ from .errors import DataError, UsageError
 from .evaluation import (
     Evaluation,
     columns_used,
-    dropped_counted,
+    counted_notes,
     finish,
     frames,
     holds,
@@ -119,7 +119,7 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     for hold in merged.held.values():
         hold.check()
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
-    merged.notes = dropped_counted(merged)
+    merged.notes = counted_notes(merged)
     merged.sources = [display_name(path) for path in files]  # (a file read in ranges, named once)
     return Evaluation(finish(merged, options), merged, merged.notes, explain)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .errors import DataError
 from .groups import GroupTable
 from .pairing import Pair
 from .per_class import ClassTable
+from .row_counts import RowCount, added
 from .sums import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
@@ -108,6 +110,8 @@ class PairState:
     boot_groups: int = 0
     by_class: ClassTable | None = None  # --per-class: each loss's sums per true class, the confusion matrix
     first_hold: dict[str, Any] | None = None  # a plan on doubtful first rows: the later rows' hold (first_hold)
+    crossed: RowCount | None = None  # quantile predictions that cross (see losscli.row_counts)
+    off_sum: RowCount | None = None  # K-class probability rows that do not sum to 1
 
     @property
     def plan(self) -> tuple[Any, ...]:
@@ -131,6 +135,7 @@ class PairState:
             (self.fingerprint + other.fingerprint) & MASK64,
             self.evidence, self.boot_groups,
             None if self.by_class is None or other.by_class is None else self.by_class.merge(other.by_class),
+            crossed=added(self.crossed, other.crossed), off_sum=added(self.off_sum, other.off_sum),
         )
 
 
@@ -440,6 +445,8 @@ def _pair_to_dict(p: PairState) -> dict[str, Any]:
         "evidence": p.evidence,
         "boot_groups": p.boot_groups,
         "by_class": None if p.by_class is None else p.by_class.to_dict(),
+        "crossed": None if p.crossed is None else p.crossed.to_dict(),
+        "off_sum": None if p.off_sum is None else p.off_sum.to_dict(),
     }
 
 
@@ -456,7 +463,21 @@ def _pair_from_dict(d: dict[str, Any]) -> PairState:
                      d["not_applicable"], _count(d["rows"], "rows"), _count(d["dropped"], "rows dropped"),
                      list(d["worst"]), groups, int(d["fingerprint"]), list(d["evidence"]),
                      _count(d["boot_groups"], "bootstrap groups"),
-                     None if by_class is None else ClassTable.from_dict(by_class))
+                     None if by_class is None else ClassTable.from_dict(by_class),
+                     crossed=_row_count(d.get("crossed"), "crossed"),  # (states before 2026-12-03 have none)
+                     off_sum=_row_count(d.get("off_sum"), "off_sum"))
+
+
+def _row_count(d: Any, what: str) -> RowCount | None:
+    """A :class:`RowCount` from a state file (None for none), its numbers checked."""
+    if d is None:
+        return None
+    value, file = d["value"], d["file"]
+    if not (value is None or (isinstance(value, float | int) and not isinstance(value, bool))) \
+            or not (file is None or isinstance(file, str)):
+        raise ValueError(f"{what}: value {value!r} and file {file!r}: expected a number (or null) and a name (or null)")
+    return RowCount(_count(d["count"], f"{what}: rows"), _count(d["row"], f"{what}: row"),
+                    math.nan if value is None else float(value), file)
 
 
 def _groups_to_dict(groups: GroupTable, loss: str) -> dict[str, Any]:

@@ -620,3 +620,63 @@ def test_shards_without_rows_are_skipped_as_spark_writes_them(tmp_path):
     for engine in ([], ["--engine", "dask"]):
         assert run("eval", tmp_path / "part-*.csv", *engine).code == 3
     assert run("eval", tmp_path / "part-0.csv").code == 3  # (one file with no rows is still refused)
+
+
+def _counted_rows_file(n: int = 900) -> str:
+    """A 3-class file whose probability rows 500, 610 and 880 do not sum to 1 (sums 0.9, 0.8, 0.7),
+    and whose quantile pair crosses on rows 20 and 700 (q10 above q90): past the first chunk but
+    for one."""
+    lines = ["y,p_0,p_1,p_2,t,t_pred_q10,t_pred_q90"]
+    for i in range(1, n + 1):
+        off = {500: 0.1, 610: 0.2, 880: 0.3}.get(i, 0.0)
+        low, high = (2.0, 1.0) if i in (20, 700) else (1.0, 2.0)
+        lines.append(f"{i % 3},{0.5 - off:.1f},0.3,0.2,1.5,{low},{high}")
+    return "\n".join(lines) + "\n"
+
+
+PAIRS = ["--true", "y", "--pred", "p_0,p_1,p_2", "--true", "t", "--pred", "t_pred_q10,t_pred_q90"]
+
+
+def test_warnings_about_rows_count_the_whole_file_in_chunks_shards_dask_compare_and_merge(tmp_path, monkeypatch):
+    """Each chunk counted its own rows and a pair was warned once: the first chunk's count (1 of 2
+    crossings), and no word of probability rows off 1 past the first chunk."""
+    text = _counted_rows_file()
+    (tmp_path / "p.csv").write_text(text)
+    lines = text.splitlines(keepends=True)
+    (tmp_path / "s_0.csv").write_text("".join(lines[:451]))
+    (tmp_path / "s_1.csv").write_text(lines[0] + "".join(lines[451:]))
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 2_000)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 3_000)
+    monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 1_000)
+    crossed = "t: quantile predictions cross on 2 row(s) of 900 (first: {}row 20;"
+    off_sum = "y: 3 prediction row(s) do not sum to 1 ({}row 500: 0.9)"
+    one = run("eval", tmp_path / "p.csv", *PAIRS)
+    assert one.code == 0 and crossed.format("") in one.stderr and off_sum.format("") in one.stderr, one.stderr
+    for engine in ([], ["--engine", "dask"]):
+        sharded = run("eval", tmp_path / "s_*.csv", *PAIRS, *engine)
+        assert crossed.format(f"{tmp_path / 's_0.csv'}, ") in sharded.stderr, sharded.stderr
+        assert off_sum.replace("row 500", "row 50").format(f"{tmp_path / 's_1.csv'}, ") in sharded.stderr  # (s_1: 451…)
+    states = [tmp_path / "a.json", tmp_path / "b.json"]
+    for shard, state in zip(("s_0.csv", "s_1.csv"), states):
+        assert run("eval", tmp_path / shard, *PAIRS, "--state", state).code == 0
+    merged = run("merge", *states)
+    assert merged.code == 0 and "cross on 2 row(s) of 900 (first: row 20;" in merged.stderr, merged.stderr
+    assert "y: 3 prediction row(s) do not sum to 1 (row 50: 0.9)" in merged.stderr  # (a state names no file)
+    compared = run("compare", tmp_path / "p.csv", tmp_path / "p.csv", *PAIRS, "--format", "json")
+    assert compared.code == 0 and compared.stderr.count("cross on 2 row(s) of 900") == 2, compared.stderr
+    assert f"{tmp_path / 'p.csv'}: y: 3 prediction row(s) do not sum to 1 ({tmp_path / 'p.csv'}, row 500: 0.9)" \
+        in compared.stderr
+
+
+def test_a_state_with_a_broken_row_count_is_refused(tmp_path):
+    (tmp_path / "p.csv").write_text(_counted_rows_file(40))
+    assert run("eval", tmp_path / "p.csv", *PAIRS, "--state", tmp_path / "s.json").code == 0
+    state = json.loads((tmp_path / "s.json").read_text())
+    (pair,) = [pair for pair in state["pairs"] if pair["pair"]["name"] == "t"]
+    crossed = pair["crossed"]
+    assert crossed == {"count": 1, "row": 20, "value": None, "file": None}
+    for broken in ({"count": -1}, {"row": 1.5}, {"value": "x"}, {"file": 3}):
+        pair["crossed"] = {**crossed, **broken}
+        (tmp_path / "bad.json").write_text(json.dumps(state))
+        result = run("merge", tmp_path / "bad.json")
+        assert result.code == 3 and "crossed" in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -241,7 +241,8 @@ def zero_one_binary(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.
 
 
 @loss("zero_one", tasks=["multilabel"], params={"threshold": None}, inputs="scores", default=False,
-      kinds={"probability", "logits"}, domain=_threshold_domain("zero_one"), reference="sklearn.metrics.zero_one_loss (subset 0-1 loss)")
+      kinds={"probability", "logits"}, domain=_threshold_domain("zero_one"),
+      reference="sklearn.metrics.zero_one_loss (subset 0-1 loss)")
 def zero_one_subset(y: np.ndarray, s: Scores, *, threshold: float | None) -> np.ndarray:
     r"""Subset 0-1 loss: 1 when any label of the row is wrong (thresholded as ``hamming``)."""
     return _mismatch(y, s, threshold).max(axis=1)
