@@ -49,7 +49,7 @@ from .cli_options import (
     WARN,
     WEIGHT,
 )
-from .errors import ExitCode, LossCliError, UsageError, closest
+from .errors import DataError, ExitCode, LossCliError, UsageError, closest
 from .output import emit_history, finish, quiet_stdout, say, stdout_console
 from .report import FORMATS
 
@@ -155,6 +155,10 @@ def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: st
     --param its values key by key)."""
     from .options import EvalOptions, parse_param_flags, typed_params
 
+    try:  # (the config file's own values first: an error names the file, not a --param never typed)
+        typed_params(settings.params)
+    except UsageError as error:
+        raise DataError(f"config {settings.path}: params: {str(error).removeprefix('--param ')}") from None
     return EvalOptions(
         labels=labels, on=on, delimiter=_delimiter(delimiter), decimal=_choice(decimal, (".", ","), "--decimal"),
         true=tuple(true), pred=tuple(pred), task=task, positive=positive, predictions=predictions, weight=weight,

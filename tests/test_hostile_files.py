@@ -221,6 +221,20 @@ def test_a_blank_cell_is_an_empty_one_and_dropna_drops_it(write):
     assert run("eval", write("p.csv", "y_true,y_pred\n1,0.5\n   ,0.2\n0,0.3\n")).code == 3
 
 
+@pytest.mark.parametrize(("written", "said"), [("focal = { gamma = -1 }", "params: focal.gamma=-1: must be ≥ 0"),
+                                               ("focal = { gamm = 2 }", "params: focal.gamm: 'focal' has no parameter"),
+                                               ("focal = { gamma = \"x\" }", "params: focal.gamma=x: expected a number")])
+def test_a_config_files_bad_parameter_names_the_file_not_a_flag(tmp_path, monkeypatch, written, said):
+    """It said ``--param focal.gamma=-1``, a flag the command line did not hold (exit 2)."""
+    (tmp_path / "losscli.toml").write_text(f"[params]\n{written}\n")
+    (tmp_path / "p.csv").write_text("y_true,y_pred\n1,0.9\n0,0.2\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("eval", "p.csv")
+    assert result.code == 3 and f"config {tmp_path / 'losscli.toml'}: {said}" in result.stderr, result.stderr
+    assert "--param" not in result.stderr
+    assert run("eval", "p.csv", "--no-config").code == 0
+
+
 def test_a_config_file_that_is_not_utf8_is_a_data_error(tmp_path, monkeypatch):
     (tmp_path / "losscli.toml").write_bytes('loss = ["café"]\n'.encode("latin-1"))
     monkeypatch.chdir(tmp_path)
