@@ -2,8 +2,8 @@
 
 A reader sees the old file or the new one, never a part; a failed run leaves the old file and no
 temporary one, even when Ctrl-C or SIGTERM comes as it is made (but after ``kill -9``, which nothing
-can catch). The new file gets the mode the old
-one had, or the one the umask gives a new file (``mkstemp`` alone would make it 0600).
+can catch). The new file gets the mode the old one had, or the one the umask gives a new file
+(``mkstemp`` alone would make it 0600).
 """
 
 from __future__ import annotations

@@ -288,8 +288,8 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
 
 def counted_notes(state: State) -> list[str]:
     """The state's notes, then each pair's warnings about rows counted over every chunk
-    (:mod:`~losscli.row_counts`; states saved before 2026-12-03 hold a chunk's ``--dropna`` warning
-    among their notes, left out for the count)."""
+    (:mod:`~losscli.row_counts`; states saved by earlier versions hold a chunk's ``--dropna``
+    warning among their notes, left out for the count)."""
     notes = [note for note in state.notes if not note.endswith(DROPPED)]
     for name, pair in state.pairs.items():
         notes += row_counts.notes(name, pair.rows, pair.dropped, pair.crossed, pair.off_sum)

@@ -464,7 +464,7 @@ def _pair_from_dict(d: dict[str, Any]) -> PairState:
                      list(d["worst"]), groups, int(d["fingerprint"]), list(d["evidence"]),
                      _count(d["boot_groups"], "bootstrap groups"),
                      None if by_class is None else ClassTable.from_dict(by_class),
-                     crossed=_row_count(d.get("crossed"), "crossed"),  # (states before 2026-12-03 have none)
+                     crossed=_row_count(d.get("crossed"), "crossed"),  # (states of earlier versions have none)
                      off_sum=_row_count(d.get("off_sum"), "off_sum"))
 
 
