@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 import pyarrow as pa
 
-from .classes import MAX_HARD_CLASSES
+from .classes import MAX_HARD_CLASSES, distinct
 from .errors import LossCliError
 from .frame import Frame
 from .options import EvalOptions
@@ -91,10 +91,10 @@ def _values(frame: Frame, column: str) -> list[object]:
     """The distinct label values of a chunk's column: stripped text, or finite numbers."""
     if column in frame.columns and frame.is_number(column):
         values = frame.column(column).floats
-        return np.unique(values[np.isfinite(values)]).tolist()
+        return distinct(values[np.isfinite(values)]).tolist()  # (np.unique imports numpy.ma: 13 ms an eval)
     if column in frame.columns and frame.is_text(column):
         names, codes = frame.column(column).encoded
-        return sorted({names[code] for code in np.unique(codes[codes >= 0]).tolist() if names[code]})
+        return sorted({names[code] for code in distinct(codes[codes >= 0]).astype(np.intp).tolist() if names[code]})
     return []  # (numbers with a cell that is not one: the evaluation reports it)
 
 
