@@ -7,12 +7,12 @@ python groups_duckdb.py FILE GROUP_COLUMN all|three  (prints CSV: key and the lo
 import sys
 
 import duckdb
-from binary_sql import CLIPPED, aggregates
+from binary_sql import TERMS, aggregates
 
 path, group, which = sys.argv[1:4]
 result = duckdb.sql(f"""
     SELECT "{group}" AS key, {aggregates(which)}
-    FROM (SELECT *, {CLIPPED} FROM read_csv('{path}'))
+    FROM (SELECT *, {TERMS} FROM read_csv('{path}'))
     GROUP BY ALL
 """)
 print(",".join(result.columns))
