@@ -8,6 +8,7 @@ command that needs them, so ``losscli --help`` stays fast.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -67,13 +68,44 @@ app = typer.Typer(
 
 
 
+class ConfigParams:
+    """The --param values a command took from a config file (set once it is read): an error about one
+    names the file (a broken config file, exit 3), not a --param flag the command line does not hold."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+        self.names: set[str] = set()  # "loss.key", the loss by its canonical name
+
+    def take(self, settings: Any, flags: list[str]) -> None:
+        from . import registry
+        from .options import parse_param_flags
+
+        def named(layer: dict[str, dict[str, Any]]) -> set[str]:
+            try:
+                return {f"{loss}.{key}" for name, values in layer.items() for loss in registry.resolve(name)
+                        for key in values}
+            except LossCliError:  # (an unknown loss: said where the parameters are typed)
+                return {f"{name}.{key}" for name, values in layer.items() for key in values}
+
+        self.path = settings.path
+        self.names = named(settings.params) - named(parse_param_flags(flags))
+
+    def said(self, error: LossCliError) -> LossCliError:
+        found = re.match(r"--param (\w+\.\w+)", str(error))
+        if found is None or found[1] not in self.names:
+            return error
+        return DataError(f"config {self.path}: params: {str(error).removeprefix('--param ')}")
+
+
 @contextmanager
-def handled() -> Iterator[None]:
+def handled() -> Iterator[ConfigParams]:
     """The one place that turns exceptions into messages and exit codes (and where a command's
-    --quiet ends)."""
+    --quiet ends); a parameter error names the config file the value came from (:class:`ConfigParams`)."""
+    config = ConfigParams()
     try:
-        yield
+        yield config
     except LossCliError as error:
+        error = config.said(error)
         say(str(error), "red")
         raise typer.Exit(error.exit_code) from None
     except BrokenPipeError:
@@ -155,10 +187,6 @@ def _options(settings: Any, thresholds: list[Any], *, labels: str | None, on: st
     --param its values key by key)."""
     from .options import EvalOptions, parse_param_flags, typed_params
 
-    try:  # (the config file's own values first: an error names the file, not a --param never typed)
-        typed_params(settings.params)
-    except UsageError as error:
-        raise DataError(f"config {settings.path}: params: {str(error).removeprefix('--param ')}") from None
     return EvalOptions(
         labels=labels, on=on, delimiter=_delimiter(delimiter), decimal=_choice(decimal, (".", ","), "--decimal"),
         true=tuple(true), pred=tuple(pred), task=task, positive=positive, predictions=predictions, weight=weight,
@@ -207,7 +235,7 @@ def eval_command(
     )),
 ) -> None:
     """Every applicable loss for every label/prediction pair in PRED."""
-    with handled():
+    with handled() as config:
         explain = _verbosity(quiet, verbose, explain)
         tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
@@ -218,6 +246,7 @@ def eval_command(
         from .quantiles import parse_levels
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_, warn)
+        config.take(settings, param)
         if explain and settings.plugins:
             say(f"plugins of {settings.path}: {', '.join(settings.plugins)}", "dim")
         options = replace(_options(settings, thresholds, labels=labels, on=on, delimiter=delimiter, decimal=decimal,
@@ -308,7 +337,7 @@ def compare_command(
 ) -> None:
     """The same losses for two models on the same rows, with the paired bootstrap of each difference
     (or every model of one file against --baseline-model, the p-values adjusted by Holm's method)."""
-    with handled():
+    with handled() as config:
         explain = _verbosity(quiet, verbose, explain)
         tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
@@ -321,6 +350,7 @@ def compare_command(
         from .comparison import compare, compare_models
 
         settings, thresholds = _setup(config_file, no_config, plugin, max_, warn)
+        config.take(settings, param)
         increases = gates.merge(settings.max_increase, [gates.parse_threshold(t, "--max-increase", allow_percent=True)
                                                         for t in max_increase])
         same = [gates.parse_threshold(t, "--equivalent", allow_percent=True) for t in equivalent]

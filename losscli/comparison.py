@@ -92,8 +92,8 @@ class Model:
         target = self.current
         self.rows += target.inputs.n
         self.dropped += target.dropped
-        self.crossed = added(self.crossed, target.crossed and replace(target.crossed, file=self.source))
-        self.off_sum = added(self.off_sum, target.off_sum and replace(target.off_sum, file=self.source))
+        self.crossed = added(self.crossed, target.crossed)  # (its note names the file: see _run)
+        self.off_sum = added(self.off_sum, target.off_sum)
         self.fingerprint = (self.fingerprint + fingerprint(target.inputs)) & MASK64
         codes = np.arange(target.inputs.n) if self.classic else row_groups(target.rows, options.seed)
         self.terms = {}

@@ -27,8 +27,8 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .classes import HeldClassIds, HeldLabel, HeldRegression, Hold, distinct, hold_from_dict, is_integral
 from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError
-from .frame import Frame, arrow_numbers, frame_from_table, to_numpy
-from .groups import ChunkGroups, GroupCoder, coded_ahead
+from .frame import Frame, arrow_strings, frame_from_table, to_numpy
+from .groups import ChunkGroups, GroupCoder, coded_ahead, shown_names
 from .inference import Target, infer
 from .join_stream import JoinStream, NotStreamed, can_stream, planned_as_a_whole_join
 from .joins import load
@@ -40,7 +40,7 @@ from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_
 from .plan_rows import rows_to_plan_on
 from .reading import Prefetched, StartedRead, gathered, tables
 from .results import GroupResults, Report, Result
-from .row_counts import DROPPED, added
+from .row_counts import added
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, NOT_KEPT, Kept, LossState, PairState, State, top_rows
@@ -288,9 +288,9 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
 
 def counted_notes(state: State) -> list[str]:
     """The state's notes, then each pair's warnings about rows counted over every chunk
-    (:mod:`~losscli.row_counts`; states saved by earlier versions hold a chunk's ``--dropna``
-    warning among their notes, left out for the count)."""
-    notes = [note for note in state.notes if not note.endswith(DROPPED)]
+    (:mod:`~losscli.row_counts`; states saved by earlier versions hold a chunk's own count among
+    their notes, left out)."""
+    notes = [note for note in state.notes if not row_counts.is_counted(note)]
     for name, pair in state.pairs.items():
         notes += row_counts.notes(name, pair.rows, pair.dropped, pair.crossed, pair.off_sum)
     return notes
@@ -549,7 +549,7 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
 def finish(state: State, options: EvalOptions) -> Report:
     """The report of a state: every pair's losses, intervals, worst rows and groups."""
     results = [_result(pair, options) for pair in state.pairs.values()]
-    groups = [_group_results(pair, result) for pair, result in zip(state.pairs.values(), results)] \
+    groups = [_group_results(pair, result, options.group_by) for pair, result in zip(state.pairs.values(), results)] \
         if options.group_by else []
     inputs: dict[str, Any] = {"predictions": state.sources[0] if len(state.sources) == 1 else state.sources,
                               "labels": state.labels, "rows": state.rows}
@@ -643,14 +643,17 @@ def _calibration(pair: PairState, losses: dict[str, float | None]) -> dict[str, 
     return reliability(weights, sums.reshape(len(weights), -1), ls.params, pair.task)
 
 
-def _group_results(pair: PairState, overall: Result) -> GroupResults:
+def _group_results(pair: PairState, overall: Result, column: str) -> GroupResults:
     """The pair's groups that have rows evaluated, sorted by value, shaped like the overall result
-    (``group`` set, its own ``n``); every loss's values of all groups at once
-    (:func:`~losscli.registry.group_values`)."""
+    (``group`` set, its own ``n``; named as :func:`~losscli.groups.shown_names` shows them, by
+    ``column``); every loss's values of all groups at once (:func:`~losscli.registry.group_values`)."""
     import pyarrow.compute as pc
 
     table = pair.groups
-    order = to_numpy(pc.sort_indices(table.known))  # (UTF-8's byte order is the code points', as Python sorts)
+    names = table.names
+    shown = shown_names(names, table.rows, column)
+    known = table.known if shown is names else arrow_strings(shown)
+    order = to_numpy(pc.sort_indices(known))  # (UTF-8's byte order is the code points', as Python sorts)
     order = order[table.rows[order] > 0]
     values: dict[str, list[float | None]] = {}
     for name in overall.losses:
@@ -669,5 +672,4 @@ def _group_results(pair: PairState, overall: Result) -> GroupResults:
         for g in np.flatnonzero((sums.weight[order] <= 0) | ~np.isfinite(found)):  # (few: no value, null)
             listed[g] = None
         values[name] = listed
-    names = [str(name) for name in table.known.take(arrow_numbers(order)).to_pylist()]
-    return GroupResults(overall, names, table.rows[order].tolist(), values)
+    return GroupResults(overall, [shown[g] for g in order.tolist()], table.rows[order].tolist(), values)

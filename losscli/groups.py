@@ -1,6 +1,7 @@
 """``--group-by``: every loss's sums per group value, as arrays over group codes.
 
-Each row's group (its group cell as text, stripped; empty cells are the group MISSING_GROUP) is
+Each row's group (its group cell as text, stripped; empty cells are the group EMPTY, shown as
+MISSING_GROUP) is
 found by one Arrow hash pass over the chunk (:class:`GroupCoder`), new values are appended, and
 every loss adds its per-row terms to its groups with ``np.bincount``
 (:func:`losscli.registry.sum_terms`): no Python loop or object per row or group while reading.
@@ -22,8 +23,9 @@ from .frame import Frame, _one_array, _valid, arrow_numbers, arrow_strings, indi
 from .reading import Prefetched
 from .sums import GroupSums, Partial
 
-MISSING_GROUP = "(missing)"  # the group of rows whose group cell is empty
-_MISSING = arrow_strings([MISSING_GROUP])
+MISSING_GROUP = "(missing)"  # the group of rows whose group cell is empty, as reports name it
+EMPTY = ""  # that group as tables and state files hold it: no cell's text (stripped) is empty
+_EMPTY = arrow_strings([EMPTY])
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,7 @@ class GroupCoder:
 
     Each cell's text is looked up among the texts met before (Arrow's ``index_in``: a hash lookup
     per row); a new text, stripped, is matched to the groups (so " a" and "a" are one group). An
-    empty cell, a blank one or a float NaN is the group MISSING_GROUP; a column that also holds
-    that text is refused (the two would be one group).
+    empty cell, a blank one or a float NaN is the group EMPTY (see :func:`shown_names`).
     """
 
     def __init__(self, column: str) -> None:
@@ -49,7 +50,6 @@ class GroupCoder:
         self.groups = GroupTable()  # the groups met
         self._texts = arrow_strings([])  # every cell text met, each once
         self._group_of = np.zeros(0, dtype=np.intp)  # the group of each of them (−1: blank)
-        self._empty_met = self._name_met = False  # empty cells met; the text MISSING_GROUP met
 
     def code(self, frame: Frame) -> ChunkGroups:
         import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
@@ -70,12 +70,7 @@ class GroupCoder:
         if pa.types.is_floating(data.type):
             missing |= np.isnan(col.floats)
         if missing.any():
-            codes[missing] = self.groups.place(_MISSING)[0]
-            self._empty_met = True
-        if self._empty_met and self._name_met:
-            raise DataError(f"{where(frame.source, self.column)}--group-by: the column holds empty cells and the text "
-                            f"'{MISSING_GROUP}', the name of the group of empty cells, so the two would be one group; "
-                            "rename that text in the file")
+            codes[missing] = self.groups.place(_EMPTY)[0]
         return ChunkGroups(self.groups.known, codes)
 
     def _add(self, texts: pa.Array) -> None:
@@ -86,9 +81,21 @@ class GroupCoder:
         kept = np.flatnonzero(to_numpy(pc.utf8_length(stripped)) > 0)
         groups = np.full(len(texts), -1, dtype=np.intp)
         groups[kept] = self.groups.place(stripped.take(arrow_numbers(kept)))
-        self._name_met = self._name_met or pc.is_in(_MISSING, value_set=stripped)[0].as_py()
         self._texts = pa.concat_arrays([self._texts, texts])
         self._group_of = np.concatenate([self._group_of, groups])
+
+
+def shown_names(names: list[str], rows: np.ndarray, column: str) -> list[str]:
+    """Group names as reports show them: EMPTY as MISSING_GROUP. A column that also holds the text
+    MISSING_GROUP is refused, on whatever path its rows came (chunks, shards, Dask, merged states):
+    the two would be one group (groups without rows evaluated, all dropped, do not count)."""
+    if EMPTY not in names:
+        return names
+    present = {name for name, count in zip(names, rows.tolist()) if count}
+    if EMPTY in present and MISSING_GROUP in present:
+        raise DataError(f"column '{column}': --group-by: the column holds empty cells and the text '{MISSING_GROUP}', "
+                        "the name of the group of empty cells, so the two would be one group; rename that text")
+    return [MISSING_GROUP if name == EMPTY else name for name in names]
 
 
 def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:

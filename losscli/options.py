@@ -104,17 +104,20 @@ def typed_params(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str
     """Parameters given by name or alias (a config file's, then the flags', later layers winning
     key by key) -> typed values by canonical loss name. An unknown loss, an unknown key or a value
     that does not fit the parameter's default is a usage error."""
-    typed: dict[str, dict[str, Any]] = {}
+    given: dict[str, dict[str, Any]] = {}  # the values that stand, as written: a flag may override a config file's
     for layer in layers:
         for name, values in layer.items():
             for canonical in registry.resolve(name):
-                defaults = {k: v for spec in reversed(registry.specs(canonical)) for k, v in spec.params.items()}
-                for key, value in values.items():
-                    if key not in defaults:
-                        raise UsageError(f"--param {canonical}.{key}: '{canonical}' has no parameter '{key}'"
-                                         f"{closest(key, defaults)}; its parameters: {', '.join(defaults) or 'none'}")
-                    typed.setdefault(canonical, {})[key] = _typed(canonical, key, value, defaults[key])
-    for canonical, values in typed.items():  # (the values that stand: a flag may override a config file's)
+                given.setdefault(canonical, {}).update(values)
+    typed: dict[str, dict[str, Any]] = {}
+    for canonical, values in given.items():
+        defaults = {k: v for spec in reversed(registry.specs(canonical)) for k, v in spec.params.items()}
+        for key, value in values.items():
+            if key not in defaults:
+                raise UsageError(f"--param {canonical}.{key}: '{canonical}' has no parameter '{key}'"
+                                 f"{closest(key, defaults)}; its parameters: {', '.join(defaults) or 'none'}")
+            typed.setdefault(canonical, {})[key] = _typed(canonical, key, value, defaults[key])
+    for canonical, values in typed.items():
         for key, value in values.items():
             ranged = [spec for spec in registry.specs(canonical) if key in spec.ranges]
             outside = [spec for spec in ranged if not within(spec, key, value)]

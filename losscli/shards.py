@@ -119,9 +119,8 @@ def evaluate_on_dask(predictions: str, options: EvalOptions, scheduler: str | No
     for hold in merged.held.values():
         hold.check()
     merged.notes = plan.notes + [note for note in merged.notes if note not in plan.notes]
-    merged.notes = counted_notes(merged)
     merged.sources = [display_name(path) for path in files]  # (a file read in ranges, named once)
-    return Evaluation(finish(merged, options), merged, merged.notes, explain)
+    return Evaluation(finish(merged, options), merged, counted_notes(merged), explain)  # (the state: uncounted)
 
 
 class _Threads:
@@ -264,6 +263,18 @@ def _read_state(path: str) -> State:
     return State.from_json(text, path)
 
 
+def _first_rows_named(state: State) -> None:
+    """A state of one file names that file with the first row of each warning about rows (merged
+    with others, a row number alone would not say where)."""
+    if len(state.sources) != 1:
+        return
+    for pair in state.pairs.values():
+        if pair.crossed is not None and pair.crossed.file is None:
+            pair.crossed = replace(pair.crossed, file=state.sources[0])
+        if pair.off_sum is not None and pair.off_sum.file is None:
+            pair.off_sum = replace(pair.off_sum, file=state.sources[0])
+
+
 def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
     """The report of states made on shards (``losscli merge``'s files, ``losscli.merge``'s objects),
     each named by where it came from, and the merged state. Each state is checked before it is
@@ -285,6 +296,7 @@ def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
             if negative:
                 raise DataError(f"{path}: a damaged state file (pair '{pair.pair.name}': negative sums of "
                                 f"{', '.join(negative)}, whose terms are never negative)")
+        _first_rows_named(state)
         merged = state if merged is None else merged.merge(state, f"{path}: ")  # (settings and pairs first)
         for state_id in state.identity():
             if state_id in seen:

@@ -464,20 +464,22 @@ def _pair_from_dict(d: dict[str, Any]) -> PairState:
                      list(d["worst"]), groups, int(d["fingerprint"]), list(d["evidence"]),
                      _count(d["boot_groups"], "bootstrap groups"),
                      None if by_class is None else ClassTable.from_dict(by_class),
-                     crossed=_row_count(d.get("crossed"), "crossed"),  # (states of earlier versions have none)
-                     off_sum=_row_count(d.get("off_sum"), "off_sum"))
+                     crossed=_row_count(d.get("crossed"), "crossed", d["rows"]),  # (earlier versions: none)
+                     off_sum=_row_count(d.get("off_sum"), "off_sum", d["rows"]))
 
 
-def _row_count(d: Any, what: str) -> RowCount | None:
-    """A :class:`RowCount` from a state file (None for none), its numbers checked."""
+def _row_count(d: Any, what: str, rows: int) -> RowCount | None:
+    """A :class:`RowCount` from a state file (None for none), checked: from 1 to the pair's rows, a
+    row number, a finite value (or null) and a file name (or null)."""
     if d is None:
         return None
-    value, file = d["value"], d["file"]
-    if not (value is None or (isinstance(value, float | int) and not isinstance(value, bool))) \
-            or not (file is None or isinstance(file, str)):
+    count, value, file = _count(d["count"], f"{what}: rows"), d["value"], d["file"]
+    if not 1 <= count <= rows:
+        raise ValueError(f"{what}: {count} rows of the pair's {rows}")
+    number = isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value)
+    if not (value is None or number) or not (file is None or isinstance(file, str)):
         raise ValueError(f"{what}: value {value!r} and file {file!r}: expected a number (or null) and a name (or null)")
-    return RowCount(_count(d["count"], f"{what}: rows"), _count(d["row"], f"{what}: row"),
-                    math.nan if value is None else float(value), file)
+    return RowCount(count, _count(d["row"], f"{what}: row"), math.nan if value is None else float(value), file)
 
 
 def _groups_to_dict(groups: GroupTable, loss: str) -> dict[str, Any]:

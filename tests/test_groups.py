@@ -11,9 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from losscli import csv_stream
-from losscli.errors import DataError
 from losscli.frame import frame_from_table
-from losscli.groups import MISSING_GROUP, GroupCoder
+from losscli.groups import EMPTY, MISSING_GROUP, GroupCoder
 
 from .conftest import run
 
@@ -22,10 +21,11 @@ TEXT = st.one_of(st.none(), st.sampled_from(["a", " a", "a ", "\ta", "b", "", " 
 
 
 def expected_group(cell: object) -> str:
-    """The group of a cell: its text stripped; empty, blank, None and NaN are MISSING_GROUP."""
+    """The group of a cell: its text stripped; empty, blank, None and NaN are EMPTY (shown as
+    MISSING_GROUP; the text MISSING_GROUP is a group of its own)."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-        return MISSING_GROUP
-    return str(cell).strip(" \t") or MISSING_GROUP
+        return EMPTY
+    return str(cell).strip(" \t") or EMPTY
 
 
 def coded(cells: list, cuts: list[int], kind: pa.DataType) -> list[str]:
@@ -45,13 +45,7 @@ def coded(cells: list, cuts: list[int], kind: pa.DataType) -> list[str]:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=40), st.lists(st.integers(0, 40), max_size=4))
 def test_each_text_cell_is_in_its_stripped_group_whatever_the_chunks(cells, cuts):
-    """...and a column with empty cells and the text MISSING_GROUP, which would be one group, is refused."""
-    empty = any(c is None or not c.strip(" \t") for c in cells)
-    if empty and any(c is not None and c.strip(" \t") == MISSING_GROUP for c in cells):
-        with pytest.raises(DataError, match=r"column 'g'.* empty cells and the text '\(missing\)'"):
-            coded(cells, cuts, pa.string())
-    else:
-        assert coded(cells, cuts, pa.string()) == [expected_group(c) for c in cells]
+    assert coded(cells, cuts, pa.string()) == [expected_group(c) for c in cells]
 
 
 @settings(max_examples=50, deadline=None)
@@ -107,7 +101,7 @@ def test_a_group_column_of_lists_structs_or_bytes_that_are_not_text_is_refused(t
 
 
 def test_integer_groups_and_a_chunk_with_no_rows():
-    assert coded([3, None, 3, 10], [2], pa.int64()) == ["3", MISSING_GROUP, "3", "10"]
+    assert coded([3, None, 3, 10], [2], pa.int64()) == ["3", EMPTY, "3", "10"]
     assert coded([], [], pa.string()) == []
 
 
@@ -123,18 +117,32 @@ def test_a_parse_error_in_a_later_chunk_is_reported_after_the_chunks_before(writ
     assert out.code == 3 and "row 3001" in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
-def test_the_text_missing_beside_empty_cells_is_refused_in_a_later_chunk_too(write, monkeypatch):
-    """Empty cells are the group (missing): a cell that says so, many chunks later, is refused
-    (exit 3) instead of joining them; without empty cells it is a group like any other."""
+def test_the_text_missing_beside_empty_cells_is_refused_on_every_path(write, monkeypatch, tmp_path):
+    """Empty cells are the group (missing): a cell that says so, in a later chunk, another shard, a
+    Dask partition or another state file, is refused (exit 3) instead of joining them; without
+    empty cells it is a group like any other."""
     rows = "".join(f"{i % 2},{0.2 + 0.6 * (i % 2)},{'' if i % 5 == 0 else f'u{i % 7}'}\n" for i in range(3000))
     path = write("g.csv", "y_true,y_pred,user\n" + rows + "1,0.5, (missing)\n")
     monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 4_000)
     monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 6_000)
     monkeypatch.setattr(csv_stream, "BLOCK_BYTES", 3_000)
+    said = "column 'user': --group-by: the column holds empty cells and the text '(missing)'"
     out = run("eval", path, "--group-by", "user")
-    assert out.code == 3 and "g.csv, column 'user'" in out.stderr and "'(missing)'" in out.stderr, out.stderr
+    assert out.code == 3 and said in out.stderr, out.stderr
+    write("part_1.csv", "y_true,y_pred,user\n1,0.8,\n0,0.3,a\n")  # an empty cell here, the text there
+    write("part_2.csv", "y_true,y_pred,user\n1,0.6,(missing)\n0,0.1,(missing)\n")
+    for engine in ([], ["--engine", "dask"]):
+        out = run("eval", tmp_path / "part_*.csv", "--group-by", "user", *engine)
+        assert out.code == 3 and said in out.stderr, (engine, out.stderr)
+    for k in (1, 2):
+        assert run("eval", tmp_path / f"part_{k}.csv", "--group-by", "user", "--state", tmp_path / f"s{k}.json").code == 0
+    out = run("merge", tmp_path / "s1.json", tmp_path / "s2.json")
+    assert out.code == 3 and said in out.stderr, out.stderr
     named = write("n.csv", "y_true,y_pred,user\n1,0.8,(missing)\n0,0.4,(missing)\n1,0.6,u1\n")
     groups = {r["group"]: r["n"] for r in run("eval", named, "--group-by", "user", "--format", "json").json["results"]}
+    assert groups == {None: 3, "(missing)": 2, "u1": 1}
+    empty = write("e.csv", "y_true,y_pred,user\n1,0.8,\n0,0.4,\n1,0.6,u1\n")
+    groups = {r["group"]: r["n"] for r in run("eval", empty, "--group-by", "user", "--format", "json").json["results"]}
     assert groups == {None: 3, "(missing)": 2, "u1": 1}
 
 

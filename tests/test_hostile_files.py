@@ -221,18 +221,29 @@ def test_a_blank_cell_is_an_empty_one_and_dropna_drops_it(write):
     assert run("eval", write("p.csv", "y_true,y_pred\n1,0.5\n   ,0.2\n0,0.3\n")).code == 3
 
 
-@pytest.mark.parametrize(("written", "said"), [("focal = { gamma = -1 }", "params: focal.gamma=-1: must be ≥ 0"),
-                                               ("focal = { gamm = 2 }", "params: focal.gamm: 'focal' has no parameter"),
-                                               ("focal = { gamma = \"x\" }", "params: focal.gamma=x: expected a number")])
-def test_a_config_files_bad_parameter_names_the_file_not_a_flag(tmp_path, monkeypatch, written, said):
-    """It said ``--param focal.gamma=-1``, a flag the command line did not hold (exit 2)."""
+@pytest.mark.parametrize(("written", "said", "flag"), [
+    ("focal = { gamma = -1 }", "params: focal.gamma=-1: must be ≥ 0", "focal.gamma=2"),
+    ("focal = { gamm = 2 }", "params: focal.gamm: 'focal' has no parameter", None),
+    ("focal = { gamma = \"x\" }", "params: focal.gamma=x: expected a number", "focal.gamma=2"),
+    ("log_loss = { eps = 2 }", "params: binary_crossentropy.eps=2: must be in [0, 0.5)", "log_loss.eps=1e-7"),
+    ("zero_one = { threshold = 1.5 }", "params: zero_one.threshold=1.5: the predictions are probabilities",
+     "zero_one.threshold=0.3")])
+def test_a_config_files_bad_parameter_names_the_file_and_a_flag_overrides_it(tmp_path, monkeypatch, written, said,
+                                                                           flag):
+    """It said ``--param focal.gamma=-1``, a flag the command line did not hold (exit 2); a flag
+    replaces the file's value key by key, so the file's bad value is then not used."""
     (tmp_path / "losscli.toml").write_text(f"[params]\n{written}\n")
     (tmp_path / "p.csv").write_text("y_true,y_pred\n1,0.9\n0,0.2\n")
     monkeypatch.chdir(tmp_path)
-    result = run("eval", "p.csv")
-    assert result.code == 3 and f"config {tmp_path / 'losscli.toml'}: {said}" in result.stderr, result.stderr
-    assert "--param" not in result.stderr
+    for command in ("eval", "compare"):
+        result = run(command, *(["p.csv", "p.csv"] if command == "compare" else ["p.csv"]))
+        assert result.code == 3 and f"config {tmp_path / 'losscli.toml'}: {said}" in result.stderr, result.stderr
+        assert "--param" not in result.stderr
     assert run("eval", "p.csv", "--no-config").code == 0
+    if flag is not None:
+        assert run("eval", "p.csv", "--param", flag).code == 0
+        flagged = run("eval", "p.csv", "--param", flag.split("=")[0] + "=-3")  # (a flag's own value: a usage error)
+        assert flagged.code == 2 and flagged.stderr.startswith("error: --param ") and "=-3:" in flagged.stderr
 
 
 def test_a_config_file_that_is_not_utf8_is_a_data_error(tmp_path, monkeypatch):

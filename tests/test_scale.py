@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 
 import numpy as np
 import pytest
@@ -660,12 +661,13 @@ def test_warnings_about_rows_count_the_whole_file_in_chunks_shards_dask_compare_
     for shard, state in zip(("s_0.csv", "s_1.csv"), states):
         assert run("eval", tmp_path / shard, *PAIRS, "--state", state).code == 0
     merged = run("merge", *states)
-    assert merged.code == 0 and "cross on 2 row(s) of 900 (first: row 20;" in merged.stderr, merged.stderr
-    assert "y: 3 prediction row(s) do not sum to 1 (row 50: 0.9)" in merged.stderr  # (a state names no file)
+    assert merged.code == 0, merged.stderr
+    assert crossed.format(f"{tmp_path / 's_0.csv'}, ") in merged.stderr, merged.stderr  # (each state's file named)
+    assert off_sum.replace("row 500", "row 50").format(f"{tmp_path / 's_1.csv'}, ") in merged.stderr
+    assert merged.stderr.count("quantile predictions cross") == 1
     compared = run("compare", tmp_path / "p.csv", tmp_path / "p.csv", *PAIRS, "--format", "json")
     assert compared.code == 0 and compared.stderr.count("cross on 2 row(s) of 900") == 2, compared.stderr
-    assert f"{tmp_path / 'p.csv'}: y: 3 prediction row(s) do not sum to 1 ({tmp_path / 'p.csv'}, row 500: 0.9)" \
-        in compared.stderr
+    assert f"{tmp_path / 'p.csv'}: y: 3 prediction row(s) do not sum to 1 (row 500: 0.9)" in compared.stderr
 
 
 def test_a_state_with_a_broken_row_count_is_refused(tmp_path):
@@ -675,8 +677,29 @@ def test_a_state_with_a_broken_row_count_is_refused(tmp_path):
     (pair,) = [pair for pair in state["pairs"] if pair["pair"]["name"] == "t"]
     crossed = pair["crossed"]
     assert crossed == {"count": 1, "row": 20, "value": None, "file": None}
-    for broken in ({"count": -1}, {"row": 1.5}, {"value": "x"}, {"file": 3}):
+    for broken in ({"count": -1}, {"count": 0}, {"count": 41}, {"row": 1.5}, {"value": "x"}, {"value": math.inf},
+                   {"file": 3}):
         pair["crossed"] = {**crossed, **broken}
         (tmp_path / "bad.json").write_text(json.dumps(state))
         result = run("merge", tmp_path / "bad.json")
         assert result.code == 3 and "crossed" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_dask_state_merged_and_a_state_of_an_earlier_version_say_each_warning_once(tmp_path):
+    """A Dask run's state saved its counted warnings among its notes, and merge counted them again;
+    a state of an earlier version holds a chunk's own count among its notes, left out."""
+    pytest.importorskip("dask")
+    (tmp_path / "p.csv").write_text(_counted_rows_file())
+    assert run("eval", tmp_path / "p.csv", *PAIRS, "--engine", "dask", "--state", tmp_path / "d.json").code == 0
+    merged = run("merge", tmp_path / "d.json")
+    assert merged.code == 0 and merged.stderr.count("quantile predictions cross") == 1, merged.stderr
+    assert merged.stderr.count("do not sum to 1") == 1
+    state = json.loads((tmp_path / "d.json").read_text())
+    state["notes"] += ["t: quantile predictions cross on 1 row(s) of 30 (first: row 20; a lower level predicted "
+                       "above a higher one); scored as given, and counted by quantile_crossing",
+                       "y: 1 prediction row(s) do not sum to 1 (row 500: 0.9); used as they are. Pass --predictions "
+                       "logits if they are scores"]  # (as an earlier version saved them)
+    (tmp_path / "old.json").write_text(json.dumps(state))
+    merged = run("merge", tmp_path / "old.json")
+    assert merged.stderr.count("quantile predictions cross") == 1 and "cross on 2 row(s) of 900" in merged.stderr
+    assert merged.stderr.count("do not sum to 1") == 1 and "3 prediction row(s)" in merged.stderr
