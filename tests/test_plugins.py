@@ -108,6 +108,27 @@ def test_an_installed_entry_point(tmp_path, monkeypatch):
     assert next(e for e in listing if e["name"] == "acme_abs_cubed")["origin"] == "package acme_losses"
 
 
+def test_a_package_installed_with_its_metadata_is_found_and_others_skip_the_scan(tmp_path, monkeypatch):
+    """The look for a declaration (plugins.may_be_declared) finds an installed package's
+    ``entry_points.txt``, and importlib.metadata then loads its losses; with no declaration there
+    is nothing to scan."""
+    site = tmp_path / "site"
+    (site / "acme_cubes-1.0.dist-info").mkdir(parents=True)
+    (site / "acme_cubes-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-cubes\nVersion: 1.0\n")
+    (site / "acme_cubes.py").write_text(
+        "from losscli import loss\n\n"
+        "@loss('acme_cubes_abs', tasks=['regression'], default=False)\n"
+        "def acme(y_true, y_pred):\n    return abs(y_true - y_pred) ** 3\n")
+    assert not plugins.may_be_declared(plugins.GROUP + ".nothing_declares_this")
+    monkeypatch.syspath_prepend(str(site))
+    assert not plugins.may_be_declared(plugins.GROUP + ".nothing_declares_this")
+    (site / "acme_cubes-1.0.dist-info" / "entry_points.txt").write_text(f"[{plugins.GROUP}]\nacme = acme_cubes\n")
+    assert plugins.may_be_declared(plugins.GROUP)
+    result = run("eval", REGRESSION, "--loss", "acme_cubes_abs")
+    assert result.code == 0, result.stderr
+    assert result.losses()["acme_cubes_abs"] == pytest.approx(np.mean(np.abs(Y - V) ** 3), rel=1e-12)
+
+
 def test_a_broken_entry_point_is_a_usage_error(monkeypatch):
     point = EntryPoint(name="ghost", value="no_such_module_anywhere", group=plugins.GROUP)
     monkeypatch.setattr(plugins, "entry_points", lambda group: [point])
