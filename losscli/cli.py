@@ -77,17 +77,25 @@ class ConfigParams:
         self.names: set[str] = set()  # "loss.key", the loss by its canonical name
 
     def take(self, settings: Any, flags: list[str]) -> None:
+        """The config file's values that the flags leave standing (a loss it names that no plugin
+        registers is refused here, naming the file)."""
         from . import registry
         from .options import parse_param_flags
+
+        self.path = settings.path
+        for name in settings.params:
+            try:
+                registry.resolve(name)
+            except LossCliError as error:
+                raise DataError(f"config {self.path}: params: {error}") from None
 
         def named(layer: dict[str, dict[str, Any]]) -> set[str]:
             try:
                 return {f"{loss}.{key}" for name, values in layer.items() for loss in registry.resolve(name)
                         for key in values}
-            except LossCliError:  # (an unknown loss: said where the parameters are typed)
-                return {f"{name}.{key}" for name, values in layer.items() for key in values}
+            except LossCliError:  # (a flag's unknown loss: said where the parameters are typed)
+                return set()
 
-        self.path = settings.path
         self.names = named(settings.params) - named(parse_param_flags(flags))
 
     def said(self, error: LossCliError) -> LossCliError:

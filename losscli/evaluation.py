@@ -40,7 +40,7 @@ from .pairing import Pair, explicit_pairs, find_pairs, no_pairs_message, unique_
 from .plan_rows import rows_to_plan_on
 from .reading import Prefetched, StartedRead, gathered, tables
 from .results import GroupResults, Report, Result
-from .row_counts import added
+from .row_counts import DROPPED, added
 from .selection import selected_losses
 from .signature import fingerprint, signature
 from .state import MASK64, NOT_KEPT, Kept, LossState, PairState, State, top_rows
@@ -288,9 +288,10 @@ def _evaluated(predictions: Any, options: EvalOptions, progress: Callable[[int],
 
 def counted_notes(state: State) -> list[str]:
     """The state's notes, then each pair's warnings about rows counted over every chunk
-    (:mod:`~losscli.row_counts`; states saved by earlier versions hold a chunk's own count among
-    their notes, left out)."""
-    notes = [note for note in state.notes if not row_counts.is_counted(note)]
+    (:mod:`~losscli.row_counts`). States of earlier versions (1–3) hold each chunk's warnings among
+    their notes: those of ``--dropna`` are left out (its count was saved), the others kept as they
+    were said."""
+    notes = [note for note in state.notes if not note.endswith(DROPPED)]
     for name, pair in state.pairs.items():
         notes += row_counts.notes(name, pair.rows, pair.dropped, pair.crossed, pair.off_sum)
     return notes

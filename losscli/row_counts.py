@@ -57,12 +57,6 @@ def first_of(flagged: Any, rows: Any, values: Any = None) -> RowCount | None:
     return RowCount(len(found), int(rows[first]), math.nan if values is None else float(values[first]))
 
 
-def is_counted(note: str) -> bool:
-    """A note that says one of these warnings: a state file's notes hold none (earlier versions saved
-    each chunk's own count among them, which a merge leaves out)."""
-    return note.endswith(DROPPED) or " quantile predictions cross on " in note or " do not sum to 1 (" in note
-
-
 def notes(name: str, rows: int, dropped: int, crossed: RowCount | None, off_sum: RowCount | None) -> list[str]:
     """The warnings of pair ``name`` (``rows`` evaluated) about its rows, counted over the whole input."""
     said = [f"{dropped} {DROPPED}"] if dropped else []

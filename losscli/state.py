@@ -26,15 +26,15 @@ import numpy as np
 
 from .classes import Hold, hold_from_dict
 from .errors import DataError
-from .groups import GroupTable
+from .groups import EMPTY, MISSING_GROUP, GroupTable
 from .pairing import Pair
 from .per_class import ClassTable
 from .row_counts import RowCount, added
 from .sums import GroupSums, Partial, Skip
 
 FORMAT = "losscli-state"
-VERSION = 3  # 3: typed parameters, skip reasons as {message, count}
-READS = (1, 2, 3)  # the versions this losscli reads (1: before ids)
+VERSION = 4  # 4: the group of empty cells as "" (3: "(missing)"), warnings about rows counted; 3: typed parameters,
+READS = (1, 2, 3, 4)  # skip reasons as {message, count}; the versions this losscli reads (1: before ids)
 MASK64 = (1 << 64) - 1
 SETTINGS_BEFORE = {"per_class": False}  # settings added since version 3 began, as a state without them was made
 
@@ -262,7 +262,7 @@ class State:
             raise DataError(f"{path}: state version {data.get('version')} is not one of "
                             f"{', '.join(map(str, READS))}; make it again with this losscli")
         try:
-            pairs = [_pair_from_dict(p) for p in data["pairs"]]
+            pairs = [_pair_from_dict(p, data["version"]) for p in data["pairs"]]
             ids = [str(i) for i in data["ids"]] if data["version"] >= 2 else []  # version 1: derived from content
             state = cls(list(data["sources"]), data["labels"], _count(data["rows"], "rows"),
                         {p.pair.name: p for p in pairs}, {**SETTINGS_BEFORE, **data["settings"]},
@@ -450,13 +450,17 @@ def _pair_to_dict(p: PairState) -> dict[str, Any]:
     }
 
 
-def _pair_from_dict(d: dict[str, Any]) -> PairState:
+def _pair_from_dict(d: dict[str, Any], version: int) -> PairState:
     pair = Pair(**d["pair"])
     losses = {name: LossState(v["params"], _partial_from_dict(v["partial"]),
                               None if v["boot"] is None else GroupSums.from_json(v["boot"]))
               for name, v in d["losses"].items()}
-    rows = {str(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
-    groups = GroupTable.from_partials(rows, {name: {str(g): _partial_from_dict(x) for g, x in v["groups"].items()}
+
+    def group(name: Any) -> str:  # (versions 1–3 named the group of empty cells as reports show it)
+        return EMPTY if version < 4 and name == MISSING_GROUP else str(name)
+
+    rows = {group(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
+    groups = GroupTable.from_partials(rows, {name: {group(g): _partial_from_dict(x) for g, x in v["groups"].items()}
                                              for name, v in d["losses"].items()})
     by_class = d.get("by_class")  # (states before --per-class have none)
     return PairState(pair, d["task"], d["kind"], d["classes"], d["positive"], d["weight"], losses,

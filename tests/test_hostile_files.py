@@ -224,6 +224,7 @@ def test_a_blank_cell_is_an_empty_one_and_dropna_drops_it(write):
 @pytest.mark.parametrize(("written", "said", "flag"), [
     ("focal = { gamma = -1 }", "params: focal.gamma=-1: must be ≥ 0", "focal.gamma=2"),
     ("focal = { gamm = 2 }", "params: focal.gamm: 'focal' has no parameter", None),
+    ("nosuch = { x = 1 }", "params: unknown loss 'nosuch'", None),
     ("focal = { gamma = \"x\" }", "params: focal.gamma=x: expected a number", "focal.gamma=2"),
     ("log_loss = { eps = 2 }", "params: binary_crossentropy.eps=2: must be in [0, 0.5)", "log_loss.eps=1e-7"),
     ("zero_one = { threshold = 1.5 }", "params: zero_one.threshold=1.5: the predictions are probabilities",

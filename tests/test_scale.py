@@ -162,7 +162,7 @@ def test_merge_refuses_the_same_state_twice(tmp_path, write):
         assert run("eval", write(name, text), "--state", tmp_path / f"{name}.json").code == 0
     a, b = tmp_path / "a.csv.json", tmp_path / "b.csv.json"
     ids = [json.loads(path.read_text())["ids"] for path in (a, b)]
-    assert json.loads(a.read_text())["version"] == 3 and len(ids[0]) == 1 and ids[0] != ids[1]
+    assert json.loads(a.read_text())["version"] == 4 and len(ids[0]) == 1 and ids[0] != ids[1]
     # (-ln 0.8 - ln 0.7 - ln 0.6 - ln 0.9) / 4: the two shards once each
     merged = run("merge", a, b)
     assert merged.code == 0 and merged.losses()["binary_crossentropy"] == pytest.approx(
@@ -686,8 +686,9 @@ def test_a_state_with_a_broken_row_count_is_refused(tmp_path):
 
 
 def test_a_dask_state_merged_and_a_state_of_an_earlier_version_say_each_warning_once(tmp_path):
-    """A Dask run's state saved its counted warnings among its notes, and merge counted them again;
-    a state of an earlier version holds a chunk's own count among its notes, left out."""
+    """A Dask run's state saved its counted warnings among its notes, and merge counted them again.
+    A state of an earlier version (3) holds each chunk's warnings among its notes and no counts:
+    they are said as they were, and only its --dropna note, whose count it saved, is counted."""
     pytest.importorskip("dask")
     (tmp_path / "p.csv").write_text(_counted_rows_file())
     assert run("eval", tmp_path / "p.csv", *PAIRS, "--engine", "dask", "--state", tmp_path / "d.json").code == 0
@@ -695,11 +696,40 @@ def test_a_dask_state_merged_and_a_state_of_an_earlier_version_say_each_warning_
     assert merged.code == 0 and merged.stderr.count("quantile predictions cross") == 1, merged.stderr
     assert merged.stderr.count("do not sum to 1") == 1
     state = json.loads((tmp_path / "d.json").read_text())
-    state["notes"] += ["t: quantile predictions cross on 1 row(s) of 30 (first: row 20; a lower level predicted "
-                       "above a higher one); scored as given, and counted by quantile_crossing",
-                       "y: 1 prediction row(s) do not sum to 1 (row 500: 0.9); used as they are. Pass --predictions "
-                       "logits if they are scores"]  # (as an earlier version saved them)
+    state["version"] = 3
+    crossing = ("t: quantile predictions cross on 1 row(s) of 30 (first: row 20; a lower level predicted above a "
+                "higher one); scored as given, and counted by quantile_crossing")
+    state["notes"] += [crossing, "y: 4 row(s) with empty or NaN cells dropped (--dropna)"]  # (as version 3 saved them)
+    for pair in state["pairs"]:
+        del pair["crossed"], pair["off_sum"]
     (tmp_path / "old.json").write_text(json.dumps(state))
     merged = run("merge", tmp_path / "old.json")
-    assert merged.stderr.count("quantile predictions cross") == 1 and "cross on 2 row(s) of 900" in merged.stderr
-    assert merged.stderr.count("do not sum to 1") == 1 and "3 prediction row(s)" in merged.stderr
+    assert merged.code == 0 and merged.stderr.count("quantile predictions cross") == 1, merged.stderr
+    assert crossing in merged.stderr and "do not sum to 1" not in merged.stderr and "dropped" not in merged.stderr
+
+
+def test_a_state_of_version_3_holds_the_group_of_empty_cells_as_missing(tmp_path):
+    """Version 3 named the group of empty cells "(missing)", version 4 holds it as "": merged, they
+    are one group; beside a version 4 state holding the text "(missing)" it is refused."""
+    (tmp_path / "a.csv").write_text("y_true,y_pred,g\n1,0.8,\n0,0.3,a\n1,0.6,\n")
+    (tmp_path / "b.csv").write_text("y_true,y_pred,g\n0,0.4,\n1,0.9,a\n")
+    (tmp_path / "c.csv").write_text("y_true,y_pred,g\n0,0.2,(missing)\n1,0.7,a\n")
+    for name in "abc":
+        assert run("eval", tmp_path / f"{name}.csv", "--group-by", "g", "--state", tmp_path / f"{name}.json").code == 0
+    state = json.loads((tmp_path / "a.json").read_text())
+    assert state["version"] == 4 and any("" in pair["group_rows"] for pair in state["pairs"])
+    state["version"] = 3  # (as version 3 saved it)
+    for pair in state["pairs"]:
+        pair["group_rows"]["(missing)"] = pair["group_rows"].pop("")
+        for loss in pair["losses"].values():
+            if "" in loss["groups"]:  # (a loss skipped for the pair has no groups)
+                loss["groups"]["(missing)"] = loss["groups"].pop("")
+    (tmp_path / "a3.json").write_text(json.dumps(state))
+    merged = run("merge", tmp_path / "a3.json", tmp_path / "b.json", "--format", "json")
+    assert merged.code == 0, merged.stderr
+    groups = {r["group"]: r for r in merged.json["results"]}
+    assert groups["(missing)"]["n"] == 3 and groups["a"]["n"] == 2
+    whole = run("eval", tmp_path / "a.csv", "--group-by", "g", "--format", "json").json  # (a alone: 2 empty rows)
+    assert {r["group"]: r["n"] for r in whole["results"]} == {None: 3, "(missing)": 2, "a": 1}
+    refused = run("merge", tmp_path / "a3.json", tmp_path / "c.json")
+    assert refused.code == 3 and "empty cells and the text '(missing)'" in refused.stderr, refused.stderr
