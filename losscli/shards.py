@@ -40,6 +40,7 @@ from .per_class import ClassTable
 from .ranges import RANGE_BYTES, ByteRange, range_tables
 from .reading import iter_tables
 from .results import Report
+from .row_counts import RowCount
 from .state import LossState, PairState, State
 
 CONNECT_TIMEOUT = "10s"  # to reach the scheduler of --scheduler
@@ -263,16 +264,18 @@ def _read_state(path: str) -> State:
     return State.from_json(text, path)
 
 
-def _first_rows_named(state: State) -> None:
-    """A state of one file names that file with the first row of each warning about rows (merged
-    with others, a row number alone would not say where)."""
+def _first_rows_named(state: State) -> State:
+    """A state of one file, with that file named with the first row of each warning about rows
+    (merged with others, a row number alone would not say where); the caller's state unchanged."""
     if len(state.sources) != 1:
-        return
-    for pair in state.pairs.values():
-        if pair.crossed is not None and pair.crossed.file is None:
-            pair.crossed = replace(pair.crossed, file=state.sources[0])
-        if pair.off_sum is not None and pair.off_sum.file is None:
-            pair.off_sum = replace(pair.off_sum, file=state.sources[0])
+        return state
+    source = state.sources[0]
+
+    def named(found: RowCount | None) -> RowCount | None:
+        return found if found is None or found.file is not None else replace(found, file=source)
+
+    return replace(state, pairs={name: replace(pair, crossed=named(pair.crossed), off_sum=named(pair.off_sum))
+                                 for name, pair in state.pairs.items()})
 
 
 def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
@@ -296,8 +299,8 @@ def merged_report(states: Iterable[tuple[str, State]]) -> tuple[Report, State]:
             if negative:
                 raise DataError(f"{path}: a damaged state file (pair '{pair.pair.name}': negative sums of "
                                 f"{', '.join(negative)}, whose terms are never negative)")
-        _first_rows_named(state)
-        merged = state if merged is None else merged.merge(state, f"{path}: ")  # (settings and pairs first)
+        named = _first_rows_named(state)
+        merged = named if merged is None else merged.merge(named, f"{path}: ")  # (settings and pairs first)
         for state_id in state.identity():
             if state_id in seen:
                 raise DataError(f"{seen[state_id]} and {path} hold the same rows (state {state_id}); merging both "
