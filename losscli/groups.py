@@ -1,9 +1,8 @@
 """``--group-by``: every loss's sums per group value, as arrays over group codes.
 
 Each row's group (its group cell as text, stripped; empty cells are the group EMPTY, shown as
-MISSING_GROUP) is
-found by one Arrow hash pass over the chunk (:class:`GroupCoder`), new values are appended, and
-every loss adds its per-row terms to its groups with ``np.bincount``
+MISSING_GROUP) is found by one Arrow hash pass over the chunk (:class:`GroupCoder`), new values are
+appended, and every loss adds its per-row terms to its groups with ``np.bincount``
 (:func:`losscli.registry.sum_terms`): no Python loop or object per row or group while reading.
 Two tables (shards, states) merge by matching their values the same way (Arrow's ``index_in``).
 Arrow arrays are never built from Python values here (``pa.array`` imports pandas, a fifth of a
