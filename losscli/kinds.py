@@ -79,7 +79,7 @@ def class_kind(p: np.ndarray, override: str | None, frame: Frame, columns: list[
     if decision.kind == "probability" and override is None:
         decision.off_sum = off_sum_rows(p, rows)
         if decision.off_sum is None:
-            decision.evidence.append("every prediction row sums to 1 (±1e-3)")
+            decision.evidence.append("every prediction row sums to 1 (±1e-3; first rows)")
     return decision
 
 
