@@ -210,6 +210,7 @@ class State:
                 raise ValueError(f"pair '{name}': {pair.boot_groups} bootstrap groups; at most {GROUPS}")
             classes = len(pair.classes) if pair.classes else None
             _counts(pair.groups.rows, f"pair '{name}': group rows")
+            _check_groups(pair, f"pair '{name}'")
             for loss, ls in pair.losses.items():
                 what = f"pair '{name}', {loss}"
                 _check_params(loss, pair.task, ls.params, what)
@@ -225,6 +226,10 @@ class State:
                     if (grouped.weight < 0).any():
                         raise ValueError(f"pair '{name}', {loss}: a group's weight is negative")
                     _adds_up(grouped, ls.partial, f"{what}: the group sums")
+                    if grouped.maximum is not None and ls.partial.maximum is not None and pair.groups.size \
+                            and grouped.maximum.max() != ls.partial.maximum:
+                        raise ValueError(f"{what}: the largest group maximum {grouped.maximum.max()!r} is not the "
+                                         f"loss's {ls.partial.maximum!r}")
                 by_class = None if pair.by_class is None else pair.by_class.sums.get(loss)
                 if by_class is not None:  # (its rows by true class: binary, sparse and multiclass tasks)
                     _adds_up(by_class, ls.partial, f"{what}: the sums by class")
@@ -457,6 +462,8 @@ def _pair_from_dict(d: dict[str, Any], version: int) -> PairState:
               for name, v in d["losses"].items()}
 
     def group(name: Any) -> str:  # (versions 1–3 named the group of empty cells as reports show it)
+        if version < 4 and name == EMPTY:
+            raise ValueError(f"a group named {EMPTY!r} in a state of version {version}")
         return EMPTY if version < 4 and name == MISSING_GROUP else str(name)
 
     rows = {group(k): _count(v, f"group {k!r}: rows") for k, v in d["group_rows"].items()}
@@ -470,6 +477,20 @@ def _pair_from_dict(d: dict[str, Any], version: int) -> PairState:
                      None if by_class is None else ClassTable.from_dict(by_class),
                      crossed=_row_count(d.get("crossed"), "crossed", d["rows"]),  # (earlier versions: none)
                      off_sum=_row_count(d.get("off_sum"), "off_sum", d["rows"]))
+
+
+def _check_groups(pair: PairState, what: str) -> None:
+    """Group names as a run writes them (stripped: " a" is the group "a"), their rows adding up to
+    the pair's; row counts of warnings only for pairs that can have them."""
+    table = pair.groups
+    if table.size and int(table.rows.sum()) != pair.rows:
+        raise ValueError(f"{what}: the groups' rows add up to {int(table.rows.sum())}, not the pair's {pair.rows}")
+    if any(name != name.strip() for name in table.names):
+        raise ValueError(f"{what}: a group name with spaces around it, which a run strips")
+    if pair.crossed is not None and pair.kind != "quantiles":
+        raise ValueError(f"{what}: crossing quantiles counted for predictions of kind {pair.kind!r}")
+    if pair.off_sum is not None and not (pair.kind == "probability" and pair.task in ("multiclass", "sparse")):
+        raise ValueError(f"{what}: rows that do not sum to 1 counted for a {pair.task} pair of {pair.kind}")
 
 
 def _row_count(d: Any, what: str, rows: int) -> RowCount | None:

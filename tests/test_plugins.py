@@ -119,14 +119,49 @@ def test_a_package_installed_with_its_metadata_is_found_and_others_skip_the_scan
         "from losscli import loss\n\n"
         "@loss('acme_cubes_abs', tasks=['regression'], default=False)\n"
         "def acme(y_true, y_pred):\n    return abs(y_true - y_pred) ** 3\n")
-    assert not plugins.may_be_declared(plugins.GROUP + ".nothing_declares_this")
+    import sys
+    from importlib.machinery import PathFinder
+
+    with monkeypatch.context() as alone:  # (sys.path and finders as a plain run has them: others' tests add some)
+        alone.setattr(sys, "path", [p for p in sys.path if p.endswith("site-packages")] + [str(site)])
+        alone.setattr(sys, "meta_path", [PathFinder])
+        assert not plugins.may_be_declared(plugins.GROUP + ".nothing_declares_this")
     monkeypatch.syspath_prepend(str(site))
-    assert not plugins.may_be_declared(plugins.GROUP + ".nothing_declares_this")
     (site / "acme_cubes-1.0.dist-info" / "entry_points.txt").write_text(f"[{plugins.GROUP}]\nacme = acme_cubes\n")
     assert plugins.may_be_declared(plugins.GROUP)
     result = run("eval", REGRESSION, "--loss", "acme_cubes_abs")
     assert result.code == 0, result.stderr
     assert result.losses()["acme_cubes_abs"] == pytest.approx(np.mean(np.abs(Y - V) ** 3), rel=1e-12)
+
+
+def test_the_look_for_a_declaration_sees_eggs_and_takes_what_it_cannot_read_as_a_maybe(tmp_path, monkeypatch):
+    """An unzipped egg (``python setup.py install``) keeps its entry points in EGG-INFO; a folder
+    that cannot be listed raised PermissionError (exit 4) and is now a maybe, as a zip is."""
+    group = plugins.GROUP + ".look"
+    egg = tmp_path / "site" / "acme-0.1-py3.11.egg" / "EGG-INFO"
+    egg.mkdir(parents=True)
+    (egg / "entry_points.txt").write_text(f"[{group}]\nacme = acme_mod\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert plugins.may_be_declared(group)
+    monkeypatch.syspath_prepend(str(tmp_path / "site" / "acme-0.1-py3.11.egg"))  # (the egg itself on the path)
+    (egg / "entry_points.txt").write_text("")
+    import sys
+    from importlib.machinery import PathFinder
+
+    with monkeypatch.context() as alone:  # (sys.path and finders as a plain run has them: others' tests add some)
+        alone.setattr(sys, "path", [p for p in sys.path if p.endswith("site-packages") or "acme" in p])
+        alone.setattr(sys, "meta_path", [PathFinder])
+        assert not plugins.may_be_declared(group)
+    (egg / "entry_points.txt").write_text(f"[{group}]\n")
+    assert plugins.may_be_declared(group)
+    (egg / "entry_points.txt").write_text("")
+    import os
+
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", unreadable)
+    assert plugins.may_be_declared(group)
 
 
 def test_a_broken_entry_point_is_a_usage_error(monkeypatch):

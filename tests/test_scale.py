@@ -733,3 +733,33 @@ def test_a_state_of_version_3_holds_the_group_of_empty_cells_as_missing(tmp_path
     assert {r["group"]: r["n"] for r in whole["results"]} == {None: 3, "(missing)": 2, "a": 1}
     refused = run("merge", tmp_path / "a3.json", tmp_path / "c.json")
     assert refused.code == 3 and "empty cells and the text '(missing)'" in refused.stderr, refused.stderr
+
+
+def test_a_state_whose_groups_a_run_could_not_have_made_is_refused(tmp_path):
+    """Hand edits that merged into a wrong number with exit 0: a group's rows (n), a group name with
+    spaces (a run strips them), a group maximum above the loss's, version 3 with a group "", a
+    count of warnings for a pair that cannot have them."""
+    (tmp_path / "p.csv").write_text("y_true,y_pred,g\n1.5,1.0,\n2.0,2.5,a\n0.5,0.7,b\n")
+    assert run("eval", tmp_path / "p.csv", "--group-by", "g", "-l", "mse", "-l", "max_error",
+               "--state", tmp_path / "s.json").code == 0
+    good = json.loads((tmp_path / "s.json").read_text())
+
+    def refused(edit, said):
+        state = json.loads(json.dumps(good))
+        edit(state, state["pairs"][0])
+        (tmp_path / "bad.json").write_text(json.dumps(state))
+        result = run("merge", tmp_path / "bad.json")
+        assert result.code == 3 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+    refused(lambda s, p: p["group_rows"].update({"": 999}), "the groups' rows add up to 1001")
+    def spaced(state, pair):
+        pair["group_rows"][" a"] = pair["group_rows"].pop("a")
+        for loss in pair["losses"].values():
+            loss["groups"][" a"] = loss["groups"].pop("a")
+
+    refused(spaced, "spaces around it")
+    refused(lambda s, p: p["losses"]["max_error"]["groups"][""].update(maximum=1e9), "largest group maximum")
+    refused(lambda s, p: s.update(version=3), "a group named '' in a state of version 3")
+    refused(lambda s, p: p.update(crossed={"count": 1, "row": 1, "value": None, "file": None}),
+            "crossing quantiles counted")
+    assert run("merge", tmp_path / "s.json").code == 0
