@@ -291,10 +291,22 @@ def counted_notes(state: State) -> list[str]:
     (:mod:`~losscli.row_counts`). States of earlier versions (1–3) hold each chunk's warnings among
     their notes: those of ``--dropna`` are left out (its count was saved), the others kept as they
     were said."""
-    notes = [note for note in state.notes if not note.endswith(DROPPED)]
+    notes = _said_once([note for note in state.notes if not note.endswith(DROPPED)], state.sources)
     for name, pair in state.pairs.items():
         notes += row_counts.notes(name, pair.rows, pair.dropped, pair.crossed, pair.off_sum)
     return notes
+
+
+def _said_once(notes: list[str], sources: list[str]) -> list[str]:
+    """Notes that say the same of several files read (``FILE: columns not paired …`` of each shard
+    in a merge) said once, naming the first file and how many more."""
+    files: dict[tuple[str, str], list[str]] = {}  # (the text after the file, or the whole note) -> files
+    for note in notes:
+        file, sep, text = note.partition(": ")
+        key = ("after a file", text) if sep and file in sources else ("note", note)
+        files.setdefault(key, []).append(file)
+    return [text if kind == "note" else f"{named[0]}: {text}" if len(named) == 1
+            else f"{named[0]} (and {len(named) - 1} more file(s)): {text}" for (kind, text), named in files.items()]
 
 
 def holds(state: State, options: EvalOptions) -> dict[str, Hold]:

@@ -763,3 +763,17 @@ def test_a_state_whose_groups_a_run_could_not_have_made_is_refused(tmp_path):
     refused(lambda s, p: p.update(crossed={"count": 1, "row": 1, "value": None, "file": None}),
             "crossing quantiles counted")
     assert run("merge", tmp_path / "s.json").code == 0
+
+
+def test_merge_says_a_note_of_every_shard_once(tmp_path):
+    """Each shard's "columns not paired" was said once per shard (three lines for three shards)."""
+    states = []
+    for k in range(3):
+        (tmp_path / f"s{k}.csv").write_text(f"y_true,y_pred,extra\n1,0.{7 + k},x\n0,0.2,y\n")
+        states.append(tmp_path / f"s{k}.json")
+        assert run("eval", tmp_path / f"s{k}.csv", "--state", states[-1]).code == 0
+    merged = run("merge", *states)
+    assert merged.code == 0 and merged.stderr.count("columns not paired") == 1, merged.stderr
+    assert f"{tmp_path / 's0.csv'} (and 2 more file(s)): columns not paired, and not evaluated: extra" in merged.stderr
+    one = run("merge", states[1])
+    assert f"{tmp_path / 's1.csv'}: columns not paired, and not evaluated: extra" in one.stderr
