@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 DROPPED = "row(s) with empty or NaN cells dropped (--dropna)"
 
 
@@ -48,8 +50,6 @@ def added(before: RowCount | None, more: RowCount | None) -> RowCount | None:
 def first_of(flagged: Any, rows: Any, values: Any = None) -> RowCount | None:
     """The rows where ``flagged`` (booleans, one per row evaluated) is true, with the first one's row
     number (``rows``: each row's number in its file) and value (``values``, if given); None if none."""
-    import numpy as np
-
     found = np.flatnonzero(flagged)
     if not len(found):
         return None
