@@ -44,6 +44,15 @@ def closest(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{lowered[match[0]]}'?)" if match else ""
 
 
+def names_listed(names: list[str], ends: int = 6) -> str:
+    """Column names for a message, comma-separated; of many (a file that keeps its features beside
+    its predictions has thousands) the first and last ``ends``, where pandas puts the columns added
+    last: ``a, b, … (288 more), y, z``."""
+    if len(names) <= 2 * ends + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:ends])}, … ({len(names) - 2 * ends} more), {', '.join(names[-ends:])}"
+
+
 def where(file: str | None = None, column: str | None = None, row: int | None = None) -> str:
     """``file, column 'c', row 3: `` — the place an error is about (rows count from 1)."""
     parts = [file] if file else []

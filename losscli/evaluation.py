@@ -26,7 +26,7 @@ from .arrow_input import ArrowSource
 from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .classes import HeldClassIds, HeldLabel, HeldRegression, Hold, distinct, hold_from_dict, is_integral
 from .csv_stream import ColumnChoice
-from .errors import DataError, LossCliError, UsageError
+from .errors import DataError, LossCliError, UsageError, names_listed
 from .frame import Frame, arrow_strings, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead, shown_names
 from .inference import Target, infer
@@ -99,7 +99,7 @@ def _unpaired_notes(frame: Frame, unpaired: list[str]) -> list[str]:
     for column in unpaired:
         source = frame.labels_source if frame.roles.get(column) == "true" and frame.labels_source else frame.source
         by_file.setdefault(source, []).append(frame.column(column).shown)
-    return [f"{source}: columns not paired, and not evaluated: {', '.join(columns)} (pair them with --true COL "
+    return [f"{source}: columns not paired, and not evaluated: {names_listed(columns)} (pair them with --true COL "
             "--pred COL)" for source, columns in by_file.items()]
 
 

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
-from .errors import DataError, UsageError, closest, where
+from .errors import DataError, UsageError, closest, names_listed, where
 
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 
@@ -108,7 +108,7 @@ class Frame:
     def column(self, name: str) -> Column:
         if name not in self.columns:
             raise UsageError(f"{self.source}: no column '{name}'{closest(name, self.columns)}; "
-                             f"columns: {', '.join(self.columns)}")
+                             f"columns: {names_listed(list(self.columns))}")
         return self.columns[name]
 
     def is_text(self, name: str) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from .arrow_input import ArrowSource
-from .errors import DataError, LossCliError, UsageError, closest, where
+from .errors import DataError, LossCliError, UsageError, closest, names_listed, where
 from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
 from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
 from .opening import display_name
@@ -56,7 +56,7 @@ def load(predictions: Any, labels: Any = None, on: str | None = None, delimiter:
 def _key_column(frame: Frame, on: str) -> Column:
     if on not in frame.columns:
         raise UsageError(f"--on {on}: {frame.source} has no column '{on}'{closest(on, frame.columns)}; "
-                         f"columns: {', '.join(frame.columns)}")
+                         f"columns: {names_listed(list(frame.columns))}")
     return frame.columns[on]
 
 

@@ -25,7 +25,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError, closest
+from .errors import UsageError, closest, names_listed
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
 from .quantiles import declared_set, declared_spread, quantile_set, spread_columns
 
@@ -361,12 +361,12 @@ def _expand(spec: str, columns: list[str], flag: str) -> list[str]:
         if any(ch in part for ch in "*?["):
             matched = [c for c in columns if fnmatch.fnmatchcase(c, part)]
             if not matched:
-                raise UsageError(f"{flag} {part}: no column matches; columns: {', '.join(columns)}")
+                raise UsageError(f"{flag} {part}: no column matches; columns: {names_listed(columns)}")
             found.extend(matched)
         elif part in columns:
             found.append(part)
         else:
-            raise UsageError(f"{flag} {part}: no such column{closest(part, columns)}; columns: {', '.join(columns)}")
+            raise UsageError(f"{flag} {part}: no such column{closest(part, columns)}; columns: {names_listed(columns)}")
     if not found:
         raise UsageError(f"{flag} needs a column name")
     return found
@@ -431,6 +431,6 @@ def unique_names(pairs: list[Pair]) -> list[Pair]:
 
 
 def no_pairs_message(source: str, columns: list[str]) -> str:
-    return (f"{source}: no label/prediction pair found among the columns {', '.join(columns)}. "
+    return (f"{source}: no label/prediction pair found among the columns {names_listed(columns)}. "
             "Name them y_true/y_pred (or NAME_true/NAME_pred, or a label plus p_<class> columns), "
             "or say which is which: --true COL --pred COL[,COL...|'GLOB']")

@@ -102,13 +102,15 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     try:
         stream = _decompressed(raw, path)
         sample = stream.read(opening.SNIFF_BYTES)
-        if lines_end_in_carriage_returns(sample):  # (Excel for Mac's "CSV (Macintosh)")
-            stream, sample = CarriageReturnLines(stream), sample.replace(b"\r", b"\n")
-        while sample.count(b"\n") < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:  # a wide header, or a long first row
+        # a wide header, or a long first row: read on to the second line end (a line feed, or a
+        # carriage return alone, which is only told apart once the sample holds whole lines)
+        while max(sample.count(b"\n"), sample.count(b"\r")) < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:
             more = stream.read(len(sample))
             if not more:
                 break
             sample += more
+        if lines_end_in_carriage_returns(sample):  # (Excel for Mac's "CSV (Macintosh)")
+            stream, sample = CarriageReturnLines(stream), sample.replace(b"\r", b"\n")
     except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
         raise DataError(f"{name}: cannot be decompressed ({error})") from None
     if sample.count(b"\n") < 2 and len(sample) >= csv_stream.MAX_LINE_BYTES:

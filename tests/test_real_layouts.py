@@ -295,6 +295,38 @@ def test_carriage_returns_alone_with_line_feeds_inside_quoted_cells(write):
     assert crlf[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.4, 0.3]))
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r"])
+def test_features_saved_beside_the_predictions_are_named_in_short(write, line_end):
+    """pd.concat([X_test, y_test, y_pred]).to_csv(): 3000 feature columns before the label and the
+    prediction. The header (96 KB) is longer than the first 64 KiB read, which with carriage returns
+    alone was refused ("has a header but no data rows"); the warning named all 3000 columns (95 KB)."""
+    features = [f"feature_{i:04d}" for i in range(3000)]
+    rows = [(1, 0.8), (0, 0.3), (1, 0.6)]
+    text = line_end.join([",".join(features + ["y_true", "y_pred"])]
+                         + [",".join(["0.5"] * 3000 + [str(y), str(p)]) for y, p in rows]) + line_end
+    result = run("eval", write("p.csv", text), "--format", "json")
+    assert result.code == 0, result.stderr[:500]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.6]))
+    [warning] = [line for line in result.stderr.splitlines() if "columns not paired" in line]
+    assert "feature_0000, feature_0001, feature_0002, feature_0003, feature_0004, feature_0005, … (2988 more), " \
+           "feature_2994, feature_2995, feature_2996, feature_2997, feature_2998, feature_2999 (pair them" in warning
+    assert len(warning) < 400
+
+
+def test_no_pair_among_many_columns_names_the_first_and_last(write):
+    """The refusal lists the columns to pair with --true/--pred: of 302, the first and last six
+    (pandas adds the label and predictions last), not 2 KB of names."""
+    names = [f"f{i}" for i in range(300)] + ["churned", "churn_risk"]
+    path = write("p.csv", ",".join(names) + "\n" + ",".join(["1"] * 302) + "\n")
+    result = run("eval", path)
+    assert result.code == 2
+    assert "f0, f1, f2, f3, f4, f5, … (290 more), f296, f297, f298, f299, churned, churn_risk." \
+        in result.stderr
+    assert len(result.stderr) < 500, result.stderr
+    wrong = run("eval", path, "--true", "churn", "--pred", "churn_risk")
+    assert wrong.code == 2 and "(did you mean 'churned'?)" in wrong.stderr and "(290 more)" in wrong.stderr
+
+
 def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
     preds = write("preds.csv", "id,y_true,y_pred\n2,0,0.3\n1,1,0.8\n3,1,0.6\n")
     truth = write("truth.csv", "id,y_true\n1,1\n3,1\n2,0\n")
