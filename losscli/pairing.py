@@ -8,6 +8,8 @@ Rules, by column name (case, ``-``, ``.``, spaces and camelCase folded to ``snak
 * a label column with one prediction column per class, ``PREFIX_<class>`` where PREFIX is
   ``p``, ``prob``, ``proba``, ``y_pred``, ``pred``, ``logit``, ``score``… (or ``<class>_prob``);
 * one-hot label columns ``y_true_<class>`` with prediction columns ``y_pred_<class>``;
+* ``NAME_true`` with ``NAME_pred_<suffix>`` columns: NAME's target, as ``y_true`` with
+  ``y_pred_<suffix>`` (models, classes or quantiles, told by :mod:`losscli.value_pairing`);
 * with a separate labels file, its columns are labels and the other file's are predictions;
 * prediction columns of one label named as quantiles (``y_pred_q10``, ``y_pred_q90``) are one
   quantile set, and ``y_pred_var``/``y_pred_std`` the variance of ``y_pred`` (:mod:`losscli.quantiles`).
@@ -23,7 +25,7 @@ import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import UsageError, closest, names_listed
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
@@ -42,6 +44,8 @@ INTERVAL_BOUND = re.compile(r"^(.+)_(lower|upper|lo|hi)$")  # yhat_lower, yhat_u
 NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
+Key = TypeVar("Key")  # of a group of per-class columns: its prefix, or (NAME, prefix)
+NAMED_CLASS_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})_(.+)$")  # sales_pred_lr: NAME, prefix, suffix
 
 
 @dataclass
@@ -101,7 +105,7 @@ def written_prefix(column: str, suffix: str) -> str:
     return column
 
 
-def _add_member(groups: dict[str, dict[str, str]], prefix: str, cls: str, column: str) -> None:
+def _add_member(groups: dict[Key, dict[str, str]], prefix: Key, cls: str, column: str) -> None:
     """``column`` joins the per-class group ``prefix`` as class ``cls``; two columns for one class
     cannot be told apart, so they are refused rather than one dropped."""
     members = groups.setdefault(prefix, {})
@@ -145,6 +149,7 @@ class _ByName:
     preds: list[_Simple] = field(default_factory=list)
     true_groups: dict[str, dict[str, str]] = field(default_factory=dict)  # prefix -> class -> column
     pred_groups: dict[str, dict[str, str]] = field(default_factory=dict)
+    named_groups: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (NAME, prefix) -> ...
     others: list[str] = field(default_factory=list)
 
 
@@ -155,7 +160,8 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     roles = roles or {}
     spreads = spread_columns(c for c in columns if c not in exclude and roles.get(c) != "true")
     found = _sorted_by_name(columns, set(exclude) | set(spreads), roles)
-    pairs = _same_name(found) + _named_after(found) + _one_hot(found)
+    pairs = _same_name(found)
+    pairs += _named_groups(found, pairs) + _named_after(found) + _one_hot(found)
     _suffix_groups(found)
     if roles:
         _rest_of_predictions_file(found, roles)
@@ -163,7 +169,7 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     pairs += _lone_label(found)
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
-                   + found.others)
+                   + [c for g in found.named_groups.values() for c in g.values()] + found.others)
     pairs, unattached = with_spreads(pairs, spreads)
     unpaired |= set(unattached)
     return Pairing(pairs, [c for c in columns if c in unpaired])
@@ -187,6 +193,7 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
     found = _ByName()
     unnamed_labels: list[str] = []  # columns of a labels file that are not named like labels
     predicted = {m.group(1) for c in columns if (m := NAME_PRED.match(normalise(c)))}
+    labelled = {m.group(1) for c in columns if roles.get(c) != "pred" and (m := NAME_TRUE.match(normalise(c)))}
     for column in columns:
         norm = normalise(column)
         if column in exclude or (is_id_like(column) and norm not in predicted):
@@ -204,6 +211,9 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
             _add_member(found.pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
             _add_member(found.true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
+        elif role != "true" and (m := NAMED_CLASS_PRED.match(norm)) and m.group(1) in labelled:  # sales_pred_lr
+            name, prefix = m.group(1), m.group(2)
+            _add_member(found.named_groups, (name, prefix), written_suffix(column, norm[:m.start(3) - 1]), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
             found.trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
@@ -216,13 +226,21 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
     if len(unnamed_labels) == 1 and not found.trues and not found.true_groups:
         found.trues.append(_Simple(unnamed_labels.pop(), None))
     found.others += unnamed_labels
-    # A "group" of one column is a plain NAME pair: true_price / pred_price.
+    # A "group" of one column is a plain NAME pair: true_price / pred_price; sales_true / sales_pred_v2.
     for groups, simples in ((found.true_groups, found.trues), (found.pred_groups, found.preds)):
         for prefix, members in list(groups.items()):
             if len(members) == 1:
                 (cls, column), = members.items()
                 simples.append(_Simple(column, normalise(cls), prefix))
                 del groups[prefix]
+    for (name, prefix), members in list(found.named_groups.items()):  # (beside no NAME_pred of its own)
+        if len(members) == 1:
+            (column,) = members.values()
+            if any(p.key == name for p in found.preds):
+                found.others.append(column)
+            else:
+                found.preds.append(_Simple(column, name, prefix))
+            del found.named_groups[name, prefix]
     return found
 
 
@@ -236,6 +254,30 @@ def _same_name(found: _ByName) -> list[Pair]:
                               how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))
             found.trues.remove(t)
             found.preds.remove(preferred)
+    return pairs
+
+
+def _named_groups(found: _ByName, same_name: list[Pair]) -> list[Pair]:
+    """NAME_true with NAME_pred_<suffix> columns (``sales_true`` with ``sales_pred_lr``,
+    ``sales_pred_rf``): NAME's label with them, as ``y_true`` with ``y_pred_<suffix>``; whether the
+    suffixes are models, classes or quantile levels is told by the values
+    (:func:`~losscli.value_pairing.split_models`). Beside a NAME_pred of its own, the group pairs
+    only as a quantile set (``NAME/quantiles``); else it stays unpaired, and is named so."""
+    pairs = []
+    for (name, prefix), members in list(found.named_groups.items()):
+        label = next((t for t in found.trues if t.key == name), None)
+        paired = next((p for p in same_name if p.name == name), None)
+        columns, suffixes = list(members.values()), list(members)
+        if label is not None and paired is None:
+            found.trues.remove(label)
+            pairs.append(Pair(name, [label.column], columns, suffixes, prefix=prefix,
+                              how=f"label '{label.column}' with its per-<suffix> columns {', '.join(columns)}"))
+        elif paired is not None and len(paired.true) == 1 and quantile_set(columns, paired.true[0], prefix):
+            pairs.append(Pair(f"{name}/quantiles", paired.true, columns, suffixes, prefix=prefix,
+                              how=f"label '{paired.true[0]}' (of pair '{name}') with {', '.join(columns)}"))
+        else:
+            continue
+        del found.named_groups[name, prefix]
     return pairs
 
 

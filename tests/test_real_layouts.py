@@ -33,6 +33,59 @@ def test_several_models_beside_one_label_each_get_their_own_numbers(write, names
     assert found[1]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss(Y, P_RF), rel=1e-12)
 
 
+SALES = [10.0, 20.0, 30.0, 40.0]
+SALES_LR = [11.0, 18.0, 33.0, 41.0]
+SALES_RF = [9.0, 25.0, 29.0, 38.0]
+
+
+def test_several_models_of_named_targets_each_get_their_own_numbers(write):
+    """Several targets, each with several models: sales_pred_lr beside sales_true is model lr of
+    the target sales, as pred_lr beside y_true (before: refused, or sales left out with exit 0
+    when another target paired)."""
+    found = results(write, {"sales_true": SALES, "sales_pred_lr": SALES_LR, "sales_pred_rf": SALES_RF,
+                            "cost_true": [1.0, 2.0, 3.0, 4.0], "cost_pred": [1.5, 2.5, 2.0, 4.0]})
+    assert [(r["pair"], r["model"], r["true"], r["pred"], r["task"]) for r in found] == [
+        ("cost", None, ["cost_true"], ["cost_pred"], "regression"),
+        ("sales/lr", "lr", ["sales_true"], ["sales_pred_lr"], "regression"),
+        ("sales/rf", "rf", ["sales_true"], ["sales_pred_rf"], "regression")]
+    assert found[1]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(SALES, SALES_LR), rel=1e-12)
+    assert found[2]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(SALES, SALES_RF), rel=1e-12)
+    assert found[0]["losses"]["mae"] == pytest.approx(0.5, rel=1e-12)  # (0.5 + 0.5 + 1 + 0) / 4
+
+
+def test_class_probabilities_of_a_named_target(write):
+    """species_true with species_pred_<class>: the target species, its classes named by the suffixes."""
+    labels = ["setosa", "virginica", "setosa", "versicolor"]
+    probabilities = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.25, 0.25], [0.2, 0.6, 0.2]]
+    columns = {"species_true": labels}
+    for k, name in enumerate(["setosa", "versicolor", "virginica"]):
+        columns[f"species_pred_{name}"] = [row[k] for row in probabilities]
+    [found] = results(write, columns)
+    assert (found["pair"], found["task"], found["classes"]) == ("species", "sparse", ["setosa", "versicolor", "virginica"])
+    expected = metrics.log_loss(labels, probabilities, labels=["setosa", "versicolor", "virginica"])
+    assert found["losses"]["sparse_categorical_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_quantiles_of_a_named_target_beside_its_point_prediction(write):
+    found = results(write, {"sales_true": SALES, "sales_pred": SALES_LR, "sales_pred_q10": [8.0, 15.0, 27.0, 35.0],
+                            "sales_pred_q90": [13.0, 24.0, 36.0, 44.0]})
+    assert [(r["pair"], r["pred"]) for r in found] == [
+        ("sales", ["sales_pred"]), ("sales/quantiles", ["sales_pred_q10", "sales_pred_q90"])]
+    assert found[1]["losses"]["pinball_q10"] == pytest.approx(
+        metrics.mean_pinball_loss(SALES, [8.0, 15.0, 27.0, 35.0], alpha=0.1), rel=1e-12)
+
+
+def test_a_named_targets_hard_prediction_still_pairs_beside_a_suffixed_one(write):
+    """churn_pred beside churn_pred_proba pairs as before (the other named as not paired);
+    churn_pred_proba alone is the prediction."""
+    result = run("eval", write("p.csv", csv_text({"churn_true": [1, 0, 1], "churn_pred": [1, 0, 0],
+                                                  "churn_pred_proba": [0.8, 0.3, 0.4]})), "--format", "json")
+    assert result.code == 0 and [r["pred"] for r in result.json["results"]] == [["churn_pred"]]
+    assert "not evaluated: churn_pred_proba" in result.stderr
+    [alone] = results(write, {"churn_true": [1, 0, 1], "churn_pred_proba": [0.8, 0.3, 0.4]})
+    assert alone["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.4]))
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
