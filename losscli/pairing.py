@@ -248,7 +248,8 @@ def _same_name(found: _ByName) -> list[Pair]:
     """NAME_true with NAME_pred (the soft prediction when there are several)."""
     pairs = []
     for t in list(found.trues):
-        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key])
+        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key],
+                               lambda p: p.suffix or p.column)  # (churn_prob over churn_pred: its word)
         if preferred is not None and t.key is not None:
             pairs.append(Pair(t.key, [t.column], [preferred.column],
                               how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))

@@ -86,6 +86,16 @@ def test_a_named_targets_hard_prediction_still_pairs_beside_a_suffixed_one(write
     assert alone["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.4]))
 
 
+def test_a_named_targets_probabilities_are_preferred_to_its_hard_classes(write):
+    """churn_true, churn_pred, churn_prob: the probabilities, as y_prob over y_pred (before: refused,
+    "no label/prediction pair found")."""
+    result = run("eval", write("p.csv", csv_text({"churn_true": [1, 0, 1], "churn_pred": [1, 0, 0],
+                                                  "churn_prob": [0.8, 0.3, 0.4]})), "--format", "json")
+    assert result.code == 0 and [r["pred"] for r in result.json["results"]] == [["churn_prob"]]
+    assert result.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.4]))
+    assert "not evaluated: churn_pred" in result.stderr
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
