@@ -44,11 +44,11 @@ def closest(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{lowered[match[0]]}'?)" if match else ""
 
 
-def names_listed(names: list[str], ends: int = 6) -> str:
-    """Column names for a message, comma-separated; of many (a file that keeps its features beside
-    its predictions has thousands) the first and last ``ends``, where pandas puts the columns added
-    last: ``a, b, … (288 more), y, z``."""
-    if len(names) <= 2 * ends + 1:
+def names_listed(names: list[str], most: int = 20, ends: int = 6) -> str:
+    """Column names for a message, comma-separated; of more than ``most`` (a file that keeps its
+    features beside its predictions has thousands) the first and last ``ends``, where pandas puts
+    the columns added last: ``a, b, … (288 more), y, z``."""
+    if len(names) <= most:
         return ", ".join(names)
     return f"{', '.join(names[:ends])}, … ({len(names) - 2 * ends} more), {', '.join(names[-ends:])}"
 

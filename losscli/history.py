@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError, UsageError, closest, names_listed
+from .errors import DataError, UsageError, closest
 
 EPOCH_NAMES = ("epoch", "epochs")
 TRAIN_NAMES = ("train_loss_epoch", "train_loss", "training_loss", "loss_epoch", "loss", "train/loss",
@@ -109,7 +109,7 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...], flag: s
     if given is not None:
         if given not in columns:
             raise UsageError(f"{flag} {given}: {path} has no column '{given}'{closest(given, columns)}; "
-                             f"columns: {names_listed(columns)}")
+                             f"columns: {', '.join(columns)}")
         return given
     from .names import normalise
 
@@ -131,14 +131,13 @@ def read(path: str, *, train: str | None = None, val: str | None = None, epoch: 
     columns = [str(c) for c in frame.columns]
     epoch_col = _pick(columns, epoch, EPOCH_NAMES, "--epoch", path)
     if epoch_col is None:
-        raise DataError(f"{path}: no epoch column (columns: {names_listed(columns)}); name it 'epoch' "
-                        "or pass --epoch COL")
+        raise DataError(f"{path}: no epoch column (columns: {', '.join(columns)}); name it 'epoch' or pass --epoch COL")
     # Hugging Face logs the training loss as "loss"; its last entry's "train_loss" is a run summary
     train_names = ("loss",) + TRAIN_NAMES if fmt == "huggingface" else TRAIN_NAMES
     train_col = _pick(columns, train, train_names, "--train", path)
     val_col = _pick(columns, val, VAL_NAMES, "--val", path)
     if train_col is None and val_col is None:
-        raise DataError(f"{path}: no loss column (columns: {names_listed(columns)}); pass --train COL and/or --val COL")
+        raise DataError(f"{path}: no loss column (columns: {', '.join(columns)}); pass --train COL and/or --val COL")
     epochs, _ = _numbers(frame, epoch_col, path)
     if fmt == "huggingface":
         epochs = np.ceil(epochs - 1e-6)  # the steps of epoch 1 run from 0 to 1.0

@@ -137,6 +137,9 @@ BINARY_MAGIC = {b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook?)",
                 b"SQLite format": "an SQLite database"}
 
 
+JSON_ARRAY = re.compile(rb'\[\s*(?:[\[{"\]\-0-9]|true|false|null)')  # ([{"a": 1}], [0.1, 0.2]; not a header "[id],y")
+
+
 def text_kind(sample: bytes) -> str:
     """What the first bytes (decompressed) are: ``"csv"``, ``"json lines"``, or the description of
     a format losscli does not read (a JSON array, a spreadsheet, binary data)."""
@@ -156,7 +159,7 @@ def text_kind(sample: bytes) -> str:
     text = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "json lines"
-    if text.startswith(b"["):
+    if JSON_ARRAY.match(text):
         return ("a JSON array (losscli reads JSON lines, one object per line: pandas "
                 "to_json(orient='records', lines=True))")
     return "csv"

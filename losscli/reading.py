@@ -9,8 +9,9 @@ from __future__ import annotations
 import lzma
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from io import BufferedIOBase
 from typing import IO, Any
 
 import pyarrow as pa
@@ -101,16 +102,12 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     """
     try:
         stream = _decompressed(raw, path)
-        sample = stream.read(opening.SNIFF_BYTES)
-        # a wide header, or a long first row: read on to the second line end (a line feed, or a
-        # carriage return alone, which is only told apart once the sample holds whole lines)
-        while max(sample.count(b"\n"), sample.count(b"\r")) < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:
-            more = stream.read(len(sample))
-            if not more:
-                break
-            sample += more
+        # a wide header, or a long first row: the sample is read on to two line ends of either
+        # kind, enough to tell lines that end in a carriage return alone, then to two line feeds
+        sample = _read_on(stream, stream.read(opening.SNIFF_BYTES), lambda s: max(s.count(b"\n"), s.count(b"\r")))
         if lines_end_in_carriage_returns(sample):  # (Excel for Mac's "CSV (Macintosh)")
             stream, sample = CarriageReturnLines(stream), sample.replace(b"\r", b"\n")
+        sample = _read_on(stream, sample, lambda s: s.count(b"\n"))
     except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as error:
         raise DataError(f"{name}: cannot be decompressed ({error})") from None
     if sample.count(b"\n") < 2 and len(sample) >= csv_stream.MAX_LINE_BYTES:
@@ -118,6 +115,8 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
                         "(lines longer than that are not read)")
     if not sample.strip():
         raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
+    if b"\n" not in sample:  # the whole file, one line without its line end (a header alone): ended
+        sample += b"\n"
     kind = text_kind(sample)
     if kind == "json lines":
         yield from _json_lines_chunks(stream, sample, name, chunk_cells)
@@ -218,6 +217,17 @@ def _chosen_only(table: pa.Table, columns: ColumnChoice | None) -> pa.Table:
 
 def _joined(tables: list[pa.Table]) -> pa.Table:
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def _read_on(stream: IO[bytes] | BufferedIOBase, sample: bytes, line_ends: Callable[[bytes], int]) -> bytes:
+    """``sample`` and more of ``stream`` (doubling it) until it holds two ``line_ends``, the
+    stream ends or it reaches MAX_LINE_BYTES."""
+    while line_ends(sample) < 2 and len(sample) < csv_stream.MAX_LINE_BYTES:
+        more = stream.read(len(sample))
+        if not more:
+            break
+        sample += more
+    return sample
 
 
 def tables(path: str, delimiter: str | None = None, decimal: str | None = None,

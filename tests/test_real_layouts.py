@@ -376,9 +376,31 @@ def test_features_saved_beside_the_predictions_are_named_in_short(write, line_en
     assert len(warning) < 400
 
 
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n"])
+def test_a_first_row_that_ends_where_the_first_read_does_keeps_its_types(write, line_end):
+    """A CRLF file whose first two lines end at byte 65536 (the first 64 KiB read ends between "\r"
+    and "\n"), and an LF file whose first row's quoted note holds carriage returns: the sample
+    must still reach the second line feed, or every column is read as text (found by review: the
+    class probabilities were scored as three regressions, exit 0)."""
+    head = b"label,p_0,p_1,p_2,note" + line_end
+    row = b"0,0.7,0.2,0.1,"
+    if line_end == b"\r\n":
+        row += b"x" * (65535 - len(head) - len(row)) + line_end
+    else:
+        row += b'"' + b"a\r" * 40_000 + b'"' + line_end
+    rest = line_end.join([b"1,0.2,0.5,0.3,t", b"2,0.1,0.3,0.6,t", b"0,0.5,0.3,0.2,t"]) + line_end
+    result = run("eval", write("p.csv", head + row + rest), "--format", "json")
+    assert result.code == 0, result.stderr
+    [found] = result.json["results"]
+    assert found["task"] == "sparse"
+    probabilities = [[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.5, 0.3, 0.2]]
+    assert found["losses"]["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss([0, 1, 2, 0], probabilities), rel=1e-12)
+
+
 def test_no_pair_among_many_columns_names_the_first_and_last(write):
     """The refusal lists the columns to pair with --true/--pred: of 302, the first and last six
-    (pandas adds the label and predictions last), not 2 KB of names."""
+    (pandas adds the label and predictions last), not 2 KB of names; 20 or fewer, all of them."""
     names = [f"f{i}" for i in range(300)] + ["churned", "churn_risk"]
     path = write("p.csv", ",".join(names) + "\n" + ",".join(["1"] * 302) + "\n")
     result = run("eval", path)
@@ -388,6 +410,9 @@ def test_no_pair_among_many_columns_names_the_first_and_last(write):
     assert len(result.stderr) < 500, result.stderr
     wrong = run("eval", path, "--true", "churn", "--pred", "churn_risk")
     assert wrong.code == 2 and "(did you mean 'churned'?)" in wrong.stderr and "(290 more)" in wrong.stderr
+    twenty = [f"f{i}" for i in range(18)] + ["churned", "churn_risk"]
+    few = run("eval", write("q.csv", ",".join(twenty) + "\n" + ",".join(["1"] * 20) + "\n"))
+    assert few.code == 2 and ", ".join(twenty) + "." in few.stderr
 
 
 def test_a_copy_of_the_label_in_the_predictions_file_is_not_a_prediction(write):
@@ -555,3 +580,19 @@ def test_positive_that_contradicts_the_column_name_is_refused_and_compare_says_w
     compared = run("compare", benign, malignant, "--bootstrap", "20")
     assert compared.code == 3 and "'p_benign'" in compared.stderr and "'p_malignant'" in compared.stderr
     assert "disagree on the labels" not in compared.stderr
+
+
+@pytest.mark.parametrize("text", ["y_true,y_pred", "y_true,y_pred\n", "\ufeffy_true;y_pred"])
+def test_a_header_alone_is_refused_as_such_with_or_without_its_line_end(write, text):
+    """Without its line end it was "not a readable CSV (Empty CSV file or block…)"."""
+    result = run("eval", write("p.csv", text))
+    assert result.code == 3 and "has a header but no data rows" in result.stderr, result.stderr
+
+
+def test_a_header_that_begins_with_a_bracket_is_a_csv_and_json_arrays_are_still_refused(write):
+    """A first column named [id] was refused as a JSON array."""
+    found = results(write, "[id],y_true,y_pred\n1,1,0.8\n2,0,0.3\n")
+    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.3]))
+    for array in ('[{"y_true": 1, "y_pred": 0.8}]', '[\n  {"y_true": 1}\n]', "[0.8, 0.3]", "[]"):
+        refused = run("eval", write("a.json", array))
+        assert refused.code == 3 and "a JSON array" in refused.stderr, (array, refused.stderr)
