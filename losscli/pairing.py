@@ -22,6 +22,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import UsageError, closest, names_listed
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
-from .quantiles import declared_set, declared_spread, quantile_set, spread_columns
+from .quantiles import column_level, declared_set, declared_spread, quantile_set, spread_columns
 
 if TYPE_CHECKING:
     pass
@@ -44,8 +45,15 @@ INTERVAL_BOUND = re.compile(r"^(.+)_(lower|upper|lo|hi)$")  # yhat_lower, yhat_u
 NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
+NAMED_PRED = re.compile(rf"^.+?_(?:{PRED_SUFFIXES})_(.+)$")  # NAME_pred_<suffix>: status_pred_churned
 Key = TypeVar("Key")  # of a group of per-class columns: its prefix, or (NAME, prefix)
-NAMED_CLASS_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})_(.+)$")  # sales_pred_lr: NAME, prefix, suffix
+PRED_WORDS_OF_NAMES = set(PRED_SUFFIXES.split("|"))  # the word of NAME_pred, NAME_pred_<suffix>
+# what the last word of NAME_pred_<suffix> may not be: a label or prediction word (risk_score_true,
+# power_output_pred are targets of their own), a spread (sales_pred_lr_std), an interval's bound
+# (price_pred_lower), hard classes (churn_pred_class), a residual (sales_pred_lr_error)
+NOT_A_SUFFIX = set(TRUE_SUFFIXES.split("|")) | PRED_WORDS_OF_NAMES | {
+    "var", "variance", "std", "stddev", "stdev", "sd", "sigma", "lower", "upper", "lo", "hi", "low", "high",
+    "class", "classes", "label", "labels", "hard", "error", "err", "residual", "residuals", "resid", "diff"}
 
 
 @dataclass
@@ -161,12 +169,13 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     spreads = spread_columns(c for c in columns if c not in exclude and roles.get(c) != "true")
     found = _sorted_by_name(columns, set(exclude) | set(spreads), roles)
     pairs = _same_name(found)
-    pairs += _named_groups(found, pairs) + _named_after(found) + _one_hot(found)
+    named = _named_groups(found, pairs)  # (NAME's own: no other label's quantiles, below)
+    pairs += _named_after(found) + _one_hot(found)
     _suffix_groups(found)
     if roles:
         _rest_of_predictions_file(found, roles)
     pairs += _quantiles_beside(found, pairs)  # (first: the only column left is not a label for them)
-    pairs += _lone_label(found)
+    pairs += _lone_label(found) + named
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
                    + [c for g in found.named_groups.values() for c in g.values()] + found.others)
@@ -211,9 +220,9 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
             _add_member(found.pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
             _add_member(found.true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
-        elif role != "true" and (m := NAMED_CLASS_PRED.match(norm)) and m.group(1) in labelled:  # sales_pred_lr
-            name, prefix = m.group(1), m.group(2)
-            _add_member(found.named_groups, (name, prefix), written_suffix(column, norm[:m.start(3) - 1]), column)
+        elif not roles and (named := _named_member(norm, labelled)) is not None:  # sales_pred_lr
+            name, prefix = named
+            _add_member(found.named_groups, named, written_suffix(column, f"{name}_{prefix}"), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
             found.trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
@@ -233,15 +242,30 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
                 (cls, column), = members.items()
                 simples.append(_Simple(column, normalise(cls), prefix))
                 del groups[prefix]
-    for (name, prefix), members in list(found.named_groups.items()):  # (beside no NAME_pred of its own)
+    groups_of = Counter(name for name, _ in found.named_groups)
+    for (name, prefix), members in list(found.named_groups.items()):  # (NAME's only one, beside no NAME_pred)
         if len(members) == 1:
             (column,) = members.values()
-            if any(p.key == name for p in found.preds):
+            if any(p.key == name for p in found.preds) or groups_of[name] > 1:
                 found.others.append(column)
             else:
                 found.preds.append(_Simple(column, name, prefix))
             del found.named_groups[name, prefix]
     return found
+
+
+def _named_member(norm: str, labelled: AbstractSet[str]) -> tuple[str, str] | None:
+    """(NAME, prediction word) of a column named NAME_<word>_<suffix> (normalised ``norm``) whose NAME
+    has a label column (``labelled``; the longest: credit_score_pred_lr is credit_score's), unless
+    its suffix's last word says it is something else (:data:`NOT_A_SUFFIX`)."""
+    words = norm.split("_")
+    if words[-1] in NOT_A_SUFFIX:
+        return None
+    for cut in range(len(words) - 2, 0, -1):
+        name, word = "_".join(words[:cut]), words[cut]
+        if name in labelled and word in PRED_WORDS_OF_NAMES:
+            return name, word
+    return None
 
 
 def _same_name(found: _ByName) -> list[Pair]:
@@ -263,17 +287,20 @@ def _named_groups(found: _ByName, same_name: list[Pair]) -> list[Pair]:
     ``sales_pred_rf``): NAME's label with them, as ``y_true`` with ``y_pred_<suffix>``; whether the
     suffixes are models, classes or quantile levels is told by the values
     (:func:`~losscli.value_pairing.split_models`). Beside a NAME_pred of its own, the group pairs
-    only as a quantile set (``NAME/quantiles``); else it stays unpaired, and is named so."""
+    only as a quantile set (``NAME/quantiles``); beside two labels of NAME, not at all: it stays
+    unpaired, and is named so."""
     pairs = []
     for (name, prefix), members in list(found.named_groups.items()):
-        label = next((t for t in found.trues if t.key == name), None)
+        labels = [t for t in found.trues if t.key == name]  # (two, sales_target and sales_actual: which?)
+        label = labels[0] if len(labels) == 1 else None
         paired = next((p for p in same_name if p.name == name), None)
         columns, suffixes = list(members.values()), list(members)
         if label is not None and paired is None:
             found.trues.remove(label)
             pairs.append(Pair(name, [label.column], columns, suffixes, prefix=prefix,
                               how=f"label '{label.column}' with its per-<suffix> columns {', '.join(columns)}"))
-        elif paired is not None and len(paired.true) == 1 and quantile_set(columns, paired.true[0], prefix):
+        elif paired is not None and len(paired.true) == 1 and all(column_level(c) is not None for c in columns) \
+                and quantile_set(columns, paired.true[0], prefix):
             pairs.append(Pair(f"{name}/quantiles", paired.true, columns, suffixes, prefix=prefix,
                               how=f"label '{paired.true[0]}' (of pair '{name}') with {', '.join(columns)}"))
         else:

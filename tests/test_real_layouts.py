@@ -96,6 +96,60 @@ def test_a_named_targets_probabilities_are_preferred_to_its_hard_classes(write):
     assert "not evaluated: churn_pred" in result.stderr
 
 
+V = [11.0, 18.0, 33.0, 41.0]
+
+
+@pytest.mark.parametrize(("columns", "pairs"), [
+    # a target whose name holds a prediction word is its own target, not a model of a shorter one
+    ({"risk_true": SALES, "risk_score_true": SALES, "risk_score_pred_lr": V, "risk_score_pred_rf": V},
+     [("risk_score/lr", ["risk_score_pred_lr"]), ("risk_score/rf", ["risk_score_pred_rf"])]),
+    ({"power_true": SALES, "power_pred": V, "power_output_true": SALES, "power_output_pred": V},
+     [("power", ["power_pred"]), ("power_output", ["power_output_pred"])]),
+    # a spread, an interval's bounds, hard classes, a residual: never a model
+    ({"sales_true": SALES, "sales_pred_lr": V, "sales_pred_rf": V, "sales_pred_lr_std": V, "sales_pred_rf_std": V},
+     [("sales/lr", ["sales_pred_lr"]), ("sales/rf", ["sales_pred_rf"])]),
+    ({"sales_true": SALES, "sales_pred_mean": V, "sales_pred_lower": V, "sales_pred_upper": V},
+     [("sales", ["sales_pred_mean"])]),
+    ({"sales_true": SALES, "sales_pred_lr": V, "sales_pred_lr_error": V}, [("sales", ["sales_pred_lr"])]),
+    # quantiles that are not all levels beside NAME_pred: left unpaired, not refused
+    ({"sales_true": SALES, "sales_pred": V, "sales_pred_q10": V, "sales_pred_q90": V, "sales_pred_lr": V},
+     [("sales", ["sales_pred"])]),
+    # y's quantile set stays beside another target's models
+    ({"y_true": SALES, "y_pred": V, "y_pred_q10": V, "y_pred_q90": V, "sales_true": SALES, "sales_pred_lr": V,
+      "sales_pred_rf": V},
+     [("y", ["y_pred"]), ("y/quantiles", ["y_pred_q10", "y_pred_q90"]), ("sales/lr", ["sales_pred_lr"]),
+      ("sales/rf", ["sales_pred_rf"])]),
+])
+def test_named_targets_suffixes_that_are_not_models(write, columns, pairs):
+    """Found by review of the NAME_pred_<suffix> rule: each of these gave a wrong pair, a lost
+    result or a refusal."""
+    found = results(write, columns)
+    assert [(r["pair"], r["pred"]) for r in found] == pairs
+    for r in found:
+        if "mse" in r["losses"]:
+            assert r["losses"]["mse"] == pytest.approx(metrics.mean_squared_error(SALES, V), rel=1e-12)
+
+
+@pytest.mark.parametrize("columns", [
+    {"sales_target": SALES, "sales_actual": SALES, "sales_forecast_arima": V, "sales_forecast_ets": V},  # which label?
+    {"price_true": SALES, "price_pred_lower": V, "price_pred_upper": V},  # bounds, no prediction
+])
+def test_named_targets_that_cannot_be_told_are_refused(write, columns):
+    result = run("eval", write("p.csv", csv_text(columns)))
+    assert result.code == 2 and "no label/prediction pair found" in result.stderr
+
+
+def test_the_class_a_named_targets_column_names_is_the_positive_class(write):
+    """status_pred_churned holds P(churned), as y_pred_churned does (found by review: scored with
+    positive 'retained', the larger name, log loss 1.508 instead of 0.299)."""
+    labels = ["churned", "retained", "churned", "retained"]
+    churned = [0.8, 0.3, 0.6, 0.1]
+    [found] = results(write, {"status_true": labels, "status_pred_churned": churned})
+    assert found["positive"] == "churned"
+    expected = metrics.log_loss([1, 0, 1, 0], churned)
+    assert found["losses"]["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
