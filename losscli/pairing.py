@@ -8,8 +8,6 @@ Rules, by column name (case, ``-``, ``.``, spaces and camelCase folded to ``snak
 * a label column with one prediction column per class, ``PREFIX_<class>`` where PREFIX is
   ``p``, ``prob``, ``proba``, ``y_pred``, ``pred``, ``logit``, ``score``… (or ``<class>_prob``);
 * one-hot label columns ``y_true_<class>`` with prediction columns ``y_pred_<class>``;
-* ``NAME_true`` with ``NAME_pred_<suffix>`` columns: NAME's target, as ``y_true`` with
-  ``y_pred_<suffix>`` (models, classes or quantiles, told by :mod:`losscli.value_pairing`);
 * with a separate labels file, its columns are labels and the other file's are predictions;
 * prediction columns of one label named as quantiles (``y_pred_q10``, ``y_pred_q90``) are one
   quantile set, and ``y_pred_var``/``y_pred_std`` the variance of ``y_pred`` (:mod:`losscli.quantiles`).
@@ -22,15 +20,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections import Counter
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, closest, names_listed
 from .names import HARD_WORDS, IGNORED_WORDS, PRED_WORDS, SOFT_WORDS, TRUE_WORDS, is_id_like, normalise
-from .quantiles import column_level, declared_set, declared_spread, quantile_set, spread_columns
+from .quantiles import declared_set, declared_spread, quantile_set, spread_columns
 
 if TYPE_CHECKING:
     pass
@@ -45,15 +42,6 @@ INTERVAL_BOUND = re.compile(r"^(.+)_(lower|upper|lo|hi)$")  # yhat_lower, yhat_u
 NUMBERED_PROBABILITY = re.compile(r"^p(\d+)$")  # H2O's p0, p1, …
 NAME_TRUE = re.compile(rf"^(.+?)_({TRUE_SUFFIXES})$")
 NAME_PRED = re.compile(rf"^(.+?)_({PRED_SUFFIXES})$")
-NAMED_PRED = re.compile(rf"^.+?_(?:{PRED_SUFFIXES})_(.+)$")  # NAME_pred_<suffix>: status_pred_churned
-Key = TypeVar("Key")  # of a group of per-class columns: its prefix, or (NAME, prefix)
-PRED_WORDS_OF_NAMES = set(PRED_SUFFIXES.split("|"))  # the word of NAME_pred, NAME_pred_<suffix>
-# what the last word of NAME_pred_<suffix> may not be: a label or prediction word (risk_score_true,
-# power_output_pred are targets of their own), a spread (sales_pred_lr_std), an interval's bound
-# (price_pred_lower), hard classes (churn_pred_class), a residual (sales_pred_lr_error)
-NOT_A_SUFFIX = set(TRUE_SUFFIXES.split("|")) | PRED_WORDS_OF_NAMES | {
-    "var", "variance", "std", "stddev", "stdev", "sd", "sigma", "lower", "upper", "lo", "hi", "low", "high",
-    "class", "classes", "label", "labels", "hard", "error", "err", "residual", "residuals", "resid", "diff"}
 
 
 @dataclass
@@ -113,7 +101,7 @@ def written_prefix(column: str, suffix: str) -> str:
     return column
 
 
-def _add_member(groups: dict[Key, dict[str, str]], prefix: Key, cls: str, column: str) -> None:
+def _add_member(groups: dict[str, dict[str, str]], prefix: str, cls: str, column: str) -> None:
     """``column`` joins the per-class group ``prefix`` as class ``cls``; two columns for one class
     cannot be told apart, so they are refused rather than one dropped."""
     members = groups.setdefault(prefix, {})
@@ -157,7 +145,6 @@ class _ByName:
     preds: list[_Simple] = field(default_factory=list)
     true_groups: dict[str, dict[str, str]] = field(default_factory=dict)  # prefix -> class -> column
     pred_groups: dict[str, dict[str, str]] = field(default_factory=dict)
-    named_groups: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (NAME, prefix) -> ...
     others: list[str] = field(default_factory=list)
 
 
@@ -168,17 +155,15 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
     roles = roles or {}
     spreads = spread_columns(c for c in columns if c not in exclude and roles.get(c) != "true")
     found = _sorted_by_name(columns, set(exclude) | set(spreads), roles)
-    pairs = _same_name(found)
-    named = _named_groups(found, pairs)  # (NAME's own: no other label's quantiles, below)
-    pairs += _named_after(found) + _one_hot(found)
+    pairs = _same_name(found) + _named_after(found) + _one_hot(found)
     _suffix_groups(found)
     if roles:
         _rest_of_predictions_file(found, roles)
     pairs += _quantiles_beside(found, pairs)  # (first: the only column left is not a label for them)
-    pairs += _lone_label(found) + named
+    pairs += _lone_label(found)
     unpaired = set([t.column for t in found.trues] + [c for g in found.true_groups.values() for c in g.values()]
                    + [p.column for p in found.preds] + [c for g in found.pred_groups.values() for c in g.values()]
-                   + [c for g in found.named_groups.values() for c in g.values()] + found.others)
+                   + found.others)
     pairs, unattached = with_spreads(pairs, spreads)
     unpaired |= set(unattached)
     return Pairing(pairs, [c for c in columns if c in unpaired])
@@ -202,7 +187,6 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
     found = _ByName()
     unnamed_labels: list[str] = []  # columns of a labels file that are not named like labels
     predicted = {m.group(1) for c in columns if (m := NAME_PRED.match(normalise(c)))}
-    labelled = {m.group(1) for c in columns if roles.get(c) != "pred" and (m := NAME_TRUE.match(normalise(c)))}
     for column in columns:
         norm = normalise(column)
         if column in exclude or (is_id_like(column) and norm not in predicted):
@@ -220,9 +204,6 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
             _add_member(found.pred_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
         elif role != "pred" and (m := CLASS_TRUE.match(norm)):
             _add_member(found.true_groups, m.group(1), written_suffix(column, norm[:m.start(2) - 1]), column)
-        elif not roles and (named := _named_member(norm, labelled)) is not None:  # sales_pred_lr
-            name, prefix = named
-            _add_member(found.named_groups, named, written_suffix(column, f"{name}_{prefix}"), column)
         elif role != "pred" and (m := NAME_TRUE.match(norm)):
             found.trues.append(_Simple(column, m.group(1), m.group(2)))
         elif role != "true" and (m := NAME_PRED.match(norm)):
@@ -235,77 +216,26 @@ def _sorted_by_name(columns: list[str], exclude: AbstractSet[str], roles: dict[s
     if len(unnamed_labels) == 1 and not found.trues and not found.true_groups:
         found.trues.append(_Simple(unnamed_labels.pop(), None))
     found.others += unnamed_labels
-    # A "group" of one column is a plain NAME pair: true_price / pred_price; sales_true / sales_pred_v2.
+    # A "group" of one column is a plain NAME pair: true_price / pred_price.
     for groups, simples in ((found.true_groups, found.trues), (found.pred_groups, found.preds)):
         for prefix, members in list(groups.items()):
             if len(members) == 1:
                 (cls, column), = members.items()
                 simples.append(_Simple(column, normalise(cls), prefix))
                 del groups[prefix]
-    groups_of = Counter(name for name, _ in found.named_groups)
-    for (name, prefix), members in list(found.named_groups.items()):  # (NAME's only one, beside no NAME_pred)
-        if len(members) == 1:
-            (column,) = members.values()
-            if any(p.key == name for p in found.preds) or groups_of[name] > 1:
-                found.others.append(column)
-            else:
-                found.preds.append(_Simple(column, name, prefix))
-            del found.named_groups[name, prefix]
     return found
-
-
-def _named_member(norm: str, labelled: AbstractSet[str]) -> tuple[str, str] | None:
-    """(NAME, prediction word) of a column named NAME_<word>_<suffix> (normalised ``norm``) whose NAME
-    has a label column (``labelled``; the longest: credit_score_pred_lr is credit_score's), unless
-    its suffix's last word says it is something else (:data:`NOT_A_SUFFIX`)."""
-    words = norm.split("_")
-    if words[-1] in NOT_A_SUFFIX:
-        return None
-    for cut in range(len(words) - 2, 0, -1):
-        name, word = "_".join(words[:cut]), words[cut]
-        if name in labelled and word in PRED_WORDS_OF_NAMES:
-            return name, word
-    return None
 
 
 def _same_name(found: _ByName) -> list[Pair]:
     """NAME_true with NAME_pred (the soft prediction when there are several)."""
     pairs = []
     for t in list(found.trues):
-        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key],
-                               lambda p: p.suffix or p.column)  # (churn_prob over churn_pred: its word)
+        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key])
         if preferred is not None and t.key is not None:
             pairs.append(Pair(t.key, [t.column], [preferred.column],
                               how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))
             found.trues.remove(t)
             found.preds.remove(preferred)
-    return pairs
-
-
-def _named_groups(found: _ByName, same_name: list[Pair]) -> list[Pair]:
-    """NAME_true with NAME_pred_<suffix> columns (``sales_true`` with ``sales_pred_lr``,
-    ``sales_pred_rf``): NAME's label with them, as ``y_true`` with ``y_pred_<suffix>``; whether the
-    suffixes are models, classes or quantile levels is told by the values
-    (:func:`~losscli.value_pairing.split_models`). Beside a NAME_pred of its own, the group pairs
-    only as a quantile set (``NAME/quantiles``); beside two labels of NAME, not at all: it stays
-    unpaired, and is named so."""
-    pairs = []
-    for (name, prefix), members in list(found.named_groups.items()):
-        labels = [t for t in found.trues if t.key == name]  # (two, sales_target and sales_actual: which?)
-        label = labels[0] if len(labels) == 1 else None
-        paired = next((p for p in same_name if p.name == name), None)
-        columns, suffixes = list(members.values()), list(members)
-        if label is not None and paired is None:
-            found.trues.remove(label)
-            pairs.append(Pair(name, [label.column], columns, suffixes, prefix=prefix,
-                              how=f"label '{label.column}' with its per-<suffix> columns {', '.join(columns)}"))
-        elif paired is not None and len(paired.true) == 1 and all(column_level(c) is not None for c in columns) \
-                and quantile_set(columns, paired.true[0], prefix):
-            pairs.append(Pair(f"{name}/quantiles", paired.true, columns, suffixes, prefix=prefix,
-                              how=f"label '{paired.true[0]}' (of pair '{name}') with {', '.join(columns)}"))
-        else:
-            continue
-        del found.named_groups[name, prefix]
     return pairs
 
 

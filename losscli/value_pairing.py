@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .names import PRED_WORDS, normalise
-from .pairing import CLASS_PRED, NAME_PRED, NAMED_PRED, NOT_A_SUFFIX, Pair, Pairing, written_prefix, written_suffix
+from .pairing import CLASS_PRED, NAME_PRED, Pair, Pairing, written_prefix, written_suffix
 from .quantiles import quantile_set
 
 if TYPE_CHECKING:
@@ -75,15 +75,12 @@ def _rows_sum_to_one(frame: Frame, columns: list[str]) -> bool:
 
 def named_part(column: str) -> str | None:
     """What a probability column's name names besides its prefix or suffix, as written: ``benign`` of
-    ``p_benign``, ``churned`` of ``status_pred_churned``, ``churn`` of ``churn_prob``; None for plain
-    names (``y_pred``)."""
+    ``p_benign``, ``churn`` of ``churn_prob``; None for plain names (``y_pred``)."""
     norm = normalise(column)
     if norm in PRED_WORDS:
         return None
     if m := CLASS_PRED.match(norm):
         return written_suffix(column, norm[:m.start(2) - 1])
-    if (m := NAMED_PRED.match(norm)) and norm.split("_")[-1] not in NOT_A_SUFFIX:  # status_pred_churned
-        return written_suffix(column, norm[:m.start(1) - 1])
     if m := NAME_PRED.match(norm):
         return written_prefix(column, m.group(2))
     return None
