@@ -137,7 +137,8 @@ BINARY_MAGIC = {b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook?)",
                 b"SQLite format": "an SQLite database"}
 
 
-JSON_ARRAY = re.compile(rb'\[\s*(?:[\[{"\]\-0-9]|true|false|null)')  # ([{"a": 1}], [0.1, 0.2]; not a header "[id],y")
+# [{"a": 1}], [0.1, -2e3], [true], []; not a CSV header "[id],y" or "[true_id],y"
+JSON_ARRAY = re.compile(rb'\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*[,\]]|(?:true|false|null)\s*[,\]])')
 
 
 def text_kind(sample: bytes) -> str:

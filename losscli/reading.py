@@ -113,7 +113,7 @@ def _text_chunks(raw: IO[bytes], path: str, name: str, delimiter: str | None, de
     if sample.count(b"\n") < 2 and len(sample) >= csv_stream.MAX_LINE_BYTES:
         raise DataError(f"{name}: no line break in the first {csv_stream.MAX_LINE_BYTES >> 20} MiB; not a CSV of rows "
                         "(lines longer than that are not read)")
-    if not sample.strip():
+    if not sample.removeprefix(b"\xef\xbb\xbf").strip():
         raise DataError(f"{name}: the file is empty; expected a CSV with a header row")
     if b"\n" not in sample:  # the whole file, one line without its line end (a header alone): ended
         sample += b"\n"

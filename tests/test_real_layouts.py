@@ -542,10 +542,17 @@ def test_a_header_alone_is_refused_as_such_with_or_without_its_line_end(write, t
     assert result.code == 3 and "has a header but no data rows" in result.stderr, result.stderr
 
 
+def test_a_file_of_a_byte_order_mark_alone_is_empty(write):
+    result = run("eval", write("p.csv", b"\xef\xbb\xbf"))
+    assert result.code == 3 and "the file is empty" in result.stderr, result.stderr
+
+
 def test_a_header_that_begins_with_a_bracket_is_a_csv_and_json_arrays_are_still_refused(write):
-    """A first column named [id] was refused as a JSON array."""
-    found = results(write, "[id],y_true,y_pred\n1,1,0.8\n2,0,0.3\n")
-    assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.3]))
-    for array in ('[{"y_true": 1, "y_pred": 0.8}]', '[\n  {"y_true": 1}\n]', "[0.8, 0.3]", "[]"):
+    """A first column named [id] (or [true_id]) was refused as a JSON array."""
+    for header in ("[id]", "[true_id]", "[ 1st ]"):
+        found = results(write, f"{header},y_true,y_pred\n1,1,0.8\n2,0,0.3\n")
+        assert found[0]["losses"]["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0], [0.8, 0.3]))
+    for array in ('[{"y_true": 1, "y_pred": 0.8}]', '[\n  {"y_true": 1}\n]', "[0.8, -2e3]", "[true, false]", "[]",
+                  '["a"]'):
         refused = run("eval", write("a.json", array))
         assert refused.code == 3 and "a JSON array" in refused.stderr, (array, refused.stderr)
