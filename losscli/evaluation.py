@@ -85,10 +85,10 @@ def pairs_of(frame: Frame, options: EvalOptions) -> tuple[list[Pair], list[str]]
         exclude = {c for c in (options.weight, frame.key, options.group_by) if c}
         pairing = pair_by_values(frame, find_pairs(frame.names, exclude=exclude, roles=frame.roles))
         if not pairing.pairs:
-            raise UsageError(no_pairs_message(frame.source, frame.names))
+            raise UsageError(no_pairs_message(frame.source, frame.names, pairing.undecided))
         pairs = unique_names([model for pair in pairing.pairs for model in split_models(frame, pair)])
         pairs = [_named_as_written(frame, pair) for pair in pairs]
-        notes += _unpaired_notes(frame, pairing.unpaired)
+        notes += _unpaired_notes(frame, pairing.unpaired) + [f"{frame.source}: {why}" for why in pairing.undecided]
     return pairs, notes
 
 

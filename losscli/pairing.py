@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -76,6 +76,7 @@ class Pair:
 class Pairing:
     pairs: list[Pair]
     unpaired: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)  # labels with predictions that compete, said so
 
 
 def written_suffix(column: str, prefix: str) -> str:
@@ -146,6 +147,7 @@ class _ByName:
     true_groups: dict[str, dict[str, str]] = field(default_factory=dict)  # prefix -> class -> column
     pred_groups: dict[str, dict[str, str]] = field(default_factory=dict)
     others: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)  # see Pairing
 
 
 def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
@@ -166,7 +168,7 @@ def find_pairs(columns: list[str], *, exclude: AbstractSet[str] = frozenset(),
                    + found.others)
     pairs, unattached = with_spreads(pairs, spreads)
     unpaired |= set(unattached)
-    return Pairing(pairs, [c for c in columns if c in unpaired])
+    return Pairing(pairs, [c for c in columns if c in unpaired], found.undecided)
 
 
 def with_spreads(pairs: list[Pair], spreads: dict[str, tuple[str, str]]) -> tuple[list[Pair], list[str]]:
@@ -230,7 +232,11 @@ def _same_name(found: _ByName) -> list[Pair]:
     """NAME_true with NAME_pred (the soft prediction when there are several)."""
     pairs = []
     for t in list(found.trues):
-        preferred = _preferred([p for p in found.preds if t.key is not None and p.key == t.key])
+        candidates = [p for p in found.preds if t.key is not None and p.key == t.key]
+        preferred = _preferred(candidates)
+        if preferred is None and len(candidates) > 1:
+            found.undecided.append(f"'{t.column}' has {len(candidates)} predictions named after it; say which: "
+                                   f"--true {t.column} " + " or ".join(f"--pred {p.column}" for p in candidates))
         if preferred is not None and t.key is not None:
             pairs.append(Pair(t.key, [t.column], [preferred.column],
                               how=f"'{t.column}' and '{preferred.column}' share the name '{t.key}'"))
@@ -430,7 +436,10 @@ def unique_names(pairs: list[Pair]) -> list[Pair]:
     return unique
 
 
-def no_pairs_message(source: str, columns: list[str]) -> str:
+def no_pairs_message(source: str, columns: list[str], undecided: Sequence[str] = ()) -> str:
+    """Why nothing paired: labels whose predictions compete (``undecided``), else the columns."""
+    if undecided:
+        return f"{source}: no label/prediction pair decided: {'; '.join(undecided)}"
     return (f"{source}: no label/prediction pair found among the columns {names_listed(columns)}. "
             "Name them y_true/y_pred (or NAME_true/NAME_pred, or a label plus p_<class> columns), "
             "or say which is which: --true COL --pred COL[,COL...|'GLOB']")

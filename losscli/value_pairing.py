@@ -111,7 +111,7 @@ def pair_by_values(frame: Frame, pairing: Pairing) -> Pairing:
         pair = Pair(label, [label], named, classes,
                     how=f"label '{label}' with the columns named by its values: {', '.join(named)}")
         used = {label, *named}
-        return Pairing(pairing.pairs + [pair], [c for c in pairing.unpaired if c not in used])
+        return replace(pairing, pairs=pairing.pairs + [pair], unpaired=[c for c in pairing.unpaired if c not in used])
     return pairing
 
 

@@ -49,6 +49,23 @@ def test_a_named_targets_suffixed_predictions_are_refused_naming_the_flags(write
         [metrics.mean_squared_error([10, 20, 30], [11, 18, 33]), metrics.mean_squared_error([10, 20, 30], [9, 25, 29])])
 
 
+def test_a_label_with_two_competing_predictions_says_so(write):
+    """churn_true with churn_pred and churn_prob: neither is taken (as before), and the message says
+    why and which flags settle it; it said "no label/prediction pair found … Name them NAME_true/NAME_pred"."""
+    columns = {"churn_true": [1, 0, 1], "churn_pred": [1, 0, 0], "churn_prob": [0.8, 0.3, 0.4]}
+    result = run("eval", write("p.csv", csv_text(columns)))
+    assert result.code == 2
+    assert ("'churn_true' has 2 predictions named after it; say which: --true churn_true --pred churn_pred "
+            "or --pred churn_prob") in result.stderr
+    beside = run("eval", write("q.csv", csv_text({**columns, "y_true": [1, 0, 1], "y_pred": [0.7, 0.2, 0.9]})),
+                 "--format", "json")
+    assert beside.code == 0 and [r["pair"] for r in beside.json["results"]] == ["y"]
+    assert "'churn_true' has 2 predictions named after it" in beside.stderr
+    chosen = run("eval", write("p.csv", csv_text(columns)), "--true", "churn_true", "--pred", "churn_prob",
+                 "--format", "json")
+    assert chosen.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.4]))
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
