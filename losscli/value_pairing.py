@@ -126,6 +126,10 @@ def _columns_named(names: list[str], columns: list[str]) -> list[str]:
     return []
 
 
+# words of a per-<suffix> column's suffix that say it is not a model's predictions (y_pred_lo_80,
+# y_pred_lr_error, y_pred_lr_std where no y_pred_lr is its mean)
+NOT_MODELS = {"lower", "upper", "lo", "hi", "lb", "ub", "error", "err", "errors", "residual", "residuals", "resid",
+              "std", "stddev", "stdev", "sd", "sigma", "var", "variance"}
 CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",
                   "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
 
@@ -171,6 +175,11 @@ def split_models(frame: Frame, pair: Pair) -> list[Pair]:
                              "models' class columns?); say which columns pair: "
                              "--true COL --pred COL,COL... (repeatable)")
         return [pair]
+    not_models = [c for model, c in zip(pair.classes, pair.pred) if set(normalise(model).split("_")) & NOT_MODELS]
+    if not_models:
+        raise UsageError(f"label '{label}': {', '.join(not_models)}: not a model's predictions, by the name (an "
+                         "interval's bound, a spread or a residual); say which columns pair: "
+                         f"--true {label} --pred COL (repeatable)")
     suffixes = ", ".join(pair.classes)
     return [replace(pair, name=f"{pair.name}/{model}", pred=[column], classes=None, model=model, prefix="",
                     how=f"label '{label}' with '{column}' (model {model}: the suffixes {suffixes} are not values "

@@ -66,6 +66,19 @@ def test_a_label_with_two_competing_predictions_says_so(write):
     assert chosen.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([1, 0, 1], [0.8, 0.3, 0.4]))
 
 
+@pytest.mark.parametrize("columns", [
+    {"y_true": [10, 20, 30], "y_pred_lo_80": [8, 15, 27], "y_pred_hi_80": [14, 24, 36]},  # bounds, no prediction
+    {"y_true": [10, 20, 30], "y_pred_lr": [11, 18, 33], "y_pred_lr_error": [1, -2, 3]},  # a residual
+    {"y_true": [10, 20, 30], "pred_lr": [11, 18, 33], "pred_lr_lower": [9, 15, 30]},
+])
+def test_bounds_spreads_and_residuals_are_not_models(write, columns):
+    """Each column was scored as a model's predictions (mse of an interval bound or of a residual
+    against the label), exit 0; now refused, naming the flags."""
+    result = run("eval", write("p.csv", csv_text(columns)))
+    assert result.code == 2 and "not a model's predictions, by the name" in result.stderr, result.stderr
+    assert "--true y_true --pred COL" in result.stderr
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
