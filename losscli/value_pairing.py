@@ -126,8 +126,8 @@ def _columns_named(names: list[str], columns: list[str]) -> list[str]:
     return []
 
 
-# words of a per-<suffix> column's suffix that say it is not a model's predictions (y_pred_lo_80,
-# y_pred_lr_error, y_pred_lr_std where no y_pred_lr is its mean)
+# last words of a per-<suffix> column's suffix (before a level) that say it is not a model's
+# predictions (y_pred_lo_80, y_pred_lr_error, y_pred_lr_std where no y_pred_lr is its mean)
 NOT_MODELS = {"lower", "upper", "lo", "hi", "lb", "ub", "error", "err", "errors", "residual", "residuals", "resid",
               "std", "stddev", "stdev", "sd", "sigma", "var", "variance"}
 CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",
@@ -145,6 +145,15 @@ def quantile_set_of(pair: Pair) -> Pair | None:
     return replace(pair, pred=columns, classes=None, quantiles=levels,
                    how=f"label '{pair.true[0]}' with the quantiles {said} (their names give the levels; the "
                        "columns are one forecast's quantiles, not models or classes)")
+
+
+def _last_word(suffix: str) -> str:
+    """A suffix's last word before a level (``lo`` of ``lo_80``, ``error`` of ``lr_error``; ``lr`` of
+    ``std_scaler_lr``)."""
+    words = [w for w in normalise(suffix).split("_") if w]
+    while len(words) > 1 and words[-1].isdigit():
+        words.pop()
+    return words[-1] if words else ""
 
 
 def split_models(frame: Frame, pair: Pair) -> list[Pair]:
@@ -175,7 +184,7 @@ def split_models(frame: Frame, pair: Pair) -> list[Pair]:
                              "models' class columns?); say which columns pair: "
                              "--true COL --pred COL,COL... (repeatable)")
         return [pair]
-    not_models = [c for model, c in zip(pair.classes, pair.pred) if set(normalise(model).split("_")) & NOT_MODELS]
+    not_models = [c for model, c in zip(pair.classes, pair.pred) if _last_word(model) in NOT_MODELS]
     if not_models:
         raise UsageError(f"label '{label}': {', '.join(not_models)}: not a model's predictions, by the name (an "
                          "interval's bound, a spread or a residual); say which columns pair: "

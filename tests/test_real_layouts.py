@@ -79,6 +79,17 @@ def test_bounds_spreads_and_residuals_are_not_models(write, columns):
     assert "--true y_true --pred COL" in result.stderr
 
 
+@pytest.mark.parametrize("names", [("pred_std_scaler_lr", "pred_minmax_lr"), ("y_pred_hi_res", "y_pred_lo_res"),
+                                   ("pred_sd_net", "pred_rf"), ("pred_ub_cnn", "pred_err_model")])
+def test_models_whose_names_hold_those_words_elsewhere_are_models(write, names):
+    """Only a suffix's last word (before a level) tells a bound, spread or residual (found by review:
+    std_scaler_lr, hi_res were refused)."""
+    found = results(write, {"y_true": [10, 20, 30], names[0]: [11, 19, 33], names[1]: [9, 21, 28]})
+    assert [r["pred"] for r in found] == [[names[0]], [names[1]]]
+    assert found[0]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error([10, 20, 30], [11, 19, 33]))
+    assert found[1]["losses"]["mse"] == pytest.approx(metrics.mean_squared_error([10, 20, 30], [9, 21, 28]))
+
+
 def test_the_same_label_given_twice_with_two_models_keeps_each_models_losses(write):
     path = write("p.csv", csv_text({"y_true": Y, "pred_lr": P_LR, "pred_rf": P_RF}))
     result = run("eval", path, "--true", "y_true", "--pred", "pred_lr", "--true", "y_true", "--pred", "pred_rf",
