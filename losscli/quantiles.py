@@ -35,8 +35,9 @@ FRACTION = re.compile(r"^(?:[qp]|quantile[_\-. ]?)?(0\.\d+)$", re.IGNORECASE)  #
 LOOKS_QUANTILE = re.compile(r"^(?:[qp]\d|quantile)", re.IGNORECASE)  # a name that may mean a level
 QUANTILE_PREFIXES = {"pred", "preds", "prediction", "predicted", "predict", "yhat", "hat", "output", "<file>",
                      "<class>_pred", "<class>_preds", "<class>_prediction", "<class>_forecast"}
-SPREAD = re.compile(r"^(.+)_(var|variance|std|stddev|stdev|sd|sigma)$")
 VARIANCE_WORDS = {"var", "variance"}
+SPREAD_WORDS = VARIANCE_WORDS | {"std", "stddev", "stdev", "sd", "sigma"}  # a predicted variance or standard deviation
+SPREAD = re.compile(rf"^(.+)_({'|'.join(sorted(SPREAD_WORDS))})$")
 
 
 def level_of(token: str) -> float | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 from .names import PRED_WORDS, normalise
 from .pairing import CLASS_PRED, NAME_PRED, Pair, Pairing, written_prefix, written_suffix
-from .quantiles import quantile_set
+from .quantiles import SPREAD_WORDS, quantile_set
 
 if TYPE_CHECKING:
     from .frame import Frame
@@ -128,8 +128,8 @@ def _columns_named(names: list[str], columns: list[str]) -> list[str]:
 
 # last words of a per-<suffix> column's suffix (before a level) that say it is not a model's
 # predictions (y_pred_lo_80, y_pred_lr_error, y_pred_lr_std where no y_pred_lr is its mean)
-NOT_MODELS = {"lower", "upper", "lo", "hi", "lb", "ub", "error", "err", "errors", "residual", "residuals", "resid",
-              "std", "stddev", "stdev", "sd", "sigma", "var", "variance"}
+NOT_MODELS = {"lower", "upper", "lo", "hi", "lb", "ub", "error", "err", "errors", "residual", "residuals",
+              "resid"} | SPREAD_WORDS
 CLASS_PREFIXES = {"p", "prob", "probs", "proba", "probas", "probability", "probabilities", "predict_proba",
                   "logit", "logits", "score", "scores"}  # per-class columns by these names are class scores
 
