@@ -83,8 +83,8 @@ def log_cosh(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     # (only those rows take the second form: numpy's exp and log are vectorised, expm1 and log1p are not)
     r = np.abs(v - y)
     out = r + np.log1p(np.exp(-2.0 * r)) - math.log(2.0)
-    small = r < CANCELS  # (a mask: a multi-output target's arrays are 2-D)
-    if small.any():
+    small = np.nonzero(r < CANCELS)  # (indices, one array per axis: a multi-output target's arrays are 2-D)
+    if len(small[0]):
         m = np.expm1(r[small])
         out[small] = np.log1p(m * m / (2.0 * (1.0 + m)))
     return out
@@ -167,13 +167,14 @@ def poisson_deviance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     ŷ = 1 + 1e-8); there, with :math:`d = (\hat y_i -
     y_i)/y_i`, it is :math:`2y_i(d - \log(1 + d))`, by its series below |d| = 0.01: within 1e-12 relative everywhere.
     """
-    safe_y = y + (y == 0)  # labels ≥ 0: 1 where 0, so that 0 · log(1/ŷ) = 0 stands for 0 · log 0
+    zero = y == 0  # labels ≥ 0: 1 where 0, so that 0 · log(1/ŷ) = 0 stands for 0 · log 0
+    safe_y = np.where(zero, 1.0, y) if zero.any() else y
     out = 2.0 * (y * np.log(safe_y / v) - y + v)
     near, d = _near(y, v)
     if len(d):
         yy = y[near]
         exact = 2.0 * yy * (d - np.log1p(d))
-        tiny = np.abs(d) < SERIES_BELOW
+        tiny = np.nonzero(np.abs(d) < SERIES_BELOW)
         exact[tiny] = 2.0 * yy[tiny] * _d_minus_log1p(d[tiny])
         out[near] = exact
     return out
@@ -192,7 +193,7 @@ def gamma_deviance(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     near, d = _near(y, v)
     if len(d):
         exact = 2.0 * (np.log1p(d) - d / (1.0 + d))
-        tiny = np.abs(d) < SERIES_BELOW
+        tiny = np.nonzero(np.abs(d) < SERIES_BELOW)
         exact[tiny] = 2.0 * _log1p_minus_ratio(d[tiny])
         out[near] = exact
     return out
@@ -202,11 +203,13 @@ SERIES_BELOW = 1e-2  # |d| below which the deviances take their series: in log1p
 SERIES_TERMS = range(8, 1, -1)  # powers k = 8 … 2, for Horner's rule: the next is below 1e-16 of the sum
 
 
-def _near(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where (a mask, of any shape) a prediction is within CANCELS of a positive label, and d there."""
+def _near(y: np.ndarray, v: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Where a prediction is within CANCELS of a positive label (indices, one array per axis), and
+    d there. Indices, not a boolean mask: picking and setting the near rows (12 % of a benchmark
+    chunk) by mask took about three times as long, and the deviances twice as long in all."""
     with np.errstate(divide="ignore", invalid="ignore"):
         d = (v - y) / y
-    near = np.abs(d) < CANCELS  # (a zero label's d is +inf: not near)
+    near = np.nonzero(np.abs(d) < CANCELS)  # (a zero label's d is +inf: not near)
     return near, d[near]
 
 
