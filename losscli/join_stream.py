@@ -36,7 +36,21 @@ import pyarrow as pa
 
 from .errors import LossCliError
 from .frame import Frame, _one_array, frame_from_table
-from .joins import IdRows, Join, _id_type, _ids, as_frame, join, joined, on_how, shared_how, shared_keys
+from .joins import (
+    IdRows,
+    Join,
+    _counts_rows,
+    _id_type,
+    _ids,
+    _own_keys,
+    as_frame,
+    join,
+    joined,
+    on_how,
+    shared_how,
+    shared_keys,
+)
+from .names import is_saved_index
 from .opening import display_name, is_glob
 from .options import EvalOptions
 from .reading import Prefetched, StartedRead
@@ -150,6 +164,9 @@ def _streamed_key(first: Frame, labels: Frame, on: str | None) -> tuple[Join, Id
         if len(shared) != 1:
             return None
         [(key, other_key)] = shared
+        if is_saved_index(key) and _counts_rows(labels, other_key) and _own_keys(first, {key}) \
+                and _own_keys(labels, {other_key}):
+            return None  # (a saved index in both files, each with ids of its own: the whole join refuses it)
         how = shared_how(key, other_key, labels)
     if key not in first.columns or other_key not in labels.columns \
             or _id_type(first, key, labels, other_key) != pa.int64():

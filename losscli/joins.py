@@ -16,7 +16,7 @@ import pyarrow as pa
 from .arrow_input import ArrowSource
 from .errors import DataError, LossCliError, UsageError, closest, names_listed, where
 from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
-from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, named_as_label, normalise
+from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, is_saved_index, named_as_label, normalise
 from .opening import display_name
 from .reading import StartedRead, read_table
 
@@ -283,7 +283,10 @@ def _counts_rows(frame: Frame, name: str) -> bool:
     data = frame.column(name).data
     if not pa.types.is_integer(data.type) or data.null_count:
         return False
-    values = to_numpy(data)
+    try:
+        values = to_numpy(data)
+    except pa.ArrowInvalid:  # (unsigned integers beyond int64's range: no row count)
+        return False
     return bool(len(values)) and values[0] in (0, 1) and bool((np.diff(values) == 1).all())
 
 
@@ -311,8 +314,11 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     1. ``--on COL`` (or ``--on COL=OTHER`` when the labels file names it OTHER);
     2. else the one column both files have (names compared as normalised: ``Id``/``id``,
        ``PassengerId``/``passenger_id``) whose values are unique in both and match one to one
-       (``id``, ``PassengerId``, the pandas index). Several that order the rows differently are
-       refused naming ``--on``, and so is a shared id column that cannot join;
+       (``id``, ``PassengerId``, the pandas index). A saved index that counts the rows of each file
+       in order is set aside when another key is shared, and refused naming ``--on`` when each
+       file has ids of its own under other names (it would join them row by row); several keys that
+       order the rows differently are refused naming ``--on``, and so is a shared id column that
+       cannot join;
     3. else row by row, when the files have as many rows and no id column tells otherwise (an id
        column in one file, or in each under different names, is refused naming ``--on``, unless it
        only counts the rows in order).
@@ -334,6 +340,15 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
             keys[a, b] = order
         elif is_key_like(a):
             problems[a, b] = problem
+    counters = {(a, b): order for (a, b), order in keys.items()  # a saved index in both, 0, 1, 2 … in each
+                if is_saved_index(a) and _counts_rows(first, a) and _counts_rows(second, b)}
+    if keys and len(counters) == len(keys):  # (it joins row by row)
+        ids = {frame.source: _own_keys(frame, {a for a, _ in keys} | {b for _, b in keys}) for frame in (first, second)}
+        if all(ids.values()):
+            raise DataError(f"the files share only {', '.join(repr(a) for a, _ in keys)}, which counts the rows "
+                            f"of each in order (a saved index), and each has ids of its own ({_listed(ids)}); join "
+                            "them with --on PRED_COL=LABELS_COL")
+    keys = {k: order for k, order in keys.items() if k not in counters} or keys
     if len(keys) > 1 and any(not _same_order(order, next(iter(keys.values()))) for order in keys.values()):
         names = ", ".join(f"'{a}'" for a, _ in keys)
         raise UsageError(f"{first.source} and {second.source} share the columns {names}, each unique in both "
@@ -347,18 +362,39 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
                                        "the same ids in the same order")
     if problems:
         raise DataError(f"{next(iter(problems.values()))} (to join on another column: --on COL)")
-    ids = {frame.source: [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)
-                          and not normalise(c).startswith(PANDAS_INDEX)]  # (a DataFrame's index beside a 0…n−1 one)
-           for frame in (first, second)}
+    ids = {frame.source: _named_ids(frame) for frame in (first, second)}
     if any(ids.values()):
-        found = "; ".join(f"{source}: {', '.join(repr(c) for c in names) or 'none'}" for source, names in ids.items())
-        raise DataError(f"the files share no id column, but have id columns ({found}); join them with --on COL "
+        raise DataError(f"the files share no id column, but have id columns ({_listed(ids)}); join them with --on COL "
                         f"(or --on PRED_COL=LABELS_COL when they are named differently)")
     if first.n_rows != second.n_rows:
         raise DataError(f"{first.source} has {first.n_rows} rows and {second.n_rows} are in {second.source}, and "
                         "they share no id column; join them on an id column with --on COL, or give files of equal "
                         "length")
     return Join(None, None, None, "row by row: the files share no id column (pass --on COL to join on one)")
+
+
+def _named_ids(frame: Frame) -> list[str]:
+    """The columns of ``frame`` named as ids that could order its rows: not one that only counts
+    them in order, nor a DataFrame's index (beside a 0…n−1 one)."""
+    return [c for c in frame.columns if is_key_like(c) and not _counts_rows(frame, c)
+            and not normalise(c).startswith(PANDAS_INDEX)]
+
+
+def _own_keys(frame: Frame, shared: set[str]) -> list[str]:
+    """The columns of ``frame`` other than ``shared`` that could name its rows (:func:`_could_be_key`:
+    named as ids, or integers or text not named as labels or predictions), with unique values, none
+    empty; not a saved index, nor one that counts the rows in order."""
+    def names_rows(name: str) -> bool:
+        ids = _ids(frame, name, _id_type(frame, name, frame, name))
+        return _ids_problem(frame, name, ids) is None and not _counts_rows(frame, name)
+
+    return [c for c in frame.columns
+            if c not in shared and not is_saved_index(c) and _could_be_key(frame, c) and names_rows(c)]
+
+
+def _listed(ids: dict[str, list[str]]) -> str:
+    """Each file's id columns, for a message: ``p.csv: 'customer_id'; t.csv: none``."""
+    return "; ".join(f"{source}: {', '.join(repr(c) for c in names) or 'none'}" for source, names in ids.items())
 
 
 def _taken(column: Column, order: np.ndarray | None) -> Column:
@@ -392,12 +428,15 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
 def joined(pred: Frame, lab: Frame, found: Join) -> Frame:
     """The predictions with the labels' columns beside them, each label in its prediction's row
     (``found.order``); a column named in both files is the labels' truth and the predictions'
-    prediction (``NAME_true``, ``NAME_pred``), unless the name says it is a label."""
+    prediction (``NAME_true``, ``NAME_pred``), unless the name says it is a label, or an id (the
+    predictions' is kept: two copies of a saved index would read as ``_true`` and ``_pred``)."""
     key, order = found.key, found.order
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
     for name, col in lab.columns.items():
         if name == found.other_key:
+            continue
+        if name in columns and is_key_like(name):  # an id in both files (a saved index): the predictions', once
             continue
         taken = _taken(col, order)
         if name in columns and named_as_label(name):  # the predictions file's copy of the label: not a prediction

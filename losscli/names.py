@@ -47,6 +47,13 @@ def is_key_like(name: str) -> bool:
         or norm.startswith(PANDAS_INDEX)
 
 
+def is_saved_index(name: str) -> bool:
+    """A DataFrame's index as pandas saves it: the unnamed first column of ``to_csv`` (read back:
+    ``Unnamed: 0``), ``index`` of ``reset_index()``, ``__index_level_0__`` of parquet."""
+    norm = normalise(name)
+    return norm in ("", "unnamed_0", "index") or norm.startswith(PANDAS_INDEX)
+
+
 def is_id_like(name: str) -> bool:
     """A column that never pairs: a row id (:func:`is_key_like`), a weight, a group, a fold, a time."""
     return normalise(name) in NOT_PAIRED_WORDS or is_key_like(name)

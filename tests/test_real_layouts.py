@@ -597,3 +597,53 @@ def test_a_header_that_begins_with_a_bracket_is_a_csv_and_json_arrays_are_still_
                   '["a"]'):
         refused = run("eval", write("a.json", array))
         assert refused.code == 3 and "a JSON array" in refused.stderr, (array, refused.stderr)
+
+
+def _saved_with_index(tmp_path, rows, label_id, pred_id):
+    """A labels file and a submission saved by pandas' ``to_csv`` with its index (0, 1, 2 … in each),
+    the submission's rows in another order, each file naming its ids its own way."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ids = np.arange(5000, 5000 + rows)
+    y = rng.integers(0, 2, rows)
+    p = np.clip(0.3 * y + 0.7 * rng.random(rows), 1e-3, 1 - 1e-3)
+    order = rng.permutation(rows)
+    truth, preds = tmp_path / "truth.csv", tmp_path / "sub.csv"
+    pd.DataFrame({label_id: ids, "label": y}).to_csv(truth)
+    pd.DataFrame({pred_id: ids[order], "target": p[order]}).to_csv(preds)
+    return str(preds), str(truth), metrics.log_loss(y, p)
+
+
+@pytest.mark.parametrize("rows", [1000, 40_000])  # (the second streams its join, chunk by chunk)
+@pytest.mark.parametrize("label_id, pred_id", [("id", "customer_id"), ("row_id", "id"), ("ID_code", "key")])
+def test_a_saved_index_in_both_files_never_joins_ids_named_apart(tmp_path, rows, label_id, pred_id):
+    # Both files carry pandas' index, 0 … n−1; joining on it matched rows by position (log loss 0.89
+    # where it is 0.50, exit 0). Each file names its ids: refused, naming --on, and --on joins them.
+    preds, truth, expected = _saved_with_index(tmp_path, rows, label_id, pred_id)
+    refused = run("eval", preds, "--labels", truth)
+    assert refused.code == 3 and "saved index" in refused.stderr and "--on PRED_COL=LABELS_COL" in refused.stderr
+    assert f"'{label_id}'" in refused.stderr and f"'{pred_id}'" in refused.stderr
+    joined = run("eval", preds, "--labels", truth, "--on", f"{pred_id}={label_id}", "--format", "json")
+    assert joined.code == 0, joined.stderr
+    assert joined.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("rows", [1000, 40_000])
+def test_a_saved_index_in_both_files_gives_way_to_the_ids_they_share(tmp_path, rows):
+    # (refused before as two keys that order the rows differently; the index joins nothing)
+    preds, truth, expected = _saved_with_index(tmp_path, rows, "id", "id")
+    joined = run("eval", preds, "--labels", truth, "--format", "json")
+    assert joined.code == 0, joined.stderr
+    assert joined.json["input"]["on"] == "id"
+    assert joined.losses()["binary_crossentropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_id_in_both_files_beside_the_key_is_never_a_pair(write):
+    # each file's saved index, copied in both, read as '_true' and '_pred': no pair was found
+    preds = write("p.csv", ",cid,y_pred\n0,C2,0.3\n1,C1,0.8\n2,C3,0.6\n")
+    truth = write("t.csv", ",customer,y_true\n0,C1,1\n1,C3,1\n2,C2,0\n")
+    joined = run("eval", preds, "--labels", truth, "--on", "cid=customer", "--format", "json")
+    assert joined.code == 0, joined.stderr
+    assert [r["pair"] for r in joined.json["results"]] == ["y"]
+    assert joined.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
