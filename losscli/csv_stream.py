@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from . import opening
 from .errors import DataError
-from .frame import NUMBERS_AS_TEXT, _numbers_as_text
+from .frame import DECIMAL_MARK, NUMBERS_AS_TEXT, _numbers_as_text
 from .opening import EXCEL_SEP_LINE, ByteStream, _header_end, sniff_decimal, sniff_delimiter
 
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "#N/A", "#NA", "?"]  # empty cells
@@ -297,7 +297,10 @@ def _parse_piece(piece: pa.Buffer, names: list[str], types: dict[str, pa.DataTyp
                                     "there and is never closed, so the rest of the file would be read into that "
                                     "value; close the quote or remove it")
             fallen = [c for c in column_types if column_types[c] != types[c]]
-            return table.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)}) if fallen else table
+            marks = {NUMBERS_AS_TEXT: "\n".join(fallen)} if fallen else {}
+            if decimal != ".":  # (text cells are read with it: "2.581" is not 2.581 beside "2955,66")
+                marks[DECIMAL_MARK] = decimal
+            return table.replace_schema_metadata(marks) if marks else table
         except pa.ArrowInvalid as error:
             if not one_block and "conversion error" not in str(error):  # a row longer than a block, or a
                 one_block = True  # quoted line break where pyarrow cut its blocks: the piece whole decides

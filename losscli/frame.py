@@ -20,6 +20,7 @@ import pyarrow as pa
 from .errors import DataError, UsageError, closest, names_listed, where
 
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
+DECIMAL_MARK = b"losscli.decimal"  # table metadata: the decimal mark of a CSV read with decimal commas
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Column:
     offset: int = 0  # rows of ``source`` before this chunk
     numbers: bool = False  # text only because a cell is not a number: a numeric column all the same
     written: str | None = None  # the name in its file, when the frame renamed it (joined files: y -> y_true)
+    decimal: str = "."  # the decimal mark of its file's numbers, which its text is read with
 
     @property
     def shown(self) -> str:
@@ -337,11 +339,21 @@ def cut(value: object, size: int = 60) -> str:
 
 
 def _text_to_numbers(col: Column) -> np.ndarray:
-    """Parse a text column; the first cell that is not a number is reported with its row."""
+    """Parse a text column (read with its file's decimal mark); the first cell that is not a number is
+    reported with its row."""
     import pyarrow.compute as pc
 
     stripped = pc.utf8_trim_whitespace(col.data)
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)  # blank: empty
+    if col.decimal != ".":  # a file of decimal commas: a "." is a thousands separator (2.581) or a mistake
+        dotted = to_numpy(pc.fill_null(pc.match_substring(stripped, "."), False))
+        if dotted.any():
+            i = int(np.flatnonzero(dotted)[0])
+            raise DataError(f"{where(col.source, col.shown, col.row(i))}{cut(str(stripped[i].as_py()))} is not a "
+                            f"number where decimal commas are read ({int(dotted.sum())} cell(s) in all): its '.' "
+                            "would be a thousands separator; save plain numbers, or pass --decimal . if the file's "
+                            "decimal mark is '.'")
+        stripped = pc.replace_substring(stripped, col.decimal, ".")
     try:
         return to_numpy(stripped.cast(pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -353,7 +365,7 @@ def _text_to_numbers(col: Column) -> np.ndarray:
     bad = np.isnan(parsed) & pd.notna(raw) & (pd.Series(raw).astype(str).str.len() > 0).to_numpy()
     i = int(np.flatnonzero(bad)[0])
     cell = str(raw[i])
-    if DECIMAL_COMMA_CELL.match(cell):
+    if DECIMAL_COMMA_CELL.match(cell) and col.decimal == ".":
         advice = "decimal commas: pass --decimal ,"
     elif FORMATTED_NUMBER.match(cell):
         advice = "a number written for display (thousands separators, currency): save plain numbers"
@@ -377,6 +389,7 @@ def _numbers_as_text(table: pa.Table) -> list[str]:
 
 def frame_from_table(table: pa.Table, source: str, offset: int = 0) -> Frame:
     numbers = set(_numbers_as_text(table))
+    decimal = (table.schema.metadata or {}).get(DECIMAL_MARK, b".").decode()
     return Frame({name: Column(name, _plain_column(table.column(name)), source, offset=offset,
-                               numbers=name in numbers)
+                               numbers=name in numbers, decimal=decimal)
                   for name in table.column_names}, table.num_rows, source, offset=offset)

@@ -212,7 +212,8 @@ def _chosen_only(table: pa.Table, columns: ColumnChoice | None) -> pa.Table:
         return table
     kept = table.select(chosen)
     fallen = [c for c in _numbers_as_text(table) if c in chosen]
-    return kept.replace_schema_metadata({NUMBERS_AS_TEXT: "\n".join(fallen)} if fallen else None)
+    marks = {key: value for key, value in (table.schema.metadata or {}).items() if key != NUMBERS_AS_TEXT}
+    return kept.replace_schema_metadata({**marks, NUMBERS_AS_TEXT: "\n".join(fallen)} if fallen else marks or None)
 
 
 def _joined(tables: list[pa.Table]) -> pa.Table:

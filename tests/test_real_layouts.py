@@ -188,6 +188,25 @@ def test_decimal_commas_are_sniffed_with_semicolons_and_can_be_set(write):
     assert run("eval", path, "--decimal", ";").code == 2
 
 
+def test_a_dot_where_decimal_commas_are_read_is_refused_never_a_decimal_point(write, tmp_path):
+    # Sales in whole units written with a "." thousands separator beside forecasts with decimal
+    # commas, as a German Excel saves them: "2.581" was read as 2.581 (mse 3.3e6 where it is 3.0e4).
+    refused = run("eval", write("de.csv", "y_true;y_pred\n2.581;2955,66\n850;801,5\n1.204;1190,25\n"),
+                  "--decimal", ",")
+    assert refused.code == 3 and "row 1: '2.581' is not a number where decimal commas are read" in refused.stderr
+    # sniffed: the first rows hold decimal commas alone, the thousands come later (the file sorted by
+    # its label), where they were read as 2.581 with exit 0
+    lines = [f"{v};{v},5" for v in range(100, 1000)] * 8 + ["1.204;1204,5"]
+    sorted_file = tmp_path / "sorted.csv"
+    sorted_file.write_text("y_true;y_pred\n" + "\n".join(lines) + "\n")
+    refused = run("eval", str(sorted_file))
+    assert refused.code == 3 and f"row {len(lines)}: '1.204' is not a number" in refused.stderr
+    # a text column (a stray cell) of a file of decimal commas reads its numbers with them
+    # (it named '1,25' in row 1, advising --decimal , which was given)
+    mixed = run("eval", write("mixed.csv", "y_true;y_pred\n1,5;1,25\n2,5;x\n3,5;2,75\n"), "--decimal", ",")
+    assert mixed.code == 3 and "row 2: 'x' is not a number" in mixed.stderr
+
+
 @pytest.mark.parametrize("content, words", [
     (b"PK\x03\x04\x14\x00\x00\x00\x08\x00rest", "Excel .xlsx"),
     (b'[{"y_true": 1, "y_pred": 0.8}]', "JSON lines"),
