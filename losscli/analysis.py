@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .errors import UsageError
+from .errors import DataError, UsageError
 from .escape import spreadsheet
 from .frame import Frame
 from .inference import Target
@@ -78,16 +78,24 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
     return found
 
 
-def _no_formulas(ids: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text ids as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow);
-    numbers stay numbers."""
-    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+def _no_formulas(ids: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
+    """Text ids (of any Arrow string or binary type: polars writes large strings, parquet may hold
+    bytes) as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow); numbers
+    stay numbers. Bytes that are not UTF-8 text are refused (``where``: the file and column)."""
+    kind = ids.type
+    if not any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                       pa.types.is_large_binary, pa.types.is_fixed_size_binary)):
         return ids
     import pyarrow.compute as pc
 
-    risky = pc.and_(pc.match_substring_regex(ids, r"^[=+\-@\t\r]"),
-                    pc.invert(pc.match_substring_regex(ids, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
+    try:
+        text = ids.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        raise DataError(f"{where}ids that are not valid UTF-8 text; save the file as UTF-8") from None
+    risky = pc.and_(pc.match_substring_regex(text, r"^[=+\-@\t\r]"),
+                    pc.invert(pc.match_substring_regex(text, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")))
+    quote, nothing = pa.scalar("'", pa.large_string()), pa.scalar("", pa.large_string())
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, text, nothing), text)
 
 
 class PerRowWriter:
@@ -115,7 +123,7 @@ class PerRowWriter:
         if self.with_file:
             data = {"file": arrow_repeated(spreadsheet(frame.source), frame.n_rows), **data}
         if self.id_column is not None:
-            data["id"] = _no_formulas(frame.column(self.id_column).data)
+            data["id"] = _no_formulas(frame.column(self.id_column).data, frame.where(self.id_column))
         for name, (positions, terms) in columns.items():
             full = np.zeros(frame.n_rows)
             full[positions] = terms

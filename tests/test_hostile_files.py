@@ -306,6 +306,26 @@ def test_per_row_text_ids_never_start_a_formula(write, tmp_path):
     assert [line.split(",")[1] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', '"-5"', '"\'@SUM(1)"']
 
 
+@pytest.mark.parametrize("kind", ["large_string", "binary"])
+def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind):
+    # polars writes large strings (they crashed --per-row, exit 4); parquet can hold ids as bytes
+    # (written as they were: a formula)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = [b'=HYPERLINK("x")', b"u7", b"@SUM(1)"] if kind == "binary" else ['=HYPERLINK("x")', "u7", "@SUM(1)"]
+    pq.write_table(pa.table({"id": pa.array(ids, getattr(pa, kind)()), "y_true": [1, 0, 1],
+                             "y_pred": [0.8, 0.4, 0.3]}), tmp_path / "p.parquet")
+    result = run("eval", tmp_path / "p.parquet", "--per-row", tmp_path / "rows.csv", "--loss", "log_loss")
+    assert result.code == 0, result.stderr
+    lines = (tmp_path / "rows.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', '"u7"', '"\'@SUM(1)"']
+    pq.write_table(pa.table({"id": pa.array([b"\xff", b"ok"], pa.binary()), "y_true": [1, 0], "y_pred": [0.8, 0.4]}),
+                   tmp_path / "bad.parquet")
+    refused = run("eval", tmp_path / "bad.parquet", "--per-row", tmp_path / "rows.csv")
+    assert refused.code == 3 and "column 'id': ids that are not valid UTF-8 text" in refused.stderr
+
+
 def test_a_place_that_cannot_be_written_is_a_usage_error(write, tmp_path):
     result = run("eval", write("p.csv", MODELS), "--output", tmp_path / "missing" / "report.json")
     assert result.code == 2 and "cannot write there" in result.stderr
