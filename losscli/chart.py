@@ -27,6 +27,8 @@ def terminal_chart(report: dict[str, Any], width: int = 60, height: int = 14) ->
     """The train and validation curves, the best epoch marked, as a rich Text."""
     from rich.text import Text
 
+    from .escape import one_line
+
     curve = report["curve"]
     series = {name: [row[name] for row in curve] for name, _, _ in SERIES if report[name] is not None}
     finite = [v for values in series.values() for v in values if v is not None]
@@ -56,7 +58,7 @@ def terminal_chart(report: dict[str, Any], width: int = 60, height: int = 14) ->
     text.append(" " * (margin + 1) + "".join(axis).rstrip() + "\n", "dim")
     for name, mark, style in SERIES:
         if name in series:
-            text.append(f"{mark} {report[name]}   ", style)
+            text.append(f"{mark} {one_line(report[name])}   ", style)  # (a column name: data)
     text.append(f"┆ best epoch {report['best']['epoch']}", "yellow")
     text.append("   (x: epoch)", "dim")
     return text

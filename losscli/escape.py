@@ -1,22 +1,29 @@
 """Data values (labels, column, group and model names) as plain text in every output.
 
 losscli prints values it read from files it did not write. Each output gets them in a form that
-stays text there: never the start of a new line (so never a GitHub workflow command such as
-``::add-mask::``), never markdown or HTML in a pull-request comment, never a spreadsheet formula.
+stays text there: never the start of a new line, never two colons in a row (so never a GitHub
+workflow command such as ``::add-mask::``, wherever a table wraps its line), never a terminal's
+control sequence, never markdown or HTML in a pull-request comment, never a spreadsheet formula.
 """
 
 from __future__ import annotations
 
 import re
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")  # line breaks and other control characters
+# control characters (C0 and C1: line breaks, escape sequences), the line and paragraph separators,
+# and the marks that reorder text shown (bidi overrides, isolates and marks)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+COLONS = re.compile(r":(?=:)")  # a colon before another: "::" starts a GitHub workflow command
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet (OWASP)
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def one_line(value: object) -> str:
-    r"""``value`` as text on one line: control characters written as escapes (``a\nb`` -> ``a\\nb``)."""
-    return CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
+    r"""``value`` as text on one line: control characters written as escapes (``a\nb`` -> ``a\\nb``),
+    and a zero-width space between two colons (``::warning::`` -> ``:\u200b:warning:\u200b:``), so
+    that no line of the output can start a workflow command, wherever it is cut."""
+    text = CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
+    return COLONS.sub(":\u200b", text)
 
 
 def markdown(value: object) -> str:
@@ -38,7 +45,8 @@ def spreadsheet(value: object) -> str:
 
 
 def workflow(value: object, *, property: bool = False) -> str:
-    """Text inside a GitHub Actions workflow command (``::error title=P::MESSAGE``), escaped as
-    GitHub requires: ``%``, CR and LF in a message; also ``:`` and ``,`` in a property."""
-    text = str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Text inside a GitHub Actions workflow command (``::error title=P::MESSAGE``): on one line
+    (:func:`one_line`), then escaped as GitHub requires: ``%``, CR and LF in a message; also ``:``
+    and ``,`` in a property."""
+    text = one_line(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if property else text

@@ -206,13 +206,17 @@ def emit_history(report: dict[str, Any], fmt: str | None, output: str | None) ->
     if (fmt or ("table" if sys.stdout.isatty() else "json")) == "json":
         sys.stdout.write(to_json(report))
         return
+    from rich.markup import escape
+
     from .chart import terminal_chart
+    from .escape import one_line
 
     console = stdout_console()
     console.print(terminal_chart(report, width=max(20, min(70, console.width - 14))))
     best, over, diverged = report["best"], report["overfitting"], report["diverged"]
+    train, val = (escape(one_line(report[name] or name)) for name in ("train", "val"))  # (column names: data)
     console.print(f"\n{report['epochs']} epochs ({report['format']} log). Best epoch [bold]{best['epoch']}[/]: "
-                  f"{report['train'] or 'train'} {_num(best['train'])}, {report['val'] or 'val'} {_num(best['val'])}.")
+                  f"{train} {_num(best['train'])}, {val} {_num(best['val'])}.")
     if diverged["detected"]:
         console.print(f"[red]Diverged[/] at epoch {diverged['from_epoch']}: a NaN or infinite loss; "
                       f"only the epochs before it are analysed.")
@@ -220,8 +224,8 @@ def emit_history(report: dict[str, Any], fmt: str | None, output: str | None) ->
     else:
         gap = f"gap at the last epoch {_num(over['gap'])}"
     if over["detected"]:
-        console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {report['val']} has not improved for "
-                      f"{over['epochs_since_best']} epochs while {report['train']} kept falling; {gap}.")
+        console.print(f"[red]Overfitting[/] from epoch {over['from_epoch']}: {val} has not improved for "
+                      f"{over['epochs_since_best']} epochs while {train} kept falling; {gap}.")
     else:
         console.print(f"No overfitting detected (patience {over['patience']}); {gap}.")
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import group_output
-from .escape import markdown, one_line, spreadsheet
+from .escape import CONTROL, markdown, one_line, spreadsheet
 from .results import Gate, Leaderboard, Report, Result
 
 MARKDOWN_MARKER = "<!-- losscli-report -->"
@@ -285,10 +285,12 @@ def to_openmetrics(report: Report) -> str:
 
 def _sample(labels: Mapping[str, object], value: float) -> str:
     """``{name="value",…} number`` of one sample (labels that are None left out). A label value is
-    escaped exactly as the format says (backslash, quote, line feed; any other character stands
-    as it is), so that two values never meet and a reader gets the value back."""
+    escaped as the format says (backslash, quote, line feed), so that two values never meet; the
+    control characters that the format would carry as they are, tabs aside (a carriage return
+    starts a line of a CI log, an escape sequence controls the terminal), are written as U+FFFD."""
     def escaped(text: object) -> str:
-        return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        shown = CONTROL.sub(lambda found: found.group() if found.group() in "\n\t" else "\ufffd", str(text))
+        return shown.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
     number = str(value) if isinstance(value, int) else repr(float(value)) if math.isfinite(value) else \
         "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"  # (the format's spellings)
