@@ -51,7 +51,8 @@ WARN = typer.Option([], "--warn", help=(
     "As --max, but a loss above VALUE is a warning (exit 0)."
 ))
 BOOTSTRAP = typer.Option(1000, "--bootstrap", help="Bootstrap resamples.")
-SEED = typer.Option(0, "--seed", help="Random seed of the bootstrap (same seed, same interval).")
+SEED = typer.Option(0, "--seed", min=0, max=(1 << 64) - 1,
+                    help="Random seed of the bootstrap, 0…2^64−1 (same seed, same interval).")
 CONFIG = typer.Option(None, "--config", help=(
     "Settings file (default: the nearest losscli.toml or pyproject.toml \\[tool.losscli])."
 ))

@@ -128,7 +128,7 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
     plugins = table.get("plugins", [])
     if isinstance(plugins, str):
         plugins = [plugins]
-    if not isinstance(plugins, list) or not all(isinstance(x, str) for x in plugins):
+    if not isinstance(plugins, list) or not all(isinstance(x, str) and "\x00" not in x for x in plugins):
         raise _bad("plugins", "must be a list of Python files, e.g. plugins = [\"losses/my_losses.py\"]")
     if plugins:
         _check_may_run_code(path)
@@ -149,7 +149,7 @@ def _parse(path: Path, table: dict[str, Any]) -> Config:
         raise _bad("baseline", "must be a table with file and tolerance")
     _check_keys(baseline, BASELINE_KEYS, "baseline.")
     file = baseline.get("file")
-    if file is not None and not isinstance(file, str):
+    if file is not None and (not isinstance(file, str) or "\x00" in file):  # (a NUL byte is in no path)
         raise _bad("baseline.file", "must be a path")
     tolerance = baseline.get("tolerance")
     if tolerance is not None:

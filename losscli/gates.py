@@ -222,6 +222,10 @@ def load_baseline(path: str) -> Report:
         raise DataError(f"baseline {path}: no such file; save one with --format json --output {path}") from None
     except OSError as error:
         raise DataError(f"baseline {path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"baseline {path}: not a losscli report (not UTF-8 text)") from None
+    except ValueError:  # (a NUL byte in the name, from a config file)
+        raise DataError(f"baseline {path!r}: not a file name") from None
     try:
         report = json.loads(text)
     except json.JSONDecodeError as error:
@@ -229,6 +233,8 @@ def load_baseline(path: str) -> Report:
                         f"{error.msg}); save it again with --format json --output {path}") from None
     except RecursionError:
         raise DataError(f"baseline {path}: not a losscli report (JSON nested too deep)") from None
+    except ValueError as error:  # (an integer of more digits than Python converts)
+        raise DataError(f"baseline {path}: not a losscli report ({error})") from None
     results = report.get("results") if isinstance(report, dict) else None
     if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("losses"), dict)
                                                 and "pair" in r and "task" in r and _numbers(r["losses"])
@@ -236,14 +242,25 @@ def load_baseline(path: str) -> Report:
         raise DataError(f"baseline {path}: not a losscli report (no results with pair, task and losses); "
                         f"save one with `losscli eval … --format json --output {path}`")
     try:
-        return Report(str(report.get("signature") or ""), {}, [Result.from_dict(r) for r in results])
-    except (TypeError, ValueError) as error:
+        read = [Result.from_dict(r) for r in results]
+    except (TypeError, ValueError, OverflowError) as error:
         raise DataError(f"baseline {path}: not a losscli report ({error})") from None
+    for result in read:
+        if not isinstance(result.signature, (str, type(None))) or not all(
+                isinstance(values, dict) for values in result.params.values()):
+            raise DataError(f"baseline {path}: not a losscli report (pair '{result.pair}': its signature or "
+                            "parameters are not what a report writes)")
+    return Report(str(report.get("signature") or ""), {}, read)
 
 
 def _numbers(losses: dict[str, Any]) -> bool:
-    """Every loss of a baseline result is a number or null (JSON's NaN)."""
-    return all(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    """Every loss of a baseline result is a finite number or null (a loss with no value)."""
+    def finite(value: Any) -> bool:
+        try:
+            return math.isfinite(value)
+        except OverflowError:  # (an integer beyond float64's range)
+            return False
+    return all(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and finite(value))
                for value in losses.values())
 
 

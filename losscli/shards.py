@@ -261,6 +261,8 @@ def _read_state(path: str) -> State:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a state file (not UTF-8 text)") from None
     return State.from_json(text, path)
 
 

@@ -201,8 +201,11 @@ class State:
         resamples = self.settings.get("bootstrap", 0)
         if not isinstance(resamples, int) or not 0 <= resamples <= MAX_RESAMPLES:
             raise ValueError(f"bootstrap resamples {resamples!r}: expected a count up to {MAX_RESAMPLES}")
+        _check_settings(self.settings)
+        _texts(self.notes, "notes")
         _count(self.rows, "rows")
         for name, pair in self.pairs.items():
+            _check_pair_reading(pair, f"pair '{name}'")
             _count(pair.rows, f"pair '{name}': rows")
             _count(pair.dropped, f"pair '{name}': rows dropped")
             _check_worst(pair.worst, f"pair '{name}': worst rows")
@@ -261,6 +264,8 @@ class State:
             raise DataError(f"{path}: not a state file (JSON error at line {error.lineno}: {error.msg})") from None
         except RecursionError:
             raise DataError(f"{path}: not a state file (JSON nested too deep)") from None
+        except ValueError as error:  # (an integer of more digits than Python converts)
+            raise DataError(f"{path}: not a state file ({error})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DataError(f"{path}: not a losscli state file; make one with `losscli eval … --state {path}`")
         if data.get("version") not in READS:
@@ -280,6 +285,43 @@ class State:
 
 
 MAX_RESAMPLES = 100_000  # bootstrap resamples a state may ask for
+
+
+def _texts(values: Any, what: str) -> None:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{what}: expected a list of text, not {_short(values)}")
+
+
+def _check_settings(settings: dict[str, Any]) -> None:
+    """The settings a state was made with hold what the options could: a seed in 0…2^64−1, a
+    confidence level in (0, 1) or none, parameters by loss, a count of worst rows, names or none."""
+    seed, ci, params, worst = settings.get("seed", 0), settings.get("ci"), settings.get("params") or {}, \
+        settings.get("worst") or 0
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 64:
+        raise ValueError(f"settings: seed {_short(seed)}: expected a whole number in 0…2^64−1")
+    if ci is not None and (isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1):
+        raise ValueError(f"settings: ci {_short(ci)}: expected a level between 0 and 1")
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ValueError(f"settings: params {_short(params)}: expected parameters by loss")
+    _count(worst, "settings: worst")
+    for key in ("group_by", "weight"):
+        if settings.get(key) is not None and not isinstance(settings[key], str):
+            raise ValueError(f"settings: {key} {_short(settings[key])}: expected a column name")
+
+
+def _check_pair_reading(pair: PairState, what: str) -> None:
+    """How a pair was read: its task and kind as text, its quantile levels numbers in (0, 1), the
+    losses not applicable each with its reason."""
+    if not isinstance(pair.task, str) or not isinstance(pair.kind, str):
+        raise ValueError(f"{what}: task {_short(pair.task)} and predictions {_short(pair.kind)}: expected text")
+    levels = pair.pair.quantiles
+    if levels is not None and (not isinstance(levels, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1 for v in levels)):
+        raise ValueError(f"{what}: quantile levels {_short(levels)}: expected numbers between 0 and 1")
+    if not isinstance(pair.not_applicable, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in pair.not_applicable.items()):
+        raise ValueError(f"{what}: losses not applicable {_short(pair.not_applicable)}: expected reasons by loss")
+    _texts(pair.evidence, f"{what}: evidence")
 
 
 def _short(value: Any) -> str:

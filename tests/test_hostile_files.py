@@ -42,6 +42,15 @@ def saved(_saved_once):
     (lambda s: s["pairs"][0].update(boot_groups=10 ** 12), "at most 1000"),
     (lambda s: s["settings"].update(bootstrap=10 ** 12), "bootstrap resamples"),
     (lambda s: s["pairs"][0]["losses"]["weighted_crossentropy"]["partial"].update(class_sums=[1.0]), "shape"),
+    # (each of these passed the reading and crashed the merge, exit 4)
+    (lambda s: s.update(notes=[1]), "notes"),
+    (lambda s: s["pairs"][0].update(kind=["x"]), "predictions ['x']"),
+    (lambda s: s["pairs"][0]["pair"].update(quantiles="x"), "quantile levels"),
+    (lambda s: s["pairs"][0].update(not_applicable=None), "not applicable"),
+    (lambda s: s["settings"].update(seed="x"), "seed x"),
+    (lambda s: s["settings"].update(seed=-1), "seed -1"),
+    (lambda s: s["settings"].update(ci=2), "ci 2"),
+    (lambda s: s["settings"].update(params="x"), "params x"),
 ])
 def test_a_hand_edited_state_is_refused_with_its_reason(saved, tmp_path, edit, words):
     state, _ = saved
@@ -49,6 +58,36 @@ def test_a_hand_edited_state_is_refused_with_its_reason(saved, tmp_path, edit, w
     (tmp_path / "bad.json").write_text(json.dumps(state))
     result = run("merge", tmp_path / "bad.json")
     assert result.code == 3 and "damaged state file" in result.stderr and words in result.stderr
+
+
+@pytest.mark.parametrize("text", [b'{"format": "losscli-state", "rows": 1' + b"1" * 5000 + b"}", b'{"a": "\xe9"}'])
+def test_a_state_that_python_cannot_read_is_refused(tmp_path, text):
+    (tmp_path / "bad.json").write_bytes(text)  # (an integer of 5001 digits; a Latin-1 byte)
+    result = run("merge", tmp_path / "bad.json")
+    assert result.code == 3 and "not a state file" in result.stderr
+
+
+@pytest.mark.parametrize("edit", [  # (each crashed the gate, exit 4, or was taken: "> max nan")
+    lambda b: b["results"][0].update(n=float("inf")),
+    lambda b: b["results"][0].update(signature=5),
+    lambda b: b["results"][0]["params"].update(focal="x"),
+    lambda b: b["results"][0]["losses"].update(brier=10 ** 400),
+    lambda b: b["results"][0]["losses"].update(brier=float("nan")),
+    lambda b: b["results"][0]["losses"].update(brier=float("-inf")),
+])
+def test_a_hand_edited_baseline_is_refused(saved, write, tmp_path, edit):
+    _, baseline = saved
+    edit(baseline)
+    (tmp_path / "bad.json").write_text(json.dumps(baseline))
+    result = run("eval", write("p.csv", MODELS), "--baseline", tmp_path / "bad.json")
+    assert result.code == 3 and "not a losscli report" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("text", [b'{"results": [' + b"1" * 5000 + b"]}", b'{"a": "\xe9"}'])
+def test_a_baseline_that_python_cannot_read_is_refused(write, tmp_path, text):
+    (tmp_path / "bad.json").write_bytes(text)
+    result = run("eval", write("p.csv", MODELS), "--baseline", tmp_path / "bad.json")
+    assert result.code == 3 and "not a losscli report" in result.stderr
 
 
 @pytest.mark.parametrize("value", ["x", [1, 2], {"a": 1}, True])
@@ -255,6 +294,17 @@ def test_a_config_file_that_is_not_utf8_is_a_data_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("list")
     assert result.code == 3 and "not UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize("written, key", [('[baseline]\nfile = "a\\u0000b"\n', "baseline.file"),
+                                          ('plugins = ["a\\u0000b.py"]\n', "plugins")])
+def test_a_nul_byte_in_a_config_files_path_is_a_data_error(tmp_path, monkeypatch, written, key):
+    monkeypatch.chdir(tmp_path)  # (it crashed, exit 4: "embedded null byte")
+    (tmp_path / "losscli.toml").write_text(written)
+    (tmp_path / "p.csv").write_text("y_true,y_pred\n1,0.8\n0,0.3\n")
+    for command in (["eval", "p.csv"], ["compare", "p.csv", "p.csv"]):
+        result = run(*command)
+        assert result.code == 3 and f"key '{key}' must be" in result.stderr, result.stderr
 
 
 def test_ids_that_are_not_utf8_are_a_data_error(write):
