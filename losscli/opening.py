@@ -33,7 +33,11 @@ ByteStream = IO[bytes] | io.BufferedIOBase  # a file, or a stream that decompres
 
 
 def display_name(path: str) -> str:
-    return "<stdin>" if path == "-" else path
+    """A path as reports and messages name it: ``-`` as ``<stdin>``; bytes of a file name that are
+    not UTF-8 (which Python holds as lone surrogates, and JSON cannot write) as ``\\xff`` escapes."""
+    if path == "-":
+        return "<stdin>"
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _open_raw(path: str) -> IO[bytes]:

@@ -307,6 +307,21 @@ def test_a_nul_byte_in_a_config_files_path_is_a_data_error(tmp_path, monkeypatch
         assert result.code == 3 and f"key '{key}' must be" in result.stderr, result.stderr
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of bytes that are not UTF-8: Linux")
+def test_a_file_name_that_is_not_utf8_is_named_with_escapes(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)  # (JSON could not write the name: exit 4)
+    for name in (b"ok.csv", b"\xff.csv"):
+        with open(os.fsencode(tmp_path) + b"/" + name, "w") as file:
+            file.write("y_true,y_pred\n1,0.8\n0,0.3\n1,0.6\n")
+    alone = run("eval", os.fsdecode(b"\xff.csv"), "--format", "json")
+    assert alone.code == 0 and alone.json["input"]["predictions"] == "\\xff.csv"
+    shards = run("eval", "*.csv", "--format", "json", "--per-row", "rows.csv", "--state", "s.json")
+    assert shards.code == 0 and shards.json["input"]["predictions"] == ["ok.csv", "\\xff.csv"]
+    assert '"\\xff.csv",1,' in (tmp_path / "rows.csv").read_text()
+
+
 def test_ids_that_are_not_utf8_are_a_data_error(write):
     preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
     truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")
