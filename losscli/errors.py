@@ -47,10 +47,15 @@ def closest(name: str, choices: Iterable[str]) -> str:
 def names_listed(names: list[str], most: int = 20, ends: int = 6) -> str:
     """Column names for a message, comma-separated; of more than ``most`` (a file that keeps its
     features beside its predictions has thousands) the first and last ``ends``, where pandas puts
-    the columns added last: ``a, b, … (288 more), y, z``."""
+    the columns added last: ``a, b, … (288 more), y, z``. A name over NAME_CHARS characters is cut
+    short with ``…`` (a header of 500 KB in one name made a message of 500 KB)."""
+    shown = [name if len(name) <= NAME_CHARS else name[:NAME_CHARS] + "…" for name in names]
     if len(names) <= most:
-        return ", ".join(names)
-    return f"{', '.join(names[:ends])}, … ({len(names) - 2 * ends} more), {', '.join(names[-ends:])}"
+        return ", ".join(shown)
+    return f"{', '.join(shown[:ends])}, … ({len(names) - 2 * ends} more), {', '.join(shown[-ends:])}"
+
+
+NAME_CHARS = 100  # characters of a column name a message shows
 
 
 def where(file: str | None = None, column: str | None = None, row: int | None = None) -> str:

@@ -50,3 +50,9 @@ def workflow(value: object, *, property: bool = False) -> str:
     and ``,`` in a property."""
     text = one_line(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+def cut(value: object, size: int = 60) -> str:
+    """A cell's text for a message: quoted, on one line, at most ``size`` characters."""
+    text = one_line(value)
+    return repr(text if len(text) <= size else text[:size] + "…")

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import DataError, UsageError, closest, names_listed, where
+from .escape import cut
 
 NUMBERS_AS_TEXT = b"losscli.numbers_as_text"  # table metadata: numeric columns read as text (a bad cell)
 DECIMAL_MARK = b"losscli.decimal"  # table metadata: the decimal mark of a CSV read with decimal commas
@@ -328,14 +329,6 @@ def arrow_strings(values: list[str]) -> pa.Array:
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
     return pa.Array.from_buffers(pa.string(), len(values), buffers)
-
-
-def cut(value: object, size: int = 60) -> str:
-    """A cell's text for a message: quoted, on one line, at most ``size`` characters."""
-    from .escape import one_line
-
-    text = one_line(value)
-    return repr(text if len(text) <= size else text[:size] + "…")
 
 
 def _text_to_numbers(col: Column) -> np.ndarray:

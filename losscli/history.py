@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError, UsageError, closest
+from .escape import cut
 
 EPOCH_NAMES = ("epoch", "epochs")
 TRAIN_NAMES = ("train_loss_epoch", "train_loss", "training_loss", "loss_epoch", "loss", "train/loss",
@@ -57,6 +58,8 @@ def _frame_from_text(path: str, text: str):
             document = json.loads(text)
         except json.JSONDecodeError:
             document = None
+        except (RecursionError, ValueError) as error:  # (nested too deep; an integer of too many digits)
+            raise DataError(f"{path}: not a training log ({type(error).__name__}: {cut(str(error))})") from None
         if isinstance(document, dict) and isinstance(document.get("log_history"), list):
             return pd.DataFrame(document["log_history"]), "huggingface"
         if isinstance(document, list) and all(isinstance(x, dict) for x in document):
@@ -66,6 +69,8 @@ def _frame_from_text(path: str, text: str):
                 rows = [json.loads(line) for line in text.splitlines() if line.strip()]
             except json.JSONDecodeError as error:
                 raise DataError(f"{path}: not JSON, JSON lines or CSV (line {error.lineno}: {error.msg})") from None
+            except (RecursionError, ValueError) as error:
+                raise DataError(f"{path}: not a training log ({type(error).__name__}: {cut(str(error))})") from None
             if rows and all(isinstance(r, dict) for r in rows):
                 return pd.DataFrame(rows), "jsonl"
         raise DataError(f"{path}: a JSON document without 'log_history'; expected a Hugging Face "
@@ -96,7 +101,7 @@ def _numbers(frame: Any, column: str, path: str) -> tuple[np.ndarray, np.ndarray
         bad = np.isnan(values) & ~empty.to_numpy() & ~spelled
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{path}, column '{column}', row {i + 1}: '{text.iloc[i]}' is not a number")
+            raise DataError(f"{path}, column '{column}', row {i + 1}: {cut(text.iloc[i])} is not a number")
         non_finite = ~empty.to_numpy() & ~np.isfinite(values)
     else:
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -167,7 +172,9 @@ def read(path: str, *, train: str | None = None, val: str | None = None, epoch: 
 
 
 def _epoch(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else float(value)
+    """An epoch as the log numbers it: a whole number as an int (up to 2^53, where floats stop
+    counting exactly; JSON writes no integer beyond 64 bits)."""
+    return int(value) if float(value).is_integer() and abs(value) < 1 << 53 else float(value)
 
 
 def _value(value: float) -> float | None:

@@ -37,7 +37,8 @@ from .classes import (
     named_class,
 )
 from .errors import DataError, UsageError, closest, where
-from .frame import Frame, cut
+from .escape import cut
+from .frame import Frame
 from .kinds import KINDS, SUM_TOLERANCE, KindDecision, class_kind, kind_from_range
 from .pairing import Pair
 from .registry import TASKS, Inputs, PredKind, Task

@@ -15,7 +15,8 @@ import pyarrow as pa
 
 from .arrow_input import ArrowSource
 from .errors import DataError, LossCliError, UsageError, closest, names_listed, where
-from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, cut, frame_from_table, to_numpy
+from .escape import cut
+from .frame import Column, Frame, _is_string_type, _one_array, arrow_numbers, frame_from_table, to_numpy
 from .names import PANDAS_INDEX, PRED_WORDS, TRUE_WORDS, is_key_like, is_saved_index, named_as_label, normalise
 from .opening import display_name
 from .reading import StartedRead, read_table

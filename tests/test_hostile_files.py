@@ -322,6 +322,31 @@ def test_a_file_name_that_is_not_utf8_is_named_with_escapes(tmp_path, monkeypatc
     assert '"\\xff.csv",1,' in (tmp_path / "rows.csv").read_text()
 
 
+def test_a_long_column_name_is_cut_short_in_messages(write):
+    name = "a" * 3000  # (a 500 KB name made a 500 KB message)
+    path = write("p.csv", f"{name},y_pred\n1,0.5\n")
+    for args in (["--group-by", "nope"], ["--true", "nope", "--pred", "y_pred"]):
+        result = run("eval", path, *args)
+        assert result.code in (2, 3) and "a" * 100 + "…" in result.stderr and len(result.stderr) < 400
+
+
+@pytest.mark.parametrize("text, said", [
+    ("epoch,loss\n1," + "x" * 100_000 + "\n", "…' is not a number"),  # (the cell was quoted whole)
+    ("[" * 5000 + "]" * 5000, "RecursionError"),
+    ('{"log_history": [{"epoch": 1, "loss": ' + "1" * 5000 + "}]}", "ValueError"),
+])
+def test_a_hostile_training_log_is_a_data_error(tmp_path, text, said):
+    (tmp_path / "log.txt").write_text(text)
+    result = run("history", tmp_path / "log.txt", "--format", "json")
+    assert result.code == 3 and said in result.stderr and len(result.stderr) < 400
+
+
+def test_an_epoch_beyond_64_bits_is_reported_as_a_number(tmp_path):
+    (tmp_path / "log.csv").write_text("epoch,loss\n1e20,0.9\n2,0.7\n")  # (JSON could not write it: exit 4)
+    result = run("history", tmp_path / "log.csv", "--format", "json")
+    assert result.code == 0 and [row["epoch"] for row in result.json["curve"]] == [2, 1e20]
+
+
 def test_ids_that_are_not_utf8_are_a_data_error(write):
     preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
     truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")

@@ -15,7 +15,8 @@ from sklearn import metrics
 
 from losscli import joins
 from losscli.errors import DataError, UsageError, where
-from losscli.frame import Frame, cut, frame_from_table, to_numpy
+from losscli.escape import cut
+from losscli.frame import Frame, frame_from_table, to_numpy
 
 from .conftest import run
 
