@@ -9,6 +9,7 @@ import lzma
 from collections.abc import Iterator
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
 
 from . import csv_stream
@@ -74,6 +75,9 @@ def _json_lines_chunks(stream: ByteStream, sample: bytes, name: str, chunk_cells
 
     try:
         text = sample + stream.read()
+        if _nesting(text) > MAX_NESTING:
+            raise DataError(f"{name}: JSON nested more than {MAX_NESTING} levels deep; losscli reads JSON lines "
+                            "of flat records, one object per line")
         table = pajson.read_json(pa.BufferReader(csv_stream._arrow_owned(memoryview(text))))
     except (pa.ArrowInvalid, OSError, EOFError, lzma.LZMAError) as error:
         raise DataError(f"{name}: not readable JSON lines ({error}); every line must be one JSON object "
@@ -81,6 +85,23 @@ def _json_lines_chunks(stream: ByteStream, sample: bytes, name: str, chunk_cells
     size = _rows_per_chunk(table.num_columns, chunk_cells) or max(table.num_rows, 1)
     yield from _first_rows_apart((table.slice(start, size) for start in range(0, max(table.num_rows, 1), size)),
                                  chunk_cells)
+
+
+MAX_NESTING = 1000  # levels of JSON objects and arrays read (pyarrow's reader crashed, SIGSEGV, at 20,000)
+
+
+def _nesting(text: bytes, block: int = 1 << 23) -> int:
+    """How deep the brackets of ``text`` nest, at most: ``{`` and ``[`` open a level, ``}`` and ``]``
+    close one (those inside strings count too: only far deeper than any record can take it past
+    MAX_NESTING). Counted ``block`` bytes at a time, so that the counts take 4 × ``block`` bytes."""
+    codes = np.frombuffer(text, dtype=np.uint8)
+    depth = deepest = 0
+    for start in range(0, len(codes), block):
+        part = codes[start:start + block]
+        steps = (part == ord("{")).astype(np.int32) + (part == ord("[")) - (part == ord("}")) - (part == ord("]"))
+        levels = depth + np.cumsum(steps)
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
 
 
 ARROW_FILE = b"ARROW1"  # Arrow IPC file format (Feather v2)

@@ -104,6 +104,10 @@ def test_json_nested_too_deep_is_refused_not_a_crash(write, tmp_path):
     assert "nested too deep" in run("merge", tmp_path / "deep.json").stderr
     result = run("eval", write("p.csv", MODELS), "--baseline", tmp_path / "deep.json")
     assert result.code == 3 and "nested too deep" in result.stderr
+    # JSON lines nested 20,000 deep crashed pyarrow's reader (SIGSEGV, no message)
+    (tmp_path / "deep.jsonl").write_text('{"a":' * 20_000 + "1" + "}" * 20_000 + "\n")
+    result = run("eval", tmp_path / "deep.jsonl")
+    assert result.code == 3 and "nested more than 1000 levels deep" in result.stderr
 
 
 PLUGIN = '''
