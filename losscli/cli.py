@@ -176,6 +176,14 @@ def _plugins(files: list[str], settings: Any = None) -> None:
     plugins.load(list(getattr(settings, "plugins", ())) + list(files))
 
 
+def _stdin_once(inputs: list[str | None]) -> None:
+    """Standard input (``-``) is one of the inputs at most: it can be read once (the second read
+    found it empty, and said "the file is empty")."""
+    if inputs.count("-") > 1:
+        raise UsageError("- (standard input) is given more than once, and it can be read once; save all but one "
+                         "of those inputs to files")
+
+
 def _setup(config_file: str | None, no_config: bool, plugin: list[str], max_: list[str],
            warn: list[str] | None = None) -> tuple[Any, list[Any]]:
     """The config file's settings (plugins loaded) and the --max and --warn gates over the file's gates."""
@@ -247,6 +255,7 @@ def eval_command(
         explain = _verbosity(quiet, verbose, explain)
         tracking.check(log_to)
         _choice(fmt, FORMATS, "--format")
+        _stdin_once([pred_file, labels])
         from dataclasses import replace
 
         from . import gates
@@ -352,6 +361,7 @@ def compare_command(
         if bool(new) == (baseline_model is not None):
             raise UsageError("compare needs BASE and NEW files, or one file of several models with "
                              "--baseline-model NAME")
+        _stdin_once([base, *(new or []), labels])
         from dataclasses import replace
 
         from . import gates

@@ -116,7 +116,8 @@ def check_max(report: Report, gates: Iterable[Threshold]) -> list[Gate]:
     scope, that group's or class's value; for ``*``, every one's: judged by the worst)."""
     verdicts = []
     for gate in gates:
-        for result, loss in _matching(report, gate, gate.source if gate.source.startswith("--") else "--max"):
+        named = gate.source if gate.source.startswith("--") else f"config {gate.source}: gate"  # (a config file's)
+        for result, loss in _matching(report, gate, named):
             if gate.scope is not None:
                 verdicts.append(_scoped(report, result, loss, gate))
                 continue

@@ -351,6 +351,22 @@ def test_an_epoch_beyond_64_bits_is_reported_as_a_number(tmp_path):
     assert result.code == 0 and [row["epoch"] for row in result.json["curve"]] == [2, 1e20]
 
 
+def test_standard_input_given_twice_is_a_usage_error(write):
+    text = "y_true,y_pred\n1,0.8\n0,0.3\n"  # (the second read said "the file is empty")
+    for args in (["eval", "-", "--labels", "-"], ["compare", "-", "-"], ["compare", write("p.csv", text), "-",
+                                                                          "--labels", "-"]):
+        result = run(*args, input=text)
+        assert result.code == 2 and "given more than once" in result.stderr, args
+
+
+def test_a_config_files_gate_is_named_as_the_files_not_as_a_flag(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # (it said "--max nox:brier=0.1", a flag never given)
+    (tmp_path / "losscli.toml").write_text('[gates]\n"nox:brier" = 0.1\n')
+    (tmp_path / "p.csv").write_text("y_true,y_pred\n1,0.8\n0,0.3\n")
+    result = run("eval", "p.csv")
+    assert result.code == 2 and f"config {tmp_path / 'losscli.toml'}: gate nox:brier=0.1: no pair 'nox'" in result.stderr
+
+
 def test_ids_that_are_not_utf8_are_a_data_error(write):
     preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
     truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")
