@@ -23,7 +23,7 @@ def one_line(value: object) -> str:
     and a zero-width space between two colons (``::warning::`` -> ``:\u200b:warning:\u200b:``), so
     that no line of the output can start a workflow command, wherever it is cut."""
     text = CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(value))
-    return COLONS.sub(":\u200b", text)
+    return COLONS.sub(":\u200b", text) if "::" in text else text
 
 
 def markdown(value: object) -> str:
