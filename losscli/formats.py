@@ -91,16 +91,22 @@ MAX_NESTING = 1000  # levels of JSON objects and arrays read (pyarrow's reader c
 
 
 def _nesting(text: bytes, block: int = 1 << 23) -> int:
-    """How deep the brackets of ``text`` nest, at most: ``{`` and ``[`` open a level, ``}`` and ``]``
-    close one (those inside strings count too: only far deeper than any record can take it past
-    MAX_NESTING). Counted ``block`` bytes at a time, so that the counts take 4 × ``block`` bytes."""
+    """How deep the brackets of a line of ``text`` nest, at most: ``{`` and ``[`` open a level, ``}``
+    and ``]`` close one, and each line (a record) starts at level 0. Brackets inside strings count
+    too (``"sad :-["``), but only within their line, far below MAX_NESTING. Counted about ``block``
+    bytes of whole lines at a time, so that the counts take a few times ``block`` bytes."""
     codes = np.frombuffer(text, dtype=np.uint8)
-    depth = deepest = 0
-    for start in range(0, len(codes), block):
-        part = codes[start:start + block]
-        steps = (part == ord("{")).astype(np.int32) + (part == ord("[")) - (part == ord("}")) - (part == ord("]"))
-        levels = depth + np.cumsum(steps)
-        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    deepest, start = 0, 0
+    while start < len(codes):
+        end = text.rfind(b"\n", start, start + block) + 1 if start + block < len(codes) else len(codes)
+        end = end if end > start else min(start + block, len(codes))  # (a line longer than a block: cut)
+        part = codes[start:end]
+        steps = (part == ord("{")).astype(np.int64) + (part == ord("[")) - (part == ord("}")) - (part == ord("]"))
+        levels = np.cumsum(steps)
+        newline = part == ord("\n")
+        line_start = np.concatenate([[0], levels[newline]])  # the level where each line begins
+        deepest = max(deepest, int((levels - line_start[np.cumsum(newline) - newline]).max()))
+        start = end
     return deepest
 
 

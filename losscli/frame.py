@@ -370,8 +370,15 @@ def _text_to_numbers(col: Column) -> np.ndarray:
 
 
 def _plain_column(data: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Dictionary-encoded columns (pandas categories in parquet) as their plain values."""
-    return data.cast(data.type.value_type) if pa.types.is_dictionary(data.type) else data
+    """Dictionary-encoded columns (pandas categories in parquet) as their plain values, and views of
+    text or bytes (polars' Arrow files) as large strings or bytes, which every Arrow function takes."""
+    if pa.types.is_dictionary(data.type):
+        return data.cast(data.type.value_type)
+    if pa.types.is_string_view(data.type):
+        return data.cast(pa.large_string())
+    if pa.types.is_binary_view(data.type):
+        return data.cast(pa.large_binary())
+    return data
 
 
 def _numbers_as_text(table: pa.Table) -> list[str]:

@@ -42,7 +42,6 @@ from .joins import (
     _counts_rows,
     _id_type,
     _ids,
-    _own_keys,
     as_frame,
     join,
     joined,
@@ -164,9 +163,8 @@ def _streamed_key(first: Frame, labels: Frame, on: str | None) -> tuple[Join, Id
         if len(shared) != 1:
             return None
         [(key, other_key)] = shared
-        if is_saved_index(key) and _counts_rows(labels, other_key) and _own_keys(first, {key}) \
-                and _own_keys(labels, {other_key}):
-            return None  # (a saved index in both files, each with ids of its own: the whole join refuses it)
+        if is_saved_index(key) and _counts_rows(labels, other_key):
+            return None  # (a saved index in both files: the whole join tells a key from a row count)
         how = shared_how(key, other_key, labels)
     if key not in first.columns or other_key not in labels.columns \
             or _id_type(first, key, labels, other_key) != pa.int64():

@@ -344,11 +344,12 @@ def find_join(first: Frame, second: Frame, on: str | None, hint: str) -> Join:
     counters = {(a, b): order for (a, b), order in keys.items()  # a saved index in both, 0, 1, 2 … in each
                 if is_saved_index(a) and _counts_rows(first, a) and _counts_rows(second, b)}
     if keys and len(counters) == len(keys):  # (it joins row by row)
-        ids = {frame.source: _own_keys(frame, {a for a, _ in keys} | {b for _, b in keys}) for frame in (first, second)}
+        both = set(first.columns) & set(second.columns)
+        ids = {frame.source: _own_keys(frame, both) for frame in (first, second)}
         if all(ids.values()):
             raise DataError(f"the files share only {', '.join(repr(a) for a, _ in keys)}, which counts the rows "
                             f"of each in order (a saved index), and each has ids of its own ({_listed(ids)}); join "
-                            "them with --on PRED_COL=LABELS_COL")
+                            "them with --on PRED_COL=LABELS_COL, or give both files' ids one name")
     keys = {k: order for k, order in keys.items() if k not in counters} or keys
     if len(keys) > 1 and any(not _same_order(order, next(iter(keys.values()))) for order in keys.values()):
         names = ", ".join(f"'{a}'" for a, _ in keys)
@@ -382,15 +383,15 @@ def _named_ids(frame: Frame) -> list[str]:
 
 
 def _own_keys(frame: Frame, shared: set[str]) -> list[str]:
-    """The columns of ``frame`` other than ``shared`` that could name its rows (:func:`_could_be_key`:
-    named as ids, or integers or text not named as labels or predictions), with unique values, none
-    empty; not a saved index, nor one that counts the rows in order."""
+    """The columns of ``frame`` not among ``shared`` (the columns both files have: a label and its
+    prediction) whose name says they are ids (``customer_id``, ``key``, ``ID_code``), with unique
+    values, none empty, in any order; not a saved index."""
     def names_rows(name: str) -> bool:
         ids = _ids(frame, name, _id_type(frame, name, frame, name))
-        return _ids_problem(frame, name, ids) is None and not _counts_rows(frame, name)
+        return _ids_problem(frame, name, ids) is None
 
-    return [c for c in frame.columns
-            if c not in shared and not is_saved_index(c) and _could_be_key(frame, c) and names_rows(c)]
+    return [c for c in frame.columns if c not in shared and not is_saved_index(c)
+            and (is_key_like(c) or "id" in normalise(c).split("_")) and names_rows(c)]
 
 
 def _listed(ids: dict[str, list[str]]) -> str:
@@ -429,15 +430,15 @@ def join(pred: Frame, lab: Frame, on: str | None) -> Frame:
 def joined(pred: Frame, lab: Frame, found: Join) -> Frame:
     """The predictions with the labels' columns beside them, each label in its prediction's row
     (``found.order``); a column named in both files is the labels' truth and the predictions'
-    prediction (``NAME_true``, ``NAME_pred``), unless the name says it is a label, or an id (the
-    predictions' is kept: two copies of a saved index would read as ``_true`` and ``_pred``)."""
+    prediction (``NAME_true``, ``NAME_pred``), unless the name says it is a label, or a saved index
+    (the predictions' is kept: two copies would read as ``_true`` and ``_pred``)."""
     key, order = found.key, found.order
     columns = {name: col for name, col in pred.columns.items()}
     roles = {name: "pred" for name in columns if name != key}
     for name, col in lab.columns.items():
         if name == found.other_key:
             continue
-        if name in columns and is_key_like(name):  # an id in both files (a saved index): the predictions', once
+        if name in columns and is_saved_index(name):  # a saved index in both files: the predictions', once
             continue
         taken = _taken(col, order)
         if name in columns and named_as_label(name):  # the predictions file's copy of the label: not a prediction

@@ -312,6 +312,8 @@ def _check_settings(settings: dict[str, Any]) -> None:
 def _check_pair_reading(pair: PairState, what: str) -> None:
     """How a pair was read: its task and kind as text, its quantile levels numbers in (0, 1), the
     losses not applicable each with its reason."""
+    if not isinstance(pair.pair.name, str) or not all(isinstance(c, str) for c in [*pair.pair.true, *pair.pair.pred]):
+        raise ValueError(f"{what}: its name and columns {_short(pair.pair.name)}: expected text")
     if not isinstance(pair.task, str) or not isinstance(pair.kind, str):
         raise ValueError(f"{what}: task {_short(pair.task)} and predictions {_short(pair.kind)}: expected text")
     levels = pair.pair.quantiles

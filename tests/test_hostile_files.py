@@ -51,6 +51,7 @@ def saved(_saved_once):
     (lambda s: s["settings"].update(seed=-1), "seed -1"),
     (lambda s: s["settings"].update(ci=2), "ci 2"),
     (lambda s: s["settings"].update(params="x"), "params x"),
+    (lambda s: s["pairs"][0]["pair"].update(name=7), "its name and columns 7"),
 ])
 def test_a_hand_edited_state_is_refused_with_its_reason(saved, tmp_path, edit, words):
     state, _ = saved
@@ -108,6 +109,10 @@ def test_json_nested_too_deep_is_refused_not_a_crash(write, tmp_path):
     (tmp_path / "deep.jsonl").write_text('{"a":' * 20_000 + "1" + "}" * 20_000 + "\n")
     result = run("eval", tmp_path / "deep.jsonl")
     assert result.code == 3 and "nested more than 1000 levels deep" in result.stderr
+    # a bracket in a string of every line is no nesting (counted over the file, 1500 lines were refused)
+    (tmp_path / "sad.jsonl").write_text("".join(f'{{"comment": "sad :-[", "y_true": {i % 2}, "y_pred": 0.4}}\n'
+                                                for i in range(1500)))
+    assert run("eval", tmp_path / "sad.jsonl").code == 0
 
 
 PLUGIN = '''
@@ -416,7 +421,7 @@ def test_per_row_text_ids_never_start_a_formula(write, tmp_path):
     assert [line.split(",")[1] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', '"-5"', '"\'@SUM(1)"']
 
 
-@pytest.mark.parametrize("kind", ["large_string", "binary"])
+@pytest.mark.parametrize("kind", ["large_string", "binary", "string_view"])
 def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind):
     # polars writes large strings (they crashed --per-row, exit 4); parquet can hold ids as bytes
     # (written as they were: a formula)
@@ -426,6 +431,12 @@ def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind
     ids = [b'=HYPERLINK("x")', b"u7", b"@SUM(1)"] if kind == "binary" else ['=HYPERLINK("x")', "u7", "@SUM(1)"]
     pq.write_table(pa.table({"id": pa.array(ids, getattr(pa, kind)()), "y_true": [1, 0, 1],
                              "y_pred": [0.8, 0.4, 0.3]}), tmp_path / "p.parquet")
+    if kind == "string_view":  # (polars' Arrow files: --per-row and --worst crashed, exit 4)
+        from pyarrow import feather
+
+        feather.write_feather(pq.read_table(tmp_path / "p.parquet").cast(pa.schema(
+            [("id", pa.string_view()), ("y_true", pa.int64()), ("y_pred", pa.float64())])), tmp_path / "p.parquet")
+        assert run("eval", tmp_path / "p.parquet", "--worst", "2").code == 0
     result = run("eval", tmp_path / "p.parquet", "--per-row", tmp_path / "rows.csv", "--loss", "log_loss")
     assert result.code == 0, result.stderr
     lines = (tmp_path / "rows.csv").read_text().splitlines()

@@ -666,3 +666,36 @@ def test_an_id_in_both_files_beside_the_key_is_never_a_pair(write):
     assert joined.code == 0, joined.stderr
     assert [r["pair"] for r in joined.json["results"]] == ["y"]
     assert joined.losses()["binary_crossentropy"] == pytest.approx(metrics.log_loss([0, 1, 1], [0.3, 0.8, 0.6]))
+
+
+def test_a_saved_index_never_hides_ids_in_order_or_a_label_named_as_an_id(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    n = 60_000  # (streamed: the first chunk's customer_id counts its rows 1, 2, 3 …, the rest do not)
+    customer = np.arange(1, n + 1)
+    customer[40_000:] += 5
+    y = rng.normal(size=n)
+    order = rng.permutation(n)
+    pd.DataFrame({"customer_id": customer, "y_pred": y + 0.1}).to_csv(tmp_path / "p.csv")
+    pd.DataFrame({"id": customer[order], "y_true": y[order]}).to_csv(tmp_path / "t.csv")
+    refused = run("eval", tmp_path / "p.csv", "--labels", tmp_path / "t.csv")
+    assert refused.code == 3 and "saved index" in refused.stderr  # (streamed, it joined row by row: mse 2.0)
+    # prices in both files (unique integers) are the label and its prediction, not ids
+    prices = rng.permutation(1000)[:200] * 100
+    guess = prices + rng.integers(-50, 50, 200)
+    pd.DataFrame({"price": prices}).to_csv(tmp_path / "pl.csv")
+    pd.DataFrame({"price": guess}).to_csv(tmp_path / "pp.csv")
+    joined = run("eval", tmp_path / "pp.csv", "--labels", tmp_path / "pl.csv", "--format", "json")
+    assert joined.code == 0 and joined.losses()["mse"] == pytest.approx(metrics.mean_squared_error(prices, guess))
+    # a label named as an id in both files (category_id) is the label and a prediction, as before
+    labels, probabilities = rng.integers(0, 3, 60), rng.dirichlet([1, 1, 1], 60)
+    ids = np.arange(1000, 1060)
+    pd.DataFrame({"id": ids, "category_id": labels}).to_csv(tmp_path / "cl.csv", index=False)
+    pd.DataFrame({"id": ids, "category_id": probabilities.argmax(1), "p_0": probabilities[:, 0],
+                  "p_1": probabilities[:, 1], "p_2": probabilities[:, 2]}).to_csv(tmp_path / "cp.csv", index=False)
+    found = run("eval", tmp_path / "cp.csv", "--labels", tmp_path / "cl.csv", "--true", "category_id_true",
+                "--pred", "p_0,p_1,p_2", "--format", "json")
+    assert found.code == 0, found.stderr
+    assert found.losses()["sparse_categorical_crossentropy"] == pytest.approx(
+        metrics.log_loss(labels, probabilities, labels=[0, 1, 2]), rel=1e-12)
