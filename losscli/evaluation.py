@@ -541,12 +541,12 @@ def add_loss(ls: LossState, spec: registry.LossSpec, target: Target, boot_codes:
         return None
     terms = registry.terms(spec, inputs, ls.params)
     try:
+        # (summed apart from the bootstrap's groups: their total differs in the last digit, and a loss
+        # with --ci must be the loss without it, or a baseline saved without --ci fails its own data)
+        whole = registry.sum_terms(spec, inputs, terms, rows=target.rows, params=ls.params).partial(0, n)
         if boot_codes is not None and spec.reduction != "median":
             sums = registry.sum_terms(spec, inputs, terms, boot_codes, boot_groups, rows=target.rows, params=ls.params)
             ls.boot = sums if ls.boot is None else ls.boot + sums
-            whole = sums.total(n)
-        else:
-            whole = registry.sum_terms(spec, inputs, terms, rows=target.rows, params=ls.params).partial(0, n)
     except registry.NonFiniteTerms as error:
         if spec.origin != "built-in":  # a plugin's NaN is its bug, named with its row
             raise

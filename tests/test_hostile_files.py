@@ -372,6 +372,19 @@ def test_a_config_files_gate_is_named_as_the_files_not_as_a_flag(tmp_path, monke
     assert result.code == 2 and f"config {tmp_path / 'losscli.toml'}: gate nox:brier=0.1: no pair 'nox'" in result.stderr
 
 
+def test_a_loss_with_ci_is_the_loss_without_it_to_the_last_digit(tmp_path):
+    # (summed over the bootstrap's groups it differed by an ulp, and a baseline saved without --ci
+    # failed its own data: "brier = 0.337947 > max 0.337947", exit 1)
+    rng = np.random.default_rng(11)
+    y, p = rng.integers(0, 2, 5000), rng.random(5000)
+    (tmp_path / "p.csv").write_text(csv_text({"y_true": list(y), "y_pred": list(p)}))
+    plain = run("eval", tmp_path / "p.csv", "--format", "json", "--output", tmp_path / "b.json")
+    with_ci = run("eval", tmp_path / "p.csv", "--format", "json", "--ci", "0.9", "--baseline", tmp_path / "b.json",
+                  "--tolerance", "0")
+    assert plain.code == 0 and with_ci.code == 0, with_ci.stderr
+    assert with_ci.losses() == json.loads((tmp_path / "b.json").read_text())["results"][0]["losses"]
+
+
 def test_ids_that_are_not_utf8_are_a_data_error(write):
     preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
     truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")
