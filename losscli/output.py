@@ -41,7 +41,8 @@ def say(message: str, style: str) -> None:
 
     label = {"red": "error", "yellow": "warning", "dim": "note"}.get(style, "note")
     # on one line: a data value in a message never starts a line (a GitHub workflow command)
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[{style}]{label}:[/] {escape(one_line(message))}")
+    Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(
+        f"[{style}]{label}:[/] {escape(one_line(message))}")  # (emoji=False: a class named :thumbs_up: stays text)
 
 
 def quiet_stdout() -> None:
@@ -66,7 +67,7 @@ def stdout_console(**options: Any) -> Any:
             self.quiet = True
             raise BrokenPipeError("standard output was closed")
 
-    return StdoutConsole(**options)
+    return StdoutConsole(**{"emoji": False, **options})  # (data is never an emoji code: :thumbs_up: stays text)
 
 
 def emit(report: Report, fmt: str | None, output: str | None) -> None:

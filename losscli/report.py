@@ -572,5 +572,5 @@ def render_pieces(report: Report, fmt_: str, width: int = 100) -> Iterator[bytes
         from rich.console import Console
 
         text = io.StringIO()
-        print_table(report, Console(file=text, width=width, color_system=None, force_terminal=False))
+        print_table(report, Console(file=text, width=width, color_system=None, force_terminal=False, emoji=False))
         yield text.getvalue().encode()

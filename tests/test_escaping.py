@@ -108,3 +108,12 @@ def test_terminal_control_sequences_never_reach_a_text_output(write, monkeypatch
     history = run("history", tmp_path / "h.csv", "--format", "table")
     assert history.code == 0, history.stderr  # (the name's "[/]" was rich markup: MarkupError, exit 4)
     assert not any(character in history.stdout for character in raw) and "loss[/]" in history.stdout
+
+
+def test_emoji_codes_in_the_data_stay_text(write):
+    # (rich printed the class :thumbs_up: as 👍 in --explain)
+    path = write("e.csv", "y_true,p_:thumbs_up:,p_:thumbs_down:\n:thumbs_up:,0.8,0.2\n:thumbs_down:,0.3,0.7\n")
+    result = run("eval", path, "--explain", "--format", "table")
+    assert result.code == 0, result.stderr
+    text = result.stdout + result.stderr
+    assert "👍" not in text and ":thumbs_up:" in text
