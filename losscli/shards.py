@@ -243,10 +243,16 @@ class _ShardsDone:
         self.callback.__exit__(*exc)
 
 
+# built-in losses whose terms can be negative: the KL divergence of rows that do not sum to 1, the
+# log-likelihoods (log σ² < 0; e^ŷ − yŷ; ŷ − y log ŷ), and an interval's width and score when the
+# quantiles cross
+MAY_BE_NEGATIVE = {"kl_divergence", "gaussian_nll", "poisson_nll", "poisson", "width", "interval_score"}
+
+
 def _cannot_be_negative(name: str, task: str) -> bool:
-    """Built-in losses have terms ≥ 0, but for the KL divergence of rows that do not sum to 1."""
+    """Built-in losses have terms ≥ 0, but for those of MAY_BE_NEGATIVE."""
     spec = registry.lookup(name, task)
-    return spec is not None and spec.origin == "built-in" and name != "kl_divergence"
+    return spec is not None and spec.origin == "built-in" and spec.name not in MAY_BE_NEGATIVE
 
 
 def merge_states(paths: list[str]) -> tuple[Report, State]:

@@ -385,6 +385,19 @@ def test_a_loss_with_ci_is_the_loss_without_it_to_the_last_digit(tmp_path):
     assert with_ci.losses() == json.loads((tmp_path / "b.json").read_text())["results"][0]["losses"]
 
 
+@pytest.mark.parametrize("args", [[], ["--ci", "0.9"], ["-l", "poisson_nll", "-l", "poisson"]])
+def test_a_state_of_losses_whose_terms_can_be_negative_merges(tmp_path, args):
+    # (a Gaussian prediction's log-likelihood is negative where σ < 1: merge called the state damaged)
+    rng = np.random.default_rng(3)
+    y = rng.normal(5, 1, 400)
+    (tmp_path / "p.csv").write_text(csv_text({"y_true": list(y), "y_pred": list(y + rng.normal(0, 0.01, 400)),
+                                              "y_pred_std": [0.01] * 400}))
+    whole = run("eval", tmp_path / "p.csv", *args, "--state", tmp_path / "s.json", "--format", "json")
+    merged = run("merge", tmp_path / "s.json", "--format", "json")
+    assert whole.code == 0 and merged.code == 0, merged.stderr
+    assert merged.losses() == whole.losses() and min(whole.losses().values()) < 0
+
+
 def test_ids_that_are_not_utf8_are_a_data_error(write):
     preds = write("p.csv", b"id,y_pred\n\xff\xfe,0.5\nb,0.4\n")
     truth = write("t.csv", b"id,y_true\n\xff\xfe,1\nb,0\n")
