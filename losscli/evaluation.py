@@ -27,7 +27,7 @@ from .bootstrap import GROUPS, interval, resample_counts, row_groups
 from .classes import HeldClassIds, HeldLabel, HeldRegression, Hold, distinct, hold_from_dict, is_integral
 from .csv_stream import ColumnChoice
 from .errors import DataError, LossCliError, UsageError, names_listed
-from .frame import Frame, arrow_strings, frame_from_table, to_numpy
+from .frame import Frame, arrow_numbers, arrow_strings, frame_from_table, to_numpy
 from .groups import ChunkGroups, GroupCoder, coded_ahead, shown_names
 from .inference import Target, infer
 from .join_stream import JoinStream, NotStreamed, can_stream, planned_as_a_whole_join
@@ -685,4 +685,4 @@ def _group_results(pair: PairState, overall: Result, column: str) -> GroupResult
         for g in np.flatnonzero((sums.weight[order] <= 0) | ~np.isfinite(found)):  # (few: no value, null)
             listed[g] = None
         values[name] = listed
-    return GroupResults(overall, [shown[g] for g in order.tolist()], table.rows[order].tolist(), values)
+    return GroupResults(overall, known.take(arrow_numbers(order)).to_pylist(), table.rows[order].tolist(), values)

@@ -49,6 +49,7 @@ class GroupCoder:
         self.groups = GroupTable()  # the groups met
         self._texts = arrow_strings([])  # every cell text met, each once
         self._group_of = np.zeros(0, dtype=np.intp)  # the group of each of them (−1: blank)
+        self._as_written = True  # every text met is its group's name (no spaces around it)
 
     def code(self, frame: Frame) -> ChunkGroups:
         import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
@@ -58,12 +59,11 @@ class GroupCoder:
         text = _as_text(data, frame, self.column)
         rows = indices(pc.index_in(text, value_set=self._texts))  # −1: an empty cell, or a new text
         new = (rows < 0) & _valid(text)
-        if new.any():  # texts not met before: added, and their rows looked up among them alone
+        if new.any():  # texts not met before: added, each once, with their rows' index among them
             start = len(self._texts)
-            texts = text.take(arrow_numbers(np.flatnonzero(new)))
-            added = pc.unique(texts)
-            self._add(added)
-            rows[new] = start + indices(pc.index_in(texts, value_set=added))
+            added = _distinct(text.take(arrow_numbers(np.flatnonzero(new))))
+            self._add(added.dictionary)
+            rows[new] = start + indices(added.indices)
         codes = self._group_of[rows] if len(self._group_of) else rows  # (−1 picks the last: missing below)
         missing = (rows < 0) | (codes < 0)
         if pa.types.is_floating(data.type):
@@ -79,7 +79,13 @@ class GroupCoder:
         stripped = pc.utf8_trim_whitespace(texts)
         kept = np.flatnonzero(to_numpy(pc.utf8_length(stripped)) > 0)
         groups = np.full(len(texts), -1, dtype=np.intp)
-        groups[kept] = self.groups.place(stripped.take(arrow_numbers(kept)))
+        names = stripped.take(arrow_numbers(kept))
+        self._as_written = self._as_written and stripped.equals(texts)
+        if self._as_written:  # new texts, so new groups: no group is named as they are (no lookup)
+            groups[kept] = self.groups.size + np.arange(len(names))
+            self.groups.known = pa.concat_arrays([self.groups.known, names])
+        else:
+            groups[kept] = self.groups.place(names)
         self._texts = pa.concat_arrays([self._texts, texts])
         self._group_of = np.concatenate([self._group_of, groups])
 
@@ -95,6 +101,14 @@ def shown_names(names: list[str], rows: np.ndarray, column: str) -> list[str]:
         raise DataError(f"column '{column}': --group-by: the column holds empty cells and the text '{MISSING_GROUP}', "
                         "the name of the group of empty cells, so the two would be one group; rename that text")
     return [MISSING_GROUP if name == EMPTY else name for name in names]
+
+
+def _distinct(values: pa.Array) -> pa.DictionaryArray:
+    """``values`` each once (``dictionary``, in the order met) and the index of each among them
+    (``indices``): one hash pass (Arrow's ``dictionary_encode``)."""
+    import pyarrow.compute as pc
+
+    return pc.dictionary_encode(values)
 
 
 def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
@@ -173,7 +187,7 @@ class GroupTable:
 
     @property
     def names(self) -> list[str]:
-        return [str(name) for name in self.known.to_pylist()]
+        return self.known.to_pylist()
 
     def codes(self, values: pa.Array, codes: np.ndarray, distinct: bool = False) -> np.ndarray:
         """Each row's group in this table, from a chunk's ``codes`` into its ``values``;
@@ -188,15 +202,17 @@ class GroupTable:
         return rows
 
     def place(self, values: pa.Array) -> np.ndarray:
-        """The group of each of ``values``: a hash lookup among the values seen (Arrow's
+        """The group of each of ``values`` (none null): a hash lookup among the values seen (Arrow's
         ``index_in``); new ones appended."""
         import pyarrow.compute as pc
 
-        found = pc.index_in(values, value_set=self.known)
-        if found.null_count:
-            self.known = pa.concat_arrays([self.known, pc.unique(values.filter(pc.is_null(found)))])
-            found = pc.index_in(values, value_set=self.known)
-        return indices(found)
+        found = indices(pc.index_in(values, value_set=self.known))
+        new = found < 0
+        if new.any():
+            added = _distinct(values.take(arrow_numbers(np.flatnonzero(new))))
+            found[new] = self.size + indices(added.indices)
+            self.known = pa.concat_arrays([self.known, added.dictionary])
+        return found
 
     def add(self, loss: str, sums: GroupSums) -> None:
         """Add a chunk's sums of ``loss`` (one entry per group of the table so far)."""
