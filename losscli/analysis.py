@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .errors import DataError, UsageError
 from .escape import spreadsheet
-from .frame import Frame
+from .frame import Frame, arrow_numbers
 from .inference import Target
 from .names import is_key_like
 
@@ -40,13 +40,22 @@ def id_column(names: list[str], used: tuple[str, ...] = ()) -> str | None:
 
 def row_ids(frame: Frame, column: str | None, target: Target) -> Callable[[np.ndarray], list[Any]] | None:
     """The ids of evaluated rows (by their index among them) as text, None for an empty cell; read
-    from Arrow for just the rows asked for. None without an id column."""
+    from Arrow for just the rows asked for. None without an id column. Bytes that are not UTF-8
+    text, and lists or structs, are refused (the file and column named)."""
     if column is None:
         return None
     data = frame.column(column).data
 
     def ids(indices: np.ndarray) -> list[Any]:
-        return data.take(pa.array(target.positions[indices])).cast(pa.string()).to_pylist()
+        taken = data.take(arrow_numbers(target.positions[indices]))
+        try:
+            return taken.cast(pa.string()).to_pylist()
+        except pa.ArrowInvalid:
+            raise DataError(f"{frame.where(column)}ids that are not valid UTF-8 text; save the file as UTF-8") from None
+        except pa.ArrowNotImplementedError:
+            raise DataError(f"{frame.where(column)}ids that are lists or structs: --worst names rows by an id "
+                            "of text, numbers or dates; rename the column so that it is not taken as the rows' ids"
+                            ) from None
 
     return ids
 
@@ -117,7 +126,7 @@ class PerRowWriter:
         import pyarrow.csv as pacsv
 
         from .atomic import replacing, signals_deferred
-        from .frame import arrow_numbers, arrow_repeated
+        from .frame import arrow_repeated
 
         data: dict[str, Any] = {"row": arrow_numbers(np.arange(1, frame.n_rows + 1) + frame.offset)}
         if self.with_file:

@@ -49,7 +49,6 @@ class GroupCoder:
         self.groups = GroupTable()  # the groups met
         self._texts = arrow_strings([])  # every cell text met, each once
         self._group_of = np.zeros(0, dtype=np.intp)  # the group of each of them (−1: blank)
-        self._as_written = True  # every text met is its group's name (no spaces around it)
 
     def code(self, frame: Frame) -> ChunkGroups:
         import pyarrow.compute as pc  # (here: importing it costs every eval a tenth of a second)
@@ -79,13 +78,7 @@ class GroupCoder:
         stripped = pc.utf8_trim_whitespace(texts)
         kept = np.flatnonzero(to_numpy(pc.utf8_length(stripped)) > 0)
         groups = np.full(len(texts), -1, dtype=np.intp)
-        names = stripped.take(arrow_numbers(kept))
-        self._as_written = self._as_written and stripped.equals(texts)
-        if self._as_written:  # new texts, so new groups: no group is named as they are (no lookup)
-            groups[kept] = self.groups.size + np.arange(len(names))
-            self.groups.known = pa.concat_arrays([self.groups.known, names])
-        else:
-            groups[kept] = self.groups.place(names)
+        groups[kept] = self.groups.place(stripped.take(arrow_numbers(kept)))
         self._texts = pa.concat_arrays([self._texts, texts])
         self._group_of = np.concatenate([self._group_of, groups])
 

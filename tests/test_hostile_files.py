@@ -471,6 +471,17 @@ def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind
                    tmp_path / "bad.parquet")
     refused = run("eval", tmp_path / "bad.parquet", "--per-row", tmp_path / "rows.csv")
     assert refused.code == 3 and "column 'id': ids that are not valid UTF-8 text" in refused.stderr
+    worst = run("eval", tmp_path / "bad.parquet", "--worst", "2")  # (exit 4 before)
+    assert worst.code == 3 and "column 'id': ids that are not valid UTF-8 text" in worst.stderr
+
+
+def test_worst_with_an_id_column_of_lists_is_a_data_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [[1, 2], [3]], "y_true": [1, 0], "y_pred": [0.8, 0.4]}), tmp_path / "p.parquet")
+    result = run("eval", tmp_path / "p.parquet", "--worst", "1")  # (exit 4 before)
+    assert result.code == 3 and "column 'id': ids that are lists or structs" in result.stderr
 
 
 def test_a_place_that_cannot_be_written_is_a_usage_error(write, tmp_path):
