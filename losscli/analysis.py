@@ -53,9 +53,7 @@ def row_ids(frame: Frame, column: str | None, target: Target) -> Callable[[np.nd
         except pa.ArrowInvalid:
             raise DataError(f"{frame.where(column)}ids that are not valid UTF-8 text; save the file as UTF-8") from None
         except pa.ArrowNotImplementedError:
-            raise DataError(f"{frame.where(column)}ids that are lists or structs: --worst names rows by an id "
-                            "of text, numbers or dates; rename the column so that it is not taken as the rows' ids"
-                            ) from None
+            raise _nested_ids(frame.where(column), "--worst") from None
 
     return ids
 
@@ -87,11 +85,19 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
     return found
 
 
+def _nested_ids(where: str, option: str) -> DataError:
+    return DataError(f"{where}ids that are lists or structs: {option} names rows by an id of text, numbers or "
+                     "dates; rename the column so that it is not taken as the rows' ids")
+
+
 def _no_formulas(ids: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
     """Text ids (of any Arrow string or binary type: polars writes large strings, parquet may hold
     bytes) as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow); numbers
-    stay numbers. Bytes that are not UTF-8 text are refused (``where``: the file and column)."""
+    stay numbers. Bytes that are not UTF-8 text, and lists or structs, are refused (``where``: the
+    file and column)."""
     kind = ids.type
+    if pa.types.is_nested(kind):
+        raise _nested_ids(where, "--per-row")
     if not any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
                                        pa.types.is_large_binary, pa.types.is_fixed_size_binary)):
         return ids
