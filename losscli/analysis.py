@@ -41,7 +41,8 @@ def id_column(names: list[str], used: tuple[str, ...] = ()) -> str | None:
 def row_ids(frame: Frame, column: str | None, target: Target) -> Callable[[np.ndarray], list[Any]] | None:
     """The ids of evaluated rows (by their index among them) as text, None for an empty cell; read
     from Arrow for just the rows asked for. None without an id column. Bytes that are not UTF-8
-    text, and lists or structs, are refused (the file and column named)."""
+    text, and values that have no text (lists, structs, intervals), are refused (the file and
+    column named)."""
     if column is None:
         return None
     data = frame.column(column).data
@@ -86,17 +87,17 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
 
 
 def _nested_ids(where: str, option: str) -> DataError:
-    return DataError(f"{where}ids that are lists or structs: {option} names rows by an id of text, numbers or "
-                     "dates; rename the column so that it is not taken as the rows' ids")
+    return DataError(f"{where}ids that are not text, numbers or dates (lists, structs, intervals): {option} names "
+                     "rows by their id as text; rename the column so that it is not taken as the rows' ids")
 
 
 def _no_formulas(ids: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
     """Text ids (of any Arrow string or binary type: polars writes large strings, parquet may hold
     bytes) as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow); numbers
-    stay numbers. Bytes that are not UTF-8 text, and lists or structs, are refused (``where``: the
-    file and column)."""
+    stay numbers. Bytes that are not UTF-8 text, and lists, structs and intervals, are refused
+    (``where``: the file and column)."""
     kind = ids.type
-    if pa.types.is_nested(kind):
+    if pa.types.is_nested(kind) or pa.types.is_interval(kind):
         raise _nested_ids(where, "--per-row")
     if not any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
                                        pa.types.is_large_binary, pa.types.is_fixed_size_binary)):

@@ -111,7 +111,7 @@ def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
 
     if data.type == pa.string():
         return data
-    if pa.types.is_nested(data.type):
+    if pa.types.is_nested(data.type) or pa.types.is_interval(data.type):
         raise DataError(f"{where(frame.source, column)}--group-by needs a column of text, numbers, dates or booleans, "
                         f"not of {data.type}")
     if pa.types.is_floating(data.type):

@@ -475,17 +475,19 @@ def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind
     assert worst.code == 3 and "column 'id': ids that are not valid UTF-8 text" in worst.stderr
 
 
-@pytest.mark.parametrize("ids", [[[1, 2], [3]], [{"a": 1}, {"a": 2}]], ids=["lists", "structs"])
+@pytest.mark.parametrize("ids", ["lists", "structs", "intervals"])
 @pytest.mark.parametrize("option", [["--worst", "1"], ["--per-row", "rows.csv"]])
-def test_an_id_column_of_lists_or_structs_is_a_data_error(tmp_path, monkeypatch, ids, option):
+def test_an_id_column_of_lists_structs_or_intervals_is_a_data_error(tmp_path, monkeypatch, ids, option):
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    from pyarrow import feather
 
     monkeypatch.chdir(tmp_path)
-    pq.write_table(pa.table({"id": ids, "y_true": [1, 0], "y_pred": [0.8, 0.4]}), "p.parquet")
-    result = run("eval", "p.parquet", *option)  # (exit 4 before)
-    assert result.code == 3 and f"column 'id': ids that are lists or structs: {option[0]}" in result.stderr
-    assert not (tmp_path / "rows.csv").exists()
+    column = {"lists": pa.array([[1, 2], [3]]), "structs": pa.array([{"a": 1}, {"a": 2}]),
+              "intervals": pa.array([(1, 2, 3), (0, 1, 0)], pa.month_day_nano_interval())}[ids]
+    feather.write_feather(pa.table({"id": column, "y_true": [1, 0], "y_pred": [0.8, 0.4]}), "p.arrow")
+    result = run("eval", "p.arrow", *option)  # (exit 4 before)
+    assert result.code == 3 and "column 'id': ids that are not text, numbers or dates" in result.stderr
+    assert option[0] in result.stderr and not (tmp_path / "rows.csv").exists()
 
 
 def test_a_place_that_cannot_be_written_is_a_usage_error(write, tmp_path):
