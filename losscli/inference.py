@@ -350,9 +350,9 @@ def _positive_of(frame: Frame, true: str, y: np.ndarray, keep: np.ndarray | None
     unseen = [v for v in shown if v not in classes]
     if unseen:
         i = int(np.flatnonzero(inverse == shown.index(unseen[0]))[0])
-        raise DataError(f"{frame.locate(true, i)}label {cut(unseen[0])} is not one of the two labels seen in the "
-                        f"rows before it ({', '.join(classes)}); a binary task has two labels. If these are "
-                        "values, pass --task regression")
+        raise DataError(f"{frame.locate(true, i)}label {cut(unseen[0])} is not one of the pair's two labels, "
+                        f"{' and '.join(classes)} (decided on the first rows); a binary task has two labels. If "
+                        "these are values, pass --task regression")
     return (inverse == shown.index(positive)).astype(np.float64) if positive in shown else np.zeros(len(y))
 
 

@@ -231,4 +231,19 @@ def test_a_later_chunk_with_a_third_label_names_its_row(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
     result = run("eval", path)
     assert result.code == 3
-    assert "row 301" in result.stderr and "label '2'" in result.stderr
+    assert "row 301" in result.stderr and "label '2' is not one of the pair's two labels, 0 and 1" in result.stderr
+
+
+def test_a_later_label_after_one_value_says_the_labels_were_decided_not_seen(tmp_path, monkeypatch):
+    """Only 0 in the first rows: 0/1 coding is assumed, and a later 2 is not said to be other than
+    'the two labels seen' (only one was)."""
+    from losscli import csv_stream
+
+    path = tmp_path / "p.csv"
+    path.write_text("y_true,y_pred\n" + "".join(f"0,0.{i % 9 + 1}\n" for i in range(300)) + "2,0.5\n")
+    monkeypatch.setattr(csv_stream, "FIRST_CHUNK_BYTES", 400)
+    monkeypatch.setattr(csv_stream, "CHUNK_BYTES", 300)
+    result = run("eval", path)
+    assert result.code == 3 and "row 301" in result.stderr
+    assert "label '2' is not one of the pair's two labels, 0 and 1 (decided on the first rows)" in result.stderr
+    assert "seen" not in result.stderr
