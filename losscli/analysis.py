@@ -45,14 +45,14 @@ def row_ids(frame: Frame, column: str | None, target: Target) -> Callable[[np.nd
     column named)."""
     if column is None:
         return None
-    data = frame.column(column).data
+    data = _plain_ids(frame.column(column).data, frame.where(column), "--worst")
 
     def ids(indices: np.ndarray) -> list[Any]:
         taken = data.take(arrow_numbers(target.positions[indices]))
         try:
             return taken.cast(pa.string()).to_pylist()
         except pa.ArrowInvalid:
-            raise DataError(f"{frame.where(column)}ids that are not valid UTF-8 text; save the file as UTF-8") from None
+            raise _bytes_ids(frame.where(column)) from None
         except pa.ArrowNotImplementedError:
             raise _nested_ids(frame.where(column), "--worst") from None
 
@@ -86,19 +86,39 @@ def worst_candidates(target: Target, terms: np.ndarray, count: int, file: str | 
     return found
 
 
+def _plain_ids(ids: pa.ChunkedArray, where: str, option: str) -> pa.ChunkedArray:
+    """An id column as plain Arrow values: run-end and dictionary encodings decoded, an extension
+    type's storage (Arrow's UUIDs are 16 bytes; JSON is text). Lists, structs and intervals are
+    refused (``where``: the file and column; ``option``: what needs the ids)."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_run_end_encoded(ids.type):
+        ids = pc.run_end_decode(ids)
+    if isinstance(ids.type, pa.BaseExtensionType):
+        ids = pa.chunked_array([chunk.storage for chunk in ids.chunks], ids.type.storage_type)
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.cast(ids.type.value_type)
+    if pa.types.is_nested(ids.type) or pa.types.is_interval(ids.type):
+        raise _nested_ids(where, option)
+    return ids
+
+
 def _nested_ids(where: str, option: str) -> DataError:
     return DataError(f"{where}ids that are not text, numbers or dates (lists, structs, intervals): {option} names "
                      "rows by their id as text; rename the column so that it is not taken as the rows' ids")
+
+
+def _bytes_ids(where: str) -> DataError:
+    return DataError(f"{where}ids that are bytes, not UTF-8 text (UUIDs stored as 16 bytes, say); save them as text")
 
 
 def _no_formulas(ids: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
     """Text ids (of any Arrow string or binary type: polars writes large strings, parquet may hold
     bytes) as spreadsheet-safe CSV cells (:func:`losscli.escape.spreadsheet`, done by Arrow); numbers
     stay numbers. Bytes that are not UTF-8 text, and lists, structs and intervals, are refused
-    (``where``: the file and column)."""
+    (``where``: the file and column; see :func:`_plain_ids`)."""
+    ids = _plain_ids(ids, where, "--per-row")
     kind = ids.type
-    if pa.types.is_nested(kind) or pa.types.is_interval(kind):
-        raise _nested_ids(where, "--per-row")
     if not any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
                                        pa.types.is_large_binary, pa.types.is_fixed_size_binary)):
         return ids
@@ -107,7 +127,7 @@ def _no_formulas(ids: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
     try:
         text = ids.cast(pa.large_string())
     except pa.ArrowInvalid:
-        raise DataError(f"{where}ids that are not valid UTF-8 text; save the file as UTF-8") from None
+        raise _bytes_ids(where) from None
     risky = pc.and_(pc.match_substring_regex(text, r"^[=+\-@\t\r]"),
                     pc.invert(pc.match_substring_regex(text, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")))
     quote, nothing = pa.scalar("'", pa.large_string()), pa.scalar("", pa.large_string())

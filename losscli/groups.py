@@ -97,11 +97,11 @@ def shown_names(names: list[str], rows: np.ndarray, column: str) -> list[str]:
 
 
 def _distinct(values: pa.Array) -> pa.DictionaryArray:
-    """``values`` each once (``dictionary``, in the order met) and the index of each among them
-    (``indices``): one hash pass (Arrow's ``dictionary_encode``)."""
+    """``values`` each once (``dictionary``, in the order met; a null too) and the index of each
+    among them (``indices``): one hash pass (Arrow's ``dictionary_encode``)."""
     import pyarrow.compute as pc
 
-    return pc.dictionary_encode(values)
+    return pc.dictionary_encode(values, null_encoding="encode")
 
 
 def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
@@ -195,8 +195,8 @@ class GroupTable:
         return rows
 
     def place(self, values: pa.Array) -> np.ndarray:
-        """The group of each of ``values`` (none null): a hash lookup among the values seen (Arrow's
-        ``index_in``); new ones appended."""
+        """The group of each of ``values``: a hash lookup among the values seen (Arrow's
+        ``index_in``, where a null matches a null); new ones appended."""
         import pyarrow.compute as pc
 
         found = indices(pc.index_in(values, value_set=self.known))

@@ -228,3 +228,13 @@ def test_group_cells_are_grouped_as_written_whatever_the_chunk(write, monkeypatc
         result = run("eval", *args, "--group-by", "g")
         assert result.code == 0, result.stderr
         assert {r["group"]: r["n"] for r in result.json["results"] if r["group"] is not None} == expected
+
+
+def test_a_table_places_a_null_value_in_a_group_of_its_own():
+    """(No caller passes nulls today; a −1 would have put their rows in the last group unseen.)"""
+    from losscli.groups import GroupTable
+
+    table = GroupTable()
+    assert table.place(pa.array(["a", None, "b"])).tolist() == [0, 1, 2]
+    assert table.place(pa.array([None, "c", "a", None])).tolist() == [1, 3, 0, 1]
+    assert table.known.to_pylist() == ["a", None, "b", "c"]

@@ -470,9 +470,41 @@ def test_per_row_ids_of_any_arrow_text_type_never_start_a_formula(tmp_path, kind
     pq.write_table(pa.table({"id": pa.array([b"\xff", b"ok"], pa.binary()), "y_true": [1, 0], "y_pred": [0.8, 0.4]}),
                    tmp_path / "bad.parquet")
     refused = run("eval", tmp_path / "bad.parquet", "--per-row", tmp_path / "rows.csv")
-    assert refused.code == 3 and "column 'id': ids that are not valid UTF-8 text" in refused.stderr
+    assert refused.code == 3 and "column 'id': ids that are bytes, not UTF-8 text" in refused.stderr
     worst = run("eval", tmp_path / "bad.parquet", "--worst", "2")  # (exit 4 before)
-    assert worst.code == 3 and "column 'id': ids that are not valid UTF-8 text" in worst.stderr
+    assert worst.code == 3 and "column 'id': ids that are bytes, not UTF-8 text" in worst.stderr
+
+
+@pytest.mark.parametrize("encoding", ["run_end", "dictionary", "json", "uuid"])
+def test_ids_in_encoded_or_extension_arrow_types(tmp_path, monkeypatch, encoding):
+    """Run-end encoded and dictionary text, Arrow's JSON and UUID extension types (--worst and
+    --per-row crashed on the run-end encoded and extension ones, exit 4)."""
+    import uuid
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import feather
+
+    monkeypatch.chdir(tmp_path)
+    text = pa.array(["=1+1", "u7", "u8"])
+    column = {"run_end": pc.run_end_encode(text), "dictionary": text.dictionary_encode(),
+              "json": pa.ExtensionArray.from_storage(pa.json_(), pa.array(['"=1+1"', '"u7"', '"u8"'])),
+              "uuid": pa.array([uuid.UUID(int=k).bytes for k in (255, 7, 8)], pa.uuid())}[encoding]
+    feather.write_feather(pa.table({"id": column, "y_true": [1, 0, 1], "y_pred": [0.1, 0.4, 0.8]}), "p.arrow")
+    worst = run("eval", "p.arrow", "--worst", "1")
+    per_row = run("eval", "p.arrow", "--per-row", "rows.csv")
+    if encoding == "uuid":  # 16 bytes each: refused, as bytes that are not text
+        assert worst.code == per_row.code == 3
+        assert "column 'id': ids that are bytes, not UTF-8 text (UUIDs" in worst.stderr + per_row.stderr
+        return
+    assert worst.code == 0 and per_row.code == 0, worst.stderr + per_row.stderr
+    expected = '"=1+1"' if encoding == "json" else "=1+1"
+    assert worst.json["results"][0]["worst"][0]["id"] == expected
+    cells = [line.split(",")[1] for line in (tmp_path / "rows.csv").read_text().splitlines()[1:]]
+    if encoding == "json":  # (JSON text: "=1+1" in quotes, which no spreadsheet takes as a formula)
+        assert cells == ['"""=1+1"""', '"""u7"""', '"""u8"""']
+    else:
+        assert cells == ['"\'=1+1"', '"u7"', '"u8"']
 
 
 @pytest.mark.parametrize("ids", ["lists", "structs", "intervals"])
