@@ -106,7 +106,8 @@ def _distinct(values: pa.Array) -> pa.DictionaryArray:
 
 def _as_text(data: pa.Array, frame: Frame, column: str) -> pa.Array:
     """A group column's cells as text, as Arrow writes them: numbers, dates, booleans; −0.0 as 0.0
-    (one group, as the numbers are equal). Lists, structs and bytes that are not UTF-8 are refused."""
+    (one group, as the numbers are equal). Lists, structs, intervals and bytes that are not UTF-8 are
+    refused."""
     import pyarrow.compute as pc
 
     if data.type == pa.string():
